@@ -1,0 +1,134 @@
+package io.portcullis;
+
+import io.portcullis.admin.AdminServer;
+import io.portcullis.model.ResourceSet;
+import io.portcullis.policy.CurrentPolicy;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.proxy.GatewayServer;
+import io.portcullis.proxy.Transport;
+import io.portcullis.proxy.dns.HostsFile;
+import io.portcullis.proxy.dns.UpstreamResolver;
+import io.portcullis.sources.LoadResult;
+import io.portcullis.sources.FolderSource;
+import io.portcullis.telemetry.AccessLog;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the configuration folder feeding the policy snapshot, the data plane and the
+ * admin endpoint, wired together. Started by {@code portcullis run} and, in-JVM, by tests.
+ */
+public final class Portcullis implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Portcullis.class);
+
+    private final RunOptions options;
+    private final CurrentPolicy policy;
+    private final AccessLog accessLog;
+    private final GatewayServer server;
+    private final AtomicLong generation = new AtomicLong();
+    private FolderSource source;
+    private AdminServer admin;
+    private InetSocketAddress proxyAddress;
+    private volatile boolean ready;
+
+    private Portcullis(RunOptions options) throws IOException {
+        this.options = options;
+        this.policy = new CurrentPolicy(EgressPolicy.empty(options.outboundPolicy()));
+        this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out)
+                : AccessLog.toFile(options.accessLogFile());
+        Transport transport = Transport.best();
+        UpstreamResolver resolver = new UpstreamResolver(transport,
+                options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
+        int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
+        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads);
+    }
+
+    public static Portcullis start(RunOptions options) throws IOException, InterruptedException {
+        Portcullis p = new Portcullis(options);
+        try {
+            p.startAll();
+            return p;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws IOException, InterruptedException {
+        proxyAddress = server.startProxy(options.proxyBind());
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready);
+        source = new FolderSource(options.configDir(), this::apply);
+        LoadResult first = source.start();
+        if (first.hasErrors()) {
+            LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
+        }
+        LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
+                hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        ready = true;
+    }
+
+    /** Called by the folder source with each valid whole configuration, on its thread. */
+    private void apply(LoadResult loaded) {
+        ResourceSet set = loaded.resources();
+        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
+        next.notes().forEach(n -> LOG.warn("{}", n));
+        policy.set(next);
+        server.reconcile(next);
+        LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule",
+                generation.incrementAndGet(), options.configDir(), set.serviceEntries().size(), set.gateways().size(),
+                set.virtualServices().size(), set.destinationRules().size());
+    }
+
+    public InetSocketAddress proxyAddress() {
+        return proxyAddress;
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** How many configurations have been applied since start (0: none valid yet). */
+    public long generation() {
+        return generation.get();
+    }
+
+    public EgressPolicy policy() {
+        return policy.get();
+    }
+
+    public GatewayServer server() {
+        return server;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        ready = false;
+        try {
+            if (source != null) {
+                source.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("closing the configuration watch: {}", e.getMessage());
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        server.close();
+        try {
+            accessLog.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.portcullis;
+
+import io.portcullis.policy.OutboundPolicy;
+import io.portcullis.proxy.ProxySettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * Everything {@code portcullis run} is started with.
+ *
+ * @param hostsFile     null for the system resolver only
+ * @param accessLogFile null for stdout
+ * @param workerThreads event loops for the data plane (0: one per core)
+ */
+public record RunOptions(
+        Path configDir,
+        InetSocketAddress proxyBind,
+        InetSocketAddress adminBind,
+        Path hostsFile,
+        OutboundPolicy outboundPolicy,
+        Path accessLogFile,
+        ProxySettings proxySettings,
+        int workerThreads) {
+}

@@ -1,0 +1,110 @@
+package io.portcullis.cli;
+
+import io.portcullis.Portcullis;
+import io.portcullis.RunOptions;
+import io.portcullis.policy.OutboundPolicy;
+import io.portcullis.proxy.ProxySettings;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code portcullis run}: the gateway, until SIGTERM or SIGINT. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the egress gateway. It denies everything the Istio resources in --config do not declare,",
+                "and follows changes to that folder without a restart (new connections get the new configuration)."},
+        footer = {"", "Example:", "  ./portcullis run --config ./egress --hosts-file ./hosts",
+                "  curl -x http://127.0.0.1:3128 https://www.googleapis.com/"})
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "DIR",
+            description = "Folder of Istio YAML/JSON (*.yaml, *.yml, *.json); created when missing.")
+    Path config;
+
+    @Option(names = "--proxy-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address of the explicit proxy (HTTP forward + CONNECT). Default: ${DEFAULT-VALUE}.")
+    String proxyAddress;
+
+    @Option(names = "--proxy-port", paramLabel = "PORT", defaultValue = "3128",
+            description = "Port of the explicit proxy; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int proxyPort;
+
+    @Option(names = "--gateway-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "Address the listeners of Gateway servers bind to. Default: ${DEFAULT-VALUE}.")
+    String gatewayAddress;
+
+    @Option(names = "--admin", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:15000",
+            description = "Admin endpoint (/healthz/ready). Default: ${DEFAULT-VALUE}.")
+    String admin;
+
+    @Option(names = "--hosts-file", paramLabel = "FILE",
+            description = "'IP NAME...' lines that answer before the system resolver (tests, air-gapped sites).")
+    Path hostsFile;
+
+    @Option(names = "--outbound-policy", paramLabel = "MODE", defaultValue = "REGISTRY_ONLY",
+            description = "REGISTRY_ONLY (deny what is not declared) or ALLOW_ANY (allow and log it). Default: ${DEFAULT-VALUE}.")
+    OutboundPolicy outboundPolicy;
+
+    @Option(names = "--access-log", paramLabel = "FILE", description = "Append access-log lines here instead of stdout.")
+    Path accessLog;
+
+    @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "65536",
+            description = "Largest request head accepted (431 above). Default: ${DEFAULT-VALUE}.")
+    int maxHeaderSize;
+
+    @Option(names = "--max-client-hello", paramLabel = "BYTES", defaultValue = "16384",
+            description = "Largest TLS ClientHello accepted. Default: ${DEFAULT-VALUE}.")
+    int maxClientHello;
+
+    @Option(names = "--inspect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Time allowed for a complete ClientHello or request head. Default: ${DEFAULT-VALUE}.")
+    Duration inspectTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
+            description = "Close connections idle this long. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Give up connecting upstream after this. Default: ${DEFAULT-VALUE}.")
+    Duration connectTimeout;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
+            description = "Data-plane event loops; 0 means one per core. Default: ${DEFAULT-VALUE}.")
+    int workers;
+
+    @Override
+    public Integer call() throws Exception {
+        if (proxyPort < 0 || proxyPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "--proxy-port: " + proxyPort + " out of range (expected: 0-65535)");
+        }
+        if (maxHeaderSize < 1024 || maxClientHello < 512) {
+            throw new ParameterException(spec.commandLine(),
+                    "--max-header-size must be >= 1024 and --max-client-hello >= 512");
+        }
+        if (hostsFile != null && !Files.isReadable(hostsFile)) {
+            throw new ParameterException(spec.commandLine(), "--hosts-file: cannot read " + hostsFile);
+        }
+        ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
+                inspectTimeout, idleTimeout, connectTimeout);
+        RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
+                HostPort.parse(admin, "--admin"), hostsFile, outboundPolicy, accessLog, settings, workers);
+        Portcullis gateway = Portcullis.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

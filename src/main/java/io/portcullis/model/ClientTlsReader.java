@@ -1,0 +1,53 @@
+package io.portcullis.model;
+
+import io.portcullis.model.DestinationRule.ClientTls;
+import io.portcullis.model.DestinationRule.ClientTlsMode;
+import java.util.List;
+
+/** Reads {@code ClientTLSSettings}: how Portcullis speaks TLS to an upstream (TLS origination, the hop to the gateway). */
+final class ClientTlsReader {
+    private ClientTlsReader() {
+    }
+
+    /** Null when {@code tls} is null. */
+    static ClientTls read(Node tls) {
+        if (tls == null) {
+            return null;
+        }
+        // Istio's zero value.
+        ClientTlsMode mode = tls.enumValue("mode", ClientTlsMode.class, ClientTlsMode.DISABLE);
+        String clientCertificate = tls.string("clientCertificate");
+        String privateKey = tls.string("privateKey");
+        String caCertificates = tls.string("caCertificates");
+        List<String> subjectAltNames = tls.strings("subjectAltNames");
+        String sni = tls.string("sni");
+        if (sni != null) {
+            String problem = HostSyntax.hostProblem(HostSyntax.lower(sni), false);
+            if (problem != null || HostSyntax.isWildcard(sni)) {
+                tls.error("sni", "\"" + sni + "\" is not a server name (expected: an exact DNS name)");
+            }
+        }
+        Boolean insecure = tls.bool("insecureSkipVerify");
+        boolean credential = tls.has("credentialName");
+        tls.notActedOn("credentialName", "Portcullis reads certificates from files, not from Kubernetes secrets");
+        tls.notActedOn("caCrl", "Portcullis does not check revocation lists");
+        if (credential) {
+            for (String f : List.of("clientCertificate", "privateKey", "caCertificates")) {
+                if (tls.has(f)) {
+                    tls.error(f, "cannot be combined with credentialName (Istio refuses it too)");
+                }
+            }
+        } else if (mode == ClientTlsMode.MUTUAL) {
+            for (String f : List.of("clientCertificate", "privateKey")) {
+                if (!tls.has(f)) {
+                    tls.error(f, "required with mode MUTUAL");
+                }
+            }
+        }
+        if (Boolean.TRUE.equals(insecure) && !subjectAltNames.isEmpty()) {
+            tls.warning("subjectAltNames", "ignored: insecureSkipVerify turns certificate verification off");
+        }
+        return new ClientTls(mode, clientCertificate, privateKey, caCertificates, subjectAltNames,
+                sni == null ? null : HostSyntax.lower(sni), Boolean.TRUE.equals(insecure));
+    }
+}

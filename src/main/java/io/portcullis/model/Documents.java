@@ -1,0 +1,114 @@
+package io.portcullis.model;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * Splits a file into its documents ({@code ---} in YAML, concatenated values in JSON) as JSON
+ * trees, each with the line it starts on. Duplicate keys and YAML aliases are refused: Jackson
+ * would silently keep the last duplicate and turn an alias into its name.
+ */
+final class Documents {
+    /** One document; {@code root} is never null. */
+    record Document(JsonNode root, int line) {}
+
+    // Files may be 4 MiB (FolderLoader's limit); SnakeYAML's default stops at 3 MB.
+    private static final int MAX_CODE_POINTS = 8 * 1024 * 1024;
+
+    private static final YAMLFactory YAML = YAMLFactory.builder()
+            .loaderOptions(loaderOptions())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+            .build();
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Documents() {
+    }
+
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(MAX_CODE_POINTS);
+        return options;
+    }
+
+    static boolean isJson(String fileName) {
+        return fileName != null && fileName.toLowerCase(Locale.ROOT).endsWith(".json");
+    }
+
+    /**
+     * The non-empty documents of {@code text}. Malformed text is reported as one error with its
+     * line and column; the documents before it are still returned.
+     */
+    static List<Document> read(String fileName, String text, Findings findings) {
+        boolean json = isJson(fileName);
+        String format = json ? "JSON" : "YAML";
+        List<Document> out = new ArrayList<>();
+        try (JsonParser parser = json ? JSON.createParser(text) : new AliasRefusingParser(YAML.createParser(text))) {
+            while (parser.nextToken() != null) {
+                int line = parser.currentTokenLocation().getLineNr();
+                JsonNode root = MAPPER.readTree(parser);
+                if (root != null && !root.isNull() && !root.isMissingNode()) {
+                    out.add(new Document(root, line));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            findings.error(null, malformed(format, e));
+        } catch (IOException | RuntimeException e) {
+            // SnakeYAML reports some limits (code points, nesting) as unchecked exceptions.
+            findings.error(null, "malformed " + format + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static String malformed(String format, JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+            Mark mark = m.getProblemMark();
+            String context = m.getContext() == null ? "" : " (" + m.getContext() + ")";
+            return "malformed YAML at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1) + ": "
+                    + m.getProblem() + context;
+        }
+        JsonLocation loc = e.getLocation();
+        String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+        String message = e.getOriginalMessage().replaceFirst("^Duplicate field '(.*)'$",
+                "duplicate key \"$1\" (a key may appear once in a mapping)");
+        int cut = message.indexOf('\n');
+        return "malformed " + format + where + ": " + (cut < 0 ? message : message.substring(0, cut));
+    }
+
+    /** Stops at the first alias ({@code *name}), which Jackson's tree model would read as a plain string. */
+    private static final class AliasRefusingParser extends JsonParserDelegate {
+        AliasRefusingParser(JsonParser yaml) {
+            super(yaml);
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            JsonToken token = super.nextToken();
+            if (((YAMLParser) delegate).isCurrentAlias()) {
+                throw new JsonParseException(this, "YAML aliases (*" + delegate.getText()
+                        + ") are not supported; write the value out");
+            }
+            return token;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.portcullis.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The syntax of the names Istio resources carry: host names with an optional {@code *.} wildcard
+ * label, and the DNS-1123 labels and subdomains Kubernetes uses for object names.
+ */
+final class HostSyntax {
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final int MAX_NAME = 253;
+
+    private HostSyntax() {
+    }
+
+    static String lower(String host) {
+        return host.toLowerCase(Locale.ROOT);
+    }
+
+    /** A DNS-1123 label: what Kubernetes requires of a namespace, and Istio of port and subset names. */
+    static boolean isLabel(String s) {
+        return s != null && LABEL.matcher(s).matches();
+    }
+
+    /** A DNS-1123 subdomain: what Kubernetes requires of {@code metadata.name}. */
+    static boolean isSubdomain(String s) {
+        if (s == null || s.isEmpty() || s.length() > MAX_NAME) {
+            return false;
+        }
+        for (String label : s.split("\\.", -1)) {
+            if (!isLabel(label)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isWildcard(String host) {
+        return host.equals("*") || host.startsWith("*.");
+    }
+
+    /**
+     * Why {@code host} (already lower-case) is not an exact DNS name or a {@code *.suffix} wildcard,
+     * or null when it is one. A bare {@code *} is accepted only when {@code allowStar}.
+     */
+    static String hostProblem(String host, boolean allowStar) {
+        if (host.isEmpty()) {
+            return "must not be empty";
+        }
+        if (host.equals("*")) {
+            return allowStar ? null : "\"*\" is not allowed here (expected: a DNS name or *.suffix)";
+        }
+        String name = host.startsWith("*.") ? host.substring(2) : host;
+        if (name.contains("*")) {
+            return "\"" + host + "\" is not a valid host: \"*\" may only be the whole first label (*.example.com)";
+        }
+        if (!isSubdomain(name)) {
+            return "\"" + host + "\" is not a valid host name (expected: DNS labels of letters, digits and '-',"
+                    + " separated by '.', at most 253 characters, or *.suffix)";
+        }
+        return null;
+    }
+
+    /** Whether every name {@code inner} matches is also matched by {@code outer} (both lower-case). */
+    static boolean isSubsetOf(String inner, String outer) {
+        if (outer.equals("*") || inner.equals(outer)) {
+            return true;
+        }
+        if (inner.equals("*")) {
+            return false;
+        }
+        if (outer.startsWith("*.")) {
+            String suffix = outer.substring(1);
+            String innerName = inner.startsWith("*.") ? inner.substring(1) : inner;
+            return innerName.endsWith(suffix) && innerName.length() > suffix.length();
+        }
+        return inner.equals(outer);
+    }
+
+    /** Whether {@code pattern} (exact or wildcard) matches the exact name {@code host}. */
+    static boolean matches(String pattern, String host) {
+        return isSubsetOf(host, pattern);
+    }
+
+    /**
+     * Reads a required, non-empty list of hosts, lower-cased; each bad one is reported at its index.
+     * IP literals are valid DNS-looking names already, so they pass as hosts, as in Istio.
+     */
+    static List<String> readHosts(Node node, String field, boolean allowStar) {
+        List<String> raw = node.strings(field);
+        if (raw.isEmpty()) {
+            if (node.isEmptyList(field)) {
+                node.error(field, "required (at least one host)");
+            }
+            return raw;
+        }
+        List<String> hosts = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++) {
+            String host = lower(raw.get(i));
+            String problem = hostProblem(host, allowStar);
+            if (problem != null) {
+                node.findings().error(node.elementPath(field, i), problem);
+            }
+            hosts.add(host);
+        }
+        return hosts;
+    }
+
+    static boolean isIpLiteral(String s) {
+        return Cidr.literalBytes(s) != null;
+    }
+}

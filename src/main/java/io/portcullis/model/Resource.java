@@ -1,0 +1,6 @@
+package io.portcullis.model;
+
+/** A validated configuration resource. */
+public sealed interface Resource permits ServiceEntry, Gateway, VirtualService, DestinationRule {
+    ResourceId id();
+}

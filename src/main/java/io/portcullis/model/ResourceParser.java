@@ -1,0 +1,201 @@
+package io.portcullis.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.model.Documents.Document;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the Istio resources of one YAML or JSON file into validated records.
+ *
+ * <p>A file holds any number of documents ({@code ---}), each a resource or a Kubernetes
+ * {@code List} of them ({@code kubectl get -o yaml}); empty documents are skipped. The format is
+ * JSON when the file name ends in {@code .json}, YAML otherwise. Reading is strict: a field that
+ * is not in Istio's schema is an error, a field that is but has no effect in Portcullis is a
+ * warning, and every message names the file, the resource and the field path. Never throws for
+ * bad input. Stateless and thread-safe.
+ */
+public final class ResourceParser {
+    static final String NETWORKING = "networking.istio.io";
+    private static final Set<String> NETWORKING_VERSIONS = Set.of("v1", "v1beta1", "v1alpha3");
+    private static final String SUPPORTED = "Portcullis reads ServiceEntry, Gateway, VirtualService and"
+            + " DestinationRule of networking.istio.io/v1, v1beta1 or v1alpha3";
+
+    private ResourceParser() {
+    }
+
+    /**
+     * @param fileName the name problems carry, and whose {@code .json} suffix selects JSON; may be null
+     * @param text     the file's content
+     */
+    public static ParsedFile parse(String fileName, String text) {
+        Findings findings = new Findings(fileName);
+        List<Resource> resources = new ArrayList<>();
+        if (text == null) {
+            findings.error(null, "no content");
+            return new ParsedFile(resources, findings.problems());
+        }
+        for (Document d : Documents.read(fileName, text, findings)) {
+            try {
+                readDocument(d, findings, resources);
+            } catch (RuntimeException e) {
+                // A mapper bug must not take the whole configuration down; it is reported, not swallowed.
+                findings.endResource();
+                findings.error(null, "internal error while reading the document at line " + d.line()
+                        + " (please report it): " + e);
+            }
+        }
+        return new ParsedFile(resources, findings.problems());
+    }
+
+    private static void readDocument(Document d, Findings findings, List<Resource> out) {
+        JsonNode root = d.root();
+        String where = "document at line " + d.line();
+        if (!root.isObject()) {
+            findings.error(null, "the " + where + " is not a resource (expected a mapping with apiVersion, kind,"
+                    + " metadata and spec), got " + Node.describe(root));
+            return;
+        }
+        JsonNode kind = root.get("kind");
+        if (kind != null && kind.isTextual() && kind.textValue().endsWith("List") && root.has("items")) {
+            readList(root, where, findings, out);
+        } else {
+            readResource(root, "", where, findings, out);
+        }
+    }
+
+    /** {@code kind: List} (or {@code ServiceEntryList}...) with {@code items}: what {@code kubectl get -o yaml} prints. */
+    private static void readList(JsonNode root, String where, Findings findings, List<Resource> out) {
+        findings.beginResource(null);
+        Node list = Node.of(root, "", "List", findings);
+        list.allow("apiVersion", "kind", "metadata");
+        JsonNode items = list.raw("items");
+        findings.endResource();
+        if (items == null) {
+            return;
+        }
+        if (!items.isArray()) {
+            findings.error("items", "expected a list of resources, got " + Node.describe(items) + " (" + where + ")");
+            return;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (!item.isNull()) {
+                readResource(item, "items[" + i + "]", where, findings, out);
+            }
+        }
+    }
+
+    private static void readResource(JsonNode doc, String prefix, String where, Findings findings,
+                                     List<Resource> out) {
+        if (!doc.isObject()) {
+            findings.error(prefix, "expected a resource (a mapping with apiVersion, kind, metadata and spec), got "
+                    + Node.describe(doc));
+            return;
+        }
+        ResourceId id = MetadataReader.identify(doc);
+        int errorsBefore = findings.errorCount();
+        findings.beginResource(id);
+        String context = id == null ? " (" + where + ")" : "";
+        Node top = Node.of(doc, id == null ? prefix : "", "resource", findings);
+        String apiVersion = top.string("apiVersion");
+        String kind = top.string("kind");
+        if (!top.has("apiVersion")) {
+            top.error("apiVersion", "required" + context);
+        }
+        if (!top.has("kind")) {
+            top.error("kind", "required" + context);
+        }
+        // Written by the cluster, never configuration.
+        top.allow("status");
+        Node metadata = top.child("metadata", "ObjectMeta");
+        if (metadata != null) {
+            MetadataReader.check(metadata, context);
+        } else if (!top.has("metadata")) {
+            top.error("metadata", "required (at least metadata.name)" + context);
+        }
+        Resource resource = null;
+        if (apiVersion != null && kind != null && id != null) {
+            resource = dispatch(apiVersion, kind, id, top);
+        } else {
+            top.allow("spec");
+        }
+        findings.endResource();
+        if (resource != null && findings.errorCount() == errorsBefore) {
+            out.add(resource);
+        }
+    }
+
+    private static Resource dispatch(String apiVersion, String kind, ResourceId id, Node top) {
+        int slash = apiVersion.indexOf('/');
+        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        String version = apiVersion.substring(slash + 1);
+        boolean networking = group.equals(NETWORKING);
+        switch (kind) {
+            case "ServiceEntry", "Gateway", "VirtualService", "DestinationRule" -> {
+                if (!networking || !NETWORKING_VERSIONS.contains(version)) {
+                    top.allow("spec");
+                    top.error("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
+                            + " (expected: networking.istio.io/v1, v1beta1 or v1alpha3)");
+                    return null;
+                }
+                Node spec = spec(top, kind);
+                if (spec == null) {
+                    return null;
+                }
+                return switch (kind) {
+                    case "ServiceEntry" -> ServiceEntryMapper.map(id, spec);
+                    case "Gateway" -> GatewayMapper.map(id, spec);
+                    case "VirtualService" -> VirtualServiceMapper.map(id, spec);
+                    default -> DestinationRuleMapper.map(id, spec);
+                };
+            }
+            case "EnvoyFilter" -> {
+                if (networking) {
+                    Node spec = spec(top, kind);
+                    if (spec != null) {
+                        EnvoyFilterCheck.check(spec);
+                    }
+                    return null;
+                }
+            }
+            case LegacyEgressRuleConverter.KIND -> {
+                if (apiVersion.equals("config.istio.io/v1alpha2")) {
+                    Node spec = spec(top, kind);
+                    return spec == null ? null : LegacyEgressRuleConverter.convert(id, spec);
+                }
+            }
+            case "RouteRule" -> {
+                if (group.equals("config.istio.io")) {
+                    top.allow("spec");
+                    top.error("kind", "RouteRule (" + apiVersion + ") is not supported: Istio replaced it with"
+                            + " VirtualService in 0.8; write a VirtualService");
+                    return null;
+                }
+            }
+            case "AuthorizationPolicy" -> {
+                if (group.equals("security.istio.io")) {
+                    top.allow("spec");
+                    top.error("kind", "AuthorizationPolicy is not enforced by this version; refused rather than"
+                            + " silently ignored");
+                    return null;
+                }
+            }
+            default -> {
+                // Falls through to the common refusal below.
+            }
+        }
+        top.allow("spec");
+        top.error("kind", "unsupported kind \"" + kind + "\" (apiVersion " + apiVersion + "); " + SUPPORTED);
+        return null;
+    }
+
+    private static Node spec(Node top, String kind) {
+        Node spec = top.child("spec", kind);
+        if (spec == null && !top.has("spec")) {
+            top.error("spec", "required");
+        }
+        return spec;
+    }
+}

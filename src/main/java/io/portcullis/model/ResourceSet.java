@@ -1,0 +1,62 @@
+package io.portcullis.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole, validated configuration: every resource of a folder (or any other source), with the
+ * file each came from. Immutable.
+ */
+public record ResourceSet(
+        List<ServiceEntry> serviceEntries,
+        List<Gateway> gateways,
+        List<VirtualService> virtualServices,
+        List<DestinationRule> destinationRules,
+        Map<ResourceId, String> origins) {
+
+    public static final ResourceSet EMPTY = new ResourceSet(List.of(), List.of(), List.of(), List.of(), Map.of());
+
+    public ResourceSet {
+        serviceEntries = List.copyOf(serviceEntries);
+        gateways = List.copyOf(gateways);
+        virtualServices = List.copyOf(virtualServices);
+        destinationRules = List.copyOf(destinationRules);
+        origins = Map.copyOf(origins);
+    }
+
+    /** The file a resource came from, or null. */
+    public String origin(ResourceId id) {
+        return origins.get(id);
+    }
+
+    public List<Resource> all() {
+        List<Resource> all = new ArrayList<>();
+        all.addAll(serviceEntries);
+        all.addAll(gateways);
+        all.addAll(virtualServices);
+        all.addAll(destinationRules);
+        return all;
+    }
+
+    /** Builds a set from resources in the order given (which is kept: it decides precedence). */
+    public static ResourceSet of(List<? extends Resource> resources, Map<ResourceId, String> origins) {
+        List<ServiceEntry> se = new ArrayList<>();
+        List<Gateway> gw = new ArrayList<>();
+        List<VirtualService> vs = new ArrayList<>();
+        List<DestinationRule> dr = new ArrayList<>();
+        for (Resource r : resources) {
+            if (r instanceof ServiceEntry s) {
+                se.add(s);
+            } else if (r instanceof Gateway g) {
+                gw.add(g);
+            } else if (r instanceof VirtualService v) {
+                vs.add(v);
+            } else if (r instanceof DestinationRule d) {
+                dr.add(d);
+            }
+        }
+        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins));
+    }
+}

@@ -1,0 +1,171 @@
+package io.portcullis.policy;
+
+import io.portcullis.model.Problem;
+import io.portcullis.model.ResourceSet;
+import io.portcullis.model.ServiceEntry;
+import io.portcullis.model.ServicePort;
+import io.portcullis.model.VirtualService.Destination;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * One immutable, compiled configuration snapshot: what the data plane consults, once per
+ * connection, to decide where a connection may go. Built off the event loop by {@link #compile};
+ * every lookup is O(length of the key) and never blocks, so it is safe on an event loop.
+ */
+public final class EgressPolicy {
+    private final ResourceSet resources;
+    private final OutboundPolicy outboundPolicy;
+    private final ServiceEntryIndex index;
+    private final GatewayRouter router;
+    private final List<ListenerSpec> listeners;
+    private final Map<Integer, ListenerSpec> listenersByPort;
+    private final List<Problem> notes;
+
+    private EgressPolicy(ResourceSet resources, OutboundPolicy outboundPolicy) {
+        this.resources = resources;
+        this.outboundPolicy = outboundPolicy;
+        this.index = new ServiceEntryIndex(resources.serviceEntries());
+        this.router = new GatewayRouter(resources.gateways(), resources.virtualServices());
+        List<Problem> found = new ArrayList<>();
+        this.listeners = ListenerPlanner.plan(resources, found);
+        this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
+        this.notes = List.copyOf(found);
+    }
+
+    /** Compiles a validated resource set. */
+    public static EgressPolicy compile(ResourceSet resources, OutboundPolicy outboundPolicy) {
+        return new EgressPolicy(resources, outboundPolicy);
+    }
+
+    public static EgressPolicy empty(OutboundPolicy outboundPolicy) {
+        return compile(ResourceSet.EMPTY, outboundPolicy);
+    }
+
+    public ResourceSet resources() {
+        return resources;
+    }
+
+    public OutboundPolicy outboundPolicy() {
+        return outboundPolicy;
+    }
+
+    /** The gateway listeners to open, one per port. */
+    public List<ListenerSpec> listeners() {
+        return listeners;
+    }
+
+    /** The listener on {@code port}, or null when none is configured now. */
+    public ListenerSpec listener(int port) {
+        return listenersByPort.get(port);
+    }
+
+    /** Warnings found while compiling (e.g. servers this version does not serve). */
+    public List<Problem> notes() {
+        return notes;
+    }
+
+    /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */
+    public Decision decideHost(String host, int port) {
+        String h = HostNames.normalize(host);
+        PortBinding binding = index.byHost(h, port);
+        if (binding != null) {
+            return allow(binding, UpstreamPlanner.plan(binding, h, null, false));
+        }
+        return undeclared(h, port, UpstreamTarget.ofName(h, port));
+    }
+
+    /** Explicit proxy by IP literal: longest-prefix match over entry addresses. */
+    public Decision decideAddress(InetAddress address, int port) {
+        PortBinding binding = index.byAddress(address.getAddress(), port);
+        if (binding != null) {
+            return allow(binding, UpstreamPlanner.plan(binding, null, address, false));
+        }
+        return undeclared(address.getHostAddress(), port, UpstreamTarget.ofAddress(address, port));
+    }
+
+    /**
+     * A TLS passthrough listener: the SNI must be a host of the Gateway servers on this port and
+     * of a ServiceEntry; the bound tls route (if any) says which host and port to forward to.
+     */
+    public Decision decideSni(ListenerSpec listener, String sni, byte[] localAddress) {
+        String h = HostNames.normalize(sni);
+        if (!gatewayHostsMatch(listener, h)) {
+            return Decision.deny(Reason.NOT_GATEWAY_HOST,
+                    "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
+        }
+        GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
+        if (route != null) {
+            Destination d = GatewayRouter.pick(route.destinations());
+            String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
+            int port = d.port() != 0 ? d.port() : listener.port();
+            return routed(target, port, route);
+        }
+        ServiceEntry entry = index.entryForHost(h);
+        int port = entry == null ? listener.port() : singleTlsPort(entry, listener.port());
+        return decideHost(h, port);
+    }
+
+    /** A TCP listener: the bound tcp route names a declared host; its endpoints or addresses give the IPs. */
+    public Decision decideTcp(ListenerSpec listener, byte[] localAddress) {
+        GatewayRouter.CompiledRoute route = router.tcpRoute(listener.port(), localAddress);
+        if (route == null) {
+            return Decision.deny(Reason.NO_ROUTE,
+                    "no VirtualService tcp route is bound to the Gateway on port " + listener.port());
+        }
+        Destination d = GatewayRouter.pick(route.destinations());
+        return routed(HostNames.normalize(d.host()), d.port() != 0 ? d.port() : listener.port(), route);
+    }
+
+    private Decision routed(String host, int port, GatewayRouter.CompiledRoute route) {
+        PortBinding binding = index.byHost(host, port);
+        if (binding == null) {
+            Decision d = undeclared(host, port, UpstreamTarget.ofName(host, port));
+            return d.allowed() ? d : Decision.deny(d.reason(), d.message() + " (routed by " + route.virtualService() + ")");
+        }
+        return allow(binding, UpstreamPlanner.plan(binding, host.startsWith("*") ? null : host, null, true));
+    }
+
+    private Decision allow(PortBinding binding, UpstreamTarget target) {
+        if (target == null) {
+            return Decision.deny(Reason.NO_SERVICE_ENTRY, binding.entry().id() + " gives no address for port "
+                    + binding.port().number());
+        }
+        return new Decision(Reason.DECLARED, binding, target, "allowed by " + binding.entry().id());
+    }
+
+    private Decision undeclared(String host, int port, UpstreamTarget target) {
+        if (outboundPolicy == OutboundPolicy.ALLOW_ANY) {
+            return new Decision(Reason.UNDECLARED_ALLOWED, null, target, "undeclared, allowed by ALLOW_ANY");
+        }
+        String message = "no ServiceEntry allows " + host + ":" + port;
+        ServiceEntry near = index.entryForHost(host);
+        if (near != null) {
+            message += " (" + near.id() + " declares " + host + " on port " + ServiceEntryIndex.portNumbers(near).stream()
+                    .map(String::valueOf).collect(Collectors.joining(", ")) + ")";
+        }
+        return Decision.deny(Reason.NO_SERVICE_ENTRY, message);
+    }
+
+    private static boolean gatewayHostsMatch(ListenerSpec listener, String host) {
+        for (ListenerSpec.ServerRef server : listener.servers()) {
+            for (String pattern : server.hosts()) {
+                String p = pattern.contains("/") ? pattern.substring(pattern.indexOf('/') + 1) : pattern;
+                if (HostNames.matches(HostNames.normalize(p), host)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The entry's only TLS/HTTPS port, else the listener's own port. */
+    private static int singleTlsPort(ServiceEntry entry, int listenerPort) {
+        List<ServicePort> tls = entry.ports().stream().filter(p -> p.protocol().isTls()).toList();
+        return tls.size() == 1 ? tls.get(0).number() : listenerPort;
+    }
+}

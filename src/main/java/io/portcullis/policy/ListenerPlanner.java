@@ -1,0 +1,68 @@
+package io.portcullis.policy;
+
+import io.portcullis.model.Gateway;
+import io.portcullis.model.Gateway.ServerTlsMode;
+import io.portcullis.model.Problem;
+import io.portcullis.model.ResourceSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Merges the {@code Gateway} servers of a configuration into one listener per port, keeping the
+ * servers this version cannot serve out with a warning that says why.
+ */
+final class ListenerPlanner {
+    private ListenerPlanner() {
+    }
+
+    static List<ListenerSpec> plan(ResourceSet set, List<Problem> notes) {
+        Map<Integer, ListenerSpec> byPort = new TreeMap<>();
+        for (Gateway gateway : set.gateways()) {
+            for (int i = 0; i < gateway.servers().size(); i++) {
+                Gateway.Server server = gateway.servers().get(i);
+                ServerTlsMode mode = server.tls() == null ? null : server.tls().mode();
+                String unsupported = unsupported(server, mode);
+                if (unsupported != null) {
+                    notes.add(Problem.warning(set.origin(gateway.id()), gateway.id(), "spec.servers[" + i + "]",
+                            "no listener opened on port " + server.port().number() + ": " + unsupported));
+                    continue;
+                }
+                int port = server.port().number();
+                ListenerSpec.ServerRef ref = new ListenerSpec.ServerRef(gateway.id(), server.hosts());
+                ListenerSpec existing = byPort.get(port);
+                if (existing == null) {
+                    byPort.put(port, new ListenerSpec(port, server.port().protocol(), mode, List.of(ref)));
+                } else if (existing.protocol() == server.port().protocol() && existing.tlsMode() == mode) {
+                    List<ListenerSpec.ServerRef> refs = new ArrayList<>(existing.servers());
+                    refs.add(ref);
+                    byPort.put(port, new ListenerSpec(port, existing.protocol(), mode, refs));
+                } else {
+                    notes.add(Problem.warning(set.origin(gateway.id()), gateway.id(), "spec.servers[" + i + "]",
+                            "port " + port + " is already served as " + existing.protocol()
+                                    + " by " + existing.servers().get(0).gateway() + "; this server is ignored"));
+                }
+            }
+        }
+        return List.copyOf(byPort.values());
+    }
+
+    private static String unsupported(Gateway.Server server, ServerTlsMode mode) {
+        boolean tlsProtocol = server.port().protocol().isTls();
+        if (mode == null) {
+            if (tlsProtocol) {
+                return "a " + server.port().protocol() + " server needs tls.mode (PASSTHROUGH is served)";
+            }
+            if (server.port().protocol().isHttp()) {
+                return "plain HTTP gateway servers are not served by this version";
+            }
+            return null;
+        }
+        if (mode == ServerTlsMode.PASSTHROUGH && tlsProtocol) {
+            return null;
+        }
+        return "tls.mode " + mode + " on a " + server.port().protocol()
+                + " server is not served by this version (PASSTHROUGH on TLS/HTTPS and plain TCP are)";
+    }
+}

@@ -1,0 +1,40 @@
+package io.portcullis.policy;
+
+import io.portcullis.model.Gateway.ServerTlsMode;
+import io.portcullis.model.Protocol;
+import io.portcullis.model.ResourceId;
+import java.util.List;
+
+/**
+ * A listener the gateway role opens for the {@code Gateway} servers on one port.
+ *
+ * @param tlsMode  null for a server without TLS settings
+ * @param servers  the Gateway and server hosts merged on this port, for SNI checks and routing
+ */
+public record ListenerSpec(int port, Protocol protocol, ServerTlsMode tlsMode, List<ServerRef> servers) {
+    public ListenerSpec {
+        servers = List.copyOf(servers);
+    }
+
+    /** One Gateway server bound to this port. */
+    public record ServerRef(ResourceId gateway, List<String> hosts) {
+        public ServerRef {
+            hosts = List.copyOf(hosts);
+        }
+    }
+
+    /** Whether this listener routes TLS by SNI without terminating it. */
+    public boolean isTlsPassthrough() {
+        return (protocol == Protocol.TLS || protocol == Protocol.HTTPS)
+                && tlsMode == ServerTlsMode.PASSTHROUGH;
+    }
+
+    /** Whether this listener relays opaque TCP routed by {@code VirtualService.tcp}. */
+    public boolean isTcp() {
+        return tlsMode == null && protocol.isOpaqueTcp();
+    }
+
+    public String name() {
+        return protocol.name().toLowerCase(java.util.Locale.ROOT) + "_" + port;
+    }
+}

@@ -1,0 +1,47 @@
+package io.portcullis.policy;
+
+import java.util.Locale;
+
+/**
+ * Why a connection was allowed or refused: a stable, machine-readable code that reaches the
+ * client (403 body), the access log and the metrics. Codes never change once released.
+ */
+public enum Reason {
+    /** A ServiceEntry declares the destination. */
+    DECLARED,
+    /** No entry declares it, but the outbound policy is ALLOW_ANY. */
+    UNDECLARED_ALLOWED,
+    /** No ServiceEntry declares the host (or address) and port. */
+    NO_SERVICE_ENTRY,
+    /** A gateway listener has no VirtualService route for this connection. */
+    NO_ROUTE,
+    /** The SNI is not among the Gateway server's hosts. */
+    NOT_GATEWAY_HOST,
+    /** A TLS listener got a ClientHello without SNI. */
+    NO_SNI,
+    /** A TLS listener got bytes that are not a TLS ClientHello. */
+    NOT_TLS,
+    /** The ClientHello exceeded its size limit. */
+    CLIENT_HELLO_TOO_LARGE,
+    /** The ClientHello (or a request header) did not arrive in time. */
+    INSPECT_TIMEOUT,
+    /** A request header exceeded its size limit. */
+    HEADER_TOO_LARGE,
+    /** The request was not valid HTTP, or not a proxy request. */
+    BAD_REQUEST,
+    /** The destination name did not resolve. */
+    DNS_FAILURE,
+    /** The upstream refused or did not answer the connection. */
+    UPSTREAM_CONNECT_FAILURE,
+    /** The listener closed for lack of traffic. */
+    IDLE_TIMEOUT;
+
+    /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public boolean allows() {
+        return this == DECLARED || this == UNDECLARED_ALLOWED;
+    }
+}

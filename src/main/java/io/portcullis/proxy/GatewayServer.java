@@ -1,0 +1,176 @@
+package io.portcullis.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.portcullis.policy.CurrentPolicy;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerSpec;
+import io.portcullis.proxy.dns.UpstreamResolver;
+import io.portcullis.proxy.http.HttpProxyHandler;
+import io.portcullis.proxy.tcp.TcpRouteHandler;
+import io.portcullis.proxy.tls.SniInspector;
+import io.portcullis.telemetry.AccessLog;
+import io.portcullis.telemetry.ConnectionLog;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane: the explicit proxy listener and one listener per Gateway server port, all on
+ * one set of event loops sized to the cores. Each accepted connection reads the current policy
+ * snapshot once and keeps it; {@link #reconcile} opens and closes Gateway listeners as the
+ * configuration changes, leaving open connections alone.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    private static final int MAX_INITIAL_LINE = 8 * 1024;
+    private static final int MAX_CHUNK = 64 * 1024;
+
+    private final Transport transport;
+    private final ProxySettings settings;
+    private final CurrentPolicy policy;
+    private final AccessLog accessLog;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final UpstreamResolver resolver;
+    private final UpstreamConnector connector;
+    private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
+    private Channel proxyListener;
+
+    public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
+                         AccessLog accessLog, int workerThreads) {
+        this.transport = transport;
+        this.settings = settings;
+        this.policy = policy;
+        this.accessLog = accessLog;
+        this.resolver = resolver;
+        this.bossGroup = transport.newGroup(1);
+        this.workerGroup = transport.newGroup(workerThreads);
+        this.connector = new UpstreamConnector(transport, resolver, settings);
+    }
+
+    /** Binds the explicit proxy (HTTP forward + CONNECT); returns the bound address (port 0 picks one). */
+    public InetSocketAddress startProxy(InetSocketAddress bind) throws InterruptedException {
+        proxyListener = serverBootstrap(true).childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                int port = ((InetSocketAddress) ch.localAddress()).getPort();
+                ConnectionLog log = new ConnectionLog("proxy_" + port, ch.remoteAddress());
+                ChannelPipeline p = common(ch, log);
+                p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
+                p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(policy.get(), connector, settings, log, port));
+            }
+        }).bind(bind).sync().channel();
+        return (InetSocketAddress) proxyListener.localAddress();
+    }
+
+    /**
+     * Opens listeners for ports the policy has and closes those it no longer has. Call from one
+     * thread at a time (the configuration source's), never from an event loop: it waits for binds.
+     */
+    public synchronized void reconcile(EgressPolicy next) {
+        Set<Integer> wanted = new TreeSet<>();
+        next.listeners().forEach(l -> wanted.add(l.port()));
+        gatewayListeners.entrySet().removeIf(e -> {
+            if (!wanted.contains(e.getKey())) {
+                LOG.info("closing gateway listener on port {} (no Gateway server uses it any more)", e.getKey());
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        for (int port : wanted) {
+            if (gatewayListeners.containsKey(port)) {
+                continue;
+            }
+            InetSocketAddress address = new InetSocketAddress(settings.gatewayAddress(), port);
+            try {
+                Channel ch = serverBootstrap(false).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
+                gatewayListeners.put(port, ch);
+                LOG.info("gateway listener on {} ({})", format(address), next.listener(port).name());
+            } catch (Exception e) {
+                LOG.error("cannot open gateway listener on {}: {}", format(address), e.getMessage());
+            }
+        }
+    }
+
+    private ChannelInitializer<Channel> gatewayInitializer(int port) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                EgressPolicy snapshot = policy.get();
+                ListenerSpec spec = snapshot.listener(port);
+                if (spec == null) {
+                    ch.close();
+                    return;
+                }
+                ConnectionLog log = new ConnectionLog(spec.name(), ch.remoteAddress());
+                ChannelPipeline p = common(ch, log);
+                if (spec.isTlsPassthrough()) {
+                    ch.config().setAutoRead(true);
+                    p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),
+                            settings.inspectTimeout().toMillis(), snapshot, spec, connector, log));
+                } else {
+                    p.addLast(PipelineNames.TCP_ROUTE, new TcpRouteHandler(snapshot, spec, connector, log));
+                }
+            }
+        };
+    }
+
+    private ChannelPipeline common(Channel ch, ConnectionLog log) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog, log));
+        return p;
+    }
+
+    private ServerBootstrap serverBootstrap(boolean autoRead) {
+        return new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.AUTO_READ, autoRead);
+    }
+
+    /** The bound Gateway listeners by port. */
+    public synchronized Map<Integer, InetSocketAddress> gatewayListeners() {
+        Map<Integer, InetSocketAddress> out = new TreeMap<>();
+        gatewayListeners.forEach((port, ch) -> out.put(port, (InetSocketAddress) ch.localAddress()));
+        return out;
+    }
+
+    public String transportName() {
+        return transport.name();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (proxyListener != null) {
+            proxyListener.close().syncUninterruptibly();
+        }
+        gatewayListeners.values().forEach(ch -> ch.close().syncUninterruptibly());
+        gatewayListeners.clear();
+        resolver.close();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    static String format(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

@@ -1,0 +1,24 @@
+package io.portcullis.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.portcullis.telemetry.ConnectionLog;
+
+/** Joins a client channel and a connected upstream channel with a pair of {@link RelayHandler}s. */
+public final class Relay {
+    private Relay() {
+    }
+
+    /**
+     * Installs the relay at the end of both pipelines and starts reading. Call on the event loop;
+     * inspection handlers still in the client pipeline may be removed afterwards, and whatever
+     * they buffered then flows into the relay.
+     */
+    public static void join(Channel client, Channel upstream, ConnectionLog log) {
+        ChannelPipeline cp = client.pipeline();
+        cp.addLast(PipelineNames.RELAY, new RelayHandler(upstream, log, true));
+        upstream.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(client, log, false));
+        client.config().setAutoRead(true);
+        upstream.config().setAutoRead(true);
+    }
+}

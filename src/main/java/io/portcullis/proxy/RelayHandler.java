@@ -1,0 +1,108 @@
+package io.portcullis.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.portcullis.policy.Reason;
+import io.portcullis.telemetry.ConnectionLog;
+
+/**
+ * Moves bytes from its channel to the peer, one of a pair (client side and upstream side).
+ *
+ * <p>Back-pressure: when the peer's outbound buffer is over its high-water mark, reading from
+ * this side stops until the peer drains ({@link #channelWritabilityChanged} on the peer's
+ * handler turns it back on). Writes are flushed once per read batch. Half-close: end of input on
+ * one side shuts down the peer's output; the pair closes once both directions are done, so a
+ * client that half-closes still receives the whole answer. Runs on the one event loop both
+ * channels share.
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+    private final Channel peer;
+    private final ConnectionLog log;
+    private final boolean fromClient;
+
+    RelayHandler(Channel peer, ConnectionLog log, boolean fromClient) {
+        this.peer = peer;
+        this.log = log;
+        this.fromClient = fromClient;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            if (fromClient) {
+                log.addFromClient(buf.readableBytes());
+            } else {
+                log.addToClient(buf.readableBytes());
+            }
+        }
+        peer.write(msg, peer.voidPromise());
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            peer.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            halfClose(ctx.channel());
+        } else if (evt instanceof IdleStateEvent) {
+            log.refused(Reason.IDLE_TIMEOUT, "no traffic in either direction");
+            closeBoth(ctx.channel());
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void halfClose(Channel self) {
+        boolean peerDone = peer instanceof DuplexChannel d && d.isInputShutdown();
+        if (peerDone || !(peer instanceof DuplexChannel)) {
+            closeBoth(self);
+            return;
+        }
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                ((DuplexChannel) peer).shutdownOutput();
+            } else {
+                closeBoth(self);
+            }
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeBoth(ctx.channel());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Resets and broken pipes are how peers end connections; the access line tells the story.
+        closeBoth(ctx.channel());
+    }
+
+    private void closeBoth(Channel self) {
+        if (peer.isActive()) {
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        self.close();
+    }
+}

@@ -1,0 +1,62 @@
+package io.portcullis.proxy.tcp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Future;
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerSpec;
+import io.portcullis.proxy.Relay;
+import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.proxy.UpstreamException;
+import io.portcullis.telemetry.ConnectionLog;
+import java.net.InetSocketAddress;
+
+/**
+ * A TCP listener of a Gateway server: decides on accept by the bound {@code VirtualService} tcp
+ * route (nothing to inspect in opaque bytes), connects upstream, then hands over to the relay.
+ * The client is not read until the upstream is connected.
+ */
+public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
+    private final EgressPolicy policy;
+    private final ListenerSpec listener;
+    private final UpstreamConnector connector;
+    private final ConnectionLog log;
+
+    public TcpRouteHandler(EgressPolicy policy, ListenerSpec listener, UpstreamConnector connector, ConnectionLog log) {
+        this.policy = policy;
+        this.listener = listener;
+        this.connector = connector;
+        this.log = log;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
+        Decision decision = policy.decideTcp(listener, local);
+        log.decided(decision);
+        if (!decision.allowed()) {
+            ctx.close();
+            return;
+        }
+        connector.connect(ctx.channel().eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
+            if (!f.isSuccess()) {
+                if (f.cause() instanceof UpstreamException e) {
+                    log.refused(e.reason(), e.getMessage());
+                }
+                ctx.close();
+                return;
+            }
+            Channel upstream = f.getNow();
+            if (!ctx.channel().isActive()) {
+                upstream.close();
+                return;
+            }
+            log.upstream(upstream.remoteAddress());
+            Relay.join(ctx.channel(), upstream, log);
+            ctx.pipeline().remove(this);
+        });
+        ctx.fireChannelActive();
+    }
+}

@@ -1,0 +1,195 @@
+package io.portcullis.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.testsupport.Cli;
+import io.portcullis.testsupport.FreePorts;
+import io.portcullis.testsupport.HttpsOrigin;
+import io.portcullis.testsupport.RedisServerProcess;
+import io.portcullis.testsupport.TestCa;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Gateway servers: SNI passthrough with curl and openssl, TCP routing with redis-cli to a real redis-server. */
+class GatewayListenersEndToEndTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path tmp;
+    static Path caPem;
+    static HttpsOrigin mongo;
+
+    @BeforeAll
+    static void origin() {
+        Cli.requireCommand("curl");
+        Cli.requireCommand("openssl");
+        TestCa ca = TestCa.create("portcullis test ca");
+        caPem = ca.writeCaPem(tmp.resolve("ca.pem"));
+        mongo = new HttpsOrigin("mongo", ca.issueServer("mongo.example.test", "db.example.test", "evil.test"));
+    }
+
+    @AfterAll
+    static void stop() {
+        mongo.close();
+    }
+
+    /** Article 09's shape on free ports: a PASSTHROUGH server routed by SNI to the entry's port. */
+    private static String passthrough(int gatewayPort, int originPort) {
+        return """
+                apiVersion: networking.istio.io/v1alpha3
+                kind: ServiceEntry
+                metadata:
+                  name: mongo
+                spec:
+                  hosts: ["*.example.test"]
+                  ports:
+                  - {number: %2$d, name: tls, protocol: TLS}
+                  - {number: %1$d, name: tls-port-for-egress-gateway, protocol: TLS}
+                  location: MESH_EXTERNAL
+                  resolution: DYNAMIC_DNS
+                ---
+                apiVersion: networking.istio.io/v1alpha3
+                kind: Gateway
+                metadata:
+                  name: istio-egressgateway
+                spec:
+                  selector: {istio: egressgateway}
+                  servers:
+                  - port: {number: %1$d, name: tls, protocol: TLS}
+                    hosts: ["*.example.test"]
+                    tls: {mode: PASSTHROUGH}
+                ---
+                apiVersion: networking.istio.io/v1alpha3
+                kind: VirtualService
+                metadata:
+                  name: direct-mongo-through-egress-gateway
+                spec:
+                  hosts: ["*.example.test"]
+                  gateways: [istio-egressgateway]
+                  tls:
+                  - match:
+                    - port: %1$d
+                      sni_hosts: [mongo.example.test]
+                    route:
+                    - destination:
+                        host: mongo.example.test
+                        port: {number: %2$d}
+                      weight: 100
+                """.formatted(gatewayPort, originPort);
+    }
+
+    @Test
+    void sniPassthroughRoutesDeclaredNamesAndClosesOthers() throws Exception {
+        int gatewayPort = FreePorts.pick();
+        try (RunningGateway g = RunningGateway.start("mongo.example.test", "db.example.test", "evil.test")) {
+            g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
+
+            // Routed by the VirtualService tls route to the origin's port.
+            Cli.Result viaRoute = Cli.run(TIMEOUT, "curl", "-sS", "--max-time", "15", "--cacert", caPem.toString(),
+                    "--resolve", "mongo.example.test:" + gatewayPort + ":127.0.0.1",
+                    "https://mongo.example.test:" + gatewayPort + "/");
+            assertThat(viaRoute.exitCode()).as(viaRoute.toString()).isZero();
+            assertThat(viaRoute.stdout()).isEqualTo("hello from mongo\n");
+            assertThat(mongo.lastSni()).isEqualTo("mongo.example.test");
+
+            // An SNI outside the Gateway server's hosts is closed before any byte reaches an upstream.
+            Cli.Result undeclared = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect",
+                    "127.0.0.1:" + gatewayPort, "-servername", "evil.test", "-CAfile", caPem.toString(),
+                    "-verify_return_error");
+            assertThat(undeclared.exitCode()).isNotZero();
+            assertThat(undeclared.stdout()).contains("no peer certificate available", "handshake has read 0 bytes");
+            String line = g.awaitAccessLine(l -> l.contains("requested=evil.test:" + gatewayPort));
+            assertThat(line).contains("decision=denied", "reason=not_gateway_host");
+
+            Cli.Result ok = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect", "127.0.0.1:" + gatewayPort,
+                    "-servername", "mongo.example.test", "-CAfile", caPem.toString(), "-verify_return_error");
+            assertThat(ok.stdout()).contains("Server certificate", "Verify return code: 0 (ok)");
+        }
+    }
+
+    @Test
+    void plainBytesAndMissingSniAreRefusedWithTheirReason() throws Exception {
+        int gatewayPort = FreePorts.pick();
+        try (RunningGateway g = RunningGateway.start("mongo.example.test")) {
+            g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
+            Cli.runWithInput(TIMEOUT, "GET / HTTP/1.1\r\nHost: mongo.example.test\r\n\r\n",
+                    "nc", "-q", "3", "127.0.0.1", String.valueOf(gatewayPort));
+            assertThat(g.awaitAccessLine(l -> l.contains("reason=not_tls"))).contains("listener=tls_" + gatewayPort);
+
+            Cli.Result noSni = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect",
+                    "127.0.0.1:" + gatewayPort, "-noservername");
+            assertThat(noSni.exitCode()).isNotZero();
+            assertThat(g.awaitAccessLine(l -> l.contains("reason=no_sni"))).contains("decision=denied");
+        }
+    }
+
+    @Test
+    void tcpGatewayRoutesRedisCliToARealRedisServer() throws Exception {
+        Cli.requireCommand("redis-cli");
+        int gatewayPort = FreePorts.pick();
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             RunningGateway g = RunningGateway.start()) {
+            Cli.Result before = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort), "PING");
+            assertThat(before.stdout() + before.stderr()).doesNotContain("PONG");
+
+            // Articles 12 and 14, on free ports.
+            g.apply("redis.yaml", """
+                    apiVersion: networking.istio.io/v1alpha3
+                    kind: ServiceEntry
+                    metadata:
+                      name: redis-serviceentry
+                    spec:
+                      hosts: [redis.domain]
+                      addresses: [127.0.0.1]
+                      ports:
+                      - {number: %2$d, name: tcp-redis, protocol: TCP}
+                      location: MESH_EXTERNAL
+                    ---
+                    apiVersion: networking.istio.io/v1alpha3
+                    kind: Gateway
+                    metadata:
+                      name: istio-egressgateway
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: %1$d, name: tcp-redis, protocol: TCP}
+                        hosts: [redis.domain]
+                    ---
+                    apiVersion: networking.istio.io/v1alpha3
+                    kind: VirtualService
+                    metadata:
+                      name: redis-through-egress-gateway
+                    spec:
+                      hosts: [redis.domain]
+                      gateways: [mesh, istio-egressgateway]
+                      tcp:
+                      - match:
+                        - gateways: [istio-egressgateway]
+                          port: %1$d
+                        route:
+                        - destination:
+                            host: redis.domain
+                            port: {number: %2$d}
+                          weight: 100
+                    """.formatted(gatewayPort, redis.port()));
+
+            Cli.Result ping = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort), "PING");
+            assertThat(ping.stdout().trim()).isEqualTo("PONG");
+            Cli.Result set = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort),
+                    "SET", "egress", "declared");
+            assertThat(set.stdout().trim()).isEqualTo("OK");
+            Cli.Result get = Cli.run(TIMEOUT, "redis-cli", "-p", String.valueOf(redis.port()), "GET", "egress");
+            assertThat(get.stdout().trim()).isEqualTo("declared");
+            assertThat(g.awaitAccessLine(l -> l.contains("listener=tcp_" + gatewayPort) && l.contains("decision=allowed")))
+                    .contains("resource=ServiceEntry/default/redis-serviceentry", "upstream=127.0.0.1:" + redis.port());
+
+            g.remove("redis.yaml");
+            Cli.Result after = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort), "PING");
+            assertThat(after.stdout()).doesNotContain("PONG");
+        }
+    }
+}

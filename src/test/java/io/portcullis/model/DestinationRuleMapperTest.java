@@ -1,0 +1,195 @@
+package io.portcullis.model;
+
+import static io.portcullis.model.Fixtures.onlyError;
+import static io.portcullis.model.Fixtures.single;
+import static io.portcullis.model.Fixtures.warning;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.portcullis.model.DestinationRule.ClientTls;
+import io.portcullis.model.DestinationRule.ClientTlsMode;
+import io.portcullis.model.DestinationRule.PortTrafficPolicy;
+import io.portcullis.model.DestinationRule.Subset;
+import io.portcullis.model.DestinationRule.TrafficPolicy;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class DestinationRuleMapperTest {
+
+    static String dr(String spec) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata:
+                  name: rule
+                spec:
+                """ + spec.indent(2);
+    }
+
+    @Test
+    void mapsTlsOriginationPortSettingsAndSubsets() {
+        DestinationRule d = single(dr("""
+                host: Books.Example
+                trafficPolicy:
+                  tls:
+                    mode: SIMPLE
+                    sni: Books.Example
+                    caCertificates: /etc/ca.pem
+                    subjectAltNames: [books.example]
+                  portLevelSettings:
+                  - port: {number: 443}
+                    tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem, insecureSkipVerify: false}
+                subsets:
+                - name: mongo
+                  labels: {version: v1}
+                  trafficPolicy:
+                    loadBalancer: {simple: ROUND_ROBIN}
+                    port_level_settings:
+                    - port: {number: 443}
+                      tls: {mode: ISTIO_MUTUAL, sni: mongo.example.test}
+                exportTo: ["."]
+                """), DestinationRule.class);
+        assertThat(d.host()).isEqualTo("books.example");
+        TrafficPolicy tp = d.trafficPolicy();
+        assertThat(tp.loadBalancer()).isNull();
+        assertThat(tp.tls()).isEqualTo(new ClientTls(ClientTlsMode.SIMPLE, null, null, "/etc/ca.pem",
+                List.of("books.example"), "books.example", false));
+        assertThat(tp.portLevelSettings()).containsExactly(new PortTrafficPolicy(443, null,
+                new ClientTls(ClientTlsMode.MUTUAL, "/c.pem", "/k.pem", null, List.of(), null, false)));
+        Subset s = d.subsets().get(0);
+        assertThat(s.name()).isEqualTo("mongo");
+        assertThat(s.labels()).isEqualTo(Map.of("version", "v1"));
+        assertThat(s.trafficPolicy().loadBalancer()).isEqualTo("ROUND_ROBIN");
+        assertThat(s.trafficPolicy().portLevelSettings().get(0).tls().mode()).isEqualTo(ClientTlsMode.ISTIO_MUTUAL);
+        assertThat(d.exportTo()).containsExactly(".");
+    }
+
+    @Test
+    void hostOnlyRuleAndTlsWithoutModeIsDisable() {
+        assertThat(single(dr("host: my-mongo.tcp.svc"), DestinationRule.class).trafficPolicy()).isNull();
+        DestinationRule d = single(dr("""
+                host: api.example.com
+                trafficPolicy: {tls: {sni: api.example.com}}
+                """), DestinationRule.class);
+        assertThat(d.trafficPolicy().tls().mode()).isEqualTo(ClientTlsMode.DISABLE);
+    }
+
+    @Test
+    void loadBalancerIsKeptAndWarned() {
+        warning(dr("""
+                host: api.example.com
+                trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}
+                """), "spec.trafficPolicy.loadBalancer", "not acted on");
+    }
+
+    @Test
+    void tuningFieldsAreWarnings() {
+        String yaml = dr("""
+                host: api.example.com
+                workloadSelector: {matchLabels: {app: x}}
+                trafficPolicy:
+                  connectionPool: {tcp: {maxConnections: 10}}
+                  outlierDetection: {consecutive5xxErrors: 3}
+                  loadBalancer: {simple: RANDOM, consistentHash: {httpHeaderName: x}}
+                  portLevelSettings:
+                  - port: {number: 443}
+                    connectionPool: {tcp: {maxConnections: 1}}
+                  tls: {mode: SIMPLE, credentialName: books-ca}
+                """);
+        for (String field : List.of("spec.workloadSelector", "spec.trafficPolicy.connectionPool",
+                "spec.trafficPolicy.outlierDetection", "spec.trafficPolicy.loadBalancer.consistentHash",
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool", "spec.trafficPolicy.tls.credentialName")) {
+            warning(yaml, field, "not acted on");
+        }
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                arguments("host required", """
+                        trafficPolicy: {tls: {mode: SIMPLE}}
+                        """, "spec.host", "required"),
+                arguments("host is a name", """
+                        host: "books example"
+                        """, "spec.host", "is not a valid host name"),
+                arguments("MUTUAL needs a client certificate", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: MUTUAL, privateKey: /k.pem}}
+                        """, "spec.trafficPolicy.tls.clientCertificate", "required with mode MUTUAL"),
+                arguments("MUTUAL needs a key", """
+                        host: api.example.com
+                        trafficPolicy:
+                          portLevelSettings:
+                          - port: {number: 443}
+                            tls: {mode: MUTUAL, clientCertificate: /c.pem}
+                        """, "spec.trafficPolicy.portLevelSettings[0].tls.privateKey", "required with mode MUTUAL"),
+                arguments("credentialName excludes files", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, credentialName: c, caCertificates: /ca.pem}}
+                        """, "spec.trafficPolicy.tls.caCertificates", "cannot be combined with credentialName"),
+                arguments("client tls mode is an enum", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: TLS}}
+                        """, "spec.trafficPolicy.tls.mode", "expected one of: DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL"),
+                arguments("insecureSkipVerify is a boolean", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, insecureSkipVerify: "yes"}}
+                        """, "spec.trafficPolicy.tls.insecureSkipVerify", "expected true or false"),
+                arguments("sni is an exact name", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, sni: "*.example.com"}}
+                        """, "spec.trafficPolicy.tls.sni", "is not a server name"),
+                arguments("simple load balancer is Istio's", """
+                        host: api.example.com
+                        trafficPolicy: {loadBalancer: {simple: FASTEST}}
+                        """, "spec.trafficPolicy.loadBalancer.simple", "\"FASTEST\" is not a valid simple load balancer"),
+                arguments("empty traffic policy", """
+                        host: api.example.com
+                        trafficPolicy: {}
+                        """, "spec.trafficPolicy", "must have at least one field"),
+                arguments("port settings need a port", """
+                        host: api.example.com
+                        trafficPolicy:
+                          portLevelSettings: [{tls: {mode: SIMPLE}}]
+                        """, "spec.trafficPolicy.portLevelSettings[0].port", "required"),
+                arguments("port settings need settings", """
+                        host: api.example.com
+                        trafficPolicy:
+                          portLevelSettings: [{port: {number: 443}}]
+                        """, "spec.trafficPolicy.portLevelSettings[0]", "must have at least one of"),
+                arguments("port settings once per port", """
+                        host: api.example.com
+                        trafficPolicy:
+                          portLevelSettings:
+                          - {port: {number: 443}, tls: {mode: SIMPLE}}
+                          - {port: {number: 443}, tls: {mode: DISABLE}}
+                        """, "spec.trafficPolicy.portLevelSettings[1].port", "already has settings"),
+                arguments("subset name required", """
+                        host: api.example.com
+                        subsets: [{labels: {v: "1"}}]
+                        """, "spec.subsets[0].name", "required"),
+                arguments("subset names unique", """
+                        host: api.example.com
+                        subsets: [{name: a}, {name: a}]
+                        """, "spec.subsets[1].name", "subset name \"a\" is already used by spec.subsets[0]"),
+                arguments("subset labels are strings", """
+                        host: api.example.com
+                        subsets: [{name: a, labels: {version: 1}}]
+                        """, "spec.subsets[0].labels.version", "expected a string, got number 1 (quote it)"),
+                arguments("unknown client tls field", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, verify: true}}
+                        """, "spec.trafficPolicy.tls.verify",
+                        "DestinationRule.ClientTLSSettings has no field \"verify\""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalid")
+    void refuses(String rule, String spec, String field, String fragment) {
+        onlyError(dr(spec), field, fragment);
+    }
+}
