@@ -91,6 +91,11 @@ final class Node {
         }
     }
 
+    /** Marks every field as known: for a resource refused whole, whose schema is not ours to check. */
+    void allowRest() {
+        json.fieldNames().forEachRemaining(consumed::add);
+    }
+
     /** A field of Istio's schema that Portcullis accepts but does not act on: a warning, never silence. */
     void notActedOn(String name, String why) {
         if (value(name) != null) {

@@ -119,7 +119,7 @@ public final class ResourceParser {
         if (apiVersion != null && kind != null && id != null) {
             resource = dispatch(apiVersion, kind, id, top);
         } else {
-            top.allow("spec");
+            top.allowRest();
         }
         findings.endResource();
         if (resource != null && findings.errorCount() == errorsBefore) {
@@ -135,7 +135,7 @@ public final class ResourceParser {
         switch (kind) {
             case "ServiceEntry", "Gateway", "VirtualService", "DestinationRule" -> {
                 if (!networking || !NETWORKING_VERSIONS.contains(version)) {
-                    top.allow("spec");
+                    top.allowRest();
                     top.error("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
                             + " (expected: networking.istio.io/v1, v1beta1 or v1alpha3)");
                     return null;
@@ -168,7 +168,7 @@ public final class ResourceParser {
             }
             case "RouteRule" -> {
                 if (group.equals("config.istio.io")) {
-                    top.allow("spec");
+                    top.allowRest();
                     top.error("kind", "RouteRule (" + apiVersion + ") is not supported: Istio replaced it with"
                             + " VirtualService in 0.8; write a VirtualService");
                     return null;
@@ -176,7 +176,7 @@ public final class ResourceParser {
             }
             case "AuthorizationPolicy" -> {
                 if (group.equals("security.istio.io")) {
-                    top.allow("spec");
+                    top.allowRest();
                     top.error("kind", "AuthorizationPolicy is not enforced by this version; refused rather than"
                             + " silently ignored");
                     return null;
@@ -186,7 +186,7 @@ public final class ResourceParser {
                 // Falls through to the common refusal below.
             }
         }
-        top.allow("spec");
+        top.allowRest();
         top.error("kind", "unsupported kind \"" + kind + "\" (apiVersion " + apiVersion + "); " + SUPPORTED);
         return null;
     }

@@ -84,7 +84,7 @@ class ResourceParserTest {
                 kind: List
                 metadata: {resourceVersion: ""}
                 items:
-                """ + (SERVICE_ENTRY + "  status: {}\n").indent(2).replaceFirst(" {2}apiVersion", "- apiVersion")
+                """ + (SERVICE_ENTRY + "status: {}\n").indent(2).replaceFirst(" {2}apiVersion", "- apiVersion")
                 + VIRTUAL_SERVICE.indent(2).replaceFirst(" {2}apiVersion", "- apiVersion"));
         assertThat(parsed.problems()).isEmpty();
         assertThat(parsed.resources()).hasSize(2);
