@@ -31,6 +31,9 @@ final class Documents {
 
     // Files may be 4 MiB (FolderLoader's limit); SnakeYAML's default stops at 3 MB.
     private static final int MAX_CODE_POINTS = 8 * 1024 * 1024;
+    // SnakeYAML copies its buffer for every 1 KiB of a token it has not consumed yet, so a single
+    // 4 MiB line takes seconds; no configuration needs lines this long.
+    static final int MAX_YAML_LINE = 256 * 1024;
 
     private static final YAMLFactory YAML = YAMLFactory.builder()
             .loaderOptions(loaderOptions())
@@ -63,6 +66,9 @@ final class Documents {
         boolean json = isJson(fileName);
         String format = json ? "JSON" : "YAML";
         List<Document> out = new ArrayList<>();
+        if (!json && tooLongLine(text, findings)) {
+            return out;
+        }
         try (JsonParser parser = json ? JSON.createParser(text) : new AliasRefusingParser(YAML.createParser(text))) {
             while (parser.nextToken() != null) {
                 int line = parser.currentTokenLocation().getLineNr();
@@ -78,6 +84,23 @@ final class Documents {
             findings.error(null, "malformed " + format + ": " + e.getMessage());
         }
         return out;
+    }
+
+    private static boolean tooLongLine(String text, Findings findings) {
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i == text.length() || text.charAt(i) == '\n') {
+                if (i - start > MAX_YAML_LINE) {
+                    findings.error(null, "line " + line + " is longer than " + MAX_YAML_LINE / 1024 + " KiB; refused"
+                            + " (split it, or use JSON for machine-written files)");
+                    return true;
+                }
+                line++;
+                start = i + 1;
+            }
+        }
+        return false;
     }
 
     private static String malformed(String format, JsonProcessingException e) {

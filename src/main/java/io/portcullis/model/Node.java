@@ -232,7 +232,7 @@ final class Node {
             error(name, "expected a map, got " + describe(v));
             return out;
         }
-        v.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        v.properties().forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
     }
 

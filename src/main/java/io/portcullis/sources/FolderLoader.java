@@ -96,6 +96,12 @@ public final class FolderLoader {
         List<Resource> resources = new ArrayList<>();
         Map<ResourceId, String> origins = new LinkedHashMap<>();
         texts.forEach((file, text) -> {
+            if (text != null && text.length() > MAX_FILE_BYTES) {
+                // Text handed in directly (admin API) gets the same bound as a file on disk.
+                problems.add(Problem.error(file, null, null, "larger than " + MAX_FILE_BYTES / (1024 * 1024)
+                        + " MiB; refused"));
+                return;
+            }
             ParsedFile parsed = ResourceParser.parse(file, text);
             problems.addAll(parsed.problems());
             for (Resource r : parsed.resources()) {

@@ -186,6 +186,16 @@ class ResourceParserTest {
     }
 
     @Test
+    void refusesAYamlLineSnakeYamlWouldCrawlThrough() {
+        String longLine = "# " + "x".repeat(Documents.MAX_YAML_LINE) + "\n";
+        ParsedFile parsed = parse(SERVICE_ENTRY + longLine);
+        assertThat(parsed.problems()).singleElement()
+                .satisfies(p -> assertThat(p.reason()).startsWith("line 9 is longer than 256 KiB; refused"));
+        assertThat(ResourceParser.parse("long.json", "{\"a\": \"" + "x".repeat(Documents.MAX_YAML_LINE) + "\"}")
+                .problems()).extracting(Problem::field).containsExactly("apiVersion", "kind", "metadata");
+    }
+
+    @Test
     void neverThrowsOnGarbage() {
         assertThat(parse("\t\u0000\uFFFF: : :\n  - ]").hasErrors()).isTrue();
         assertThat(ResourceParser.parse(null, null).hasErrors()).isTrue();

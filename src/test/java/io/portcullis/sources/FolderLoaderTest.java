@@ -117,11 +117,20 @@ class FolderLoaderTest {
     }
 
     @Test
+    void textOverTheLimitIsRefusedToo() {
+        LoadResult result = FolderLoader.fromFiles(Map.of("big.yaml", "#".repeat(FolderLoader.MAX_FILE_BYTES + 1)));
+        assertThat(result.errors()).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo("big.yaml");
+            assertThat(p.reason()).contains("larger than 4 MiB");
+        });
+    }
+
+    @Test
     void aFileOfExactlyTheLimitIsRead() throws IOException {
         String text = entry("a", "a.example.com");
         StringBuilder padded = new StringBuilder(text);
         while (padded.length() < FolderLoader.MAX_FILE_BYTES) {
-            padded.append('#');
+            padded.append("# padding to the limit\n");
         }
         padded.setLength(FolderLoader.MAX_FILE_BYTES);
         write("a.yaml", padded.toString());
