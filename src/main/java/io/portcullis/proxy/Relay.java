@@ -1,7 +1,9 @@
 package io.portcullis.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.util.concurrent.Future;
 import io.portcullis.telemetry.ConnectionLog;
 
 /** Joins a client channel and a connected upstream channel with a pair of {@link RelayHandler}s. */
@@ -20,5 +22,28 @@ public final class Relay {
         upstream.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(client, log, false));
         client.config().setAutoRead(true);
         upstream.config().setAutoRead(true);
+    }
+
+    /**
+     * Ends an inspection step whose upstream connect has completed: on success the relay takes
+     * over and the inspecting handler ({@code ctx}'s) leaves the pipeline, replaying what it
+     * buffered; on failure the reason is recorded and the client closed.
+     */
+    public static void handOver(ChannelHandlerContext ctx, Future<Channel> connected, ConnectionLog log) {
+        if (!connected.isSuccess()) {
+            if (connected.cause() instanceof UpstreamException e) {
+                log.refused(e.reason(), e.getMessage());
+            }
+            ctx.close();
+            return;
+        }
+        Channel upstream = connected.getNow();
+        if (!ctx.channel().isActive()) {
+            upstream.close();
+            return;
+        }
+        log.upstream(upstream.remoteAddress());
+        join(ctx.channel(), upstream, log);
+        ctx.pipeline().remove(ctx.handler());
     }
 }

@@ -9,7 +9,6 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
-import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
 
@@ -40,23 +39,8 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        connector.connect(ctx.channel().eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
-            if (!f.isSuccess()) {
-                if (f.cause() instanceof UpstreamException e) {
-                    log.refused(e.reason(), e.getMessage());
-                }
-                ctx.close();
-                return;
-            }
-            Channel upstream = f.getNow();
-            if (!ctx.channel().isActive()) {
-                upstream.close();
-                return;
-            }
-            log.upstream(upstream.remoteAddress());
-            Relay.join(ctx.channel(), upstream, log);
-            ctx.pipeline().remove(this);
-        });
+        connector.connect(ctx.channel().eventLoop(), decision.upstream())
+                .addListener((Future<Channel> f) -> Relay.handOver(ctx, f, log));
         ctx.fireChannelActive();
     }
 }

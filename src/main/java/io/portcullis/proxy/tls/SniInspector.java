@@ -90,21 +90,7 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String sni, Future<Channel> future) {
-        if (!future.isSuccess()) {
-            if (future.cause() instanceof UpstreamException e) {
-                log.refused(e.reason(), e.getMessage());
-            }
-            ctx.close();
-            return;
-        }
-        Channel upstream = future.getNow();
-        if (!ctx.channel().isActive()) {
-            upstream.close();
-            return;
-        }
-        log.upstream(upstream.remoteAddress());
-        Relay.join(ctx.channel(), upstream, log);
-        ctx.pipeline().remove(this);
+        Relay.handOver(ctx, future, log);
     }
 
     @Override
