@@ -66,6 +66,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private Authority upstreamAuthority;
     private boolean clientKeepAlive;
     private boolean responseStarted;
+    private int responseStatus;
 
     public HttpProxyHandler(EgressPolicy policy, UpstreamConnector connector, ProxySettings settings,
                             ConnectionLog log, int listenerPort) {
@@ -132,7 +133,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void startRequest(HttpRequest request) {
         headTimeout.cancel(false);
-        log.request();
+        logRequest(request);
         DecoderResult result = request.decoderResult();
         if (!result.isSuccess()) {
             ReferenceCountUtil.release(request);
@@ -154,6 +155,22 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(request);
             refuse(Reason.BAD_REQUEST, e.getMessage());
         }
+    }
+
+    private void logRequest(HttpRequest request) {
+        boolean connect = request.method().equals(HttpMethod.CONNECT);
+        String path = "-";
+        if (!connect && request.decoderResult().isSuccess()) {
+            try {
+                String raw = URI.create(request.uri()).getRawPath();
+                path = raw == null || raw.isEmpty() ? "/" : raw;
+            } catch (IllegalArgumentException e) {
+                path = "-";
+            }
+        }
+        log.request(request.method().name(), path, request.protocolVersion().text(),
+                request.headers().get(HttpHeaderNames.USER_AGENT), request.headers().get("x-forwarded-for"),
+                request.headers().get("x-request-id"));
     }
 
     private Decision decide(Authority authority) {
@@ -189,17 +206,22 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             log.upstream(up.remoteAddress());
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     new HttpResponseStatus(200, "Connection established")));
+            log.responded(200);
             ctx.pipeline().remove(PipelineNames.HTTP_CODEC);
-            for (Object early = pending.poll(); early != null; early = pending.poll()) {
-                if (early instanceof ByteBuf buf && buf.isReadable()) {
-                    log.addFromClient(buf.readableBytes());
-                    up.write(buf);
+            Relay.join(ctx.channel(), up, log);
+            // Tunnel bytes that came with the CONNECT head go through the relay (and its sniffer), in order.
+            boolean early = false;
+            for (Object m = pending.poll(); m != null; m = pending.poll()) {
+                if (m instanceof ByteBuf buf && buf.isReadable()) {
+                    ctx.fireChannelRead(buf);
+                    early = true;
                 } else {
-                    ReferenceCountUtil.release(early);
+                    ReferenceCountUtil.release(m);
                 }
             }
-            up.flush();
-            Relay.join(ctx.channel(), up, log);
+            if (early) {
+                ctx.fireChannelReadComplete();
+            }
             ctx.pipeline().remove(this);
         });
     }
@@ -297,8 +319,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     // ---- called by UpstreamResponseHandler, on this event loop ----
 
-    void responseStarted() {
+    void responseStarted(int status) {
         responseStarted = true;
+        responseStatus = status;
     }
 
     void logBytesToClient(int n) {
@@ -311,6 +334,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The response ended: take the next request, or close if the client asked to. */
     void responseFinished() {
+        log.responded(responseStatus);
         if (!clientKeepAlive) {
             state = State.CLOSING;
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -330,6 +354,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         upstream = null;
         if (state == State.FORWARDING || state == State.WAITING) {
             if (responseStarted) {
+                log.responded(responseStatus);
                 state = State.CLOSING;
                 ctx.close();
             } else {
@@ -355,6 +380,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** Answers with the reason and closes; nothing more is read from this client. */
     private void refuse(Reason reason, String message) {
         log.refused(reason, message);
+        log.responded(ProxyResponses.statusFor(reason).code());
         state = State.CLOSING;
         releasePending();
         if (upstream != null) {
