@@ -96,6 +96,10 @@ public final class ConnectionLog {
         if (reason == null || reason.allows()) {
             this.reason = why;
             this.message = detail;
+            if (destination == Destination.NONE) {
+                // Refused before any decision (no SNI, bad request, timeout): it went nowhere, as Istio's black hole.
+                destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
+            }
         }
     }
 
