@@ -32,6 +32,7 @@ public final class ConnectionLog {
     private Protocol protocol;
     private Destination destination = Destination.NONE;
     private boolean decidedOnce;
+    private boolean established;
     private String upstream;
     private String upstreamLocal;
     private long bytesFromClient;
@@ -112,9 +113,12 @@ public final class ConnectionLog {
         this.upstreamLocal = format(address);
     }
 
-    /** The relay took over: from now on bytes flow both ways untouched. */
+    /** The first upstream is connected and bytes flow both ways: the client's set-up time ends here. */
     public void relayed() {
-        observer.established(System.nanoTime() - startNanos);
+        if (!established) {
+            established = true;
+            observer.established(System.nanoTime() - startNanos);
+        }
     }
 
     /** The client's authenticated identity, e.g. {@code spiffe://cluster.local/ns/a/sa/b}. */

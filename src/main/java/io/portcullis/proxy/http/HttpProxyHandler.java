@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -67,6 +68,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean clientKeepAlive;
     private boolean responseStarted;
     private int responseStatus;
+    private boolean inputShutdown;
 
     public HttpProxyHandler(EgressPolicy policy, UpstreamConnector connector, ProxySettings settings,
                             ConnectionLog log, int listenerPort) {
@@ -222,6 +224,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             if (early) {
                 ctx.fireChannelReadComplete();
             }
+            if (inputShutdown) {
+                // The client half-closed while the upstream was connecting: the relay passes it on.
+                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            }
             ctx.pipeline().remove(this);
         });
     }
@@ -254,7 +260,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             refuse(decision.reason(), decision.message());
             return;
         }
-        clientKeepAlive = HttpUtil.isKeepAlive(request);
+        clientKeepAlive = HttpUtil.isKeepAlive(request) && !inputShutdown;
         toOriginForm(request, authority);
         responseStarted = false;
         if (upstream != null && upstream.isActive() && authority.equals(upstreamAuthority)) {
@@ -285,6 +291,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             up.pipeline().addLast("http-client-codec", new HttpClientCodec());
             up.pipeline().addLast("http-response", new UpstreamResponseHandler(this, ctx.channel()));
             up.config().setAutoRead(true);
+            log.relayed();
             state = State.FORWARDING;
             up.write(request);
             drain();
@@ -406,7 +413,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sent FIN (half-closure is allowed for tunnels): no request can follow. Finish the
+            // exchange in flight, if any, then close; an idle connection closes now.
+            clientKeepAlive = false;
+            inputShutdown = true;
+            if (state == State.IDLE && pending.isEmpty()) {
+                state = State.CLOSING;
+                ctx.close();
+            }
+        } else if (evt instanceof IdleStateEvent) {
             log.refused(Reason.IDLE_TIMEOUT, "no traffic in either direction");
             ctx.close();
         } else {
