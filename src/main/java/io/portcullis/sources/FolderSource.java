@@ -106,6 +106,10 @@ public final class FolderSource implements AutoCloseable {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
+                if (f.getFileName().toString().startsWith(".")) {
+                    // Skipped by the loader too (editors' and atomic-rename temp files): not a change.
+                    continue;
+                }
                 BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                 out.add(f.getFileName() + "|" + a.size() + "|" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
                         + "|" + a.fileKey());

@@ -108,10 +108,12 @@ public final class AccessLog implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, BATCH - 1);
                 for (ConnectionRecord r : batch) {
-                    String line = format.format(r);
-                    lines.add(line);
-                    out.write(line);
-                    out.write('\n');
+                    String line = formatted(r);
+                    if (line != null) {
+                        lines.add(line);
+                        out.write(line);
+                        out.write('\n');
+                    }
                 }
                 out.flush();
                 for (String line : lines) {
@@ -134,6 +136,16 @@ public final class AccessLog implements AutoCloseable {
             }
         } catch (IOException e) {
             System.err.println("portcullis: access log close failed: " + e.getMessage());
+        }
+    }
+
+    /** One record's line; a record that cannot be formatted (a bug) costs that line only, never the batch. */
+    private String formatted(ConnectionRecord r) {
+        try {
+            return format.format(r);
+        } catch (RuntimeException e) {
+            System.err.println("portcullis: cannot format an access-log record from " + r.downstreamRemote() + ": " + e);
+            return null;
         }
     }
 

@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything one connection leaves behind: filled in as it goes, on the connection's event loop,
@@ -16,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * a connection was refused. Not thread-safe: only the connection's event loop touches it.
  */
 public final class ConnectionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionLog.class);
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
     private final String listener;
@@ -210,7 +213,12 @@ public final class ConnectionLog {
             return null;
         }
         ConnectionRecord r = snapshot();
-        observer.closed(r);
+        try {
+            observer.closed(r);
+        } catch (RuntimeException e) {
+            // A metrics failure must not cost the access-log line.
+            LOG.warn("counting the closed connection from {} failed", client, e);
+        }
         return r;
     }
 

@@ -1,6 +1,8 @@
 package io.portcullis.proxy.sniff;
 
 import io.netty.buffer.ByteBuf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The common frame of the protocol sniffers: walks the readable bytes of each buffer through a
@@ -8,6 +10,8 @@ import io.netty.buffer.ByteBuf;
  * this connection and count it once", so the relay never notices.
  */
 abstract class StreamSniffer implements ProtocolSniffer {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamSniffer.class);
+
     private boolean stopped;
 
     @Override
@@ -36,7 +40,9 @@ abstract class StreamSniffer implements ProtocolSniffer {
                 }
                 i = next;
             }
-        } catch (Unparsable | IndexOutOfBoundsException | IllegalStateException e) {
+        } catch (RuntimeException e) {
+            // Unparsable input, or a parser bug: either way the bytes must keep flowing untouched.
+            LOG.debug("{}: stopped parsing ({})", getClass().getSimpleName(), e.getMessage());
             giveUp();
         }
     }
