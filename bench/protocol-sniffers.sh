@@ -57,7 +57,8 @@ run() {
   # Warm up the JIT, then measure.
   redis-benchmark -p "$port" -n 50000 -P "$pipeline" -t set,get -q >/dev/null
   printf '%-32s ' "$name"
-  redis-benchmark -p "$port" -n "$requests" -P "$pipeline" -c 50 -t set,get -q | tr -d '\r' | awk '{printf "%s %s %s  ", $1, $2, $3} END {print ""}'
+  redis-benchmark -p "$port" -n "$requests" -P "$pipeline" -c 50 -t set,get --csv \
+    | awk -F, 'NR > 1 {gsub(/"/, ""); printf "%s %s  ", $1, $2} END {print ""}'
 }
 echo "redis-benchmark -n $requests -P $pipeline -c 50 (requests per second)"
 run "direct" "$redis_port"
