@@ -11,6 +11,8 @@ import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
 import io.portcullis.telemetry.AccessLog;
+import io.portcullis.telemetry.Telemetry;
+import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +29,7 @@ public final class Portcullis implements AutoCloseable {
     private final RunOptions options;
     private final CurrentPolicy policy;
     private final AccessLog accessLog;
+    private final GatewayMetrics metrics;
     private final GatewayServer server;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
@@ -37,13 +40,15 @@ public final class Portcullis implements AutoCloseable {
     private Portcullis(RunOptions options) throws IOException {
         this.options = options;
         this.policy = new CurrentPolicy(EgressPolicy.empty(options.outboundPolicy()));
-        this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out)
-                : AccessLog.toFile(options.accessLogFile());
+        this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out, options.accessLogFormat())
+                : AccessLog.toFile(options.accessLogFile(), options.accessLogFormat());
+        this.metrics = new GatewayMetrics(options.maxLabelValues());
         Transport transport = Transport.best();
         UpstreamResolver resolver = new UpstreamResolver(transport,
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
-        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads);
+        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver,
+                new Telemetry(accessLog, metrics), threads);
     }
 
     public static Portcullis start(RunOptions options) throws IOException, InterruptedException {
@@ -59,8 +64,8 @@ public final class Portcullis implements AutoCloseable {
 
     private void startAll() throws IOException, InterruptedException {
         proxyAddress = server.startProxy(options.proxyBind());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready);
-        source = new FolderSource(options.configDir(), this::apply);
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, metrics);
+        source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -77,6 +82,7 @@ public final class Portcullis implements AutoCloseable {
         next.notes().forEach(n -> LOG.warn("{}", n));
         policy.set(next);
         server.reconcile(next);
+        metrics.configApplied();
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule",
                 generation.incrementAndGet(), options.configDir(), set.serviceEntries().size(), set.gateways().size(),
                 set.virtualServices().size(), set.destinationRules().size());
@@ -101,6 +107,15 @@ public final class Portcullis implements AutoCloseable {
 
     public EgressPolicy policy() {
         return policy.get();
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Reopens the access-log file by name (after logrotate moved it); lines queued meanwhile are kept. */
+    public void reopenAccessLog() {
+        accessLog.reopen();
     }
 
     public GatewayServer server() {

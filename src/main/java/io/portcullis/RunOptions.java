@@ -2,6 +2,8 @@ package io.portcullis;
 
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.telemetry.AccessLogFormat;
+import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
@@ -11,6 +13,8 @@ import java.nio.file.Path;
  * @param hostsFile     null for the system resolver only
  * @param accessLogFile null for stdout
  * @param workerThreads event loops for the data plane (0: one per core)
+ * @param accessLogFormat Envoy's text format or one JSON object per line
+ * @param maxLabelValues distinct client-chosen values per metric label before the rest count as {@code other}
  */
 public record RunOptions(
         Path configDir,
@@ -20,5 +24,14 @@ public record RunOptions(
         OutboundPolicy outboundPolicy,
         Path accessLogFile,
         ProxySettings proxySettings,
-        int workerThreads) {
+        int workerThreads,
+        AccessLogFormat accessLogFormat,
+        int maxLabelValues) {
+
+    /** The options with the default access-log format and label budget. */
+    public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
+                      OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads) {
+        this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
+                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES);
+    }
 }

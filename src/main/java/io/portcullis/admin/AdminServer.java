@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.portcullis.proxy.Transport;
+import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +26,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The admin HTTP endpoint (loopback by default): {@code /healthz/ready} answers 200 once the
- * gateway has loaded its configuration and opened its listeners, 503 before. Its own single
- * event loop, so the data plane's load never delays a health check.
+ * gateway has loaded its configuration and opened its listeners, 503 before;
+ * {@code /stats/prometheus} serves the metrics in Prometheus's text format. Its own single
+ * event loop, so the data plane's load never delays a health check or a scrape.
  */
 public final class AdminServer implements AutoCloseable {
     private static final int MAX_REQUEST = 64 * 1024;
@@ -41,6 +43,12 @@ public final class AdminServer implements AutoCloseable {
 
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready)
             throws InterruptedException {
+        return start(transport, bind, ready, null);
+    }
+
+    /** @param metrics served on {@code /stats/prometheus}; null for none */
+    public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
+                                    GatewayMetrics metrics) throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
         try {
             Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -48,7 +56,7 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
-                                    new Handler(ready));
+                                    new Handler(ready, metrics));
                         }
                     }).bind(bind).sync().channel();
             return new AdminServer(group, ch);
@@ -70,9 +78,11 @@ public final class AdminServer implements AutoCloseable {
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final BooleanSupplier ready;
+        private final GatewayMetrics metrics;
 
-        Handler(BooleanSupplier ready) {
+        Handler(BooleanSupplier ready, GatewayMetrics metrics) {
             this.ready = ready;
+            this.metrics = metrics;
         }
 
         @Override
@@ -82,6 +92,11 @@ public final class AdminServer implements AutoCloseable {
             if (path.equals("/healthz/ready")) {
                 boolean ok = ready.getAsBoolean();
                 response = text(ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, ok ? "ready" : "not ready");
+            } else if (path.equals("/stats/prometheus") && metrics != null) {
+                byte[] body = metrics.scrape();
+                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, GatewayMetrics.contentType())
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             } else {
                 response = text(HttpResponseStatus.NOT_FOUND, "no such endpoint: " + path);
             }

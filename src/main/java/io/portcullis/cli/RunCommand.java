@@ -4,6 +4,7 @@ import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.telemetry.AccessLogFormat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -59,6 +60,16 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--access-log", paramLabel = "FILE", description = "Append access-log lines here instead of stdout.")
     Path accessLog;
 
+    @Option(names = "--access-log-format", paramLabel = "FORMAT", defaultValue = "text",
+            converter = AccessLogFormatConverter.class,
+            description = "text (Envoy's default format) or json (one JSON object per line). Default: ${DEFAULT-VALUE}.")
+    AccessLogFormat accessLogFormat;
+
+    @Option(names = "--max-label-values", paramLabel = "N", defaultValue = "500",
+            description = "Distinct client-chosen values per metric label (undeclared destinations, commands, "
+                    + "collections) before further ones are counted as 'other'. Default: ${DEFAULT-VALUE}.")
+    int maxLabelValues;
+
     @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "65536",
             description = "Largest request head accepted (431 above). Default: ${DEFAULT-VALUE}.")
     int maxHeaderSize;
@@ -92,14 +103,19 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--max-header-size must be >= 1024 and --max-client-hello >= 512");
         }
+        if (maxLabelValues < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-label-values: " + maxLabelValues + " (expected: > 0)");
+        }
         if (hostsFile != null && !Files.isReadable(hostsFile)) {
             throw new ParameterException(spec.commandLine(), "--hosts-file: cannot read " + hostsFile);
         }
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
-                HostPort.parse(admin, "--admin"), hostsFile, outboundPolicy, accessLog, settings, workers);
+                HostPort.parse(admin, "--admin"), hostsFile, outboundPolicy, accessLog, settings, workers,
+                accessLogFormat, maxLabelValues);
         Portcullis gateway = Portcullis.start(options);
+        ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();

@@ -15,8 +15,8 @@ import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.http.HttpProxyHandler;
 import io.portcullis.proxy.tcp.TcpRouteHandler;
 import io.portcullis.proxy.tls.SniInspector;
-import io.portcullis.telemetry.AccessLog;
 import io.portcullis.telemetry.ConnectionLog;
+import io.portcullis.telemetry.Telemetry;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +40,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Transport transport;
     private final ProxySettings settings;
     private final CurrentPolicy policy;
-    private final AccessLog accessLog;
+    private final Telemetry telemetry;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final UpstreamResolver resolver;
@@ -49,15 +49,15 @@ public final class GatewayServer implements AutoCloseable {
     private Channel proxyListener;
 
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         AccessLog accessLog, int workerThreads) {
+                         Telemetry telemetry, int workerThreads) {
         this.transport = transport;
         this.settings = settings;
         this.policy = policy;
-        this.accessLog = accessLog;
+        this.telemetry = telemetry;
         this.resolver = resolver;
         this.bossGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(workerThreads);
-        this.connector = new UpstreamConnector(transport, resolver, settings);
+        this.connector = new UpstreamConnector(transport, resolver, settings, telemetry.metrics());
     }
 
     /** Binds the explicit proxy (HTTP forward + CONNECT); returns the bound address (port 0 picks one). */
@@ -66,7 +66,7 @@ public final class GatewayServer implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
                 int port = ((InetSocketAddress) ch.localAddress()).getPort();
-                ConnectionLog log = new ConnectionLog("proxy_" + port, ch.remoteAddress());
+                ConnectionLog log = telemetry.open("proxy_" + port, ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
                 p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(policy.get(), connector, settings, log, port));
@@ -115,7 +115,7 @@ public final class GatewayServer implements AutoCloseable {
                     ch.close();
                     return;
                 }
-                ConnectionLog log = new ConnectionLog(spec.name(), ch.remoteAddress());
+                ConnectionLog log = telemetry.open(spec.name(), ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 if (spec.isTlsPassthrough()) {
                     ch.config().setAutoRead(true);
@@ -131,7 +131,7 @@ public final class GatewayServer implements AutoCloseable {
     private ChannelPipeline common(Channel ch, ConnectionLog log) {
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(accessLog, log));
+        p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(telemetry.accessLog(), log));
         return p;
     }
 

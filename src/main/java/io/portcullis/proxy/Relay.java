@@ -4,9 +4,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.Future;
+import io.portcullis.proxy.sniff.ProtocolSniffer;
+import io.portcullis.proxy.sniff.SniffHandler;
+import io.portcullis.proxy.sniff.Sniffers;
 import io.portcullis.telemetry.ConnectionLog;
 
-/** Joins a client channel and a connected upstream channel with a pair of {@link RelayHandler}s. */
+/**
+ * Joins a client channel and a connected upstream channel with a pair of {@link RelayHandler}s,
+ * with a protocol sniffer in front of each when the ServiceEntry port that allowed the
+ * connection is declared MONGO, MYSQL or REDIS.
+ */
 public final class Relay {
     private Relay() {
     }
@@ -14,12 +21,19 @@ public final class Relay {
     /**
      * Installs the relay at the end of both pipelines and starts reading. Call on the event loop;
      * inspection handlers still in the client pipeline may be removed afterwards, and whatever
-     * they buffered then flows into the relay.
+     * they buffered then flows into the relay (through the sniffer).
      */
     public static void join(Channel client, Channel upstream, ConnectionLog log) {
+        log.upstreamLocal(upstream.localAddress());
         ChannelPipeline cp = client.pipeline();
+        ProtocolSniffer sniffer = Sniffers.forProtocol(log.protocol(), log.protocolMetrics());
+        if (sniffer != null) {
+            cp.addLast(PipelineNames.SNIFF, new SniffHandler(sniffer, true));
+            upstream.pipeline().addLast(PipelineNames.SNIFF, new SniffHandler(sniffer, false));
+        }
         cp.addLast(PipelineNames.RELAY, new RelayHandler(upstream, log, true));
         upstream.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(client, log, false));
+        log.relayed();
         client.config().setAutoRead(true);
         upstream.config().setAutoRead(true);
     }

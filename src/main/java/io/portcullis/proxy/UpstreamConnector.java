@@ -12,6 +12,7 @@ import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
 import io.portcullis.policy.UpstreamTarget.Candidate;
 import io.portcullis.proxy.dns.UpstreamResolver;
+import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -28,11 +29,15 @@ public final class UpstreamConnector {
     private final Transport transport;
     private final UpstreamResolver resolver;
     private final ProxySettings settings;
+    private final GatewayMetrics metrics;
 
-    public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings) {
+    /** @param metrics where lookups and connect times are counted */
+    public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
+                             GatewayMetrics metrics) {
         this.transport = transport;
         this.resolver = resolver;
         this.settings = settings;
+        this.metrics = metrics;
     }
 
     /** Connects to the first reachable address of {@code target}; fails with an {@link UpstreamException}. */
@@ -47,7 +52,9 @@ public final class UpstreamConnector {
                       Promise<Channel> promise, UpstreamException last) {
         if (!addresses.isEmpty()) {
             InetSocketAddress address = addresses.poll();
+            long started = System.nanoTime();
             bootstrap(loop).connect(address).addListener((ChannelFuture f) -> {
+                metrics.upstreamConnect(System.nanoTime() - started);
                 if (f.isSuccess()) {
                     if (!promise.trySuccess(f.channel())) {
                         f.channel().close();
@@ -70,8 +77,11 @@ public final class UpstreamConnector {
             next(loop, candidates, addresses, promise, last);
             return;
         }
+        long started = System.nanoTime();
         resolver.resolveAll(loop, candidate.name()).addListener((Future<List<InetAddress>> f) -> {
-            if (f.isSuccess() && !f.getNow().isEmpty()) {
+            boolean resolved = f.isSuccess() && !f.getNow().isEmpty();
+            metrics.dnsLookup(resolved, System.nanoTime() - started);
+            if (resolved) {
                 for (InetAddress a : f.getNow()) {
                     addresses.add(new InetSocketAddress(a, candidate.port()));
                 }

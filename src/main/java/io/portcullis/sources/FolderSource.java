@@ -32,15 +32,22 @@ public final class FolderSource implements AutoCloseable {
 
     private final Path dir;
     private final Consumer<LoadResult> onValid;
+    private final Consumer<LoadResult> onRejected;
     private final WatchService watch;
     private final Thread thread;
     private List<String> lastFingerprint = List.of();
     private volatile boolean closed;
 
     public FolderSource(Path dir, Consumer<LoadResult> onValid) throws IOException {
+        this(dir, onValid, rejected -> { });
+    }
+
+    /** Like {@link #FolderSource(Path, Consumer)}, also telling {@code onRejected} of each set rejected whole. */
+    public FolderSource(Path dir, Consumer<LoadResult> onValid, Consumer<LoadResult> onRejected) throws IOException {
         Files.createDirectories(dir);
         this.dir = dir;
         this.onValid = onValid;
+        this.onRejected = onRejected;
         this.watch = FileSystems.getDefault().newWatchService();
         dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_DELETE);
@@ -84,6 +91,7 @@ public final class FolderSource implements AutoCloseable {
             LOG.error("configuration in {} rejected ({} error(s)); the previous configuration stays in force:",
                     dir, result.errors().size());
             result.errors().forEach(p -> LOG.error("  {}", p));
+            onRejected.accept(result);
             return result;
         }
         for (Problem warning : result.warnings()) {
@@ -98,6 +106,10 @@ public final class FolderSource implements AutoCloseable {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
+                if (f.getFileName().toString().startsWith(".")) {
+                    // Skipped by the loader too (editors' and atomic-rename temp files): not a change.
+                    continue;
+                }
                 BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                 out.add(f.getFileName() + "|" + a.size() + "|" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
                         + "|" + a.fileKey());

@@ -12,41 +12,82 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Writes access-log lines off the event loop: {@link #write} only enqueues; one daemon thread
- * drains the queue in batches to stdout or a file. Lines are kept, not dropped, under load.
+ * Writes access-log lines off the event loop: {@link #write} freezes the connection's record and
+ * only enqueues it; one daemon thread formats ({@link AccessLogFormat}) and writes the queue in
+ * batches to stdout or a file. Lines are kept, not dropped, under load: the queue is unbounded,
+ * so a slow disk costs memory, never a line, and never an event loop's time.
+ *
+ * <p>{@link #reopen} (SIGHUP, after logrotate renamed the file) makes the writer thread close
+ * and reopen the file by name before its next batch, so no queued line is lost or written to
+ * the renamed file after the request.
  */
 public final class AccessLog implements AutoCloseable {
-    private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
-    private final Writer out;
+    private static final int BATCH = 1024;
+
+    private final BlockingQueue<ConnectionRecord> queue = new LinkedBlockingQueue<>();
+    private final AccessLogFormat format;
+    private final Path file;
     private final Thread writer;
-    private final List<Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private Writer out;
+    private volatile boolean reopenRequested;
     private volatile boolean closed;
 
-    private AccessLog(Writer out) {
+    private AccessLog(Writer out, Path file, AccessLogFormat format) {
         this.out = out;
+        this.file = file;
+        this.format = format;
         this.writer = new Thread(this::drain, "access-log");
         this.writer.setDaemon(true);
         this.writer.start();
     }
 
     public static AccessLog toStdout(PrintStream stdout) {
-        return new AccessLog(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8)));
+        return toStdout(stdout, AccessLogFormat.TEXT);
+    }
+
+    public static AccessLog toStdout(PrintStream stdout, AccessLogFormat format) {
+        return new AccessLog(new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8)), null, format);
     }
 
     public static AccessLog toFile(Path file) throws IOException {
-        return new AccessLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        return toFile(file, AccessLogFormat.TEXT);
     }
 
+    public static AccessLog toFile(Path file, AccessLogFormat format) throws IOException {
+        return new AccessLog(open(file), file, format);
+    }
+
+    private static Writer open(Path file) throws IOException {
+        return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    public AccessLogFormat format() {
+        return format;
+    }
+
+    /** Freezes {@code log} and queues its line; a connection already written is not written again. */
     public void write(ConnectionLog log) {
-        if (log.finish()) {
-            queue.add(log.toLine());
+        ConnectionRecord record = log.close();
+        if (record != null) {
+            queue.add(record);
         }
+    }
+
+    /** Queues an already frozen record. */
+    public void write(ConnectionRecord record) {
+        queue.add(record);
+    }
+
+    /** Asks the writer to reopen the file by name before its next batch (logrotate); a no-op for stdout. */
+    public void reopen() {
+        reopenRequested = true;
     }
 
     /** Also hands every line to {@code listener} (on the writer thread); for tests and the live view. */
@@ -55,37 +96,85 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void drain() {
-        List<String> batch = new ArrayList<>();
+        List<ConnectionRecord> batch = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
         while (!closed || !queue.isEmpty()) {
             try {
-                String first = queue.poll(200, TimeUnit.MILLISECONDS);
+                ConnectionRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+                reopenIfAsked();
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, 1023);
-                for (String line : batch) {
-                    out.write(line);
-                    out.write('\n');
+                queue.drainTo(batch, BATCH - 1);
+                for (ConnectionRecord r : batch) {
+                    String line = formatted(r);
+                    if (line != null) {
+                        lines.add(line);
+                        out.write(line);
+                        out.write('\n');
+                    }
                 }
                 out.flush();
-                for (String line : batch) {
+                for (String line : lines) {
                     listeners.forEach(l -> l.accept(line));
                 }
-                batch.clear();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 System.err.println("portcullis: access log write failed: " + e.getMessage());
+            } finally {
                 batch.clear();
+                lines.clear();
             }
+        }
+        try {
+            out.flush();
+            if (file != null) {
+                out.close();
+            }
+        } catch (IOException e) {
+            System.err.println("portcullis: access log close failed: " + e.getMessage());
         }
     }
 
+    /** One record's line; a record that cannot be formatted (a bug) costs that line only, never the batch. */
+    private String formatted(ConnectionRecord r) {
+        try {
+            return format.format(r);
+        } catch (RuntimeException e) {
+            System.err.println("portcullis: cannot format an access-log record from " + r.downstreamRemote() + ": " + e);
+            return null;
+        }
+    }
+
+    private void reopenIfAsked() {
+        if (!reopenRequested || file == null) {
+            return;
+        }
+        reopenRequested = false;
+        Writer next;
+        try {
+            next = open(file);
+        } catch (IOException e) {
+            // Keep writing to the old (renamed) file rather than lose lines; try again next batch.
+            System.err.println("portcullis: cannot reopen access log " + file + ": " + e.getMessage());
+            reopenRequested = true;
+            return;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            System.err.println("portcullis: closing the rotated access log: " + e.getMessage());
+        }
+        out = next;
+    }
+
+    /** Writes what is queued, then stops the writer thread. */
     @Override
     public void close() throws InterruptedException {
         closed = true;
-        writer.join(2_000);
+        writer.join(10_000);
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.telemetry;
 
+import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceId;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.Reason;
@@ -7,31 +8,65 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything one connection leaves behind: filled in as it goes, on the connection's event loop,
- * and written as one access-log line when it closes. The first refusal wins: a later error on
- * the way down does not overwrite why a connection was refused.
+ * and frozen into one {@link ConnectionRecord} when it closes, which feeds both the access log
+ * and the metrics. The first refusal wins: a later error on the way down does not overwrite why
+ * a connection was refused. Not thread-safe: only the connection's event loop touches it.
  */
 public final class ConnectionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionLog.class);
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
     private final String listener;
     private final String client;
+    private final String local;
+    private final ConnectionObserver observer;
+    private final ProtocolMetrics protocolMetrics;
     private String requestedHost;
     private int requestedPort;
+    private String serverName;
     private Reason reason;
     private String message;
     private ResourceId resource;
+    private Protocol protocol;
+    private Destination destination = Destination.NONE;
+    private boolean decidedOnce;
+    private boolean established;
     private String upstream;
+    private String upstreamLocal;
     private long bytesFromClient;
     private long bytesToClient;
     private int requests;
+    private String method;
+    private String path;
+    private String httpProtocol;
+    private String userAgent;
+    private String forwardedFor;
+    private String requestId;
+    private long requestStartNanos;
+    private int responseCode;
+    private String sourcePrincipal;
     private boolean finished;
 
+    /** A log that feeds no metrics (tests, tools). */
     public ConnectionLog(String listener, SocketAddress client) {
+        this(listener, client, null, ConnectionObserver.NONE, null);
+    }
+
+    /**
+     * @param protocolMetrics where protocol sniffers count, or null for no sniffing
+     */
+    public ConnectionLog(String listener, SocketAddress client, SocketAddress local, ConnectionObserver observer,
+                         ProtocolMetrics protocolMetrics) {
         this.listener = listener;
         this.client = format(client);
+        this.local = local == null ? "-" : format(local);
+        this.observer = observer;
+        this.protocolMetrics = protocolMetrics;
     }
 
     public void requested(String host, int port) {
@@ -41,11 +76,22 @@ public final class ConnectionLog {
         }
     }
 
+    /** The SNI of a TLS ClientHello ({@code %REQUESTED_SERVER_NAME%}). */
+    public void serverName(String sni) {
+        this.serverName = sni;
+    }
+
     public void decided(Decision decision) {
         if (reason == null || reason.allows()) {
             this.reason = decision.reason();
             this.message = decision.message();
             this.resource = decision.resource();
+            this.protocol = decision.binding() == null ? null : decision.binding().port().protocol();
+            this.destination = Destination.of(decision, requestedHost, requestedPort);
+            if (!decidedOnce) {
+                decidedOnce = true;
+                observer.decided(this);
+            }
         }
     }
 
@@ -54,6 +100,10 @@ public final class ConnectionLog {
         if (reason == null || reason.allows()) {
             this.reason = why;
             this.message = detail;
+            if (destination == Destination.NONE) {
+                // Refused before any decision (no SNI, bad request, timeout): it went nowhere, as Istio's black hole.
+                destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
+            }
         }
     }
 
@@ -61,20 +111,91 @@ public final class ConnectionLog {
         this.upstream = format(address);
     }
 
+    /** The gateway's own address on the upstream connection ({@code %UPSTREAM_LOCAL_ADDRESS%}). */
+    public void upstreamLocal(SocketAddress address) {
+        this.upstreamLocal = format(address);
+    }
+
+    /** The first upstream is connected and bytes flow both ways: the client's set-up time ends here. */
+    public void relayed() {
+        if (!established) {
+            established = true;
+            observer.established(System.nanoTime() - startNanos);
+        }
+    }
+
+    /** The client's authenticated identity, e.g. {@code spiffe://cluster.local/ns/a/sa/b}. */
+    public void sourcePrincipal(String principal) {
+        this.sourcePrincipal = principal;
+    }
+
     public void addFromClient(long n) {
         bytesFromClient += n;
+        observer.bytesFromClient(n);
     }
 
     public void addToClient(long n) {
         bytesToClient += n;
+        observer.bytesToClient(n);
     }
 
     public void request() {
         requests++;
+        requestStartNanos = System.nanoTime();
+    }
+
+    /** An HTTP request head arrived; the first one's fields go to the access log. */
+    public void request(String method, String path, String protocol, String userAgent, String forwardedFor,
+                        String requestId) {
+        request();
+        if (this.method == null) {
+            this.method = method;
+            this.path = path;
+            this.httpProtocol = protocol;
+            this.userAgent = userAgent;
+            this.forwardedFor = forwardedFor;
+            this.requestId = requestId;
+        }
+    }
+
+    /** The current HTTP exchange ended with {@code status} sent to the client. */
+    public void responded(int status) {
+        responseCode = status;
+        observer.responded(this, status, requestStartNanos == 0 ? 0 : System.nanoTime() - requestStartNanos);
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The protocol of the ServiceEntry port that allowed the connection, or null. */
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    public Destination destination() {
+        return destination;
+    }
+
+    public String listener() {
+        return listener;
+    }
+
+    public String sourcePrincipal() {
+        return sourcePrincipal;
+    }
+
+    /** Where protocol sniffers of this connection count, or null when none should run. */
+    public ProtocolMetrics protocolMetrics() {
+        return protocolMetrics;
+    }
+
+    long bytesFromClient() {
+        return bytesFromClient;
+    }
+
+    long bytesToClient() {
+        return bytesToClient;
     }
 
     /** Marks the log finished; true the first time only, so a connection is logged once. */
@@ -86,28 +207,40 @@ public final class ConnectionLog {
         return true;
     }
 
-    /** One line, {@code key=value} pairs in a fixed order; values with spaces are quoted. */
-    public String toLine() {
+    /** Freezes the connection into its record, tells the observer, and returns it; null if already done. */
+    public ConnectionRecord close() {
+        if (!finish()) {
+            return null;
+        }
+        ConnectionRecord r = snapshot();
+        try {
+            observer.closed(r);
+        } catch (RuntimeException e) {
+            // A metrics failure must not cost the access-log line.
+            LOG.warn("counting the closed connection from {} failed", client, e);
+        }
+        return r;
+    }
+
+    /** The record as of now. */
+    public ConnectionRecord snapshot() {
         long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-        Reason r = reason == null ? Reason.BAD_REQUEST : reason;
-        StringBuilder sb = new StringBuilder(256);
-        sb.append(start).append(" listener=").append(listener)
-                .append(" client=").append(client)
-                .append(" requested=").append(requestedHost == null ? "-" : requestedHost + ":" + requestedPort)
-                .append(" decision=").append(reason == null ? "closed" : r.allows() ? "allowed" : "denied")
-                .append(" reason=").append(reason == null ? "client_closed" : r.code())
-                .append(" resource=").append(resource == null ? "-" : resource.toString())
-                .append(" upstream=").append(upstream == null ? "-" : upstream)
-                .append(" bytes_sent=").append(bytesFromClient)
-                .append(" bytes_received=").append(bytesToClient);
-        if (requests > 0) {
-            sb.append(" requests=").append(requests);
-        }
-        sb.append(" duration_ms=").append(durationMs);
-        if (message != null && (reason == null || !r.allows())) {
-            sb.append(" message=\"").append(message.replace("\"", "'")).append('"');
-        }
-        return sb.toString();
+        String authority = method == null || requestedHost == null ? "-"
+                : (requestedHost.contains(":") ? "[" + requestedHost + "]" : requestedHost) + ":" + requestedPort;
+        return new ConnectionRecord(start, durationMs, listener, client, local, dash(method), dash(path),
+                dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
+                dash(serverName), reason, reason == null || reason.allows() ? dash(null) : dash(message), resource,
+                destination, dash(upstream), dash(upstreamLocal), bytesFromClient, bytesToClient, requests,
+                dash(sourcePrincipal));
+    }
+
+    /** The access line in the default (Envoy text) format, as of now. */
+    public String toLine() {
+        return AccessLogFormat.TEXT.format(snapshot());
+    }
+
+    private static String dash(String s) {
+        return s == null || s.isEmpty() ? "-" : s;
     }
 
     private static String format(SocketAddress address) {

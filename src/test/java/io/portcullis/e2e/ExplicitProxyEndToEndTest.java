@@ -3,6 +3,7 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.testsupport.Cli;
+import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.HttpOrigin;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.TestCa;
@@ -79,13 +80,25 @@ class ExplicitProxyEndToEndTest {
             assertThat(denied.exitCode()).isNotZero();
             assertThat(denied.stdout()).isEqualTo("403");
 
-            String line = g.awaitAccessLine(l -> l.contains("requested=api.other.test:" + https.port()));
-            assertThat(line).contains("decision=denied", "reason=no_service_entry",
-                    "message=\"no ServiceEntry allows api.other.test:" + https.port() + "\"");
-            String ok = g.awaitAccessLine(l -> l.contains("requested=www.googleapis.com:" + https.port()));
-            assertThat(ok).contains("decision=allowed", "resource=ServiceEntry/default/googleapis",
-                    "upstream=127.0.0.1:" + https.port());
-            assertThat(ok).containsPattern("bytes_sent=[1-9]\\d* bytes_received=[1-9]\\d*");
+            EnvoyAccessLine line = g.awaitAccess(l -> l.get("authority").equals("api.other.test:" + https.port()));
+            assertThat(line.get("method")).isEqualTo("CONNECT");
+            assertThat(line.get("response_code")).isEqualTo("403");
+            assertThat(line.get("response_flags")).isEqualTo("NR");
+            assertThat(line.get("response_code_details")).isEqualTo("no_service_entry");
+            assertThat(line.get("upstream_cluster")).isEqualTo("BlackHoleCluster");
+            assertThat(line.get("route_name")).isEqualTo("block_all");
+            assertThat(line.get("message")).isEqualTo("no ServiceEntry allows api.other.test:" + https.port());
+            EnvoyAccessLine ok = g.awaitAccess(l -> l.get("authority").equals("www.googleapis.com:" + https.port()));
+            assertThat(ok.get("response_code")).isEqualTo("200");
+            assertThat(ok.get("response_flags")).isEqualTo("-");
+            assertThat(ok.get("response_code_details")).isEqualTo("declared");
+            assertThat(ok.get("route_name")).isEqualTo("ServiceEntry/default/googleapis");
+            assertThat(ok.get("upstream_host")).isEqualTo("127.0.0.1:" + https.port());
+            assertThat(ok.get("upstream_cluster")).isEqualTo("outbound|" + https.port() + "||*.googleapis.com");
+            assertThat(ok.get("user_agent")).startsWith("curl/");
+            assertThat(ok.get("message")).isEqualTo("-");
+            assertThat(ok.number("bytes_received")).isPositive();
+            assertThat(ok.number("bytes_sent")).isPositive();
         }
     }
 

@@ -3,6 +3,7 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.testsupport.Cli;
+import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.RedisServerProcess;
@@ -102,8 +103,11 @@ class GatewayListenersEndToEndTest {
                     "-verify_return_error");
             assertThat(undeclared.exitCode()).isNotZero();
             assertThat(undeclared.stdout()).contains("no peer certificate available", "handshake has read 0 bytes");
-            String line = g.awaitAccessLine(l -> l.contains("requested=evil.test:" + gatewayPort));
-            assertThat(line).contains("decision=denied", "reason=not_gateway_host");
+            EnvoyAccessLine line = g.awaitAccess(l -> l.get("requested_server_name").equals("evil.test"));
+            assertThat(line.listenerPort()).isEqualTo(gatewayPort);
+            assertThat(line.get("response_code_details")).isEqualTo("not_gateway_host");
+            assertThat(line.get("response_flags")).isEqualTo("NR");
+            assertThat(line.get("upstream_host")).isEqualTo("-");
 
             Cli.Result ok = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect", "127.0.0.1:" + gatewayPort,
                     "-servername", "mongo.example.test", "-CAfile", caPem.toString(), "-verify_return_error");
@@ -118,12 +122,14 @@ class GatewayListenersEndToEndTest {
             g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
             Cli.runWithInput(TIMEOUT, "GET / HTTP/1.1\r\nHost: mongo.example.test\r\n\r\n",
                     "nc", "-q", "3", "127.0.0.1", String.valueOf(gatewayPort));
-            assertThat(g.awaitAccessLine(l -> l.contains("reason=not_tls"))).contains("listener=tls_" + gatewayPort);
+            assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("not_tls")).listenerPort())
+                    .isEqualTo(gatewayPort);
 
             Cli.Result noSni = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect",
                     "127.0.0.1:" + gatewayPort, "-noservername");
             assertThat(noSni.exitCode()).isNotZero();
-            assertThat(g.awaitAccessLine(l -> l.contains("reason=no_sni"))).contains("decision=denied");
+            assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("no_sni")).get("upstream_cluster"))
+                    .isEqualTo("BlackHoleCluster");
         }
     }
 
@@ -184,8 +190,12 @@ class GatewayListenersEndToEndTest {
             assertThat(set.stdout().trim()).isEqualTo("OK");
             Cli.Result get = Cli.run(TIMEOUT, "redis-cli", "-p", String.valueOf(redis.port()), "GET", "egress");
             assertThat(get.stdout().trim()).isEqualTo("declared");
-            assertThat(g.awaitAccessLine(l -> l.contains("listener=tcp_" + gatewayPort) && l.contains("decision=allowed")))
-                    .contains("resource=ServiceEntry/default/redis-serviceentry", "upstream=127.0.0.1:" + redis.port());
+            EnvoyAccessLine tcp = g.awaitAccess(l -> l.listenerPort() == gatewayPort
+                    && l.get("response_code_details").equals("declared"));
+            assertThat(tcp.get("route_name")).isEqualTo("ServiceEntry/default/redis-serviceentry");
+            assertThat(tcp.get("upstream_host")).isEqualTo("127.0.0.1:" + redis.port());
+            assertThat(tcp.get("upstream_cluster")).isEqualTo("outbound|" + redis.port() + "||redis.domain");
+            assertThat(tcp.get("method") + tcp.get("path") + tcp.get("protocol")).isEqualTo("---");
 
             g.remove("redis.yaml");
             Cli.Result after = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort), "PING");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,7 +64,9 @@ class LimitsEndToEndTest {
             String big = "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\nX-Big: " + "a".repeat(70 * 1024) + "\r\n\r\n";
             String answer = exchange(g.proxyPort(), big.getBytes(StandardCharsets.US_ASCII));
             assertThat(answer).startsWith("HTTP/1.1 431").contains("x-portcullis-reason: header_too_large");
-            assertThat(g.awaitAccessLine(l -> l.contains("reason=header_too_large"))).contains("decision=denied");
+            EnvoyAccessLine line = g.awaitAccess(l -> l.get("response_code_details").equals("header_too_large"));
+            assertThat(line.get("response_code")).isEqualTo("431");
+            assertThat(line.get("response_flags")).isEqualTo("DPE");
         }
     }
 
@@ -132,7 +135,8 @@ class LimitsEndToEndTest {
             byte[] request = new byte[hello.length + 0x4000];
             System.arraycopy(hello, 0, request, 0, hello.length);
             exchange(port, request);
-            assertThat(g.awaitAccessLine(l -> l.contains("reason=client_hello_too_large"))).contains("listener=tls_" + port);
+            assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("client_hello_too_large")).listenerPort())
+                    .isEqualTo(port);
         }
     }
 
@@ -142,7 +146,8 @@ class LimitsEndToEndTest {
         try (RunningGateway g = RunningGateway.start(OutboundPolicy.REGISTRY_ONLY, quickInspect())) {
             g.apply("tls.yaml", tlsGateway(port));
             exchange(port, new byte[] {22, 3, 1, 0, 100, 1, 0});
-            assertThat(g.awaitAccessLine(l -> l.contains("reason=inspect_timeout"))).contains("decision=denied");
+            assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("inspect_timeout")).get("response_flags"))
+                    .isEqualTo("SI");
         }
     }
 
@@ -185,9 +190,12 @@ class LimitsEndToEndTest {
                 assertThat((byte) answer.charAt(head.length())).isEqualTo(payload[payload.length - 1]);
             }
             served.get(10, TimeUnit.SECONDS);
-            assertThat(g.awaitAccessLine(l -> l.contains("requested=127.0.0.1:" + upstream.getLocalPort())))
-                    .contains("decision=allowed", "reason=undeclared_allowed", "bytes_sent=" + 3 * 1024 * 1024,
-                            "bytes_received=" + 3 * 1024 * 1024);
+            EnvoyAccessLine line = g.awaitAccess(l -> l.get("authority").equals("127.0.0.1:" + upstream.getLocalPort()));
+            assertThat(line.get("response_code_details")).isEqualTo("undeclared_allowed");
+            assertThat(line.get("upstream_cluster")).isEqualTo("PassthroughCluster");
+            assertThat(line.get("route_name")).isEqualTo("allow_any");
+            assertThat(line.number("bytes_received")).isEqualTo(3 * 1024 * 1024);
+            assertThat(line.number("bytes_sent")).isEqualTo(3 * 1024 * 1024);
         }
     }
 }

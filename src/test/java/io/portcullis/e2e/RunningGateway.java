@@ -6,6 +6,10 @@ import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.telemetry.AccessLogFormat;
+import io.portcullis.telemetry.metrics.GatewayMetrics;
+import io.portcullis.testsupport.EnvoyAccessLine;
+import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.TempConfigDir;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -25,11 +29,13 @@ final class RunningGateway implements AutoCloseable {
     final TempConfigDir config;
     final Portcullis gateway;
     final Path hostsFile;
+    final Path accessLogFile;
     private final List<String> accessLines = new CopyOnWriteArrayList<>();
 
-    private RunningGateway(TempConfigDir config, Path hostsFile, Portcullis gateway) {
+    private RunningGateway(TempConfigDir config, Path hostsFile, Path accessLogFile, Portcullis gateway) {
         this.config = config;
         this.hostsFile = hostsFile;
+        this.accessLogFile = accessLogFile;
         this.gateway = gateway;
         gateway.accessLog().subscribe(accessLines::add);
     }
@@ -39,6 +45,11 @@ final class RunningGateway implements AutoCloseable {
     }
 
     static RunningGateway start(OutboundPolicy mode, ProxySettings settings, String... hostNames) throws Exception {
+        return start(mode, settings, AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, hostNames);
+    }
+
+    static RunningGateway start(OutboundPolicy mode, ProxySettings settings, AccessLogFormat format, int maxLabelValues,
+                                String... hostNames) throws Exception {
         TempConfigDir config = TempConfigDir.create();
         Path hosts = Files.createTempFile("portcullis-hosts", ".txt");
         StringBuilder sb = new StringBuilder();
@@ -50,8 +61,8 @@ final class RunningGateway implements AutoCloseable {
         RunOptions options = new RunOptions(config.path(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                hosts, mode, accessLog, settings, 2);
-        return new RunningGateway(config, hosts, Portcullis.start(options));
+                hosts, mode, accessLog, settings, 2, format, maxLabelValues);
+        return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
     }
 
     String proxyUrl() {
@@ -79,7 +90,13 @@ final class RunningGateway implements AutoCloseable {
         await().atMost(Duration.ofSeconds(5)).until(() -> gateway.generation() > before);
     }
 
-    /** Waits for an access-log line that satisfies {@code test} and returns it. */
+    /** Waits for a default-format access-log line that satisfies {@code test} and returns it, parsed. */
+    EnvoyAccessLine awaitAccess(Predicate<EnvoyAccessLine> test) {
+        Predicate<String> parsed = l -> test.test(EnvoyAccessLine.parse(l));
+        return EnvoyAccessLine.parse(awaitAccessLine(parsed));
+    }
+
+    /** Waits for a raw access-log line that satisfies {@code test} and returns it. */
     String awaitAccessLine(Predicate<String> test) {
         await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(test));
         return accessLines.stream().filter(test).findFirst().orElseThrow();
@@ -89,10 +106,16 @@ final class RunningGateway implements AutoCloseable {
         return List.copyOf(accessLines);
     }
 
+    /** Scrapes the admin endpoint's {@code /stats/prometheus}. */
+    PrometheusScrape scrape() {
+        return PrometheusScrape.from(gateway.adminAddress());
+    }
+
     @Override
     public void close() throws IOException {
         gateway.close();
         config.close();
         Files.deleteIfExists(hostsFile);
+        Files.deleteIfExists(accessLogFile);
     }
 }

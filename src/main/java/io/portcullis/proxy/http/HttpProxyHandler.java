@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -66,6 +67,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private Authority upstreamAuthority;
     private boolean clientKeepAlive;
     private boolean responseStarted;
+    private int responseStatus;
+    private boolean inputShutdown;
 
     public HttpProxyHandler(EgressPolicy policy, UpstreamConnector connector, ProxySettings settings,
                             ConnectionLog log, int listenerPort) {
@@ -132,7 +135,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void startRequest(HttpRequest request) {
         headTimeout.cancel(false);
-        log.request();
+        logRequest(request);
         DecoderResult result = request.decoderResult();
         if (!result.isSuccess()) {
             ReferenceCountUtil.release(request);
@@ -154,6 +157,22 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(request);
             refuse(Reason.BAD_REQUEST, e.getMessage());
         }
+    }
+
+    private void logRequest(HttpRequest request) {
+        boolean connect = request.method().equals(HttpMethod.CONNECT);
+        String path = "-";
+        if (!connect && request.decoderResult().isSuccess()) {
+            try {
+                String raw = URI.create(request.uri()).getRawPath();
+                path = raw == null || raw.isEmpty() ? "/" : raw;
+            } catch (IllegalArgumentException e) {
+                path = "-";
+            }
+        }
+        log.request(request.method().name(), path, request.protocolVersion().text(),
+                request.headers().get(HttpHeaderNames.USER_AGENT), request.headers().get("x-forwarded-for"),
+                request.headers().get("x-request-id"));
     }
 
     private Decision decide(Authority authority) {
@@ -189,17 +208,26 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             log.upstream(up.remoteAddress());
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     new HttpResponseStatus(200, "Connection established")));
+            log.responded(200);
             ctx.pipeline().remove(PipelineNames.HTTP_CODEC);
-            for (Object early = pending.poll(); early != null; early = pending.poll()) {
-                if (early instanceof ByteBuf buf && buf.isReadable()) {
-                    log.addFromClient(buf.readableBytes());
-                    up.write(buf);
+            Relay.join(ctx.channel(), up, log);
+            // Tunnel bytes that came with the CONNECT head go through the relay (and its sniffer), in order.
+            boolean early = false;
+            for (Object m = pending.poll(); m != null; m = pending.poll()) {
+                if (m instanceof ByteBuf buf && buf.isReadable()) {
+                    ctx.fireChannelRead(buf);
+                    early = true;
                 } else {
-                    ReferenceCountUtil.release(early);
+                    ReferenceCountUtil.release(m);
                 }
             }
-            up.flush();
-            Relay.join(ctx.channel(), up, log);
+            if (early) {
+                ctx.fireChannelReadComplete();
+            }
+            if (inputShutdown) {
+                // The client half-closed while the upstream was connecting: the relay passes it on.
+                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            }
             ctx.pipeline().remove(this);
         });
     }
@@ -232,7 +260,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             refuse(decision.reason(), decision.message());
             return;
         }
-        clientKeepAlive = HttpUtil.isKeepAlive(request);
+        clientKeepAlive = HttpUtil.isKeepAlive(request) && !inputShutdown;
         toOriginForm(request, authority);
         responseStarted = false;
         if (upstream != null && upstream.isActive() && authority.equals(upstreamAuthority)) {
@@ -263,6 +291,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             up.pipeline().addLast("http-client-codec", new HttpClientCodec());
             up.pipeline().addLast("http-response", new UpstreamResponseHandler(this, ctx.channel()));
             up.config().setAutoRead(true);
+            log.relayed();
             state = State.FORWARDING;
             up.write(request);
             drain();
@@ -297,8 +326,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     // ---- called by UpstreamResponseHandler, on this event loop ----
 
-    void responseStarted() {
+    void responseStarted(int status) {
         responseStarted = true;
+        responseStatus = status;
     }
 
     void logBytesToClient(int n) {
@@ -311,6 +341,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The response ended: take the next request, or close if the client asked to. */
     void responseFinished() {
+        log.responded(responseStatus);
         if (!clientKeepAlive) {
             state = State.CLOSING;
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -330,6 +361,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         upstream = null;
         if (state == State.FORWARDING || state == State.WAITING) {
             if (responseStarted) {
+                log.responded(responseStatus);
                 state = State.CLOSING;
                 ctx.close();
             } else {
@@ -355,6 +387,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** Answers with the reason and closes; nothing more is read from this client. */
     private void refuse(Reason reason, String message) {
         log.refused(reason, message);
+        log.responded(ProxyResponses.statusFor(reason).code());
         state = State.CLOSING;
         releasePending();
         if (upstream != null) {
@@ -380,7 +413,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sent FIN (half-closure is allowed for tunnels): no request can follow. Finish the
+            // exchange in flight, if any, then close; an idle connection closes now.
+            clientKeepAlive = false;
+            inputShutdown = true;
+            if (state == State.IDLE && pending.isEmpty()) {
+                state = State.CLOSING;
+                ctx.close();
+            }
+        } else if (evt instanceof IdleStateEvent) {
             log.refused(Reason.IDLE_TIMEOUT, "no traffic in either direction");
             ctx.close();
         } else {

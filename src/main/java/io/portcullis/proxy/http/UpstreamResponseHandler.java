@@ -35,7 +35,7 @@ final class UpstreamResponseHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpResponse response) {
             interim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
             if (!interim) {
-                proxy.responseStarted();
+                proxy.responseStarted(response.status().code());
                 HopByHopHeaders.strip(response.headers());
                 HttpUtil.setKeepAlive(response, proxy.clientKeepAlive());
             }

@@ -74,6 +74,7 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
                     tls ? "ClientHello without SNI" : "not a TLS ClientHello");
         }
         log.requested(sni, listener.port());
+        log.serverName(sni);
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
         Decision decision = policy.decideSni(listener, sni, local);
         log.decided(decision);

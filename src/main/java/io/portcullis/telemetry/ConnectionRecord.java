@@ -1,0 +1,85 @@
+package io.portcullis.telemetry;
+
+import io.portcullis.model.ResourceId;
+import io.portcullis.policy.Reason;
+import java.time.Instant;
+
+/**
+ * What one connection left behind, frozen when it closed: the immutable copy of a
+ * {@link ConnectionLog} that the access-log writer formats off the event loop and the metrics
+ * count. Text fields are never null: {@code -} stands for "none", as in Envoy's access log.
+ *
+ * @param listener          the listener's name, e.g. {@code proxy_3128} or {@code tcp_27017}
+ * @param downstreamRemote  the client's address ({@code %DOWNSTREAM_REMOTE_ADDRESS%})
+ * @param downstreamLocal   the address the client connected to ({@code %DOWNSTREAM_LOCAL_ADDRESS%})
+ * @param method            the first HTTP request's method, {@code -} for TLS/TCP listeners
+ * @param path              the first HTTP request's path, {@code -} for CONNECT and TLS/TCP
+ * @param httpProtocol      e.g. {@code HTTP/1.1}, {@code -} for TLS/TCP
+ * @param responseCode      the last HTTP status sent to the client; 0 when none (TLS/TCP)
+ * @param authority         the HTTP authority (CONNECT target or absolute-URI host), {@code -} otherwise
+ * @param serverName        the TLS SNI the client sent ({@code %REQUESTED_SERVER_NAME%})
+ * @param reason            why it was allowed or refused; null when the client left before a decision
+ * @param message           one line for people about a refusal, {@code -} when allowed
+ * @param resource          the ServiceEntry that allowed it, or null
+ * @param upstreamHost      the upstream address connected to ({@code %UPSTREAM_HOST%})
+ * @param upstreamLocal     the gateway's own address on the upstream connection
+ * @param bytesReceived     bytes from the client ({@code %BYTES_RECEIVED%})
+ * @param bytesSent         bytes to the client ({@code %BYTES_SENT%})
+ * @param sourcePrincipal   the client's identity (SPIFFE ID from its certificate), {@code -} if none
+ */
+public record ConnectionRecord(
+        Instant start,
+        long durationMillis,
+        String listener,
+        String downstreamRemote,
+        String downstreamLocal,
+        String method,
+        String path,
+        String httpProtocol,
+        int responseCode,
+        String userAgent,
+        String forwardedFor,
+        String requestId,
+        String authority,
+        String serverName,
+        Reason reason,
+        String message,
+        ResourceId resource,
+        Destination destination,
+        String upstreamHost,
+        String upstreamLocal,
+        long bytesReceived,
+        long bytesSent,
+        int requests,
+        String sourcePrincipal) {
+
+    /** {@code allowed}, {@code denied}, or {@code closed} when the client left before a decision. */
+    public String decision() {
+        return reason == null ? "closed" : reason.allows() ? "allowed" : "denied";
+    }
+
+    /** The reason code, {@code client_closed} when there was no decision. */
+    public String reasonCode() {
+        return reason == null ? "client_closed" : reason.code();
+    }
+
+    public String responseFlags() {
+        return ResponseFlags.of(reason);
+    }
+
+    /** Istio's route name: the allowing resource, {@code allow_any} or {@code block_all}. */
+    public String routeName() {
+        if (resource != null) {
+            return resource.toString();
+        }
+        if (reason == null) {
+            return "-";
+        }
+        return Destination.PASSTHROUGH.equals(destination.cluster()) ? "allow_any" : "block_all";
+    }
+
+    /** Envoy's reason an upstream connection failed, else {@code -}. */
+    public String upstreamFailure() {
+        return reason == Reason.DNS_FAILURE || reason == Reason.UPSTREAM_CONNECT_FAILURE ? message : "-";
+    }
+}

@@ -1,0 +1,125 @@
+package io.portcullis.telemetry.metrics;
+
+import io.portcullis.policy.Reason;
+import io.portcullis.telemetry.ConnectionLog;
+import io.portcullis.telemetry.ConnectionObserver;
+import io.portcullis.telemetry.ConnectionRecord;
+import io.portcullis.telemetry.Destination;
+import io.portcullis.telemetry.ResponseFlags;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
+
+/**
+ * One connection's metrics. Its Istio TCP labels are fixed when it is first decided (or, for a
+ * connection that never was, when it closes), so {@code opened} and the byte counters of one
+ * connection always land in one series; bytes counted before the decision are added then.
+ * Runs on the connection's event loop.
+ */
+final class ConnectionMetrics implements ConnectionObserver {
+    /** Istio's {@code reporter} for a proxy on the client's side of a call, gateways included. */
+    static final String REPORTER = "source";
+
+    private final GatewayMetrics metrics;
+    private final GaugeDataPoint open;
+    private boolean opened;
+    private long pendingFromClient;
+    private long pendingToClient;
+    private CounterDataPoint received;
+    private CounterDataPoint sent;
+
+    ConnectionMetrics(GatewayMetrics metrics, String listener) {
+        this.metrics = metrics;
+        this.open = metrics.gauge(MetricCatalog.OPEN_CONNECTIONS).labelValues(listener);
+        open.inc();
+    }
+
+    @Override
+    public void decided(ConnectionLog log) {
+        open(tcpLabels(log.destination(), log.sourcePrincipal(), ResponseFlags.of(log.reason())));
+    }
+
+    private void open(String[] labels) {
+        opened = true;
+        metrics.counter(MetricCatalog.TCP_CONNECTIONS_OPENED).labelValues(labels).inc();
+        received = metrics.counter(MetricCatalog.TCP_RECEIVED_BYTES).labelValues(labels);
+        sent = metrics.counter(MetricCatalog.TCP_SENT_BYTES).labelValues(labels);
+        received.inc(pendingFromClient);
+        sent.inc(pendingToClient);
+    }
+
+    @Override
+    public void bytesFromClient(long n) {
+        if (received != null) {
+            received.inc(n);
+        } else {
+            pendingFromClient += n;
+        }
+    }
+
+    @Override
+    public void bytesToClient(long n) {
+        if (sent != null) {
+            sent.inc(n);
+        } else {
+            pendingToClient += n;
+        }
+    }
+
+    @Override
+    public void established(long nanos) {
+        metrics.downstreamEstablished(nanos);
+    }
+
+    @Override
+    public void responded(ConnectionLog log, int status, long nanos) {
+        Destination d = log.destination();
+        String principal = log.sourcePrincipal();
+        String[] labels = {REPORTER, principal(principal), service(d), serviceName(d), d.portLabel(), "http",
+            Integer.toString(status), ResponseFlags.of(log.reason()), securityPolicy(principal)};
+        metrics.counter(MetricCatalog.REQUESTS).labelValues(labels).inc();
+        metrics.histogram(MetricCatalog.REQUEST_DURATION).labelValues(labels).observe(nanos / 1_000_000.0);
+    }
+
+    @Override
+    public void closed(ConnectionRecord r) {
+        String principal = "-".equals(r.sourcePrincipal()) ? null : r.sourcePrincipal();
+        if (!opened) {
+            open(tcpLabels(r.destination(), principal, r.responseFlags()));
+        }
+        metrics.counter(MetricCatalog.TCP_CONNECTIONS_CLOSED)
+                .labelValues(tcpLabels(r.destination(), principal, r.responseFlags())).inc();
+        open.dec();
+        Reason reason = r.reason();
+        if (ResponseFlags.isDenial(reason)) {
+            metrics.counter(MetricCatalog.DENIED_CONNECTIONS).labelValues(reason.code(), service(r.destination())).inc();
+        } else if (reason == Reason.DNS_FAILURE || reason == Reason.UPSTREAM_CONNECT_FAILURE) {
+            metrics.counter(MetricCatalog.UPSTREAM_FAILURES).labelValues(reason.code(), service(r.destination())).inc();
+        }
+    }
+
+    private String[] tcpLabels(Destination d, String principal, String flags) {
+        return new String[] {REPORTER, principal(principal), service(d), serviceName(d), d.portLabel(), flags,
+            securityPolicy(principal)};
+    }
+
+    /** A declared host as it is; a name a client chose through the budget. */
+    private String service(Destination d) {
+        return d.declared() || Destination.UNKNOWN.equals(d.service()) ? d.service() : metrics.destinations().admit(d.service());
+    }
+
+    /** Istio's short name: the host for a ServiceEntry, the pseudo-cluster for undeclared traffic. */
+    private static String serviceName(Destination d) {
+        if (d.declared()) {
+            return d.service();
+        }
+        return d == Destination.NONE || "-".equals(d.cluster()) ? Destination.UNKNOWN : d.cluster();
+    }
+
+    private static String principal(String p) {
+        return p == null ? Destination.UNKNOWN : p;
+    }
+
+    private static String securityPolicy(String principal) {
+        return principal == null ? "none" : "mutual_tls";
+    }
+}
