@@ -1,6 +1,7 @@
 package io.portcullis.sources;
 
 import io.portcullis.model.Problem;
+import io.portcullis.model.ResourceSet;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
@@ -22,19 +23,24 @@ import org.slf4j.LoggerFactory;
  * The watched configuration folder: loads it whole at start and again whenever a file in it
  * changes (inotify, with a periodic re-scan as a safety net), and hands each valid whole set to
  * the consumer. A set with errors is rejected whole: the consumer is not called, so the previous
- * configuration stays in force, and the errors are logged once per change.
+ * configuration stays in force, and the errors are logged once per change. While a
+ * {@link FolderTransaction} is being carried out the folder is not read, so a change made through
+ * the admin API is seen whole or not at all.
  */
 public final class FolderSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FolderSource.class);
     /** Editors write a file in several steps; let them finish before reading. */
     private static final Duration SETTLE = Duration.ofMillis(100);
     private static final Duration RESCAN = Duration.ofMillis(500);
+    /** Rescans a pending change may take before it is reported (one rescan is {@link #RESCAN}). */
+    private static final int PENDING_WARNING = 20;
 
     private final Path dir;
     private final Consumer<LoadResult> onValid;
     private final WatchService watch;
     private final Thread thread;
     private List<String> lastFingerprint = List.of();
+    private int deferred;
     private volatile boolean closed;
 
     public FolderSource(Path dir, Consumer<LoadResult> onValid) throws IOException {
@@ -48,10 +54,22 @@ public final class FolderSource implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Loads the folder once, on the calling thread, then watches it in the background. */
+    /**
+     * Completes a change a writer was making when it died ({@link FolderTransaction#recover}), loads
+     * the folder once, on the calling thread, then watches it in the background.
+     */
     public LoadResult start() {
+        try {
+            FolderTransaction.recover(dir);
+        } catch (IOException e) {
+            LOG.error("configuration folder {}: cannot complete an interrupted change: {}", dir, e.toString());
+        }
         LoadResult first = reloadIfChanged(true);
         thread.start();
+        if (first == null) {
+            return new LoadResult(ResourceSet.EMPTY, List.of(Problem.error(dir.toString(), null, null,
+                    "an interrupted change (" + FolderTransaction.JOURNAL + ") could not be completed")));
+        }
         return first;
     }
 
@@ -73,7 +91,24 @@ public final class FolderSource implements AutoCloseable {
         }
     }
 
-    private LoadResult reloadIfChanged(boolean force) {
+    /**
+     * Loads the folder now, on the calling thread, and hands it to the consumer if it is valid: for
+     * a writer (the admin API) that has just changed the folder and answers once it is in force.
+     */
+    public LoadResult reloadNow() {
+        return reloadIfChanged(true);
+    }
+
+    private synchronized LoadResult reloadIfChanged(boolean force) {
+        if (FolderTransaction.pending(dir)) {
+            // A writer is renaming files into place; read the folder once it has finished.
+            if (++deferred == PENDING_WARNING) {
+                LOG.warn("configuration folder {}: a change is still pending ({} exists); not reloading until it"
+                        + " completes or the gateway restarts", dir, FolderTransaction.JOURNAL);
+            }
+            return null;
+        }
+        deferred = 0;
         List<String> fingerprint = fingerprint();
         if (!force && fingerprint.equals(lastFingerprint)) {
             return null;
