@@ -1,6 +1,8 @@
 package io.portcullis;
 
 import io.portcullis.admin.AdminServer;
+import io.portcullis.admin.AdminToken;
+import io.portcullis.admin.ResourceApi;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
@@ -10,9 +12,11 @@ import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
+import io.portcullis.sources.store.FolderStore;
 import io.portcullis.telemetry.AccessLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +35,7 @@ public final class Portcullis implements AutoCloseable {
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
+    private ResourceApi resourceApi;
     private InetSocketAddress proxyAddress;
     private volatile boolean ready;
 
@@ -58,9 +63,17 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private void startAll() throws IOException, InterruptedException {
+        AdminToken token = options.adminTokenFile() == null ? null : AdminToken.read(options.adminTokenFile());
+        if (token == null && !options.adminBind().getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("the admin endpoint " + hostPort(options.adminBind())
+                    + " is not on a loopback address; an admin token is required there");
+        }
         proxyAddress = server.startProxy(options.proxyBind());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready);
         source = new FolderSource(options.configDir(), this::apply);
+        // API writes go into the folder; the folder source's reload puts them in force before the API answers.
+        resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
+                policy::get);
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, resourceApi.routes());
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -123,6 +136,9 @@ public final class Portcullis implements AutoCloseable {
         }
         if (admin != null) {
             admin.close();
+        }
+        if (resourceApi != null) {
+            resourceApi.close();
         }
         server.close();
         try {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
  * @param hostsFile     null for the system resolver only
  * @param accessLogFile null for stdout
  * @param workerThreads event loops for the data plane (0: one per core)
+ * @param adminTokenFile the bearer token the admin API requires; null for none (loopback binds only)
  */
 public record RunOptions(
         Path configDir,
@@ -20,5 +21,12 @@ public record RunOptions(
         OutboundPolicy outboundPolicy,
         Path accessLogFile,
         ProxySettings proxySettings,
-        int workerThreads) {
+        int workerThreads,
+        Path adminTokenFile) {
+
+    /** Without an admin token: the admin endpoint must then be on a loopback address. */
+    public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
+                      OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads) {
+        this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads, null);
+    }
 }
