@@ -103,7 +103,11 @@ public enum ResourceKind {
             return Optional.empty();
         }
         int slash = apiVersion.indexOf('/');
-        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        return ofGroup(slash < 0 ? "" : apiVersion.substring(0, slash), kind);
+    }
+
+    /** The kind {@code kind} of API group {@code group}. */
+    public static Optional<ResourceKind> ofGroup(String group, String kind) {
         for (ResourceKind k : values()) {
             if (k.kind.equals(kind) && k.group.equals(group)) {
                 return Optional.of(k);

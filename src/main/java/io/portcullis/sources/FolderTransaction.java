@@ -114,7 +114,7 @@ public final class FolderTransaction {
             throw e;
         }
         // Committed: from here on the change happens, now or at the next recovery.
-        recover(dir);
+        complete(dir);
     }
 
     /** Whether a committed change is being carried out (or was interrupted and awaits {@link #recover}). */
@@ -128,14 +128,7 @@ public final class FolderTransaction {
      */
     public static boolean recover(Path dir) throws IOException {
         boolean did = false;
-        Path journal = dir.resolve(JOURNAL);
-        if (Files.exists(journal)) {
-            for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
-                replay(dir, line);
-            }
-            syncDir(dir);
-            Files.delete(journal);
-            syncDir(dir);
+        if (complete(dir)) {
             LOG.info("configuration folder {}: completed a change that was interrupted", dir);
             did = true;
         }
@@ -152,6 +145,21 @@ public final class FolderTransaction {
             syncDir(dir);
         }
         return did;
+    }
+
+    /** Carries out the committed change the journal names, if there is one. */
+    private static boolean complete(Path dir) throws IOException {
+        Path journal = dir.resolve(JOURNAL);
+        if (!Files.exists(journal)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
+            replay(dir, line);
+        }
+        syncDir(dir);
+        Files.delete(journal);
+        syncDir(dir);
+        return true;
     }
 
     private static void replay(Path dir, String line) throws IOException {
