@@ -34,6 +34,9 @@ public final class FolderSource implements AutoCloseable {
     private static final Duration RESCAN = Duration.ofMillis(500);
     /** Rescans a pending change may take before it is reported (one rescan is {@link #RESCAN}). */
     private static final int PENDING_WARNING = 20;
+    /** Immediate re-reads of a folder that keeps changing, for a forced reload, before giving up until the next change. */
+    private static final int MAX_REREADS = 5;
+    private static final List<String> CHANGED_WHILE_READ = List.of("(changed while read)");
 
     private final Path dir;
     private final Consumer<LoadResult> onValid;
@@ -68,7 +71,8 @@ public final class FolderSource implements AutoCloseable {
         thread.start();
         if (first == null) {
             return new LoadResult(ResourceSet.EMPTY, List.of(Problem.error(dir.toString(), null, null,
-                    "an interrupted change (" + FolderTransaction.JOURNAL + ") could not be completed")));
+                    "not loaded yet: the folder kept changing while it was read, or an interrupted change ("
+                            + FolderTransaction.JOURNAL + ") could not be completed; it is read again on the next change")));
         }
         return first;
     }
@@ -113,8 +117,17 @@ public final class FolderSource implements AutoCloseable {
         if (!force && fingerprint.equals(lastFingerprint)) {
             return null;
         }
-        lastFingerprint = fingerprint;
         LoadResult result = FolderLoader.load(dir);
+        for (int attempt = 1; !fingerprint.equals(fingerprint()) || FolderTransaction.pending(dir); attempt++) {
+            // Files changed while being read: act on a consistent folder, never on a mix of old and new files.
+            if (!force || attempt > MAX_REREADS) {
+                lastFingerprint = CHANGED_WHILE_READ;
+                return null;
+            }
+            fingerprint = fingerprint();
+            result = FolderLoader.load(dir);
+        }
+        lastFingerprint = fingerprint;
         if (result.hasErrors()) {
             LOG.error("configuration in {} rejected ({} error(s)); the previous configuration stays in force:",
                     dir, result.errors().size());

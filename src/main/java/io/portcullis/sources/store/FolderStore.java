@@ -66,7 +66,7 @@ public final class FolderStore {
         return dir;
     }
 
-    /** Resources of {@code kind} in {@code namespace} (null: every namespace), in file order. */
+    /** Resources of {@code kind} in {@code namespace} (null: every namespace), by namespace and name as kubectl lists. */
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();
         for (Location at : FolderView.read(dir).all()) {
@@ -75,6 +75,7 @@ public final class FolderStore {
                 out.add(stored(key, at));
             }
         }
+        out.sort(java.util.Comparator.comparing(StoredObject::namespace).thenComparing(StoredObject::name));
         return out;
     }
 
