@@ -17,10 +17,4 @@ public record AdminResponse(int status, String contentType, byte[] body, List<St
         return new AdminResponse(status, "text/plain; charset=utf-8", (body + "\n").getBytes(StandardCharsets.UTF_8),
                 List.of());
     }
-
-    public AdminResponse withWarnings(List<String> more) {
-        List<String> all = new java.util.ArrayList<>(warnings);
-        all.addAll(more);
-        return new AdminResponse(status, contentType, body, all);
-    }
 }

@@ -27,7 +27,8 @@ public record RawFile(String name, List<Segment> segments) {
      * One document's text, from its {@code ---} line (if any) to the next.
      *
      * @param objects  the identifiable resources in it (several for a {@code kind: List})
-     * @param list     whether its document is a {@code List} of items
+     * @param list     whether it holds several resources in one piece of text: a {@code List} of
+     *                 items, or several JSON values
      * @param readable false when its text did not parse, or held something that is not a resource
      */
     public record Segment(String text, List<RawObject> objects, boolean list, boolean readable) {

@@ -239,7 +239,7 @@ class AdminDurabilityIT {
 
     private static boolean listening(int port) {
         try (Socket s = new Socket("127.0.0.1", port)) {
-            return true;
+            return s.isConnected();
         } catch (java.io.IOException e) {
             return false;
         }

@@ -108,6 +108,38 @@ class ArticlesThroughTheApiEndToEndTest {
     }
 
     @Test
+    void routeRulesAndOtherEnvoyFiltersAreRefusedByName() throws Exception {
+        try (RunningGateway g = gateway()) {
+            InJvmCli cli = InJvmCli.against(g.adminUrl());
+            Cli.Result routeRule = cli.runWithInput("""
+                    apiVersion: config.istio.io/v1alpha2
+                    kind: RouteRule
+                    metadata:
+                      name: old
+                    spec: {destination: {name: reviews}}
+                    """, "apply", "-f", "-");
+            assertThat(routeRule.exitCode()).isEqualTo(1);
+            assertThat(routeRule.stderr()).contains("error: STDIN: RouteRule/default/old kind: RouteRule",
+                    "write a VirtualService");
+            Cli.Result filter = cli.runWithInput("""
+                    apiVersion: networking.istio.io/v1alpha3
+                    kind: EnvoyFilter
+                    metadata:
+                      name: lua
+                    spec:
+                      filters:
+                      - filterName: envoy.lua
+                        filterType: HTTP
+                        filterConfig: {}
+                    """, "apply", "-f", "-");
+            assertThat(filter.exitCode()).isEqualTo(1);
+            assertThat(filter.stderr()).contains("EnvoyFilter/default/lua spec.filters[0].filterName",
+                    "EnvoyFilter \"envoy.lua\" is not supported");
+            assertThat(folder(g.config.path())).isEmpty();
+        }
+    }
+
+    @Test
     void aFolderAppliesAllOrNothing() throws Exception {
         try (RunningGateway g = gateway(); TempConfigDir mine = TempConfigDir.create()) {
             InJvmCli cli = InJvmCli.against(g.adminUrl());

@@ -62,10 +62,6 @@ public final class FolderStore {
         this.clock = clock;
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     /** Resources of {@code kind} in {@code namespace} (null: every namespace), by namespace and name as kubectl lists. */
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();

@@ -98,7 +98,7 @@ final class ObjectNormalizer {
         copy(givenMeta, metadata, "name");
         metadata.put("namespace", namespace);
         if (givenMeta != null && givenMeta.isObject()) {
-            givenMeta.fields().forEachRemaining(e -> {
+            givenMeta.properties().forEach(e -> {
                 if (!e.getKey().equals("name") && !e.getKey().equals("namespace")
                         && !SERVER_METADATA.contains(e.getKey())) {
                     metadata.set(e.getKey(), e.getValue().deepCopy());
@@ -106,7 +106,7 @@ final class ObjectNormalizer {
             });
         }
         copy(in, out, "spec");
-        in.fields().forEachRemaining(e -> {
+        in.properties().forEach(e -> {
             if (!out.has(e.getKey()) && !e.getKey().equals("status") && !e.getKey().equals("metadata")) {
                 out.set(e.getKey(), e.getValue().deepCopy());
             }
@@ -123,7 +123,7 @@ final class ObjectNormalizer {
     private static JsonNode sorted(JsonNode node) {
         if (node.isObject()) {
             Map<String, JsonNode> fields = new TreeMap<>();
-            node.fields().forEachRemaining(e -> fields.put(e.getKey(), sorted(e.getValue())));
+            node.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             fields.forEach(out::set);
             return out;
