@@ -1,6 +1,10 @@
 package io.portcullis;
 
+import io.portcullis.admin.AdminRoute;
 import io.portcullis.admin.AdminServer;
+import io.portcullis.admin.AdminToken;
+import io.portcullis.admin.MetricsRoute;
+import io.portcullis.admin.ResourceApi;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
@@ -10,11 +14,15 @@ import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
+import io.portcullis.sources.store.FolderStore;
 import io.portcullis.telemetry.AccessLog;
 import io.portcullis.telemetry.Telemetry;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +42,7 @@ public final class Portcullis implements AutoCloseable {
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
+    private ResourceApi resourceApi;
     private InetSocketAddress proxyAddress;
     private volatile boolean ready;
 
@@ -63,9 +72,20 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private void startAll() throws IOException, InterruptedException {
+        AdminToken token = options.adminTokenFile() == null ? null : AdminToken.read(options.adminTokenFile());
+        if (token == null && !options.adminBind().getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("the admin endpoint " + hostPort(options.adminBind())
+                    + " is not on a loopback address; an admin token is required there");
+        }
         proxyAddress = server.startProxy(options.proxyBind());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, metrics);
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
+        // API writes go into the folder; the folder source's reload puts them in force before the API answers.
+        resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
+                policy::get);
+        List<AdminRoute> routes = new ArrayList<>();
+        routes.add(new MetricsRoute(metrics));
+        routes.addAll(resourceApi.routes());
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -138,6 +158,9 @@ public final class Portcullis implements AutoCloseable {
         }
         if (admin != null) {
             admin.close();
+        }
+        if (resourceApi != null) {
+            resourceApi.close();
         }
         server.close();
         try {

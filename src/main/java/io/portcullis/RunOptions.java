@@ -15,6 +15,7 @@ import java.nio.file.Path;
  * @param workerThreads event loops for the data plane (0: one per core)
  * @param accessLogFormat Envoy's text format or one JSON object per line
  * @param maxLabelValues distinct client-chosen values per metric label before the rest count as {@code other}
+ * @param adminTokenFile the bearer token the admin API requires; null for none (loopback binds only)
  */
 public record RunOptions(
         Path configDir,
@@ -26,12 +27,19 @@ public record RunOptions(
         ProxySettings proxySettings,
         int workerThreads,
         AccessLogFormat accessLogFormat,
-        int maxLabelValues) {
+        int maxLabelValues,
+        Path adminTokenFile) {
 
-    /** The options with the default access-log format and label budget. */
+    /** The options with the default access-log format and label budget, and no admin token. */
     public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
                       OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
-                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES);
+                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null);
+    }
+
+    /** A copy with an admin token file. */
+    public RunOptions withAdminTokenFile(Path tokenFile) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile);
     }
 }

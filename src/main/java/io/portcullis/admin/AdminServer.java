@@ -17,21 +17,27 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.portcullis.proxy.Transport;
-import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP endpoint (loopback by default): {@code /healthz/ready} answers 200 once the
- * gateway has loaded its configuration and opened its listeners, 503 before;
- * {@code /stats/prometheus} serves the metrics in Prometheus's text format. Its own single
- * event loop, so the data plane's load never delays a health check or a scrape.
+ * gateway has loaded its configuration and opened its listeners, 503 before; every other path
+ * goes to the first {@link AdminRoute} that serves it ({@code /stats/prometheus}, the resource API). Its own single event loop, so the data
+ * plane's load never delays a health check; routes never block it. With a token, every request
+ * but the health check needs it ({@link BearerAuthHandler}), checked before the body is read.
+ * One request at a time per connection, so answers computed on other threads keep their order.
  */
 public final class AdminServer implements AutoCloseable {
-    private static final int MAX_REQUEST = 64 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+    /** Room for an apply of a folder of configuration; larger bodies get 413. */
+    private static final int MAX_REQUEST = 8 * 1024 * 1024;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -43,20 +49,24 @@ public final class AdminServer implements AutoCloseable {
 
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready)
             throws InterruptedException {
-        return start(transport, bind, ready, null);
+        return start(transport, bind, ready, null, List.of());
     }
 
-    /** @param metrics served on {@code /stats/prometheus}; null for none */
+    /** @param token null for no authentication (allowed on loopback only; {@code run} enforces it) */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
-                                    GatewayMetrics metrics) throws InterruptedException {
+                                    AdminToken token, List<AdminRoute> routes) throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
+        List<AdminRoute> all = List.copyOf(routes);
         try {
             Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
-                                    new Handler(ready, metrics));
+                            c.pipeline().addLast(new HttpServerCodec());
+                            if (token != null) {
+                                c.pipeline().addLast(new BearerAuthHandler(token));
+                            }
+                            c.pipeline().addLast(new HttpObjectAggregator(MAX_REQUEST), new Handler(ready, all));
                         }
                     }).bind(bind).sync().channel();
             return new AdminServer(group, ch);
@@ -78,42 +88,71 @@ public final class AdminServer implements AutoCloseable {
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final BooleanSupplier ready;
-        private final GatewayMetrics metrics;
+        private final List<AdminRoute> routes;
 
-        Handler(BooleanSupplier ready, GatewayMetrics metrics) {
+        Handler(BooleanSupplier ready, List<AdminRoute> routes) {
             this.ready = ready;
-            this.metrics = metrics;
+            this.routes = routes;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            String path = request.uri().split("\\?", 2)[0];
-            FullHttpResponse response;
+            String path = new QueryStringDecoder(request.uri()).path();
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (path.equals("/healthz/ready")) {
                 boolean ok = ready.getAsBoolean();
-                response = text(ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, ok ? "ready" : "not ready");
-            } else if (path.equals("/stats/prometheus") && metrics != null) {
-                byte[] body = metrics.scrape();
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
-                response.headers().set(HttpHeaderNames.CONTENT_TYPE, GatewayMetrics.contentType())
-                        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            } else {
-                response = text(HttpResponseStatus.NOT_FOUND, "no such endpoint: " + path);
+                write(ctx, AdminResponse.text(ok ? 200 : 503, ok ? "ready" : "not ready"), keepAlive);
+                return;
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            HttpUtil.setKeepAlive(response, keepAlive);
-            var f = ctx.writeAndFlush(response);
+            for (AdminRoute route : routes) {
+                if (route.serves(path)) {
+                    AdminRequest r = AdminRequest.of(request, ctx.channel().remoteAddress());
+                    // The next request waits for this answer, which may come from another thread.
+                    ctx.channel().config().setAutoRead(false);
+                    route.handle(r).whenComplete((response, failure) -> {
+                        if (failure != null) {
+                            LOG.error("admin: {} {} failed", r.method(), path, failure);
+                            response = StoreExecutor.json(500, ApiBodies.status(500, "InternalError",
+                                    "internal error: " + failure, List.of()));
+                        }
+                        write(ctx, response, keepAlive).addListener(f -> ctx.channel().config().setAutoRead(true));
+                    });
+                    return;
+                }
+            }
+            write(ctx, AdminResponse.text(404, "no such endpoint: " + path), keepAlive);
+        }
+
+        private static io.netty.channel.ChannelFuture write(ChannelHandlerContext ctx, AdminResponse a,
+                                                            boolean keepAlive) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
+                    Unpooled.wrappedBuffer(a.body()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+            for (String w : a.warnings()) {
+                r.headers().add(HttpHeaderNames.WARNING, "299 - \"" + headerSafe(w) + "\"");
+            }
+            HttpUtil.setKeepAlive(r, keepAlive);
+            var f = ctx.writeAndFlush(r);
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
+            return f;
         }
 
-        private static FullHttpResponse text(HttpResponseStatus status, String body) {
-            byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            return r;
+        /** A warning as a quoted-string of printable ASCII (RFC 7234 5.5). */
+        private static String headerSafe(String s) {
+            StringBuilder sb = new StringBuilder(s.length());
+            for (char c : s.toCharArray()) {
+                if (c == '"' || c == '\\') {
+                    sb.append('\\').append(c);
+                } else if (c >= 0x20 && c < 0x7f) {
+                    sb.append(c);
+                } else {
+                    sb.append(c == '\n' || c == '\t' ? ' ' : '?');
+                }
+            }
+            return sb.toString();
         }
 
         @Override

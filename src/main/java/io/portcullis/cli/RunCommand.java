@@ -46,8 +46,14 @@ public final class RunCommand implements Callable<Integer> {
     String gatewayAddress;
 
     @Option(names = "--admin", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:15000",
-            description = "Admin endpoint (/healthz/ready). Default: ${DEFAULT-VALUE}.")
+            description = "Admin endpoint: the resources API of apply/get/delete/check, /healthz/ready."
+                    + " Default: ${DEFAULT-VALUE}. Other than loopback needs --admin-token-file.")
     String admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "File holding the bearer token admin requests must carry (Authorization: Bearer ...);"
+                    + " required when --admin is not a loopback address.")
+    Path adminTokenFile;
 
     @Option(names = "--hosts-file", paramLabel = "FILE",
             description = "'IP NAME...' lines that answer before the system resolver (tests, air-gapped sites).")
@@ -109,11 +115,13 @@ public final class RunCommand implements Callable<Integer> {
         if (hostsFile != null && !Files.isReadable(hostsFile)) {
             throw new ParameterException(spec.commandLine(), "--hosts-file: cannot read " + hostsFile);
         }
+        InetSocketAddress adminBind = HostPort.parse(admin, "--admin");
+        AdminTokenCheck.check(spec.commandLine(), admin, adminBind, adminTokenFile);
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
-                HostPort.parse(admin, "--admin"), hostsFile, outboundPolicy, accessLog, settings, workers,
-                accessLogFormat, maxLabelValues);
+                adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
+                accessLogFormat, maxLabelValues, adminTokenFile);
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);

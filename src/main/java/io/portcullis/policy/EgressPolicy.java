@@ -121,6 +121,20 @@ public final class EgressPolicy {
         return routed(HostNames.normalize(d.host()), d.port() != 0 ? d.port() : listener.port(), route);
     }
 
+    /**
+     * What the policy would do with a connection, and why: the decision, the resources that made
+     * it and, for a refusal, the nearest misses. For operators ({@code portcullis check}); it may
+     * scan every resource, so it is never called per connection.
+     */
+    public Explanation explain(CheckQuery query) {
+        return new PolicyExplainer(this).explain(query);
+    }
+
+    /** The tls route a passthrough listener would pick for {@code sni}, or null; for {@link PolicyExplainer}. */
+    GatewayRouter.CompiledRoute routeFor(ListenerSpec listener, String sni, byte[] localAddress) {
+        return router.tlsRoute(listener.port(), sni, localAddress);
+    }
+
     private Decision routed(String host, int port, GatewayRouter.CompiledRoute route) {
         PortBinding binding = index.byHost(host, port);
         if (binding == null) {

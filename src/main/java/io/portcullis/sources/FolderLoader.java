@@ -42,12 +42,21 @@ public final class FolderLoader {
     }
 
     public static LoadResult load(Path dir) {
+        FolderFiles files = readFiles(dir);
+        return assemble(new TreeMap<>(files.texts()), new ArrayList<>(files.problems()));
+    }
+
+    /**
+     * The configuration files of a folder, read but not parsed: for a writer that changes some of
+     * them and validates the result with {@link #fromFiles} before writing anything.
+     */
+    public static FolderFiles readFiles(Path dir) {
         List<Problem> problems = new ArrayList<>();
         SortedMap<String, String> texts = new TreeMap<>();
         if (dir == null || !Files.isDirectory(dir)) {
             String what = dir == null ? "no folder given" : Files.exists(dir) ? "not a folder" : "no such folder";
             problems.add(Problem.error(String.valueOf(dir), null, null, what));
-            return new LoadResult(ResourceSet.EMPTY, problems);
+            return new FolderFiles(texts, problems);
         }
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
@@ -58,17 +67,25 @@ public final class FolderLoader {
             }
         } catch (IOException | RuntimeException e) {
             problems.add(Problem.error(dir.toString(), null, null, "cannot list the folder: " + describe(e)));
-            return new LoadResult(ResourceSet.EMPTY, problems);
+            return new FolderFiles(texts, problems);
         }
         for (Path p : files) {
             String name = dir.relativize(p).toString();
             try {
-                texts.put(name, read(p));
+                texts.put(name, readText(p));
             } catch (IOException | RuntimeException e) {
                 problems.add(Problem.error(name, null, null, "cannot read: " + describe(e)));
             }
         }
-        return assemble(texts, problems);
+        return new FolderFiles(texts, problems);
+    }
+
+    /** The readable configuration files of a folder by name, and a problem for each that is not. */
+    public record FolderFiles(SortedMap<String, String> texts, List<Problem> problems) {
+        public FolderFiles {
+            texts = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(texts));
+            problems = List.copyOf(problems);
+        }
     }
 
     /**
@@ -78,7 +95,12 @@ public final class FolderLoader {
      * @param fileNameToText file name (which selects JSON or YAML by its suffix) to content
      */
     public static LoadResult fromFiles(Map<String, String> fileNameToText) {
-        List<Problem> problems = new ArrayList<>();
+        return fromFiles(fileNameToText, List.of());
+    }
+
+    /** As {@link #fromFiles(Map)}, with problems already found (e.g. files that could not be read) added first. */
+    public static LoadResult fromFiles(Map<String, String> fileNameToText, List<Problem> earlier) {
+        List<Problem> problems = new ArrayList<>(earlier);
         SortedMap<String, String> texts = new TreeMap<>();
         if (fileNameToText != null) {
             fileNameToText.forEach((name, text) -> {
@@ -121,12 +143,14 @@ public final class FolderLoader {
         return result.hasErrors() ? new LoadResult(ResourceSet.EMPTY, problems) : result;
     }
 
+    /** Whether the loader reads {@code fileName}: {@code *.yaml}, {@code *.yml}, {@code *.json}, not hidden. */
+    public static boolean isConfigFileName(String fileName) {
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        return !fileName.startsWith(".") && (lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json"));
+    }
+
     private static boolean isConfigFile(Path p) {
-        String name = p.getFileName().toString();
-        String lower = name.toLowerCase(Locale.ROOT);
-        return !name.startsWith(".")
-                && (lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json"))
-                && Files.isRegularFile(p);
+        return isConfigFileName(p.getFileName().toString()) && Files.isRegularFile(p);
     }
 
     private static String describe(Exception e) {
@@ -143,7 +167,7 @@ public final class FolderLoader {
     }
 
     /** Reads at most one byte past the limit, so a file that grows while being read is still refused. */
-    private static String read(Path p) throws IOException {
+    static String readText(Path p) throws IOException {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(p)) {
             bytes = in.readNBytes(MAX_FILE_BYTES + 1);

@@ -1,6 +1,7 @@
 package io.portcullis.sources;
 
 import io.portcullis.model.Problem;
+import io.portcullis.model.ResourceSet;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
@@ -22,13 +23,20 @@ import org.slf4j.LoggerFactory;
  * The watched configuration folder: loads it whole at start and again whenever a file in it
  * changes (inotify, with a periodic re-scan as a safety net), and hands each valid whole set to
  * the consumer. A set with errors is rejected whole: the consumer is not called, so the previous
- * configuration stays in force, and the errors are logged once per change.
+ * configuration stays in force, and the errors are logged once per change. While a
+ * {@link FolderTransaction} is being carried out the folder is not read, so a change made through
+ * the admin API is seen whole or not at all.
  */
 public final class FolderSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FolderSource.class);
     /** Editors write a file in several steps; let them finish before reading. */
     private static final Duration SETTLE = Duration.ofMillis(100);
     private static final Duration RESCAN = Duration.ofMillis(500);
+    /** Rescans a pending change may take before it is reported (one rescan is {@link #RESCAN}). */
+    private static final int PENDING_WARNING = 20;
+    /** Immediate re-reads of a folder that keeps changing, for a forced reload, before giving up until the next change. */
+    private static final int MAX_REREADS = 5;
+    private static final List<String> CHANGED_WHILE_READ = List.of("(changed while read)");
 
     private final Path dir;
     private final Consumer<LoadResult> onValid;
@@ -36,6 +44,7 @@ public final class FolderSource implements AutoCloseable {
     private final WatchService watch;
     private final Thread thread;
     private List<String> lastFingerprint = List.of();
+    private int deferred;
     private volatile boolean closed;
 
     public FolderSource(Path dir, Consumer<LoadResult> onValid) throws IOException {
@@ -55,10 +64,23 @@ public final class FolderSource implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** Loads the folder once, on the calling thread, then watches it in the background. */
+    /**
+     * Completes a change a writer was making when it died ({@link FolderTransaction#recover}), loads
+     * the folder once, on the calling thread, then watches it in the background.
+     */
     public LoadResult start() {
+        try {
+            FolderTransaction.recover(dir);
+        } catch (IOException e) {
+            LOG.error("configuration folder {}: cannot complete an interrupted change: {}", dir, e.toString());
+        }
         LoadResult first = reloadIfChanged(true);
         thread.start();
+        if (first == null) {
+            return new LoadResult(ResourceSet.EMPTY, List.of(Problem.error(dir.toString(), null, null,
+                    "not loaded yet: the folder kept changing while it was read, or an interrupted change ("
+                            + FolderTransaction.JOURNAL + ") could not be completed; it is read again on the next change")));
+        }
         return first;
     }
 
@@ -80,13 +102,39 @@ public final class FolderSource implements AutoCloseable {
         }
     }
 
-    private LoadResult reloadIfChanged(boolean force) {
+    /**
+     * Loads the folder now, on the calling thread, and hands it to the consumer if it is valid: for
+     * a writer (the admin API) that has just changed the folder and answers once it is in force.
+     */
+    public LoadResult reloadNow() {
+        return reloadIfChanged(true);
+    }
+
+    private synchronized LoadResult reloadIfChanged(boolean force) {
+        if (FolderTransaction.pending(dir)) {
+            // A writer is renaming files into place; read the folder once it has finished.
+            if (++deferred == PENDING_WARNING) {
+                LOG.warn("configuration folder {}: a change is still pending ({} exists); not reloading until it"
+                        + " completes or the gateway restarts", dir, FolderTransaction.JOURNAL);
+            }
+            return null;
+        }
+        deferred = 0;
         List<String> fingerprint = fingerprint();
         if (!force && fingerprint.equals(lastFingerprint)) {
             return null;
         }
-        lastFingerprint = fingerprint;
         LoadResult result = FolderLoader.load(dir);
+        for (int attempt = 1; !fingerprint.equals(fingerprint()) || FolderTransaction.pending(dir); attempt++) {
+            // Files changed while being read: act on a consistent folder, never on a mix of old and new files.
+            if (!force || attempt > MAX_REREADS) {
+                lastFingerprint = CHANGED_WHILE_READ;
+                return null;
+            }
+            fingerprint = fingerprint();
+            result = FolderLoader.load(dir);
+        }
+        lastFingerprint = fingerprint;
         if (result.hasErrors()) {
             LOG.error("configuration in {} rejected ({} error(s)); the previous configuration stays in force:",
                     dir, result.errors().size());

@@ -45,12 +45,24 @@ final class RunningGateway implements AutoCloseable {
     }
 
     static RunningGateway start(OutboundPolicy mode, ProxySettings settings, String... hostNames) throws Exception {
-        return start(mode, settings, AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, hostNames);
+        return start(TempConfigDir.create(), null, mode, settings, AccessLogFormat.TEXT,
+                GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, hostNames);
     }
 
     static RunningGateway start(OutboundPolicy mode, ProxySettings settings, AccessLogFormat format, int maxLabelValues,
                                 String... hostNames) throws Exception {
-        TempConfigDir config = TempConfigDir.create();
+        return start(TempConfigDir.create(), null, mode, settings, format, maxLabelValues, hostNames);
+    }
+
+    /** A gateway on {@code config} (which it deletes on {@link #close}), requiring {@code adminTokenFile} when not null. */
+    static RunningGateway start(TempConfigDir config, Path adminTokenFile, OutboundPolicy mode, ProxySettings settings,
+                                String... hostNames) throws Exception {
+        return start(config, adminTokenFile, mode, settings, AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES,
+                hostNames);
+    }
+
+    static RunningGateway start(TempConfigDir config, Path adminTokenFile, OutboundPolicy mode, ProxySettings settings,
+                                AccessLogFormat format, int maxLabelValues, String... hostNames) throws Exception {
         Path hosts = Files.createTempFile("portcullis-hosts", ".txt");
         StringBuilder sb = new StringBuilder();
         for (String name : hostNames) {
@@ -61,12 +73,25 @@ final class RunningGateway implements AutoCloseable {
         RunOptions options = new RunOptions(config.path(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                hosts, mode, accessLog, settings, 2, format, maxLabelValues);
+                hosts, mode, accessLog, settings, 2, format, maxLabelValues, adminTokenFile);
         return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
     }
 
     String proxyUrl() {
         return "http://127.0.0.1:" + gateway.proxyAddress().getPort();
+    }
+
+    /** The admin API, for {@code --server}. */
+    String adminUrl() {
+        return "http://127.0.0.1:" + gateway.adminAddress().getPort();
+    }
+
+    /** Stops the gateway and starts a new one on the same folder, as a restart of the process would. */
+    RunningGateway restart(Path adminTokenFile, String... hostNames) throws Exception {
+        gateway.close();
+        Files.deleteIfExists(hostsFile);
+        return start(config, adminTokenFile, OutboundPolicy.REGISTRY_ONLY,
+                ProxySettings.defaults(InetAddress.getLoopbackAddress()), hostNames);
     }
 
     int proxyPort() {

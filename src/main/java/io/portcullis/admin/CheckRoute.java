@@ -1,0 +1,78 @@
+package io.portcullis.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portcullis.policy.CheckQuery;
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Explanation;
+import io.portcullis.policy.UpstreamTarget;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /check?to=HOST:PORT[&sni=NAME][&from=PRINCIPAL]}: what the running gateway would do
+ * with such a connection, and why ({@link EgressPolicy#explain}), against the configuration in
+ * force now. Pure computation on the current snapshot: answered on the admin event loop.
+ */
+final class CheckRoute implements AdminRoute {
+    private static final String PATH = "/check";
+
+    private final Supplier<EgressPolicy> policy;
+
+    CheckRoute(Supplier<EgressPolicy> policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public boolean serves(String path) {
+        return path.equals(PATH);
+    }
+
+    @Override
+    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
+        if (!r.method().equals("GET")) {
+            return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
+                    r.method() + " is not allowed on " + PATH + " (allowed: GET)", List.of())));
+        }
+        CheckQuery q;
+        try {
+            q = CheckQuery.parse(r.param("to"), r.param("sni"), r.param("from"));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(StoreExecutor.json(400, ApiBodies.status(400, "BadRequest",
+                    "to: " + e.getMessage(), List.of())));
+        }
+        return CompletableFuture.completedFuture(BodyFormat.tree(r, 200, body(q, policy.get().explain(q)), List.of()));
+    }
+
+    private static ObjectNode body(CheckQuery q, Explanation e) {
+        Decision d = e.decision();
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("kind", "CheckResult").put("host", q.host()).put("port", q.port());
+        if (q.sni() != null) {
+            o.put("sni", q.sni());
+        }
+        if (q.source() != null) {
+            o.put("from", q.source());
+        }
+        o.put("path", e.path()).put("allowed", d.allowed()).put("reason", d.reason().code()).put("message", d.message());
+        ArrayNode upstream = o.putArray("upstream");
+        if (d.upstream() != null) {
+            for (UpstreamTarget.Candidate c : d.upstream().candidates()) {
+                upstream.add(c.toString());
+            }
+        }
+        findings(o.putArray("matched"), e.matched());
+        findings(o.putArray("nearMisses"), e.nearMisses());
+        e.notes().forEach(o.putArray("notes")::add);
+        return o;
+    }
+
+    private static void findings(ArrayNode out, List<Explanation.Finding> findings) {
+        for (Explanation.Finding f : findings) {
+            out.addObject().put("resource", f.resource().toString()).put("detail", f.detail());
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.portcullis.admin;
+
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.sources.store.FolderStore;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The admin API of the resources: CRUD ({@link ResourceRoutes}), apply ({@link ApplyRoute}) and
+ * check ({@link CheckRoute}), with the thread that does their file I/O. Close it after the
+ * {@link AdminServer} that serves its routes.
+ */
+public final class ResourceApi implements AutoCloseable {
+    private final StoreExecutor executor = new StoreExecutor();
+    private final List<AdminRoute> routes;
+
+    public ResourceApi(FolderStore store, Supplier<EgressPolicy> policy) {
+        this.routes = List.of(new ResourceRoutes(store, executor), new ApplyRoute(store, executor),
+                new CheckRoute(policy));
+    }
+
+    public List<AdminRoute> routes() {
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        executor.close();
+    }
+}

@@ -1,0 +1,97 @@
+package io.portcullis.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.model.ObjectText;
+import io.portcullis.policy.CheckQuery;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code portcullis check --to HOST:PORT}: why would the gateway allow or refuse this connection? */
+@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Ask the running gateway what it would do with a connection, and why: the decision and its",
+                "reason, the resources that allow it, and for a refusal the nearest resource that almost",
+                "matched (the right host on another port, a wildcard that does not cover the bare domain...)."},
+        footer = {"", "Examples:", "  ./portcullis check --to www.googleapis.com:443",
+                "  ./portcullis check --to 10.0.0.5:27017",
+                "  ./portcullis check --to 127.0.0.1:443 --sni mongo.example.test   # a TLS passthrough listener",
+                "", "Exit codes (as kubectl auth can-i): 0 allowed, 1 denied or refused, 2 usage error."})
+public final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server;
+
+    @Option(names = "--to", required = true, paramLabel = "HOST:PORT",
+            description = "The destination, as a client would CONNECT to it ([v6-address]:PORT for IPv6).")
+    String to;
+
+    @Option(names = "--sni", paramLabel = "NAME",
+            description = "The SNI of the connection's ClientHello (decides on a Gateway TLS passthrough listener).")
+    String sni;
+
+    @Option(names = "--from", paramLabel = "PRINCIPAL",
+            description = "The calling workload's identity, e.g. spiffe://cluster.local/ns/default/sa/app.")
+    String from;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml instead of text.")
+    String output;
+
+    @Override
+    public Integer call() {
+        try {
+            CheckQuery.parse(to, sni, from);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--to: " + e.getMessage());
+        }
+        if (output != null && !output.equals("json") && !output.equals("yaml")) {
+            throw new ParameterException(spec.commandLine(), "--output " + output + " is not json or yaml");
+        }
+        AdminClient.Response r = server.client().check(to, sni, from);
+        PrintWriter out = spec.commandLine().getOut();
+        ServerErrors.warnings(spec.commandLine().getErr(), r.warnings());
+        if (!r.ok()) {
+            throw ServerErrors.refusal(r);
+        }
+        JsonNode b = r.body();
+        if (output != null) {
+            out.print(output.equals("json") ? ObjectText.json(b) : ObjectText.yaml(b));
+        } else {
+            print(out, b);
+        }
+        out.flush();
+        return b.path("allowed").asBoolean() ? 0 : 1;
+    }
+
+    private void print(PrintWriter out, JsonNode b) {
+        out.println((b.path("allowed").asBoolean() ? "ALLOWED" : "DENIED") + "  " + to + "  via "
+                + b.path("path").asText());
+        out.println("reason:   " + b.path("reason").asText() + ": " + b.path("message").asText());
+        if (!b.path("upstream").isEmpty()) {
+            StringBuilder up = new StringBuilder();
+            b.path("upstream").forEach(u -> up.append(up.length() == 0 ? "" : ", ").append(u.asText()));
+            out.println("upstream: " + up);
+        }
+        section(out, "matched:", b.path("matched"));
+        section(out, "nearest:", b.path("nearMisses"));
+        if (!b.path("allowed").asBoolean() && b.path("nearMisses").isEmpty()) {
+            out.println("nearest:  none: no resource declares this host or address on any port, nor another host of its domain");
+        }
+        b.path("notes").forEach(n -> out.println("note:     " + n.asText()));
+    }
+
+    private static void section(PrintWriter out, String title, JsonNode findings) {
+        boolean first = true;
+        for (JsonNode f : findings) {
+            out.println(String.format("%-10s%s  %s", first ? title : "", f.path("resource").asText(),
+                    f.path("detail").asText()));
+            first = false;
+        }
+    }
+}

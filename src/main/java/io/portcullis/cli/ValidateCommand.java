@@ -1,0 +1,74 @@
+package io.portcullis.cli;
+
+import io.portcullis.model.Problem;
+import io.portcullis.model.RawFile;
+import io.portcullis.sources.FolderLoader;
+import io.portcullis.sources.LoadResult;
+import io.portcullis.sources.store.ApplyRequest.SourceFile;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code portcullis validate -f FILE|DIR}: the gateway's validation, offline. */
+@Command(name = "validate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Validate Istio resources offline, with the rules the gateway applies to its folder: every",
+                "file given is read as one configuration (cross-resource rules included). Needs no gateway."},
+        footer = {"", "Examples:", "  ./portcullis validate -f ./egress/",
+                "  ./portcullis validate -f examples/articles/13-redis-egress-gateway-invalid.yaml",
+                "  ./portcullis validate --strict -f se.yaml -f vs.yaml",
+                "", "Exit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error."})
+public final class ValidateCommand implements Callable<Integer>, ReadsStdin {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|DIR|-",
+            description = "A YAML/JSON file, a folder of them, or - for stdin. Repeatable.")
+    List<String> files;
+
+    @Option(names = "--strict", description = "Fail on warnings too.")
+    boolean strict;
+
+    private InputStream stdin = System.in;
+
+    @Override
+    public void stdin(InputStream in) {
+        this.stdin = in;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, String> texts = new LinkedHashMap<>();
+        int resources = 0;
+        for (SourceFile f : Manifests.read(files, stdin)) {
+            if (texts.putIfAbsent(f.name(), f.text()) == null) {
+                resources += RawFile.split(f.name(), f.text()).objects().size();
+            }
+        }
+        LoadResult result = FolderLoader.fromFiles(texts);
+        for (Problem p : result.problems()) {
+            err.println((p.isError() ? "error: " : "warning: ") + p);
+        }
+        int errors = result.errors().size();
+        int warnings = result.warnings().size();
+        String counts = errors + " error(s), " + warnings + " warning(s)";
+        err.flush();
+        if (errors > 0 || (strict && warnings > 0)) {
+            err.println("invalid" + (errors == 0 ? " (--strict)" : "") + ": " + counts + " in " + texts.size() + " file(s)");
+            err.flush();
+            return 1;
+        }
+        out.println("valid: " + resources + " resource(s) in " + texts.size() + " file(s)"
+                + (warnings > 0 ? ", " + warnings + " warning(s)" : ""));
+        out.flush();
+        return 0;
+    }
+}

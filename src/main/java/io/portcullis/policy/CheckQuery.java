@@ -1,0 +1,45 @@
+package io.portcullis.policy;
+
+/**
+ * A question to the policy: what happens to a connection to {@code host:port}?
+ *
+ * @param host   a name or an IP literal (IPv6 without brackets), as a client would put it in {@code CONNECT}
+ * @param sni    the SNI of the connection's ClientHello, or null
+ * @param source the calling workload's identity (SPIFFE principal), or null when unknown
+ */
+public record CheckQuery(String host, int port, String sni, String source) {
+    /**
+     * Reads {@code HOST:PORT} ({@code [::1]:443} for IPv6); empty {@code sni} and {@code source} mean absent.
+     *
+     * @throws IllegalArgumentException with a message fit for the user
+     */
+    public static CheckQuery parse(String to, String sni, String source) {
+        if (to == null || to.isBlank()) {
+            throw new IllegalArgumentException("a destination HOST:PORT is required");
+        }
+        int colon = to.lastIndexOf(':');
+        if (colon <= 0 || colon == to.length() - 1) {
+            throw new IllegalArgumentException("'" + to + "' is not HOST:PORT (e.g. www.googleapis.com:443, [2001:db8::1]:443)");
+        }
+        String host = to.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            throw new IllegalArgumentException("'" + to + "': write an IPv6 address in brackets, e.g. [2001:db8::1]:443");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(to.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + to + "' has no numeric port");
+        }
+        if (port < 1 || port > 65535 || host.isEmpty()) {
+            throw new IllegalArgumentException("'" + to + "': port out of range (expected: 1-65535)");
+        }
+        return new CheckQuery(host, port, blankToNull(sni), blankToNull(source));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

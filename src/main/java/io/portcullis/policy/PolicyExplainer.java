@@ -1,0 +1,223 @@
+package io.portcullis.policy;
+
+import io.portcullis.model.Cidr;
+import io.portcullis.model.DestinationRule;
+import io.portcullis.model.Endpoint;
+import io.portcullis.model.ServiceEntry;
+import io.portcullis.model.ServicePort;
+import io.portcullis.policy.Explanation.Finding;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Explains a decision of an {@link EgressPolicy}: takes the decision from the policy's own
+ * lookups (never a second implementation of them), then names the resources involved and, for a
+ * refusal, scans the resources for the nearest misses. Stateless; not on the data path.
+ */
+final class PolicyExplainer {
+    /** Near misses shown at most. */
+    private static final int MAX_NEAR = 3;
+    /** Labels a host must share with a declared one to be called "the same domain" (example.com). */
+    private static final int SAME_DOMAIN_LABELS = 2;
+
+    private record Scored(int score, Finding finding) {}
+
+    private final EgressPolicy policy;
+
+    PolicyExplainer(EgressPolicy policy) {
+        this.policy = policy;
+    }
+
+    Explanation explain(CheckQuery q) {
+        String host = HostNames.normalize(q.host());
+        byte[] ip = Cidr.literalBytes(host);
+        List<String> notes = new ArrayList<>();
+        ListenerSpec listener = policy.listener(q.port());
+        String path;
+        Decision decision;
+        String target;
+        if (q.sni() != null && listener != null && listener.isTlsPassthrough()) {
+            String sni = HostNames.normalize(q.sni());
+            path = "Gateway listener " + listener.name() + " (TLS passthrough, routed by SNI " + sni + ")";
+            decision = policy.decideSni(listener, sni, ip);
+            target = sni;
+        } else {
+            path = "explicit proxy (CONNECT " + (ip != null && ip.length == 16 ? "[" + host + "]" : host) + ":"
+                    + q.port() + ")";
+            decision = ip != null ? policy.decideAddress(address(ip), q.port()) : policy.decideHost(host, q.port());
+            target = host;
+            if (q.sni() != null) {
+                notes.add("the explicit proxy decides by the CONNECT authority; the SNI " + q.sni()
+                        + " inside the tunnel is not inspected");
+            }
+            if (listener != null) {
+                notes.add("port " + q.port() + " also has a Gateway listener (" + listener.name() + "): "
+                        + (listener.isTlsPassthrough() ? "add --sni to ask about a TLS connection made to it"
+                        : "a connection made to it is " + describe(policy.decideTcp(listener, ip))));
+            }
+        }
+        if (q.source() != null) {
+            notes.add("the source " + q.source() + " is not considered: this version enforces no AuthorizationPolicy");
+        }
+        boolean viaListener = path.startsWith("Gateway");
+        List<Finding> matched = matched(decision, target, ip, viaListener ? listener : null);
+        List<Finding> near = decision.allowed() ? List.of() : nearMisses(decision, target, ip, q.port(), listener);
+        return new Explanation(path, decision, matched, near, notes);
+    }
+
+    private static String describe(Decision d) {
+        return (d.allowed() ? "allowed (" : "denied (") + d.reason().code() + "): " + d.message();
+    }
+
+    private List<Finding> matched(Decision d, String host, byte[] ip, ListenerSpec listener) {
+        List<Finding> out = new ArrayList<>();
+        if (listener != null) {
+            for (ListenerSpec.ServerRef s : listener.servers()) {
+                if (s.hosts().stream().anyMatch(h -> HostNames.matches(HostNames.normalize(
+                        h.contains("/") ? h.substring(h.indexOf('/') + 1) : h), host))) {
+                    out.add(new Finding(s.gateway(), "serves " + host + " on port " + listener.port() + " ("
+                            + listener.protocol() + ", " + listener.tlsMode() + ")"));
+                }
+            }
+            GatewayRouter.CompiledRoute route = policy.routeFor(listener, host, ip);
+            if (route != null) {
+                out.add(new Finding(route.virtualService(), "routes SNI " + host + " on port " + listener.port() + " to "
+                        + route.destinations().stream().map(r -> r.destination().host() + ":"
+                        + (r.destination().port() != 0 ? r.destination().port() : listener.port()))
+                        .collect(Collectors.joining(", "))));
+            }
+        }
+        if (d.binding() != null) {
+            ServiceEntry e = d.binding().entry();
+            ServicePort p = d.binding().port();
+            String what = ip != null && d.upstream() != null && !e.addresses().isEmpty() && !hostMatches(e, host)
+                    ? "covers " + host + " (" + cidrFor(e, ip) + ")" : "declares " + patternFor(e, host);
+            out.add(new Finding(e.id(), what + " on port " + (p.name() == null ? "" : p.name() + " ") + p.number()
+                    + "/" + p.protocol() + ", resolution " + e.resolution()));
+            for (DestinationRule dr : policy.resources().destinationRules()) {
+                if (dr.host() != null && HostNames.matches(HostNames.normalize(dr.host()), host)) {
+                    out.add(new Finding(dr.id(), "applies to host " + dr.host()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<Finding> nearMisses(Decision d, String host, byte[] ip, int port, ListenerSpec listener) {
+        List<Scored> scored = new ArrayList<>();
+        if (d.reason() == Reason.NOT_GATEWAY_HOST && listener != null) {
+            for (ListenerSpec.ServerRef s : listener.servers()) {
+                scored.add(new Scored(100, new Finding(s.gateway(), "serves hosts " + s.hosts() + " on port "
+                        + listener.port() + "; " + host + " is not one of them")));
+            }
+        }
+        for (ServiceEntry e : policy.resources().serviceEntries()) {
+            if (ip == null) {
+                byHost(e, host, port, scored);
+            } else {
+                byAddress(e, host, ip, port, scored);
+            }
+        }
+        scored.sort(Comparator.comparingInt(Scored::score).reversed());
+        Set<Object> seen = new LinkedHashSet<>();
+        List<Finding> out = new ArrayList<>();
+        for (Scored s : scored) {
+            if (out.size() < MAX_NEAR && seen.add(s.finding().resource())) {
+                out.add(s.finding());
+            }
+        }
+        return out;
+    }
+
+    private static void byHost(ServiceEntry e, String host, int port, List<Scored> out) {
+        for (String pattern : e.hosts()) {
+            if (HostNames.matches(pattern, host)) {
+                out.add(new Scored(100, new Finding(e.id(), "declares " + pattern + " on port " + ports(e) + ", not on "
+                        + port)));
+            } else if (pattern.startsWith("*.") && host.equals(pattern.substring(2))) {
+                out.add(new Scored(90, new Finding(e.id(), "declares " + pattern + ", which does not match " + host
+                        + " itself (a wildcard needs at least one more label); add " + host + " to its hosts")));
+            } else if (hasPort(e, port)) {
+                String bare = pattern.startsWith("*.") ? pattern.substring(2) : pattern;
+                int common = commonSuffixLabels(bare, host);
+                if (common >= SAME_DOMAIN_LABELS) {
+                    out.add(new Scored(50 + common, new Finding(e.id(), "declares " + pattern + " on port " + port
+                            + ": the same domain (" + lastLabels(host, common) + "), another host")));
+                }
+            }
+        }
+    }
+
+    private static void byAddress(ServiceEntry e, String host, byte[] ip, int port, List<Scored> out) {
+        for (Cidr c : e.addresses()) {
+            if (c.contains(ip)) {
+                out.add(new Scored(100, new Finding(e.id(), "covers " + host + " (" + c + ") on port " + ports(e)
+                        + ", not on " + port)));
+            }
+        }
+        for (Endpoint ep : e.endpoints()) {
+            byte[] epIp = Cidr.literalBytes(ep.address());
+            if (epIp != null && java.util.Arrays.equals(epIp, ip)) {
+                out.add(new Scored(80, new Finding(e.id(), "has the endpoint " + ep.address() + ", but a connection"
+                        + " by address is matched against spec.addresses only; add " + host + " to its addresses")));
+            }
+        }
+        if (e.hosts().contains(host)) {
+            out.add(new Scored(70, new Finding(e.id(), "lists " + host + " among its hosts, which match names;"
+                    + " an address must be in spec.addresses")));
+        }
+    }
+
+    private static boolean hostMatches(ServiceEntry e, String host) {
+        return e.hosts().stream().anyMatch(p -> HostNames.matches(p, host));
+    }
+
+    /** The most specific of the entry's hosts that matches: the exact name, else the longest wildcard. */
+    private static String patternFor(ServiceEntry e, String host) {
+        return e.hosts().stream().filter(p -> HostNames.matches(p, host))
+                .max(Comparator.comparing((String p) -> !p.startsWith("*")).thenComparingInt(String::length))
+                .orElse(String.join(", ", e.hosts()));
+    }
+
+    private static String cidrFor(ServiceEntry e, byte[] ip) {
+        return e.addresses().stream().filter(c -> c.contains(ip))
+                .max(Comparator.comparingInt(Cidr::prefixLength)).map(Cidr::toString).orElse("?");
+    }
+
+    private static boolean hasPort(ServiceEntry e, int port) {
+        return e.ports().stream().anyMatch(p -> p.number() == port);
+    }
+
+    private static String ports(ServiceEntry e) {
+        return ServiceEntryIndex.portNumbers(e).stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    private static int commonSuffixLabels(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        int n = 0;
+        while (n < x.length && n < y.length && x[x.length - 1 - n].equals(y[y.length - 1 - n])) {
+            n++;
+        }
+        return n;
+    }
+
+    private static String lastLabels(String host, int n) {
+        String[] labels = host.split("\\.");
+        return String.join(".", java.util.Arrays.copyOfRange(labels, labels.length - n, labels.length));
+    }
+
+    private static InetAddress address(byte[] ip) {
+        try {
+            return InetAddress.getByAddress(ip);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an address: " + ip.length + " bytes", e);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package io.portcullis.sources.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portcullis.model.ObjectText;
+import io.portcullis.model.Problem;
+import io.portcullis.model.RawFile;
+import io.portcullis.model.RawFile.RawObject;
+import io.portcullis.model.RawFile.Segment;
+import io.portcullis.model.ResourceId;
+import io.portcullis.model.ResourceKind;
+import io.portcullis.model.ResourceParser;
+import io.portcullis.sources.FolderLoader;
+import io.portcullis.sources.FolderTransaction;
+import io.portcullis.sources.FolderTransaction.ConcurrentEditException;
+import io.portcullis.sources.LoadResult;
+import io.portcullis.sources.store.ApplyRequest.Mode;
+import io.portcullis.sources.store.ApplyRequest.SourceFile;
+import io.portcullis.sources.store.ApplyResult.Action;
+import io.portcullis.sources.store.ApplyResult.Outcome;
+import io.portcullis.sources.store.FolderView.Key;
+import io.portcullis.sources.store.FolderView.Location;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The configuration folder as a store of resources, for the admin API: list, get, apply (create
+ * or replace, all or nothing) and delete, with a {@code resourceVersion} per resource.
+ *
+ * <p>The folder is the only state. Every call reads it afresh, so hand edits are always seen, and
+ * a write is computed against what was read, validated as the whole folder it would produce
+ * ({@link FolderLoader#fromFiles}), and refused before anything is written when it would add an
+ * error. It is then written with one {@link FolderTransaction} (temporary files, fsync, atomic
+ * renames; all files or none), which fails rather than overwrite a file edited by hand meanwhile;
+ * the write is then retried against the new content. Once written, {@code afterWrite} (the folder
+ * source's reload) puts the change in force before the call returns.
+ *
+ * <p>Thread-safe: calls are serialized. Blocking file I/O: never call it on an event loop.
+ */
+public final class FolderStore {
+    private static final Logger LOG = LoggerFactory.getLogger(FolderStore.class);
+    private static final int ATTEMPTS = 3;
+
+    private final Path dir;
+    private final Supplier<LoadResult> afterWrite;
+    private final Clock clock;
+
+    /** @param afterWrite called after each write, on the writing thread; returns the folder as loaded (may be null) */
+    public FolderStore(Path dir, Supplier<LoadResult> afterWrite, Clock clock) {
+        this.dir = dir;
+        this.afterWrite = afterWrite;
+        this.clock = clock;
+    }
+
+    /** Resources of {@code kind} in {@code namespace} (null: every namespace), by namespace and name as kubectl lists. */
+    public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
+        List<StoredObject> out = new ArrayList<>();
+        for (Location at : FolderView.read(dir).all()) {
+            Key key = FolderView.key(at.object());
+            if (key.kind() == kind && (namespace == null || namespace.equals(key.namespace()))) {
+                out.add(stored(key, at));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(StoredObject::namespace).thenComparing(StoredObject::name));
+        return out;
+    }
+
+    public synchronized StoredObject get(ResourceKind kind, String namespace, String name) throws StoreException {
+        Key key = new Key(kind, namespace, name);
+        Location at = FolderView.read(dir).find(key);
+        if (at == null) {
+            throw notFound(key);
+        }
+        return stored(key, at);
+    }
+
+    /** The errors that keep the folder as it is now from being loaded; empty when it is valid. */
+    public synchronized List<Problem> folderErrors() {
+        return FolderView.read(dir).loaded().errors();
+    }
+
+    /** Creates or replaces every resource of the request, or none (see {@link ApplyRequest.Mode}). */
+    public synchronized ApplyResult apply(ApplyRequest request) throws StoreException {
+        Submission submission = Submission.read(request);
+        for (int attempt = 1; ; attempt++) {
+            FolderView view = FolderView.read(dir);
+            FileEdits edits = new FileEdits(view);
+            List<Outcome> outcomes = new ArrayList<>();
+            List<String> conflicts = new ArrayList<>();
+            for (Submitted s : submission.objects()) {
+                outcomes.add(plan(view, edits, s, request.mode(), conflicts));
+            }
+            if (!conflicts.isEmpty()) {
+                throw new StoreException(StoreException.Reason.CONFLICT, String.join("; ", conflicts));
+            }
+            List<Problem> warnings = new ArrayList<>(submission.warnings());
+            warnings.addAll(checkFolder(view, edits, submission.warnings()));
+            if (request.dryRun() || edits.isEmpty()) {
+                return new ApplyResult(outcomes, warnings, request.dryRun());
+            }
+            if (commit(edits, attempt)) {
+                warnings.addAll(reload());
+                outcomes.stream().filter(o -> o.action() != Action.UNCHANGED).forEach(o ->
+                        LOG.info("admin: {} {}/{}/{} (resourceVersion {})", o.action().text(), o.kind().kind(),
+                                o.namespace(), o.name(), o.resourceVersion()));
+                return new ApplyResult(outcomes, warnings, false);
+            }
+        }
+    }
+
+    /** Deletes one resource; {@code expectedVersion} (may be null) must be its current version. */
+    public synchronized ApplyResult delete(ResourceKind kind, String namespace, String name, String expectedVersion,
+                                           boolean dryRun) throws StoreException {
+        Key key = new Key(kind, namespace, name);
+        for (int attempt = 1; ; attempt++) {
+            FolderView view = FolderView.read(dir);
+            Location at = view.find(key);
+            if (at == null) {
+                throw notFound(key);
+            }
+            StoredObject current = stored(key, at);
+            if (expectedVersion != null && !expectedVersion.equals(current.resourceVersion())) {
+                throw new StoreException(StoreException.Reason.CONFLICT, stale(key, expectedVersion, current));
+            }
+            FileEdits edits = new FileEdits(view);
+            edits.remove(at, key);
+            List<Problem> warnings = new ArrayList<>(checkFolder(view, edits, List.of()));
+            Outcome outcome = new Outcome(kind, namespace, name, Action.DELETED, current.resourceVersion(),
+                    current.object());
+            if (dryRun) {
+                return new ApplyResult(List.of(outcome), warnings, true);
+            }
+            if (commit(edits, attempt)) {
+                warnings.addAll(reload());
+                LOG.info("admin: deleted {} (resourceVersion {}) from {}", key, current.resourceVersion(), at.file());
+                return new ApplyResult(List.of(outcome), warnings, false);
+            }
+        }
+    }
+
+    private Outcome plan(FolderView view, FileEdits edits, Submitted s, Mode mode, List<String> conflicts)
+            throws StoreException {
+        Key key = s.key();
+        Location at = view.find(key);
+        String ns = key.namespace();
+        if (at == null) {
+            if (mode == Mode.REPLACE) {
+                throw notFound(key);
+            }
+            if (s.givenVersion() != null) {
+                conflicts.add(cannot(key) + ": it does not exist (resourceVersion " + s.givenVersion()
+                        + " was given; was it deleted?)");
+            }
+            String created = ObjectNormalizer.timestamp(clock.instant());
+            ObjectNode tree = ObjectNormalizer.forStorage(s.tree(), ns, created);
+            edits.create(key, tree);
+            String version = ObjectNormalizer.version(tree, ns);
+            return new Outcome(key.kind(), ns, key.name(), Action.CREATED, version,
+                    ObjectNormalizer.forResponse(tree, ns, version, created));
+        }
+        if (mode == Mode.CREATE) {
+            throw new StoreException(StoreException.Reason.ALREADY_EXISTS,
+                    key.kind().qualifiedPlural() + " \"" + key.name() + "\" already exists (in " + at.file() + ")");
+        }
+        StoredObject current = stored(key, at);
+        if (s.givenVersion() != null && !s.givenVersion().equals(current.resourceVersion())) {
+            conflicts.add(stale(key, s.givenVersion(), current));
+        }
+        if (ObjectNormalizer.sameContent(at.object().tree(), s.tree(), ns)) {
+            return new Outcome(key.kind(), ns, key.name(), Action.UNCHANGED, current.resourceVersion(), current.object());
+        }
+        ObjectNode tree = ObjectNormalizer.forStorage(s.tree(), ns, current.creationTimestamp());
+        edits.replace(at, key, tree);
+        String version = ObjectNormalizer.version(tree, ns);
+        return new Outcome(key.kind(), ns, key.name(), Action.CONFIGURED, version,
+                ObjectNormalizer.forResponse(tree, ns, version, current.creationTimestamp()));
+    }
+
+    /**
+     * Validates the folder the edits would produce. Refuses the change when it has an error the
+     * folder does not have now (errors already there, e.g. from a broken hand edit elsewhere, do not
+     * block an unrelated change); returns its new warnings, less those already reported.
+     */
+    private static List<Problem> checkFolder(FolderView view, FileEdits edits, List<Problem> reported)
+            throws StoreException {
+        if (edits.isEmpty()) {
+            return List.of();
+        }
+        LoadResult before = view.loaded();
+        LoadResult after = FolderLoader.fromFiles(edits.result(), view.readProblems());
+        Set<String> old = new HashSet<>();
+        before.problems().forEach(p -> old.add(p.toString()));
+        List<Problem> errors = after.errors().stream().filter(p -> !old.contains(p.toString())).toList();
+        if (!errors.isEmpty()) {
+            throw new StoreException(StoreException.Reason.INVALID, "the configuration folder would not be valid"
+                    + " with this change (" + errors.size() + " error(s)); nothing was written", errors);
+        }
+        Set<String> known = new HashSet<>();
+        reported.forEach(p -> known.add(withoutFile(p)));
+        return after.warnings().stream()
+                .filter(p -> !old.contains(p.toString()) && !known.contains(withoutFile(p)))
+                .toList();
+    }
+
+    /** Writes the edits; false when a file changed meanwhile and the write should be computed again. */
+    private boolean commit(FileEdits edits, int attempt) throws StoreException {
+        try {
+            edits.transaction(dir).commit();
+            return true;
+        } catch (ConcurrentEditException e) {
+            if (attempt >= ATTEMPTS) {
+                throw new StoreException(StoreException.Reason.CONFLICT, e.getMessage() + "; try again");
+            }
+            LOG.info("admin: {}; computing the change again", e.getMessage());
+            return false;
+        } catch (IOException e) {
+            LOG.error("admin: writing to {} failed: {}", dir, e.toString());
+            throw new StoreException(StoreException.Reason.INTERNAL, "writing to the configuration folder failed: " + e);
+        }
+    }
+
+    private List<Problem> reload() {
+        LoadResult loaded = afterWrite.get();
+        if (loaded == null || !loaded.hasErrors()) {
+            return List.of();
+        }
+        return List.of(Problem.warning(dir.toString(), null, null, "written, but the configuration folder has "
+                + loaded.errors().size() + " error(s) elsewhere (first: " + loaded.errors().get(0)
+                + "); the gateway keeps its last good configuration until they are fixed"));
+    }
+
+    private static StoredObject stored(Key key, Location at) {
+        String ns = key.namespace();
+        ObjectNode tree = at.object().tree();
+        String version = ObjectNormalizer.version(tree, ns);
+        String created = ObjectNormalizer.creationTimestamp(tree);
+        if (created == null) {
+            created = ObjectNormalizer.timestamp(at.fileModified());
+        }
+        return new StoredObject(key.kind(), ns, key.name(), version, created,
+                ObjectNormalizer.forResponse(tree, ns, version, created), at.file());
+    }
+
+    private static StoreException notFound(Key key) {
+        return new StoreException(StoreException.Reason.NOT_FOUND,
+                key.kind().qualifiedPlural() + " \"" + key.name() + "\" not found in namespace " + key.namespace());
+    }
+
+    private static String cannot(Key key) {
+        return "Operation cannot be fulfilled on " + key.kind().qualifiedPlural() + " \"" + key.name() + "\"";
+    }
+
+    private static String stale(Key key, String given, StoredObject current) {
+        return cannot(key) + ": the object has been modified; please apply your changes to the latest version and"
+                + " try again (resourceVersion " + given + " was given, the current one is "
+                + current.resourceVersion() + ")";
+    }
+
+    private static String withoutFile(Problem p) {
+        return new Problem(p.severity(), null, p.resource(), p.field(), p.reason()).toString();
+    }
+
+    /** One resource of a request, normalized. */
+    private record Submitted(Key key, ObjectNode tree, String givenVersion) {}
+
+    /** The request's resources, each validated on its own (cross-resource rules wait for the whole folder). */
+    private record Submission(List<Submitted> objects, List<Problem> warnings) {
+        static Submission read(ApplyRequest request) throws StoreException {
+            List<Problem> problems = new ArrayList<>();
+            List<Submitted> objects = new ArrayList<>();
+            Map<Key, String> seen = new LinkedHashMap<>();
+            for (SourceFile f : request.files()) {
+                RawFile raw = RawFile.split(f.name(), f.text());
+                if (!raw.segments().stream().allMatch(Segment::readable)) {
+                    // The parser on the text as written gives the precise message (line, column, field).
+                    List<Problem> found = ResourceParser.parse(f.name(), f.text()).problems();
+                    problems.addAll(found);
+                    if (found.stream().noneMatch(Problem::isError)) {
+                        problems.add(Problem.error(f.name(), null, null, "holds a document that is not a resource"));
+                    }
+                    continue;
+                }
+                StringBuilder normalized = new StringBuilder();
+                for (RawObject o : raw.objects()) {
+                    String ns = namespace(o.tree(), request.namespace());
+                    ObjectNode tree = ObjectNormalizer.forStorage(o.tree(), ns, null);
+                    // Documents follow each other after "---" in YAML, and simply one after the other in JSON.
+                    boolean json = f.name().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
+                    normalized.append(normalized.length() == 0 || json ? "" : "---\n")
+                            .append(ObjectText.forFile(f.name(), tree));
+                    ResourceKind.of(o.apiVersion(), o.id().kind()).ifPresent(kind -> {
+                        Key key = new Key(kind, ns, o.id().name());
+                        String first = seen.putIfAbsent(key, f.name());
+                        if (first != null) {
+                            problems.add(Problem.error(f.name(), new ResourceId(o.id().kind(), ns, o.id().name()),
+                                    "metadata.name", key + " is given twice in this request (also in " + first
+                                            + "); each resource may be given once"));
+                        } else {
+                            objects.add(new Submitted(key, tree, ObjectNormalizer.givenVersion(o.tree())));
+                        }
+                    });
+                }
+                problems.addAll(ResourceParser.parse(f.name(), normalized.toString()).problems());
+            }
+            if (problems.stream().anyMatch(Problem::isError)) {
+                long n = problems.stream().filter(Problem::isError).count();
+                throw new StoreException(StoreException.Reason.INVALID, n + " error(s) in the resources given; nothing"
+                        + " was written", problems);
+            }
+            if (objects.isEmpty()) {
+                throw new StoreException(StoreException.Reason.BAD_REQUEST, "no resources were given");
+            }
+            return new Submission(objects, problems);
+        }
+
+        private static String namespace(ObjectNode tree, String fallback) {
+            JsonNode ns = tree.path("metadata").path("namespace");
+            return ns.isTextual() && !ns.textValue().isEmpty() ? ns.textValue() : fallback;
+        }
+    }
+}
