@@ -43,7 +43,8 @@ public final class Portcullis implements AutoCloseable {
         UpstreamResolver resolver = new UpstreamResolver(transport,
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
-        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads);
+        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads,
+                options.allowPrivate());
     }
 
     public static Portcullis start(RunOptions options) throws IOException, InterruptedException {
@@ -67,6 +68,10 @@ public final class Portcullis implements AutoCloseable {
         }
         LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
                 hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        if (!options.allowPrivate().isEmpty()) {
+            LOG.warn("--allow-private {}: the SSRF guard lets every allowed destination reach these ranges",
+                    options.allowPrivate());
+        }
         ready = true;
     }
 

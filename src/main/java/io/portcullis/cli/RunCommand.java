@@ -2,6 +2,7 @@ package io.portcullis.cli;
 
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
+import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import java.net.InetAddress;
@@ -9,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -78,6 +81,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Give up connecting upstream after this. Default: ${DEFAULT-VALUE}.")
     Duration connectTimeout;
 
+    @Option(names = "--allow-private", paramLabel = "CIDR", split = ",",
+            description = {"Let allowed destinations reach this loopback/private/link-local/... range (repeatable).",
+                    "By default such addresses are refused unless the ServiceEntry lists them (SSRF guard)."})
+    List<String> allowPrivate = new ArrayList<>();
+
     @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
             description = "Data-plane event loops; 0 means one per core. Default: ${DEFAULT-VALUE}.")
     int workers;
@@ -94,10 +102,18 @@ public final class RunCommand implements Callable<Integer> {
         if (hostsFile != null && !Files.isReadable(hostsFile)) {
             throw new ParameterException(spec.commandLine(), "--hosts-file: cannot read " + hostsFile);
         }
+        List<Cidr> allowed = new ArrayList<>();
+        for (String cidr : allowPrivate) {
+            try {
+                allowed.add(Cidr.parse(cidr));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--allow-private: " + e.getMessage());
+            }
+        }
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
-                HostPort.parse(admin, "--admin"), hostsFile, outboundPolicy, accessLog, settings, workers);
+                HostPort.parse(admin, "--admin"), hostsFile, outboundPolicy, accessLog, settings, workers, allowed);
         Portcullis gateway = Portcullis.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

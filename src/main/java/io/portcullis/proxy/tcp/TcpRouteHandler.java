@@ -40,7 +40,7 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        connector.connect(ctx.channel().eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
+        connector.connect(ctx.channel().eventLoop(), decision).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
                 if (f.cause() instanceof UpstreamException e) {
                     log.refused(e.reason(), e.getMessage());
