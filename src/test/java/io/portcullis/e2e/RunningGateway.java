@@ -126,7 +126,8 @@ final class RunningGateway implements AutoCloseable {
 
     /** Waits for an access-log line that satisfies {@code test} and returns it. */
     String awaitAccessLine(Predicate<String> test) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(test));
+        await().atMost(Duration.ofSeconds(5)).alias("an access-log line among " + accessLines)
+                .until(() -> accessLines.stream().anyMatch(test));
         return accessLines.stream().filter(test).findFirst().orElseThrow();
     }
 

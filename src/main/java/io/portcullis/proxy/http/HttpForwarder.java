@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,6 +30,7 @@ import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * Forwards HTTP/1.x requests from one client connection, one exchange at a time: each request
@@ -430,7 +433,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     }
 
     /** The upstream closed during an exchange: retry a bodiless request once if the connection was a stale reused one. */
-    void upstreamClosed(Channel which) {
+    void upstreamClosed(Channel which, Throwable cause) {
         Exchange x = exchange;
         if (which != upstream || x == null || x.responseComplete) {
             return;
@@ -443,7 +446,14 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
                 acquire(x, true);
                 return;
             }
-            refuse(Reason.UPSTREAM_RESET, "upstream " + x.route.authority() + " closed the connection before answering");
+            if (cause instanceof SSLException || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+                Throwable tls = cause instanceof SSLException ? cause : cause.getCause();
+                refuse(Reason.UPSTREAM_TLS_FAILURE, "TLS with upstream " + x.route.authority() + " failed: "
+                        + tls.getMessage());
+                return;
+            }
+            refuse(Reason.UPSTREAM_RESET, "upstream " + x.route.authority() + " closed the connection before answering"
+                    + (cause == null ? "" : " (" + cause.getMessage() + ")"));
         } else {
             log.refused(Reason.UPSTREAM_RESET, "upstream " + x.route.authority() + " closed the connection mid-response");
             closeAll();
@@ -524,7 +534,16 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sent its last byte (listeners allow half-close): answer what is under way, then close.
+            Exchange x = exchange;
+            if (x != null) {
+                x.clientKeepAlive = false;
+            } else if (state != State.TUNNEL && state != State.CLOSING) {
+                closeAll();
+            }
+            ctx.fireUserEventTriggered(evt);
+        } else if (evt instanceof IdleStateEvent) {
             Exchange x = exchange;
             if (x != null && !x.responseStarted && (state == State.WAITING || state == State.CONNECTING
                     || state == State.FORWARDING)) {

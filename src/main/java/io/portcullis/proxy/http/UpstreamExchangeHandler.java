@@ -21,6 +21,7 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_CHUNK = 64 * 1024;
 
     private HttpForwarder owner;
+    private Throwable failure;
 
     /** Adds the HTTP client codec and this handler at the end of {@code upstream}'s pipeline. */
     static void install(Channel upstream) {
@@ -71,13 +72,14 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
         HttpForwarder o = owner;
         owner = null;
         if (o != null) {
-            o.upstreamClosed(ctx.channel());
+            o.upstreamClosed(ctx.channel(), failure);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Resets are how servers end connections; channelInactive tells the exchange.
+        // Resets and TLS alerts end connections; channelInactive tells the exchange, with this cause.
+        failure = cause;
         ctx.close();
     }
 }
