@@ -63,6 +63,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> headTimeout;
     private Exchange exchange;
     private Channel upstream;
+    private boolean inputShutdown;
 
     /** One request and its response. */
     private static final class Exchange {
@@ -146,7 +147,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSING) {
             releasePending();
         }
-        if (state != State.TUNNEL) {
+        if (state != State.TUNNEL && !inputShutdown) {
             boolean upstreamFull = state == State.FORWARDING && upstream != null && !upstream.isWritable();
             ctx.channel().config().setAutoRead(pending.isEmpty() && state != State.CLOSING && !upstreamFull);
         }
@@ -461,7 +462,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     }
 
     void upstreamWritable() {
-        if (state == State.FORWARDING && pending.isEmpty()) {
+        if (state == State.FORWARDING && pending.isEmpty() && !inputShutdown) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -536,6 +537,8 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             // The client sent its last byte (listeners allow half-close): answer what is under way, then close.
+            // (Reading must not be switched on again: epoll refuses it on a shut input.)
+            inputShutdown = true;
             Exchange x = exchange;
             if (x != null) {
                 x.clientKeepAlive = false;

@@ -2,6 +2,7 @@ package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -59,7 +60,8 @@ public final class UpstreamPool implements UpstreamSource {
                 if (timer != null) {
                     timer.cancel(false);
                 }
-                if (ch.isActive() && ch.remoteAddress() instanceof InetSocketAddress a
+                if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())
+                        && ch.remoteAddress() instanceof InetSocketAddress a
                         && connector.guard().refusal(a.getAddress(), entry) == null) {
                     return loop.newSucceededFuture(new UpstreamLease(ch, true));
                 }
