@@ -17,13 +17,19 @@ record Authority(String host, int port, InetAddress ip) {
 
     /**
      * Parses {@code host:port} or {@code [v6]:port} as it came off the wire (each char one byte,
-     * as Netty decodes HTTP heads): UTF-8 is decoded before IDN processing. {@code defaultPort}
+     * as Netty decodes HTTP heads): UTF-8 is decoded once, here, before IDN processing.
+     */
+    static Authority fromWire(String wire, int defaultPort) {
+        return parse(utf8(wire), defaultPort);
+    }
+
+    /**
+     * Parses {@code host:port} or {@code [v6]:port} from decoded text. {@code defaultPort}
      * applies when the port is absent (-1: a port is required).
      *
      * @throws IllegalArgumentException saying what is wrong
      */
-    static Authority parse(String wire, int defaultPort) {
-        String a = utf8(wire);
+    static Authority parse(String a, int defaultPort) {
         if (a.isEmpty()) {
             throw new IllegalArgumentException("empty authority");
         }
@@ -96,7 +102,7 @@ record Authority(String host, int port, InetAddress ip) {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(wire.getBytes(StandardCharsets.ISO_8859_1))).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("the host is not valid UTF-8");
+            throw new IllegalArgumentException("\"" + printable(wire) + "\" is not valid UTF-8");
         }
     }
 

@@ -69,6 +69,8 @@ final class ConnectTunnel {
             TunnelInspector inspector = new TunnelInspector(policy, tunnel, up, settings, log);
             p.addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_INSPECTOR, inspector);
             up.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());
+            // Out first (its name may be needed again by an HTTP tunnel); its context still leads to the inspector.
+            p.remove(forwarder);
             for (Object m : early) {
                 if (m instanceof ByteBuf buf && buf.isReadable()) {
                     ctx.fireChannelRead(buf);
@@ -76,7 +78,6 @@ final class ConnectTunnel {
                     ReferenceCountUtil.release(m);
                 }
             }
-            p.remove(forwarder);
         });
     }
 }

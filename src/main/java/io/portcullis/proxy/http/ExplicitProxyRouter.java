@@ -26,7 +26,7 @@ final class ExplicitProxyRouter implements RequestRouter {
     public Route route(HttpRequest request) {
         try {
             if (request.method().equals(HttpMethod.CONNECT)) {
-                Authority authority = Authority.parse(request.uri(), -1);
+                Authority authority = Authority.fromWire(request.uri(), -1);
                 HostHeaders.requireMatch(request, authority, "CONNECT authority");
                 Decision decision = decide(authority);
                 return decision.allowed() ? new Route.Tunnel(decision, authority)

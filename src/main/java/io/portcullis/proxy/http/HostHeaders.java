@@ -42,7 +42,7 @@ final class HostHeaders {
     /** Parses a Host header value; a malformed one is a bad request. */
     static Authority parse(String value, int defaultPort) {
         try {
-            return Authority.parse(value, defaultPort);
+            return Authority.fromWire(value, defaultPort);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad Host header: " + e.getMessage());
         }
@@ -55,7 +55,7 @@ final class HostHeaders {
         }
         URI parsed;
         try {
-            parsed = new URI(uri);
+            parsed = new URI(Authority.utf8(uri));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("bad request URI: " + e.getMessage());
         }

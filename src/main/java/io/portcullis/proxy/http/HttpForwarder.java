@@ -26,7 +26,6 @@ import io.portcullis.policy.Reason;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
-import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
@@ -225,16 +224,17 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
                 return;
             }
             bind(x, f.getNow());
-            upstream.write(x.head);
+            Channel up = upstream;
+            up.write(x.head);
             if (x.requestComplete) {
                 // The retry of a bodiless request whose end already went to the stale connection.
-                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                up.write(LastHttpContent.EMPTY_LAST_CONTENT);
                 state = State.WAITING;
             } else {
                 state = State.FORWARDING;
                 drain();
             }
-            upstream.flush();
+            up.flush();
         });
     }
 
@@ -254,9 +254,15 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     private static void toOriginForm(HttpRequest request, Route.Forward route, boolean upgrade) {
         String uri = request.uri();
         if (!uri.startsWith("/") && !uri.equals("*")) {
-            URI parsed = URI.create(uri);
-            String path = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
-            request.setUri(parsed.getRawQuery() == null ? path : path + "?" + parsed.getRawQuery());
+            // Absolute form (already validated by the router): keep path and query byte for byte.
+            int authority = uri.indexOf("://") + 3;
+            int slash = uri.indexOf('/', authority);
+            int query = uri.indexOf('?', authority);
+            int start = slash < 0 ? query : query < 0 ? slash : Math.min(slash, query);
+            String rest = start < 0 ? "" : uri.substring(start);
+            int fragment = rest.indexOf('#');
+            rest = fragment < 0 ? rest : rest.substring(0, fragment);
+            request.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
         }
         String upgradeTo = upgrade ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
         HopByHopHeaders.strip(request.headers());
