@@ -9,21 +9,19 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.ArrayDeque;
@@ -63,36 +61,6 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     private Exchange exchange;
     private Channel upstream;
     private boolean inputShutdown;
-
-    /** One request and its response. */
-    private static final class Exchange {
-        final Route.Forward route;
-        final HttpRequest head;
-        final boolean clientHttp11;
-        final boolean head0;
-        final boolean upgrade;
-        final boolean retryable;
-        boolean clientKeepAlive;
-        boolean reused;
-        boolean retried;
-        boolean requestComplete;
-        boolean interim;
-        boolean switching;
-        boolean responseStarted;
-        boolean responseComplete;
-        boolean upstreamReusable;
-
-        Exchange(Route.Forward route, HttpRequest head, boolean clientKeepAlive, boolean upgrade) {
-            this.route = route;
-            this.head = head;
-            this.clientKeepAlive = clientKeepAlive;
-            this.upgrade = upgrade;
-            this.clientHttp11 = !head.protocolVersion().equals(HttpVersion.HTTP_1_0);
-            this.head0 = head.method().equals(HttpMethod.HEAD);
-            // A request without a body can be sent again if a reused connection turns out to be closed.
-            this.retryable = !HttpUtil.isTransferEncodingChunked(head) && HttpUtil.getContentLength(head, 0L) == 0L;
-        }
-    }
 
     /**
      * @param tunnels opens CONNECT tunnels; null where CONNECT is not served
@@ -203,9 +171,8 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     // ---- one exchange ----
 
     private void forward(HttpRequest request, Route.Forward route) {
-        boolean upgrade = isUpgrade(request);
-        Exchange x = new Exchange(route, request, HttpUtil.isKeepAlive(request), upgrade);
-        toOriginForm(request, route, upgrade);
+        Exchange x = new Exchange(route, request);
+        OriginForm.rewrite(request, route.hostHeader(), x.upgrade);
         exchange = x;
         state = State.CONNECTING;
         acquire(x, false);
@@ -244,34 +211,6 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         UpstreamExchangeHandler.of(upstream).attach(this);
         log.upstream(upstream.remoteAddress());
         upstream.config().setAutoRead(true);
-    }
-
-    private static boolean isUpgrade(HttpRequest request) {
-        return request.headers().contains(HttpHeaderNames.UPGRADE)
-                && request.headers().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true);
-    }
-
-    private static void toOriginForm(HttpRequest request, Route.Forward route, boolean upgrade) {
-        String uri = request.uri();
-        if (!uri.startsWith("/") && !uri.equals("*")) {
-            // Absolute form (already validated by the router): keep path and query byte for byte.
-            int authority = uri.indexOf("://") + 3;
-            int slash = uri.indexOf('/', authority);
-            int query = uri.indexOf('?', authority);
-            int start = slash < 0 ? query : query < 0 ? slash : Math.min(slash, query);
-            String rest = start < 0 ? "" : uri.substring(start);
-            int fragment = rest.indexOf('#');
-            rest = fragment < 0 ? rest : rest.substring(0, fragment);
-            request.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
-        }
-        String upgradeTo = upgrade ? request.headers().get(HttpHeaderNames.UPGRADE) : null;
-        HopByHopHeaders.strip(request.headers());
-        if (upgradeTo != null) {
-            request.headers().set(HttpHeaderNames.CONNECTION, "upgrade").set(HttpHeaderNames.UPGRADE, upgradeTo);
-        }
-        if (route.hostHeader() != null) {
-            request.headers().set(HttpHeaderNames.HOST, route.hostHeader());
-        }
     }
 
     private void forwardBody(Object msg) {
@@ -373,20 +312,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
             ctx.write(response);
             return true;
         }
-        x.responseStarted = true;
-        x.upstreamReusable = HttpUtil.isKeepAlive(response);
-        HopByHopHeaders.strip(response.headers());
-        boolean bodiless = x.head0 || code == 204 || code == 304;
-        if (!bodiless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
-            // Delimited by the upstream closing: never reusable; re-framed for a keep-alive HTTP/1.1 client.
-            x.upstreamReusable = false;
-            if (x.clientHttp11 && x.clientKeepAlive) {
-                HttpUtil.setTransferEncodingChunked(response, true);
-            } else {
-                x.clientKeepAlive = false;
-            }
-        }
-        HttpUtil.setKeepAlive(response, x.clientKeepAlive);
+        x.finalResponse(response);
         ctx.write(response);
         return true;
     }
@@ -420,11 +346,11 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         state = State.TUNNEL;
         ctx.flush();
         UpstreamExchangeHandler.of(up).detach();
-        io.portcullis.proxy.Relay.join(client, up, log);
+        Relay.join(client, up, log);
         releasePending();
         client.pipeline().remove(this);
         // Removing the codecs hands their buffered bytes, already the new protocol's, to the relays.
-        client.pipeline().remove(io.portcullis.proxy.PipelineNames.HTTP_CODEC);
+        client.pipeline().remove(PipelineNames.HTTP_CODEC);
         up.pipeline().remove(UpstreamExchangeHandler.NAME);
         up.pipeline().remove(UpstreamExchangeHandler.CODEC);
     }
