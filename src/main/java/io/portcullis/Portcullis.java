@@ -80,6 +80,7 @@ public final class Portcullis implements AutoCloseable {
         ResourceSet set = loaded.resources();
         EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
         next.notes().forEach(n -> LOG.warn("{}", n));
+        server.prepare(next);
         policy.set(next);
         server.reconcile(next);
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule",

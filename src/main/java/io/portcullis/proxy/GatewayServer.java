@@ -92,11 +92,19 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
+     * Builds what the data plane needs before {@code next} goes live (the TLS origination contexts:
+     * files are read here, never on an event loop). Call from the configuration source's thread,
+     * before making {@code next} current.
+     */
+    public void prepare(EgressPolicy next) {
+        origination.prepare(next);
+    }
+
+    /**
      * Opens listeners for ports the policy has and closes those it no longer has. Call from one
      * thread at a time (the configuration source's), never from an event loop: it waits for binds.
      */
     public synchronized void reconcile(EgressPolicy next) {
-        origination.prepare(next.resources());
         Set<Integer> wanted = new TreeSet<>();
         next.listeners().forEach(l -> wanted.add(l.port()));
         gatewayListeners.entrySet().removeIf(e -> {

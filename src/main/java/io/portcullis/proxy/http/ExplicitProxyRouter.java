@@ -43,7 +43,7 @@ final class ExplicitProxyRouter implements RequestRouter {
             }
             int servicePort = decision.binding() == null ? authority.port() : decision.binding().port().number();
             return new Route.Forward(decision, authority, authority.hostHeader(80),
-                    authority.ip() == null ? policy.origination(authority.host(), servicePort) : null);
+                    authority.ip() == null ? policy.origination(authority.host(), servicePort) : null, policy);
         } catch (HostHeaders.Refused r) {
             return r.route();
         }

@@ -56,7 +56,8 @@ final class GatewayHttpRouter implements RequestRouter {
             int servicePort = decision.binding() == null ? listener.port() : decision.binding().port().number();
             boolean explicitPort = Authority.utf8(raw).lastIndexOf(':') > Authority.utf8(raw).lastIndexOf(']');
             return new Route.Forward(decision, new Authority(host.host(), servicePort, null),
-                    explicitPort ? host.toString() : host.hostForHeader(), policy.origination(host.host(), servicePort));
+                    explicitPort ? host.toString() : host.hostForHeader(), policy.origination(host.host(), servicePort),
+                    policy);
         } catch (HostHeaders.Refused r) {
             return r.route();
         }

@@ -1,6 +1,7 @@
 package io.portcullis.proxy.http;
 
 import io.portcullis.policy.Decision;
+import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
 
@@ -16,8 +17,10 @@ sealed interface Route {
      *
      * @param hostHeader the Host header the upstream gets
      * @param tls        TLS to originate, or null for plain HTTP
+     * @param snapshot   the policy that decided (its TLS contexts apply); null when {@code tls} is
      */
-    record Forward(Decision decision, Authority authority, String hostHeader, TlsOrigination tls) implements Route {
+    record Forward(Decision decision, Authority authority, String hostHeader, TlsOrigination tls,
+                   EgressPolicy snapshot) implements Route {
     }
 
     /** Open a CONNECT tunnel to the decision's upstream (explicit proxy only). */

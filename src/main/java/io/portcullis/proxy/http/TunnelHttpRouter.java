@@ -40,7 +40,7 @@ final class TunnelHttpRouter implements RequestRouter {
             }
             HostHeaders.requireMatch(request, authority, "CONNECT authority");
             String hostHeader = host == null ? null : HostHeaders.parse(host, authority.port()).hostHeader(authority.port());
-            return new Route.Forward(decision, authority, hostHeader, null);
+            return new Route.Forward(decision, authority, hostHeader, null, null);
         } catch (HostHeaders.Refused r) {
             log.refused(r.route().reason(), r.getMessage());
             return r.route();

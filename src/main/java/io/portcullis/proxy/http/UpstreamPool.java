@@ -87,7 +87,7 @@ public final class UpstreamPool implements UpstreamSource {
                 return;
             }
             ch.config().setAutoRead(true);
-            originator.handshake(ch, route.tls(), route.authority().host(), route.authority().port())
+            originator.handshake(ch, route.snapshot(), route.tls(), route.authority().host(), route.authority().port())
                     .addListener((Future<Channel> f) -> {
                         if (f.isSuccess()) {
                             promise.trySuccess(new UpstreamLease(ch, false));

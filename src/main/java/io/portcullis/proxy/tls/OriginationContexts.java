@@ -9,6 +9,7 @@ import io.portcullis.model.DestinationRule.ClientTls;
 import io.portcullis.model.DestinationRule.ClientTlsMode;
 import io.portcullis.model.DestinationRule.PortTrafficPolicy;
 import io.portcullis.model.ResourceSet;
+import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
 import io.portcullis.proxy.UpstreamException;
@@ -23,10 +24,12 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -35,10 +38,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client TLS contexts for TLS origination, one per distinct DestinationRule
- * {@code ClientTLSSettings}, built when a configuration is applied (files are read then, never on
- * an event loop) and looked up per upstream connection. A setting that cannot be used (a file
- * that does not read, ISTIO_MUTUAL) is logged as an error when applied and makes every request
- * that needs it fail with {@code upstream_tls_config}, never fall back to plain text.
+ * {@code ClientTLSSettings} of a policy snapshot, built before the snapshot goes live (files are
+ * read then, never on an event loop) and looked up per new upstream connection with the snapshot
+ * the client connection was accepted under — so a connection keeps its configuration's TLS
+ * settings for as long as it lives (the snapshots are weakly held: a snapshot no connection uses
+ * any more takes its contexts with it). A setting that cannot be used (a file that does not read,
+ * ISTIO_MUTUAL) is logged as an error when prepared and makes every request that needs it fail
+ * with {@code upstream_tls_config}, never fall back to plain text.
  *
  * <p>BoringSSL (netty-tcnative) when it loads, the JDK otherwise. Verification is
  * {@link UpstreamTrustManager}'s: chain against {@code caCertificates} (default: the JVM's trust
@@ -52,12 +58,20 @@ public final class OriginationContexts {
     private record Prepared(SslContext context, String problem) {
     }
 
-    private volatile Map<ClientTls, Prepared> prepared = Map.of();
+    /** The most recently prepared snapshot: the lookup almost every connection makes, without a lock. */
+    private record Latest(EgressPolicy snapshot, Map<ClientTls, Prepared> contexts) {
+    }
 
-    /** Builds the contexts for every TLS setting of {@code resources}' DestinationRules. Not on an event loop. */
-    public void prepare(ResourceSet resources) {
+    private final Map<EgressPolicy, Map<ClientTls, Prepared>> bySnapshot = Collections.synchronizedMap(new WeakHashMap<>());
+    private volatile Latest latest = new Latest(null, Map.of());
+
+    /**
+     * Builds the contexts for every TLS setting of the snapshot's DestinationRules; call before
+     * the snapshot is made current, never on an event loop.
+     */
+    public void prepare(EgressPolicy snapshot) {
         Map<ClientTls, Prepared> next = new HashMap<>();
-        for (Map.Entry<ClientTls, String> e : settings(resources).entrySet()) {
+        for (Map.Entry<ClientTls, String> e : settings(snapshot.resources()).entrySet()) {
             ClientTls tls = e.getKey();
             if (next.containsKey(tls)) {
                 continue;
@@ -76,12 +90,19 @@ public final class OriginationContexts {
             }
             next.put(tls, p);
         }
-        prepared = Map.copyOf(next);
+        Map<ClientTls, Prepared> contexts = Map.copyOf(next);
+        bySnapshot.put(snapshot, contexts);
+        latest = new Latest(snapshot, contexts);
     }
 
-    /** The context for {@code origination}, or an {@link UpstreamException} saying why it cannot be used. */
-    public SslContext context(TlsOrigination origination) throws UpstreamException {
-        Prepared p = prepared.get(origination.tls());
+    /**
+     * The context for {@code origination} under {@code snapshot} (the policy that decided it), or
+     * an {@link UpstreamException} saying why it cannot be used.
+     */
+    public SslContext context(EgressPolicy snapshot, TlsOrigination origination) throws UpstreamException {
+        Latest now = latest;
+        Map<ClientTls, Prepared> contexts = now.snapshot() == snapshot ? now.contexts() : bySnapshot.get(snapshot);
+        Prepared p = contexts == null ? null : contexts.get(origination.tls());
         if (p == null) {
             throw new UpstreamException(Reason.UPSTREAM_TLS_CONFIG, origination.rule()
                     + ": TLS settings not prepared for this configuration");

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
@@ -37,12 +38,18 @@ public final class TlsOriginator {
         this.handshakeTimeout = handshakeTimeout;
     }
 
-    /** Starts the handshake on {@code upstream} (first in its pipeline); completes with the channel or fails classified. */
-    public Future<Channel> handshake(Channel upstream, TlsOrigination origination, String host, int port) {
+    /**
+     * Starts the handshake on {@code upstream} (first in its pipeline); completes with the channel
+     * or fails classified.
+     *
+     * @param snapshot the policy that decided the request (whose TLS settings apply)
+     */
+    public Future<Channel> handshake(Channel upstream, EgressPolicy snapshot, TlsOrigination origination, String host,
+                                     int port) {
         Promise<Channel> promise = upstream.eventLoop().newPromise();
         SslContext context;
         try {
-            context = contexts.context(origination);
+            context = contexts.context(snapshot, origination);
         } catch (UpstreamException e) {
             return promise.setFailure(e);
         }

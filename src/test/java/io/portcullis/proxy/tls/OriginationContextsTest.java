@@ -7,7 +7,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.policy.Reason;
@@ -64,8 +63,8 @@ class OriginationContextsTest {
     void insecureSkipVerifyIsAWarningWhenApplied() throws Exception {
         EgressPolicy p = policy("{mode: SIMPLE, insecureSkipVerify: true}");
         OriginationContexts contexts = new OriginationContexts();
-        contexts.prepare(p.resources());
-        assertThat(contexts.context(origination(p))).isNotNull();
+        contexts.prepare(p);
+        assertThat(contexts.context(p, origination(p))).isNotNull();
         assertThat(logged.list).anySatisfy(e -> {
             assertThat(e.getLevel()).isEqualTo(Level.WARN);
             assertThat(e.getFormattedMessage()).contains("DestinationRule/default/books spec.trafficPolicy.tls",
@@ -78,12 +77,12 @@ class OriginationContextsTest {
         Path missing = tmp.resolve("nope.pem");
         EgressPolicy p = policy("{mode: SIMPLE, caCertificates: " + missing + "}");
         OriginationContexts contexts = new OriginationContexts();
-        contexts.prepare(p.resources());
+        contexts.prepare(p);
         assertThat(logged.list).anySatisfy(e -> {
             assertThat(e.getLevel()).isEqualTo(Level.ERROR);
             assertThat(e.getFormattedMessage()).contains("caCertificates " + missing + " is not a readable file");
         });
-        assertThatThrownBy(() -> contexts.context(origination(p))).isInstanceOfSatisfying(UpstreamException.class,
+        assertThatThrownBy(() -> contexts.context(p, origination(p))).isInstanceOfSatisfying(UpstreamException.class,
                 e -> assertThat(e.reason()).isEqualTo(Reason.UPSTREAM_TLS_CONFIG));
     }
 
@@ -95,20 +94,20 @@ class OriginationContextsTest {
         Path key = client.writeKeyPem(tmp.resolve("k.pem"));
         EgressPolicy mutual = policy("{mode: MUTUAL, clientCertificate: " + cert + ", privateKey: " + key + "}");
         OriginationContexts contexts = new OriginationContexts();
-        contexts.prepare(mutual.resources());
-        assertThat(contexts.context(origination(mutual))).isNotNull();
+        contexts.prepare(mutual);
+        assertThat(contexts.context(mutual, origination(mutual))).isNotNull();
 
         EgressPolicy istio = policy("{mode: ISTIO_MUTUAL}");
-        contexts.prepare(istio.resources());
-        assertThatThrownBy(() -> contexts.context(origination(istio))).hasMessageContaining("ISTIO_MUTUAL");
-        // The previous configuration's contexts are gone with it.
-        assertThatThrownBy(() -> contexts.context(origination(mutual))).isInstanceOf(UpstreamException.class);
+        contexts.prepare(istio);
+        assertThatThrownBy(() -> contexts.context(istio, origination(istio))).hasMessageContaining("ISTIO_MUTUAL");
+        // A connection accepted under the previous configuration keeps its settings.
+        assertThat(contexts.context(mutual, origination(mutual))).isNotNull();
     }
 
     @Test
     void resourcesWithoutRulesPrepareNothing() {
         OriginationContexts contexts = new OriginationContexts();
-        contexts.prepare(ResourceSet.EMPTY);
+        contexts.prepare(EgressPolicy.empty(OutboundPolicy.REGISTRY_ONLY));
         assertThat(logged.list).isEmpty();
     }
 }
