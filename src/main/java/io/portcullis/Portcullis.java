@@ -57,7 +57,7 @@ public final class Portcullis implements AutoCloseable {
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
         this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver,
-                new Telemetry(accessLog, metrics), threads);
+                new Telemetry(accessLog, metrics), threads, options.allowPrivate());
     }
 
     public static Portcullis start(RunOptions options) throws IOException, InterruptedException {
@@ -92,6 +92,10 @@ public final class Portcullis implements AutoCloseable {
         }
         LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
                 hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        if (!options.allowPrivate().isEmpty()) {
+            LOG.warn("--allow-private {}: the SSRF guard lets every allowed destination reach these ranges",
+                    options.allowPrivate());
+        }
         ready = true;
     }
 
@@ -100,6 +104,7 @@ public final class Portcullis implements AutoCloseable {
         ResourceSet set = loaded.resources();
         EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
         next.notes().forEach(n -> LOG.warn("{}", n));
+        server.prepare(next);
         policy.set(next);
         server.reconcile(next);
         metrics.configApplied();

@@ -1,11 +1,13 @@
 package io.portcullis;
 
+import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Everything {@code portcullis run} is started with.
@@ -16,6 +18,8 @@ import java.nio.file.Path;
  * @param accessLogFormat Envoy's text format or one JSON object per line
  * @param maxLabelValues distinct client-chosen values per metric label before the rest count as {@code other}
  * @param adminTokenFile the bearer token the admin API requires; null for none (loopback binds only)
+ * @param allowPrivate  {@code --allow-private}: loopback/private/link-local ranges the SSRF guard lets
+ *                      through for every entry (empty: only addresses an entry lists itself)
  */
 public record RunOptions(
         Path configDir,
@@ -28,18 +32,29 @@ public record RunOptions(
         int workerThreads,
         AccessLogFormat accessLogFormat,
         int maxLabelValues,
-        Path adminTokenFile) {
+        Path adminTokenFile,
+        List<Cidr> allowPrivate) {
 
-    /** The options with the default access-log format and label budget, and no admin token. */
+    public RunOptions {
+        allowPrivate = List.copyOf(allowPrivate);
+    }
+
+    /** The defaults: Envoy's text log, the default label budget, no admin token, no private range allowed. */
     public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
                       OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
-                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null);
+                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, List.of());
     }
 
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate);
+    }
+
+    /** A copy whose SSRF guard lets {@code ranges} through. */
+    public RunOptions withAllowPrivate(List<Cidr> ranges) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges);
     }
 }

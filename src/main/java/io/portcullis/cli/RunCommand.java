@@ -2,6 +2,7 @@ package io.portcullis.cli;
 
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
+import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
@@ -10,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -96,6 +99,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Give up connecting upstream after this. Default: ${DEFAULT-VALUE}.")
     Duration connectTimeout;
 
+    @Option(names = "--allow-private", paramLabel = "CIDR", split = ",",
+            description = {"Let allowed destinations reach this loopback/private/link-local/... range (repeatable).",
+                    "By default such addresses are refused unless the ServiceEntry lists them (SSRF guard)."})
+    List<String> allowPrivate = new ArrayList<>();
+
     @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
             description = "Data-plane event loops; 0 means one per core. Default: ${DEFAULT-VALUE}.")
     int workers;
@@ -117,11 +125,19 @@ public final class RunCommand implements Callable<Integer> {
         }
         InetSocketAddress adminBind = HostPort.parse(admin, "--admin");
         AdminTokenCheck.check(spec.commandLine(), admin, adminBind, adminTokenFile);
+        List<Cidr> allowed = new ArrayList<>();
+        for (String cidr : allowPrivate) {
+            try {
+                allowed.add(Cidr.parse(cidr));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--allow-private: " + e.getMessage());
+            }
+        }
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
-                accessLogFormat, maxLabelValues, adminTokenFile);
+                accessLogFormat, maxLabelValues, adminTokenFile, allowed);
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);

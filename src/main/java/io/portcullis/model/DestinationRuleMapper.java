@@ -93,7 +93,7 @@ final class DestinationRuleMapper {
     }
 
     private static void notActedOnTuning(Node policy) {
-        policy.notActedOn("connectionPool", "Portcullis does not pool upstream connections");
+        policy.notActedOn("connectionPool", "Portcullis pools upstream HTTP connections with its own limits");
         policy.notActedOn("outlierDetection", "Portcullis does not eject upstream hosts");
     }
 

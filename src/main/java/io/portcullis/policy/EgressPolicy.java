@@ -22,6 +22,7 @@ public final class EgressPolicy {
     private final OutboundPolicy outboundPolicy;
     private final ServiceEntryIndex index;
     private final GatewayRouter router;
+    private final DestinationRuleIndex destinationRules;
     private final List<ListenerSpec> listeners;
     private final Map<Integer, ListenerSpec> listenersByPort;
     private final List<Problem> notes;
@@ -31,6 +32,7 @@ public final class EgressPolicy {
         this.outboundPolicy = outboundPolicy;
         this.index = new ServiceEntryIndex(resources.serviceEntries());
         this.router = new GatewayRouter(resources.gateways(), resources.virtualServices());
+        this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
         List<Problem> found = new ArrayList<>();
         this.listeners = ListenerPlanner.plan(resources, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
@@ -108,6 +110,39 @@ public final class EgressPolicy {
         ServiceEntry entry = index.entryForHost(h);
         int port = entry == null ? listener.port() : singleTlsPort(entry, listener.port());
         return decideHost(h, port);
+    }
+
+    /**
+     * A plain-HTTP Gateway listener, by the request's Host (canonical): it must be a host of the
+     * Gateway servers on this port; the entry's port equal to the listener's, else the entry's only
+     * HTTP port (e.g. 443 with TLS origination), else the listener's port, is then decided as
+     * {@link #decideHost} would.
+     */
+    public Decision decideHttpGateway(ListenerSpec listener, String host) {
+        String h = HostNames.normalize(host);
+        if (!gatewayHostsMatch(listener, h)) {
+            return Decision.deny(Reason.NOT_GATEWAY_HOST,
+                    "Host " + h + " is not a host of the Gateway servers on port " + listener.port());
+        }
+        ServiceEntry entry = index.entryForHost(h);
+        int port = listener.port();
+        if (entry != null && entry.ports().stream().noneMatch(p -> p.number() == listener.port())) {
+            List<ServicePort> http = entry.ports().stream().filter(p -> p.protocol() == io.portcullis.model.Protocol.HTTP)
+                    .toList();
+            if (http.size() == 1) {
+                port = http.get(0).number();
+            }
+        }
+        return decideHost(h, port);
+    }
+
+    /**
+     * TLS to originate for plain HTTP sent to {@code host} (canonical) on service port {@code port}
+     * (the ServiceEntry port the request was allowed by), from the matching DestinationRule; null
+     * when there is none or it says DISABLE.
+     */
+    public TlsOrigination origination(String host, int port) {
+        return destinationRules.lookup(HostNames.normalize(host), port);
     }
 
     /** A TCP listener: the bound tcp route names a declared host; its endpoints or addresses give the IPs. */

@@ -3,6 +3,7 @@ package io.portcullis.policy;
 import io.portcullis.model.Gateway;
 import io.portcullis.model.Gateway.ServerTlsMode;
 import io.portcullis.model.Problem;
+import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,8 +55,8 @@ final class ListenerPlanner {
             if (tlsProtocol) {
                 return "a " + server.port().protocol() + " server needs tls.mode (PASSTHROUGH is served)";
             }
-            if (server.port().protocol().isHttp()) {
-                return "plain HTTP gateway servers are not served by this version";
+            if (server.port().protocol().isHttp() && server.port().protocol() != Protocol.HTTP) {
+                return "plain " + server.port().protocol() + " (h2c) servers are not served by this version (HTTP/1.1 is)";
             }
             return null;
         }
@@ -63,6 +64,6 @@ final class ListenerPlanner {
             return null;
         }
         return "tls.mode " + mode + " on a " + server.port().protocol()
-                + " server is not served by this version (PASSTHROUGH on TLS/HTTPS and plain TCP are)";
+                + " server is not served by this version (PASSTHROUGH on TLS/HTTPS, plain HTTP and plain TCP are)";
     }
 }

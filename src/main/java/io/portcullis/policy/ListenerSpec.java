@@ -34,6 +34,11 @@ public record ListenerSpec(int port, Protocol protocol, ServerTlsMode tlsMode, L
         return tlsMode == null && protocol.isOpaqueTcp();
     }
 
+    /** Whether this listener serves plain HTTP/1.1 and routes each request by its Host header. */
+    public boolean isHttp() {
+        return tlsMode == null && protocol == Protocol.HTTP;
+    }
+
     public String name() {
         return protocol.name().toLowerCase(java.util.Locale.ROOT) + "_" + port;
     }

@@ -34,7 +34,33 @@ public enum Reason {
     /** The upstream refused or did not answer the connection. */
     UPSTREAM_CONNECT_FAILURE,
     /** The listener closed for lack of traffic. */
-    IDLE_TIMEOUT;
+    IDLE_TIMEOUT,
+    /** Inside a CONNECT tunnel to an allowed name, the TLS SNI names another host that is not allowed. */
+    SNI_MISMATCH,
+    /** The Host header disagrees with the CONNECT authority or the absolute URI, or appears more than once. */
+    HOST_MISMATCH,
+    /** The destination resolved to a loopback, private, link-local… address its entry does not list (SSRF guard). */
+    PRIVATE_ADDRESS,
+    /** The request's framing is ambiguous: conflicting Content-Length / Transfer-Encoding (request smuggling). */
+    AMBIGUOUS_FRAMING,
+    /** TLS origination: the upstream certificate is not issued by a trusted CA. */
+    UPSTREAM_CERT_UNTRUSTED,
+    /** TLS origination: the upstream certificate does not name the host (or the DestinationRule's subjectAltNames). */
+    UPSTREAM_CERT_NAME_MISMATCH,
+    /** TLS origination: the upstream certificate has expired. */
+    UPSTREAM_CERT_EXPIRED,
+    /** TLS origination: the upstream certificate is not valid yet. */
+    UPSTREAM_CERT_NOT_YET_VALID,
+    /** TLS origination: the handshake failed for another reason (protocol, client certificate refused…). */
+    UPSTREAM_TLS_FAILURE,
+    /** TLS origination: the DestinationRule's TLS settings cannot be used (unreadable file, unsupported mode). */
+    UPSTREAM_TLS_CONFIG,
+    /** The upstream did not connect, or did not answer, in time. */
+    UPSTREAM_TIMEOUT,
+    /** The upstream closed or reset the connection before its response was complete. */
+    UPSTREAM_RESET,
+    /** The upstream's response was not valid HTTP. */
+    BAD_UPSTREAM_RESPONSE;
 
     /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
     public String code() {

@@ -12,12 +12,18 @@ import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.dns.UpstreamResolver;
-import io.portcullis.proxy.http.HttpProxyHandler;
+import io.portcullis.model.Cidr;
+import io.portcullis.policy.PrivateAddressGuard;
+import io.portcullis.proxy.http.HttpHandlers;
+import io.portcullis.proxy.http.UpstreamPool;
+import io.portcullis.proxy.tls.OriginationContexts;
+import io.portcullis.proxy.tls.TlsOriginator;
 import io.portcullis.proxy.tcp.TcpRouteHandler;
 import io.portcullis.proxy.tls.SniInspector;
 import io.portcullis.telemetry.ConnectionLog;
 import io.portcullis.telemetry.Telemetry;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -45,11 +51,19 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final UpstreamResolver resolver;
     private final UpstreamConnector connector;
+    private final OriginationContexts origination = new OriginationContexts();
+    private final UpstreamPool upstreamPool;
     private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
     private Channel proxyListener;
 
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
                          Telemetry telemetry, int workerThreads) {
+        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of());
+    }
+
+    /** @param allowPrivate {@code --allow-private}: special-purpose ranges the SSRF guard lets through */
+    public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
+                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate) {
         this.transport = transport;
         this.settings = settings;
         this.policy = policy;
@@ -57,7 +71,9 @@ public final class GatewayServer implements AutoCloseable {
         this.resolver = resolver;
         this.bossGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(workerThreads);
-        this.connector = new UpstreamConnector(transport, resolver, settings, telemetry.metrics());
+        this.connector = new UpstreamConnector(transport, resolver, settings, new PrivateAddressGuard(allowPrivate),
+                telemetry.metrics());
+        this.upstreamPool = new UpstreamPool(connector, new TlsOriginator(origination, settings.connectTimeout()));
     }
 
     /** Binds the explicit proxy (HTTP forward + CONNECT); returns the bound address (port 0 picks one). */
@@ -69,10 +85,20 @@ public final class GatewayServer implements AutoCloseable {
                 ConnectionLog log = telemetry.open("proxy_" + port, ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
-                p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(policy.get(), connector, settings, log, port));
+                p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.explicitProxy(policy.get(), connector, upstreamPool,
+                        settings, log));
             }
         }).bind(bind).sync().channel();
         return (InetSocketAddress) proxyListener.localAddress();
+    }
+
+    /**
+     * Builds what the data plane needs before {@code next} goes live (the TLS origination contexts:
+     * files are read here, never on an event loop). Call from the configuration source's thread,
+     * before making {@code next} current.
+     */
+    public void prepare(EgressPolicy next) {
+        origination.prepare(next);
     }
 
     /**
@@ -121,6 +147,10 @@ public final class GatewayServer implements AutoCloseable {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),
                             settings.inspectTimeout().toMillis(), snapshot, spec, connector, log));
+                } else if (spec.isHttp()) {
+                    ch.config().setAutoRead(true);
+                    p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
+                    p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.gatewayServer(snapshot, spec, upstreamPool, settings, log));
                 } else {
                     p.addLast(PipelineNames.TCP_ROUTE, new TcpRouteHandler(snapshot, spec, connector, log));
                 }

@@ -5,9 +5,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.model.ServiceEntry;
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.HostCanonicalizer;
+import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
 import io.portcullis.policy.UpstreamTarget.Candidate;
@@ -24,73 +29,126 @@ import java.util.List;
  * loop (so the relay never crosses threads): resolves names asynchronously, then tries the
  * candidates' addresses in order until one connects. The upstream channel comes back with
  * auto-read off and an empty pipeline, for the caller to fill.
+ *
+ * <p>Spoofing and SSRF defences live here, where the address is chosen: a name is resolved once
+ * per connection and the connection goes to exactly an address of that answer (never to one the
+ * client supplied for a name), and every address passes the {@link PrivateAddressGuard} first.
  */
 public final class UpstreamConnector {
     private final Transport transport;
     private final UpstreamResolver resolver;
     private final ProxySettings settings;
+    private final PrivateAddressGuard guard;
     private final GatewayMetrics metrics;
 
     /** @param metrics where lookups and connect times are counted */
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
-                             GatewayMetrics metrics) {
+                             PrivateAddressGuard guard, GatewayMetrics metrics) {
         this.transport = transport;
         this.resolver = resolver;
         this.settings = settings;
+        this.guard = guard;
         this.metrics = metrics;
     }
 
-    /** Connects to the first reachable address of {@code target}; fails with an {@link UpstreamException}. */
+    public PrivateAddressGuard guard() {
+        return guard;
+    }
+
+    /**
+     * Connects to the first reachable address of an allowed decision's upstream; the entry that
+     * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
+     */
+    public Future<Channel> connect(EventLoop loop, Decision decision) {
+        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry());
+    }
+
+    /** Connects to {@code target} with no entry to open private addresses (only {@code --allow-private} does). */
     public Future<Channel> connect(EventLoop loop, UpstreamTarget target) {
+        return connect(loop, target, null);
+    }
+
+    private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry) {
         Promise<Channel> promise = loop.newPromise();
         Deque<Candidate> candidates = new ArrayDeque<>(target.candidates());
-        next(loop, candidates, new ArrayDeque<>(), promise, null);
+        new Attempt(loop, entry, candidates, promise).next();
         return promise;
     }
 
-    private void next(EventLoop loop, Deque<Candidate> candidates, Deque<InetSocketAddress> addresses,
-                      Promise<Channel> promise, UpstreamException last) {
-        if (!addresses.isEmpty()) {
+    /** One connection attempt over the candidates, on {@code loop}. */
+    private final class Attempt {
+        private final EventLoop loop;
+        private final ServiceEntry entry;
+        private final Deque<Candidate> candidates;
+        private final Deque<InetSocketAddress> addresses = new ArrayDeque<>();
+        private final Promise<Channel> promise;
+        private UpstreamException last;
+        private UpstreamException refused;
+
+        Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise) {
+            this.loop = loop;
+            this.entry = entry;
+            this.candidates = candidates;
+            this.promise = promise;
+        }
+
+        void next() {
             InetSocketAddress address = addresses.poll();
+            if (address != null) {
+                String refusal = guard.refusal(address.getAddress(), entry);
+                if (refusal != null) {
+                    // Another address of the same answer may be public; a refusal wins over other failures.
+                    if (refused == null) {
+                        refused = new UpstreamException(Reason.PRIVATE_ADDRESS, refusal);
+                    }
+                    next();
+                    return;
+                }
+                long started = System.nanoTime();
+                bootstrap(loop).connect(address).addListener((ChannelFuture f) -> {
+                    metrics.upstreamConnect(System.nanoTime() - started);
+                    if (f.isSuccess()) {
+                        if (!promise.trySuccess(f.channel())) {
+                            f.channel().close();
+                        }
+                    } else {
+                        last = f.cause() instanceof ConnectTimeoutException
+                                ? new UpstreamException(Reason.UPSTREAM_TIMEOUT, "connect to " + format(address)
+                                        + " timed out after " + settings.connectTimeout().toMillis() + " ms")
+                                : new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE, "connect to " + format(address)
+                                        + " failed: " + describe(f.cause()));
+                        next();
+                    }
+                });
+                return;
+            }
+            Candidate candidate = candidates.poll();
+            if (candidate == null) {
+                UpstreamException failure = refused != null ? refused : last;
+                promise.tryFailure(failure != null ? failure
+                        : new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE, "no upstream address"));
+                return;
+            }
+            if (candidate.address() != null) {
+                addresses.add(new InetSocketAddress(candidate.address(), candidate.port()));
+                next();
+                return;
+            }
             long started = System.nanoTime();
-            bootstrap(loop).connect(address).addListener((ChannelFuture f) -> {
-                metrics.upstreamConnect(System.nanoTime() - started);
-                if (f.isSuccess()) {
-                    if (!promise.trySuccess(f.channel())) {
-                        f.channel().close();
+            resolver.resolveAll(loop, candidate.name()).addListener((Future<List<InetAddress>> f) -> {
+                boolean resolved = f.isSuccess() && !f.getNow().isEmpty();
+                metrics.dnsLookup(resolved, System.nanoTime() - started);
+                if (resolved) {
+                    for (InetAddress a : f.getNow()) {
+                        addresses.add(new InetSocketAddress(a, candidate.port()));
                     }
                 } else {
-                    next(loop, candidates, addresses, promise, new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE,
-                            "connect to " + format(address) + " failed: " + describe(f.cause())));
+                    last = new UpstreamException(Reason.DNS_FAILURE,
+                            "cannot resolve " + candidate.name() + ": " + describe(f.cause()));
                 }
+                next();
             });
-            return;
         }
-        Candidate candidate = candidates.poll();
-        if (candidate == null) {
-            promise.tryFailure(last != null ? last
-                    : new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE, "no upstream address"));
-            return;
-        }
-        if (candidate.address() != null) {
-            addresses.add(new InetSocketAddress(candidate.address(), candidate.port()));
-            next(loop, candidates, addresses, promise, last);
-            return;
-        }
-        long started = System.nanoTime();
-        resolver.resolveAll(loop, candidate.name()).addListener((Future<List<InetAddress>> f) -> {
-            boolean resolved = f.isSuccess() && !f.getNow().isEmpty();
-            metrics.dnsLookup(resolved, System.nanoTime() - started);
-            if (resolved) {
-                for (InetAddress a : f.getNow()) {
-                    addresses.add(new InetSocketAddress(a, candidate.port()));
-                }
-                next(loop, candidates, addresses, promise, last);
-            } else {
-                next(loop, candidates, addresses, promise, new UpstreamException(Reason.DNS_FAILURE,
-                        "cannot resolve " + candidate.name() + ": " + describe(f.cause())));
-            }
-        });
     }
 
     private Bootstrap bootstrap(EventLoop loop) {
@@ -109,8 +167,8 @@ public final class UpstreamConnector {
                 });
     }
 
-    private static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
+    static String format(InetSocketAddress a) {
+        String host = HostCanonicalizer.format(a.getAddress().getAddress());
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 

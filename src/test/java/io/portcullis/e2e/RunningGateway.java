@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
+import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
@@ -17,13 +18,20 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /**
  * A real gateway started in this JVM on free loopback ports, with its own config folder and
  * hosts file, and the access-log lines it writes, for the end-to-end tests.
+ *
+ * <p>The test origins listen on 127.0.0.1 and the hosts file points every name there, so these
+ * gateways run with {@code --allow-private 127.0.0.0/8}, as an operator with loopback origins
+ * would; the SSRF guard's own tests start theirs with {@link #start(Options)} and a narrower range.
  */
 final class RunningGateway implements AutoCloseable {
     final TempConfigDir config;
@@ -63,17 +71,63 @@ final class RunningGateway implements AutoCloseable {
 
     static RunningGateway start(TempConfigDir config, Path adminTokenFile, OutboundPolicy mode, ProxySettings settings,
                                 AccessLogFormat format, int maxLabelValues, String... hostNames) throws Exception {
+        Map<String, String> hosts = new LinkedHashMap<>();
+        for (String name : hostNames) {
+            hosts.put(name, "127.0.0.1");
+        }
+        return start(config, new Options(mode, settings, List.of(Cidr.parse("127.0.0.0/8")), hosts, format,
+                maxLabelValues, adminTokenFile));
+    }
+
+    /**
+     * How to start a gateway.
+     *
+     * @param allowPrivate {@code --allow-private} ranges
+     * @param hosts        name to IP, written to the {@code --hosts-file}
+     */
+    record Options(OutboundPolicy mode, ProxySettings settings, List<Cidr> allowPrivate, Map<String, String> hosts,
+                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile) {
+        static Options defaults() {
+            return new Options(OutboundPolicy.REGISTRY_ONLY, ProxySettings.defaults(InetAddress.getLoopbackAddress()),
+                    List.of(Cidr.parse("127.0.0.0/8")), Map.of(), AccessLogFormat.TEXT,
+                    GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null);
+        }
+
+        Options withAllowPrivate(String... cidrs) {
+            return new Options(mode, settings, Arrays.stream(cidrs).map(Cidr::parse).toList(), hosts, format,
+                    maxLabelValues, adminTokenFile);
+        }
+
+        Options withHost(String name, String ip) {
+            Map<String, String> more = new LinkedHashMap<>(hosts);
+            more.put(name, ip);
+            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile);
+        }
+
+        Options withMode(OutboundPolicy m) {
+            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile);
+        }
+
+        Options withSettings(ProxySettings s) {
+            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile);
+        }
+    }
+
+    static RunningGateway start(Options o) throws Exception {
+        return start(TempConfigDir.create(), o);
+    }
+
+    static RunningGateway start(TempConfigDir config, Options o) throws Exception {
         Path hosts = Files.createTempFile("portcullis-hosts", ".txt");
         StringBuilder sb = new StringBuilder();
-        for (String name : hostNames) {
-            sb.append("127.0.0.1 ").append(name).append('\n');
-        }
+        o.hosts().forEach((name, ip) -> sb.append(ip).append(' ').append(name).append('\n'));
         Files.writeString(hosts, sb.toString());
         Path accessLog = Files.createTempFile("portcullis-access", ".log");
         RunOptions options = new RunOptions(config.path(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                hosts, mode, accessLog, settings, 2, format, maxLabelValues, adminTokenFile);
+                hosts, o.mode(), accessLog, o.settings(), 2, o.format(), o.maxLabelValues(), o.adminTokenFile(),
+                o.allowPrivate());
         return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
     }
 
@@ -123,7 +177,8 @@ final class RunningGateway implements AutoCloseable {
 
     /** Waits for a raw access-log line that satisfies {@code test} and returns it. */
     String awaitAccessLine(Predicate<String> test) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(test));
+        await().atMost(Duration.ofSeconds(5)).alias("an access-log line among " + accessLines)
+                .until(() -> accessLines.stream().anyMatch(test));
         return accessLines.stream().filter(test).findFirst().orElseThrow();
     }
 

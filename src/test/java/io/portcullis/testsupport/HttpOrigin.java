@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -48,14 +49,25 @@ public class HttpOrigin implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger requests = new AtomicInteger();
   private volatile FullHttpRequest lastRequest;
+  private volatile int lastBodyLength;
 
   /** Starts a plain HTTP origin. */
   public HttpOrigin(String name) {
-    this(name, null);
+    this(name, (Supplier<ChannelHandler>) null);
+  }
+
+  /** Starts a plain HTTP origin listening on {@code bind} (e.g. 127.0.0.2) instead of 127.0.0.1. */
+  public HttpOrigin(String name, InetAddress bind) {
+    this(name, null, bind);
   }
 
   /** Starts an origin whose pipelines begin with a fresh handler from {@code tls} (null: plain). */
   protected HttpOrigin(String name, Supplier<ChannelHandler> tls) {
+    this(name, tls, FreePorts.loopback());
+  }
+
+  /** As {@link #HttpOrigin(String, Supplier)}, listening on {@code bind}. */
+  protected HttpOrigin(String name, Supplier<ChannelHandler> tls, InetAddress bind) {
     this.name = name;
     this.group =
         new MultiThreadIoEventLoopGroup(
@@ -80,7 +92,7 @@ public class HttpOrigin implements AutoCloseable {
                           .addLast(responder);
                     }
                   })
-              .bind(new InetSocketAddress(FreePorts.loopback(), 0))
+              .bind(new InetSocketAddress(bind, 0))
               .syncUninterruptibly()
               .channel();
     } catch (RuntimeException e) {
@@ -127,6 +139,11 @@ public class HttpOrigin implements AutoCloseable {
     return request == null ? null : request.uri();
   }
 
+  /** The body length of the last request (after any chunked framing was removed). */
+  public int lastBodyLength() {
+    return lastBodyLength;
+  }
+
   public String lastHeader(String headerName) {
     FullHttpRequest request = lastRequest;
     return request == null ? null : request.headers().get(headerName);
@@ -148,6 +165,7 @@ public class HttpOrigin implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
       // Keep only headers and target: the body would be a buffer to release (leak detector).
+      lastBodyLength = request.content().readableBytes();
       lastRequest = request.replace(Unpooled.EMPTY_BUFFER);
       requests.incrementAndGet();
       ByteBuf content = Unpooled.copiedBuffer(body(), StandardCharsets.UTF_8);

@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.Mapping;
+import java.net.InetAddress;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,11 +29,16 @@ public final class HttpsOrigin extends HttpOrigin {
 
   /** Starts an origin with a custom Netty context (client auth, ALPN, a chosen provider…). */
   public HttpsOrigin(String name, SslContext sslContext) {
-    this(name, sslContext, new SniLog());
+    this(name, sslContext, new SniLog(), FreePorts.loopback());
   }
 
-  private HttpsOrigin(String name, SslContext sslContext, SniLog sniLog) {
-    super(name, () -> sniLog.newHandler(sslContext));
+  /** Starts an origin presenting {@code leaf}, listening on {@code bind} (e.g. 127.0.0.2). */
+  public HttpsOrigin(String name, TestCa.Leaf leaf, InetAddress bind) {
+    this(name, serverContext(leaf), new SniLog(), bind);
+  }
+
+  private HttpsOrigin(String name, SslContext sslContext, SniLog sniLog, InetAddress bind) {
+    super(name, () -> sniLog.newHandler(sslContext), bind);
     this.sniLog = sniLog;
   }
 

@@ -10,7 +10,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.portcullis.policy.Reason;
 import java.nio.charset.StandardCharsets;
 
-/** The gateway's own answers: a status and one line of text that says why, with the reason code. */
+/**
+ * The gateway's own answers: a status, the reason code (body and {@code x-portcullis-reason}
+ * header) and one line that says why. Upstream failures follow Envoy and Squid: 502 when the
+ * upstream's answer (DNS, TLS, HTTP) is bad, 503 when it cannot be reached, 504 when it is too slow.
+ */
 final class ProxyResponses {
     /** The header that carries the reason code, for clients and tests that read headers rather than bodies. */
     static final String REASON_HEADER = "x-portcullis-reason";
@@ -19,7 +23,7 @@ final class ProxyResponses {
     }
 
     static FullHttpResponse refusal(ByteBufAllocator alloc, HttpResponseStatus status, Reason reason, String message) {
-        byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] body = (reason.code() + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, alloc.buffer(body.length).writeBytes(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
@@ -31,13 +35,25 @@ final class ProxyResponses {
     static HttpResponseStatus statusFor(Reason reason) {
         switch (reason) {
             case DNS_FAILURE:
-            case UPSTREAM_CONNECT_FAILURE:
+            case UPSTREAM_CERT_UNTRUSTED:
+            case UPSTREAM_CERT_NAME_MISMATCH:
+            case UPSTREAM_CERT_EXPIRED:
+            case UPSTREAM_CERT_NOT_YET_VALID:
+            case UPSTREAM_TLS_FAILURE:
+            case UPSTREAM_TLS_CONFIG:
+            case UPSTREAM_RESET:
+            case BAD_UPSTREAM_RESPONSE:
                 return HttpResponseStatus.BAD_GATEWAY;
+            case UPSTREAM_CONNECT_FAILURE:
+                return HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case UPSTREAM_TIMEOUT:
+                return HttpResponseStatus.GATEWAY_TIMEOUT;
             case HEADER_TOO_LARGE:
                 return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
             case INSPECT_TIMEOUT:
                 return HttpResponseStatus.REQUEST_TIMEOUT;
             case BAD_REQUEST:
+            case AMBIGUOUS_FRAMING:
                 return HttpResponseStatus.BAD_REQUEST;
             default:
                 return HttpResponseStatus.FORBIDDEN;

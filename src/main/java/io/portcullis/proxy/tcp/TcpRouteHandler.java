@@ -39,7 +39,7 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        connector.connect(ctx.channel().eventLoop(), decision.upstream())
+        connector.connect(ctx.channel().eventLoop(), decision)
                 .addListener((Future<Channel> f) -> Relay.handOver(ctx, f, log));
         ctx.fireChannelActive();
     }

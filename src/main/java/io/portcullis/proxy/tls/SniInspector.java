@@ -81,7 +81,7 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
         if (!decision.allowed()) {
             return ctx.executor().newFailedFuture(new UpstreamException(decision.reason(), decision.message()));
         }
-        return connector.connect(ctx.channel().eventLoop(), decision.upstream());
+        return connector.connect(ctx.channel().eventLoop(), decision);
     }
 
     private Future<Channel> refuse(ChannelHandlerContext ctx, Reason reason, String message) {

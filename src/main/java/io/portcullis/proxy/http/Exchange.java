@@ -1,0 +1,65 @@
+package io.portcullis.proxy.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * One request and its response, as {@link HttpForwarder} drives them: what the request allows
+ * (keep-alive, an upgrade, a retry on a stale connection) and how far each side has got.
+ * Confined to the client's event loop.
+ */
+final class Exchange {
+    final Route.Forward route;
+    final HttpRequest head;
+    final boolean clientHttp11;
+    final boolean headMethod;
+    final boolean upgrade;
+    /** A request without a body can be sent again if a reused connection turns out to be closed. */
+    final boolean retryable;
+    boolean clientKeepAlive;
+    boolean reused;
+    boolean retried;
+    boolean requestComplete;
+    boolean interim;
+    boolean switching;
+    boolean responseStarted;
+    /** The final response status, for the access line and metrics. */
+    int status;
+    boolean responseComplete;
+    boolean upstreamReusable;
+
+    Exchange(Route.Forward route, HttpRequest head) {
+        this.route = route;
+        this.head = head;
+        this.clientKeepAlive = HttpUtil.isKeepAlive(head);
+        this.upgrade = OriginForm.isUpgrade(head);
+        this.clientHttp11 = !head.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.headMethod = head.method().equals(HttpMethod.HEAD);
+        this.retryable = !HttpUtil.isTransferEncodingChunked(head) && HttpUtil.getContentLength(head, 0L) == 0L;
+    }
+
+    /**
+     * Prepares the final response head for the client: hop-by-hop headers out; whether the upstream
+     * can be reused; a body the upstream delimits by closing is re-framed as chunked for a
+     * keep-alive HTTP/1.1 client (an HTTP/1.0 client gets the connection closed instead).
+     */
+    void finalResponse(HttpResponse response) {
+        responseStarted = true;
+        upstreamReusable = HttpUtil.isKeepAlive(response);
+        HopByHopHeaders.strip(response.headers());
+        int code = response.status().code();
+        boolean bodiless = headMethod || code == 204 || code == 304;
+        if (!bodiless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+            upstreamReusable = false;
+            if (clientHttp11 && clientKeepAlive) {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            } else {
+                clientKeepAlive = false;
+            }
+        }
+        HttpUtil.setKeepAlive(response, clientKeepAlive);
+    }
+}

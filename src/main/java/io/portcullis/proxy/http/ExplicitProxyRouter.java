@@ -1,0 +1,59 @@
+package io.portcullis.proxy.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.telemetry.ConnectionLog;
+
+/**
+ * The explicit proxy's requests, as {@code HTTP_PROXY} clients send them: {@code CONNECT
+ * host:port} opens a tunnel; {@code GET http://host[:port]/path} is forwarded, with TLS
+ * originated when a DestinationRule says so for the entry's port (the article's
+ * {@code http://books.example:443} pattern). The Host header must name the same host as the
+ * authority. Every request is decided on its own authority against the connection's snapshot.
+ */
+final class ExplicitProxyRouter implements RequestRouter {
+    private final EgressPolicy policy;
+    private final ConnectionLog log;
+
+    ExplicitProxyRouter(EgressPolicy policy, ConnectionLog log) {
+        this.policy = policy;
+        this.log = log;
+    }
+
+    @Override
+    public Route route(HttpRequest request) {
+        try {
+            if (request.method().equals(HttpMethod.CONNECT)) {
+                Authority authority = Authority.fromWire(request.uri(), -1);
+                HostHeaders.requireMatch(request, authority, "CONNECT authority");
+                Decision decision = decide(authority);
+                return decision.allowed() ? new Route.Tunnel(decision, authority)
+                        : new Route.Refuse(decision.reason(), decision.message());
+            }
+            Authority authority = HostHeaders.absoluteFormAuthority(request.uri(), 80);
+            if (authority == null) {
+                throw new IllegalArgumentException("not a proxy request: the URI must be absolute (http://host/path) or use CONNECT");
+            }
+            HostHeaders.requireMatch(request, authority, "request URI's host");
+            Decision decision = decide(authority);
+            if (!decision.allowed()) {
+                return new Route.Refuse(decision.reason(), decision.message());
+            }
+            int servicePort = decision.binding() == null ? authority.port() : decision.binding().port().number();
+            return new Route.Forward(decision, authority, authority.hostHeader(80),
+                    authority.ip() == null ? policy.origination(authority.host(), servicePort) : null, policy);
+        } catch (HostHeaders.Refused r) {
+            return r.route();
+        }
+    }
+
+    private Decision decide(Authority authority) {
+        log.requested(authority.host(), authority.port());
+        Decision d = authority.ip() != null ? policy.decideAddress(authority.ip(), authority.port())
+                : policy.decideHost(authority.host(), authority.port());
+        log.decided(d);
+        return d;
+    }
+}

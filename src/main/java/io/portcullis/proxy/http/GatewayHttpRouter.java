@@ -1,0 +1,65 @@
+package io.portcullis.proxy.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerSpec;
+import io.portcullis.policy.Reason;
+import io.portcullis.telemetry.ConnectionLog;
+
+/**
+ * A plain-HTTP {@code Gateway} server: each request is routed by its Host header, which must be
+ * one of the server's hosts and be declared by a ServiceEntry (see
+ * {@link EgressPolicy#decideHttpGateway}); TLS is originated when a DestinationRule says so for
+ * the entry's port. An absolute-form target must name the same host as the Host header.
+ */
+final class GatewayHttpRouter implements RequestRouter {
+    private final EgressPolicy policy;
+    private final ListenerSpec listener;
+    private final ConnectionLog log;
+
+    GatewayHttpRouter(EgressPolicy policy, ListenerSpec listener, ConnectionLog log) {
+        this.policy = policy;
+        this.listener = listener;
+        this.log = log;
+    }
+
+    @Override
+    public Route route(HttpRequest request) {
+        try {
+            if (request.method().equals(HttpMethod.CONNECT)) {
+                throw new IllegalArgumentException("CONNECT is served by the explicit proxy, not by a Gateway server");
+            }
+            String raw = HostHeaders.single(request);
+            if (raw == null) {
+                throw new IllegalArgumentException("a Host header is required: a Gateway server routes by it");
+            }
+            Authority host = HostHeaders.parse(raw, listener.port());
+            Authority target = HostHeaders.absoluteFormAuthority(request.uri(), listener.port());
+            if (target != null && !target.host().equals(host.host())) {
+                return new Route.Refuse(Reason.HOST_MISMATCH, "Host " + host.host()
+                        + " does not match the request URI's host " + target.host());
+            }
+            log.requested(host.host(), listener.port());
+            if (host.ip() != null) {
+                Decision d = Decision.deny(Reason.NOT_GATEWAY_HOST, "Host " + host.host()
+                        + " is an IP address; a Gateway server routes by host name");
+                log.decided(d);
+                return new Route.Refuse(d.reason(), d.message());
+            }
+            Decision decision = policy.decideHttpGateway(listener, host.host());
+            log.decided(decision);
+            if (!decision.allowed()) {
+                return new Route.Refuse(decision.reason(), decision.message());
+            }
+            int servicePort = decision.binding() == null ? listener.port() : decision.binding().port().number();
+            boolean explicitPort = Authority.utf8(raw).lastIndexOf(':') > Authority.utf8(raw).lastIndexOf(']');
+            return new Route.Forward(decision, new Authority(host.host(), servicePort, null),
+                    explicitPort ? host.toString() : host.hostForHeader(), policy.origination(host.host(), servicePort),
+                    policy);
+        } catch (HostHeaders.Refused r) {
+            return r.route();
+        }
+    }
+}

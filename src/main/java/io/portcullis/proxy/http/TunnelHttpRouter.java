@@ -1,0 +1,49 @@
+package io.portcullis.proxy.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.portcullis.policy.Decision;
+import io.portcullis.telemetry.ConnectionLog;
+
+/**
+ * Plain HTTP inside a CONNECT tunnel: the tunnel was decided on its authority, so each request
+ * may only name that host — the Host header (required in HTTP/1.1) and an absolute-form target
+ * must match it, else {@code host_mismatch}. This is what stops {@code CONNECT allowed.example}
+ * followed by {@code Host: other.example} from reaching another virtual host on the same address.
+ */
+final class TunnelHttpRouter implements RequestRouter {
+    private final Decision decision;
+    private final Authority authority;
+    private final ConnectionLog log;
+
+    TunnelHttpRouter(Decision decision, Authority authority, ConnectionLog log) {
+        this.decision = decision;
+        this.authority = authority;
+        this.log = log;
+    }
+
+    @Override
+    public Route route(HttpRequest request) {
+        try {
+            if (request.method().equals(HttpMethod.CONNECT)) {
+                throw new IllegalArgumentException("CONNECT inside a CONNECT tunnel");
+            }
+            Authority target = HostHeaders.absoluteFormAuthority(request.uri(), authority.port());
+            if (target != null && !target.host().equals(authority.host())) {
+                throw new HostHeaders.Refused(io.portcullis.policy.Reason.HOST_MISMATCH, "request URI's host "
+                        + target.host() + " does not match the CONNECT authority " + authority.host());
+            }
+            String host = HostHeaders.single(request);
+            if (host == null && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                throw new IllegalArgumentException("an HTTP/1.1 request needs a Host header");
+            }
+            HostHeaders.requireMatch(request, authority, "CONNECT authority");
+            String hostHeader = host == null ? null : HostHeaders.parse(host, authority.port()).hostHeader(authority.port());
+            return new Route.Forward(decision, authority, hostHeader, null, null);
+        } catch (HostHeaders.Refused r) {
+            log.refused(r.route().reason(), r.getMessage());
+            return r.route();
+        }
+    }
+}

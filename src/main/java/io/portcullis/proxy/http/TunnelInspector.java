@@ -1,0 +1,221 @@
+package io.portcullis.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Reason;
+import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.tls.TunnelSniCheck;
+import io.portcullis.telemetry.ConnectionLog;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sits in front of a CONNECT tunnel's relay and decides, from whichever side speaks first, what
+ * the tunnel carries:
+ *
+ * <ul>
+ *   <li>a TLS ClientHello (first byte 22) to a tunnel opened by name: handed to
+ *       {@link TunnelSniCheck}, which holds the SNI to the CONNECT host;</li>
+ *   <li>an HTTP/1.x request line ({@code TOKEN SP target SP HTTP/…}, after optional empty lines):
+ *       the tunnel becomes an HTTP exchange loop ({@link HttpForwarder} with a
+ *       {@link TunnelHttpRouter}) over the tunnel's own upstream connection, so every request's
+ *       Host is checked and the upstream only ever sees requests as the gateway parsed them;</li>
+ *   <li>anything else, or a server that speaks first (SMTP, MySQL, SSH): bytes, unchanged.</li>
+ * </ul>
+ *
+ * The first client bytes are held until the kind is known: at most a request head's worth
+ * ({@code --max-header-size}) and {@code --inspect-timeout} long, else the tunnel is refused.
+ * Runs on the client's event loop, which the upstream shares.
+ */
+final class TunnelInspector extends ChannelInboundHandlerAdapter {
+    private static final int TLS_HANDSHAKE = 22;
+
+    private final EgressPolicy policy;
+    private final Route.Tunnel tunnel;
+    private final Channel upstream;
+    private final ProxySettings settings;
+    private final ConnectionLog log;
+    private ChannelHandlerContext ctx;
+    private CompositeByteBuf held;
+    private ScheduledFuture<?> timeout;
+    private boolean done;
+
+    TunnelInspector(EgressPolicy policy, Route.Tunnel tunnel, Channel upstream, ProxySettings settings, ConnectionLog log) {
+        this.policy = policy;
+        this.tunnel = tunnel;
+        this.upstream = upstream;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.held = ctx.alloc().compositeBuffer();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (held.refCnt() > 0) {
+            held.release();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (done || !(msg instanceof ByteBuf buf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        held.addComponent(true, buf);
+        if (timeout == null) {
+            timeout = ctx.executor().schedule(() -> refuse(Reason.INSPECT_TIMEOUT, "the tunnel's first bytes did not"
+                    + " show what it carries within " + settings.inspectTimeout().toMillis() + " ms"),
+                    settings.inspectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        classify();
+    }
+
+    private void classify() {
+        int start = held.readerIndex();
+        int end = held.writerIndex();
+        int i = start;
+        while (i < end && (held.getByte(i) == '\r' || held.getByte(i) == '\n')) {
+            i++;
+        }
+        if (i == end) {
+            return;
+        }
+        if (i == start && held.getUnsignedByte(i) == TLS_HANDSHAKE) {
+            if (tunnel.authority().ip() == null) {
+                tls();
+            } else {
+                opaque();
+            }
+            return;
+        }
+        int token = i;
+        while (token < end && isTchar(held.getUnsignedByte(token))) {
+            token++;
+        }
+        if (token == i || token < end && held.getByte(token) != ' ') {
+            opaque();
+            return;
+        }
+        int lf = token < end ? held.indexOf(token, end, (byte) '\n') : -1;
+        if (lf < 0) {
+            if (end - start > settings.maxHeaderBytes()) {
+                refuse(Reason.HEADER_TOO_LARGE, "the tunnel's first line is longer than " + settings.maxHeaderBytes()
+                        + " bytes");
+            }
+            return;
+        }
+        String line = held.toString(i, lf - i, StandardCharsets.ISO_8859_1);
+        if (line.contains("HTTP/")) {
+            http();
+        } else {
+            opaque();
+        }
+    }
+
+    /** RFC 9110 tchar: what an HTTP method is made of. */
+    private static boolean isTchar(int c) {
+        return c > 32 && c < 127 && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+    }
+
+    /** The server spoke first: a server-first protocol, never HTTP or TLS from this client. */
+    void upstreamSpoke() {
+        if (!done && ctx != null) {
+            opaque();
+        }
+    }
+
+    private void opaque() {
+        finish();
+        ChannelHandlerContext c = ctx;
+        ByteBuf bytes = held.retain();
+        c.pipeline().remove(this);
+        if (bytes.isReadable()) {
+            c.fireChannelRead(bytes);
+        } else {
+            bytes.release();
+        }
+    }
+
+    private void tls() {
+        finish();
+        ChannelHandlerContext c = ctx;
+        ByteBuf bytes = held.retain();
+        c.pipeline().addAfter(c.name(), PipelineNames.TUNNEL_SNI, new TunnelSniCheck(settings.maxClientHello(),
+                settings.inspectTimeout().toMillis(), policy, tunnel.authority().host(), tunnel.authority().port(), log));
+        c.pipeline().remove(this);
+        c.fireChannelRead(bytes);
+    }
+
+    private void http() {
+        finish();
+        ChannelHandlerContext c = ctx;
+        Channel client = c.channel();
+        ChannelPipeline p = c.pipeline();
+        p.remove(PipelineNames.RELAY);
+        upstream.pipeline().remove(PipelineNames.RELAY);
+        TunnelUpstream source = new TunnelUpstream(upstream, client);
+        p.addAfter(c.name(), PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
+        p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, new HttpForwarder(
+                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), log), source, null, settings, log));
+        ByteBuf bytes = held.retain();
+        p.remove(this);
+        client.config().setAutoRead(true);
+        c.fireChannelRead(bytes);
+        c.fireChannelReadComplete();
+    }
+
+    private void finish() {
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (upstream.pipeline().get(PipelineNames.TUNNEL_WATCH) != null) {
+            upstream.pipeline().remove(PipelineNames.TUNNEL_WATCH);
+        }
+    }
+
+    private void refuse(Reason reason, String message) {
+        if (done) {
+            return;
+        }
+        finish();
+        log.refused(reason, message);
+        ctx.close();
+        upstream.close();
+    }
+
+    /** A handler for the upstream pipeline that tells this inspector when the server sends first. */
+    ChannelInboundHandlerAdapter upstreamWatch() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext uctx, Object msg) {
+                uctx.pipeline().remove(this);
+                upstreamSpoke();
+                uctx.fireChannelRead(msg);
+            }
+        };
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        done = true;
+        ctx.fireChannelInactive();
+    }
+}

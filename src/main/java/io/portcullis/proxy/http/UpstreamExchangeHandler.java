@@ -1,0 +1,97 @@
+package io.portcullis.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of an upstream HTTP connection, for its whole life: while an exchange holds
+ * the connection it hands every response part to that exchange's {@link HttpForwarder}; while the
+ * connection idles in the pool, anything the server sends is unexpected and closes it. Runs on
+ * the connection's event loop, which is also the client's.
+ */
+final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
+    static final String CODEC = "upstream-http-codec";
+    static final String NAME = "upstream-exchange";
+    private static final int MAX_INITIAL_LINE = 8 * 1024;
+    private static final int MAX_HEADERS = 64 * 1024;
+    private static final int MAX_CHUNK = 64 * 1024;
+
+    private HttpForwarder owner;
+    private Throwable failure;
+
+    /** Adds the HTTP client codec and this handler at the end of {@code upstream}'s pipeline. */
+    static void install(Channel upstream) {
+        upstream.pipeline().addLast(CODEC, new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_CHUNK));
+        upstream.pipeline().addLast(NAME, new UpstreamExchangeHandler());
+    }
+
+    static UpstreamExchangeHandler of(Channel upstream) {
+        return (UpstreamExchangeHandler) upstream.pipeline().get(NAME);
+    }
+
+    void attach(HttpForwarder forwarder) {
+        this.owner = forwarder;
+    }
+
+    void detach() {
+        this.owner = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (owner == null || !(msg instanceof HttpObject http)) {
+            // An idle pooled connection has nothing to say; whatever it says ends it.
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        owner.onUpstream(ctx.channel(), http);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (owner != null) {
+            owner.upstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (owner != null && ctx.channel().isWritable()) {
+            owner.upstreamWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // Upstream connections allow half-close (for tunnels); for HTTP the server's end of
+            // input ends the connection. The codec has already ended a close-delimited body.
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        HttpForwarder o = owner;
+        owner = null;
+        if (o != null) {
+            o.upstreamClosed(ctx.channel(), failure);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Resets and TLS alerts end connections; channelInactive tells the exchange, with this cause.
+        failure = cause;
+        ctx.close();
+    }
+}

@@ -1,0 +1,105 @@
+package io.portcullis.proxy.tls;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.HostCanonicalizer;
+import io.portcullis.policy.Reason;
+import io.portcullis.telemetry.ConnectionLog;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Inside a CONNECT tunnel to an allowed name: peeks the ClientHello (bounded in size and time)
+ * and refuses the tunnel ({@code sni_mismatch}) when its SNI names another host that is not
+ * allowed itself, so {@code CONNECT allowed.example:443} cannot carry a TLS session to
+ * {@code other.example} on a shared address (domain fronting at the TLS layer). A ClientHello
+ * without SNI, or with the CONNECT host's name, passes; the bytes are replayed unchanged to the
+ * relay behind. A refusal sends a TLS {@code unrecognized_name} alert and closes both sides.
+ */
+public final class TunnelSniCheck extends AbstractSniHandler<Boolean> {
+    /** A fatal TLS alert, unrecognized_name (RFC 6066 §3). */
+    private static final byte[] UNRECOGNIZED_NAME = {21, 3, 3, 0, 2, 2, 112};
+
+    private final EgressPolicy policy;
+    private final String authorityHost;
+    private final int port;
+    private final ConnectionLog log;
+    private final long timeoutMillis;
+    private ScheduledFuture<?> timeout;
+    private String refusal;
+
+    public TunnelSniCheck(int maxClientHello, long timeoutMillis, EgressPolicy policy, String authorityHost, int port,
+                          ConnectionLog log) {
+        super(maxClientHello, 0L);
+        this.timeoutMillis = timeoutMillis;
+        this.policy = policy;
+        this.authorityHost = authorityHost;
+        this.port = port;
+        this.log = log;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        timeout = ctx.executor().schedule(() -> {
+            log.refused(Reason.INSPECT_TIMEOUT, "no complete ClientHello within " + timeoutMillis + " ms");
+            ctx.close();
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        super.handlerRemoved0(ctx);
+    }
+
+    @Override
+    protected Future<Boolean> lookup(ChannelHandlerContext ctx, String sni) {
+        timeout.cancel(false);
+        if (sni == null) {
+            return ctx.executor().newSucceededFuture(true);
+        }
+        String name;
+        try {
+            name = HostCanonicalizer.canonical(sni);
+        } catch (IllegalArgumentException e) {
+            refusal = "TLS SNI is not a host name: " + e.getMessage();
+            return ctx.executor().newSucceededFuture(false);
+        }
+        if (name.equals(authorityHost) || policy.decideHost(name, port).allowed()) {
+            return ctx.executor().newSucceededFuture(true);
+        }
+        refusal = "TLS SNI " + name + " differs from the CONNECT authority " + authorityHost
+                + " and is not allowed itself (" + policy.decideHost(name, port).message() + ")";
+        return ctx.executor().newSucceededFuture(false);
+    }
+
+    @Override
+    protected void onLookupComplete(ChannelHandlerContext ctx, String sni, Future<Boolean> future) {
+        if (future.isSuccess() && Boolean.TRUE.equals(future.getNow())) {
+            ctx.pipeline().remove(this);
+            return;
+        }
+        log.refused(Reason.SNI_MISMATCH, refusal);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(UNRECOGNIZED_NAME)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof TooLongFrameException) {
+            log.refused(Reason.CLIENT_HELLO_TOO_LARGE, c.getMessage());
+        } else {
+            log.refused(Reason.BAD_REQUEST, "malformed ClientHello in the tunnel: " + c.getMessage());
+        }
+        ctx.close();
+    }
+}
