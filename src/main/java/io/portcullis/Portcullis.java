@@ -1,6 +1,7 @@
 package io.portcullis;
 
 import io.portcullis.admin.AdminServer;
+import io.portcullis.identity.MeshCredentials;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
@@ -8,11 +9,15 @@ import io.portcullis.proxy.GatewayServer;
 import io.portcullis.proxy.Transport;
 import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
+import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
 import io.portcullis.telemetry.AccessLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +33,8 @@ public final class Portcullis implements AutoCloseable {
     private final CurrentPolicy policy;
     private final AccessLog accessLog;
     private final GatewayServer server;
+    private final TlsContexts tlsContexts;
+    private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
@@ -36,6 +43,8 @@ public final class Portcullis implements AutoCloseable {
 
     private Portcullis(RunOptions options) throws IOException {
         this.options = options;
+        // Read first: a missing identity fails the start before any thread exists.
+        MeshCredentials mesh = options.mesh().meshCerts() == null ? null : MeshCredentials.load(options.mesh().meshCerts());
         this.policy = new CurrentPolicy(EgressPolicy.empty(options.outboundPolicy()));
         this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out)
                 : AccessLog.toFile(options.accessLogFile());
@@ -43,7 +52,13 @@ public final class Portcullis implements AutoCloseable {
         UpstreamResolver resolver = new UpstreamResolver(transport,
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
-        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads);
+        this.tlsContexts = new TlsContexts(mesh);
+        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads, tlsContexts);
+        this.certsReload = mesh == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mesh-certs");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public static Portcullis start(RunOptions options) throws IOException, InterruptedException {
@@ -60,6 +75,11 @@ public final class Portcullis implements AutoCloseable {
     private void startAll() throws IOException, InterruptedException {
         proxyAddress = server.startProxy(options.proxyBind());
         admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready);
+        if (tlsContexts.mesh() != null) {
+            LOG.info("mesh identity {} from {}", tlsContexts.mesh().current(), tlsContexts.mesh().dir());
+            long every = options.mesh().certsReload().toMillis();
+            certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
+        }
         source = new FolderSource(options.configDir(), this::apply);
         LoadResult first = source.start();
         if (first.hasErrors()) {
@@ -71,15 +91,26 @@ public final class Portcullis implements AutoCloseable {
     }
 
     /** Called by the folder source with each valid whole configuration, on its thread. */
-    private void apply(LoadResult loaded) {
+    private synchronized void apply(LoadResult loaded) {
         ResourceSet set = loaded.resources();
         EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
         next.notes().forEach(n -> LOG.warn("{}", n));
+        // Certificates first: a connection that sees the new policy finds its TLS contexts ready.
+        tlsContexts.update(next).forEach(p -> LOG.error("TLS unavailable: {}", p));
         policy.set(next);
         server.reconcile(next);
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule",
                 generation.incrementAndGet(), options.configDir(), set.serviceEntries().size(), set.gateways().size(),
                 set.virtualServices().size(), set.destinationRules().size());
+    }
+
+    /** On the timer thread: rotated workload certificates apply to new connections. */
+    private void reloadCertificates() {
+        if (tlsContexts.mesh().reloadIfChanged()) {
+            synchronized (this) {
+                tlsContexts.update(policy.get()).forEach(p -> LOG.error("TLS unavailable: {}", p));
+            }
+        }
     }
 
     public InetSocketAddress proxyAddress() {
@@ -114,6 +145,9 @@ public final class Portcullis implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        if (certsReload != null) {
+            certsReload.shutdownNow();
+        }
         try {
             if (source != null) {
                 source.close();

@@ -3,7 +3,10 @@ package io.portcullis.identity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -40,8 +43,32 @@ public record MeshIdentity(Path dir, List<X509Certificate> chain, PrivateKey key
         }
         String stamp = stamp(dir);
         List<X509Certificate> chain = Pem.readCertificates(chainFile);
-        return new MeshIdentity(dir, chain, Pem.readPrivateKey(keyFile), Pem.readCertificates(rootFile),
-                PeerIdentity.spiffeIdOf(chain.get(0)), stamp);
+        PrivateKey key = Pem.readPrivateKey(keyFile);
+        if (!belongsTogether(key, chain.get(0))) {
+            throw new IOException("--mesh-certs " + dir + ": key.pem does not belong to the certificate in"
+                    + " cert-chain.pem (a rotation half done?)");
+        }
+        return new MeshIdentity(dir, chain, key, Pem.readCertificates(rootFile), PeerIdentity.spiffeIdOf(chain.get(0)),
+                stamp);
+    }
+
+    /** Signs a nonce with the key and checks it with the certificate: the one test that works for EC and RSA. */
+    private static boolean belongsTogether(PrivateKey key, X509Certificate cert) {
+        try {
+            String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256with" + key.getAlgorithm();
+            byte[] nonce = new byte[32];
+            new SecureRandom().nextBytes(nonce);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(nonce);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(nonce);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     /** Modification times and sizes of the three files: changes when certificates are rotated. */

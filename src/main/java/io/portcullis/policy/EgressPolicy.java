@@ -110,6 +110,41 @@ public final class EgressPolicy {
         return decideHost(h, port);
     }
 
+    /**
+     * A listener terminating mutual TLS from sidecars. The sidecar announces the app's destination
+     * as the SNI of its connection (the article's {@code forward_downstream_sni}); when present it
+     * must be a host of the Gateway servers on the port, and a {@code VirtualService} tls route
+     * bound to the Gateway is matched by it first. Then a tcp route on the port decides (the
+     * MongoDB article's TCP and TLS-via-gateway topologies); without either, the SNI itself names
+     * the ServiceEntry host, as on a passthrough listener (the wildcard topology).
+     *
+     * @param sni the SNI of the mutual-TLS connection, or null when the sidecar sent none
+     */
+    public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress) {
+        String h = sni == null ? null : HostNames.normalize(sni);
+        if (h != null) {
+            if (!gatewayHostsMatch(listener, h)) {
+                return Decision.deny(Reason.NOT_GATEWAY_HOST,
+                        "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
+            }
+            GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
+            if (route != null) {
+                Destination d = GatewayRouter.pick(route.destinations());
+                String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
+                return routed(target, d.port() != 0 ? d.port() : listener.port(), route);
+            }
+        }
+        if (router.tcpRoute(listener.port(), localAddress) != null) {
+            return decideTcp(listener, localAddress);
+        }
+        if (h == null) {
+            return Decision.deny(Reason.NO_ROUTE, "no SNI from the caller and no VirtualService tcp route bound to"
+                    + " the Gateway on port " + listener.port());
+        }
+        ServiceEntry entry = index.entryForHost(h);
+        return decideHost(h, entry == null ? listener.port() : singleTlsPort(entry, listener.port()));
+    }
+
     /** A TCP listener: the bound tcp route names a declared host; its endpoints or addresses give the IPs. */
     public Decision decideTcp(ListenerSpec listener, byte[] localAddress) {
         GatewayRouter.CompiledRoute route = router.tcpRoute(listener.port(), localAddress);

@@ -34,7 +34,25 @@ public enum Reason {
     /** The upstream refused or did not answer the connection. */
     UPSTREAM_CONNECT_FAILURE,
     /** The listener closed for lack of traffic. */
-    IDLE_TIMEOUT;
+    IDLE_TIMEOUT,
+    /** Mutual TLS failed: no client certificate, one the mesh CA did not issue, an expired one, or a TLS error. */
+    TLS_HANDSHAKE_FAILED,
+    /** The certificates a TLS listener or upstream needs could not be loaded (see the operational log). */
+    TLS_UNAVAILABLE,
+    /**
+     * The SNI does not fit: at the gateway, the app's own ClientHello names another host than the
+     * sidecar announced (the article's sni_verifier); at a sidecar, the named host does not
+     * resolve to the address the app connected to.
+     */
+    SNI_MISMATCH,
+    /** At a sidecar, the HTTP Host names a host that does not resolve to the address the app connected to. */
+    HOST_MISMATCH,
+    /** An AuthorizationPolicy refused the caller (the message names the policy and rule). */
+    AUTHZ_DENIED,
+    /** A connection on the capture port had no iptables original destination (it was not redirected). */
+    NO_ORIGINAL_DST,
+    /** The sidecar's own upstream connection came back to its capture port (it runs as a captured user). */
+    CAPTURE_LOOP;
 
     /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
     public String code() {

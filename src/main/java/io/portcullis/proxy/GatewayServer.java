@@ -13,6 +13,8 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.http.HttpProxyHandler;
+import io.portcullis.proxy.mtls.MutualTlsListener;
+import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.proxy.tcp.TcpRouteHandler;
 import io.portcullis.proxy.tls.SniInspector;
 import io.portcullis.telemetry.AccessLog;
@@ -45,11 +47,19 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final UpstreamResolver resolver;
     private final UpstreamConnector connector;
+    private final TlsContexts tlsContexts;
     private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
     private Channel proxyListener;
 
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
                          AccessLog accessLog, int workerThreads) {
+        this(transport, settings, policy, resolver, accessLog, workerThreads, null);
+    }
+
+    /** @param tlsContexts the certificates of listeners that terminate mutual TLS; null refuses those connections */
+    public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
+                         AccessLog accessLog, int workerThreads, TlsContexts tlsContexts) {
+        this.tlsContexts = tlsContexts;
         this.transport = transport;
         this.settings = settings;
         this.policy = policy;
@@ -117,7 +127,9 @@ public final class GatewayServer implements AutoCloseable {
                 }
                 ConnectionLog log = new ConnectionLog(spec.name(), ch.remoteAddress());
                 ChannelPipeline p = common(ch, log);
-                if (spec.isTlsPassthrough()) {
+                if (spec.isMutualTls()) {
+                    MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, connector, log);
+                } else if (spec.isTlsPassthrough()) {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),
                             settings.inspectTimeout().toMillis(), snapshot, spec, connector, log));

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
@@ -19,13 +21,15 @@ import io.portcullis.telemetry.ConnectionLog;
  * this side stops until the peer drains ({@link #channelWritabilityChanged} on the peer's
  * handler turns it back on). Writes are flushed once per read batch. Half-close: end of input on
  * one side shuts down the peer's output; the pair closes once both directions are done, so a
- * client that half-closes still receives the whole answer. Runs on the one event loop both
- * channels share.
+ * client that half-closes still receives the whole answer. Over TLS (a mutual-TLS hop), a
+ * close_notify is the end of input, and the end of output is a close_notify followed by the TCP
+ * half-close. Runs on the one event loop both channels share.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     private final ConnectionLog log;
     private final boolean fromClient;
+    private boolean inputDone;
 
     RelayHandler(Channel peer, ConnectionLog log, boolean fromClient) {
         this.peer = peer;
@@ -63,8 +67,11 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            halfClose(ctx.channel());
+        if (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent) {
+            if (!inputDone) {
+                inputDone = true;
+                halfClose(ctx.channel());
+            }
         } else if (evt instanceof IdleStateEvent) {
             log.refused(Reason.IDLE_TIMEOUT, "no traffic in either direction");
             closeBoth(ctx.channel());
@@ -74,16 +81,26 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void halfClose(Channel self) {
-        boolean peerDone = peer instanceof DuplexChannel d && d.isInputShutdown();
+        RelayHandler other = peer.pipeline().get(RelayHandler.class);
+        boolean peerDone = other != null ? other.inputDone : peer instanceof DuplexChannel d && d.isInputShutdown();
         if (peerDone || !(peer instanceof DuplexChannel)) {
             closeBoth(self);
             return;
         }
+        SslHandler tls = peer.pipeline().get(SslHandler.class);
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                closeBoth(self);
+            } else if (tls == null) {
                 ((DuplexChannel) peer).shutdownOutput();
             } else {
-                closeBoth(self);
+                tls.closeOutbound().addListener((ChannelFutureListener) c -> {
+                    if (c.isSuccess()) {
+                        ((DuplexChannel) peer).shutdownOutput();
+                    } else {
+                        closeBoth(self);
+                    }
+                });
             }
         });
     }

@@ -18,6 +18,8 @@ public final class ConnectionLog {
     private final long startNanos = System.nanoTime();
     private final String listener;
     private final String client;
+    private String sourcePrincipal;
+    private String originalDestination;
     private String requestedHost;
     private int requestedPort;
     private Reason reason;
@@ -32,6 +34,16 @@ public final class ConnectionLog {
     public ConnectionLog(String listener, SocketAddress client) {
         this.listener = listener;
         this.client = format(client);
+    }
+
+    /** The caller's identity from its mutual-TLS certificate, e.g. {@code spiffe://cluster.local/ns/a/sa/b}. */
+    public void sourcePrincipal(String principal) {
+        this.sourcePrincipal = principal;
+    }
+
+    /** Where a captured connection was going before iptables redirected it (sidecar role). */
+    public void originalDestination(SocketAddress address) {
+        this.originalDestination = format(address);
     }
 
     public void requested(String host, int port) {
@@ -54,6 +66,15 @@ public final class ConnectionLog {
         if (reason == null || reason.allows()) {
             this.reason = why;
             this.message = detail;
+        }
+    }
+
+    /** Like {@link #refused(Reason, String)}, naming the resource that refused (e.g. an AuthorizationPolicy). */
+    public void refused(Reason why, String detail, ResourceId by) {
+        if (reason == null || reason.allows()) {
+            this.reason = why;
+            this.message = detail;
+            this.resource = by;
         }
     }
 
@@ -92,8 +113,14 @@ public final class ConnectionLog {
         Reason r = reason == null ? Reason.BAD_REQUEST : reason;
         StringBuilder sb = new StringBuilder(256);
         sb.append(start).append(" listener=").append(listener)
-                .append(" client=").append(client)
-                .append(" requested=").append(requestedHost == null ? "-" : requestedHost + ":" + requestedPort)
+                .append(" client=").append(client);
+        if (sourcePrincipal != null) {
+            sb.append(" source_principal=").append(sourcePrincipal);
+        }
+        if (originalDestination != null) {
+            sb.append(" original_dst=").append(originalDestination);
+        }
+        sb.append(" requested=").append(requestedHost == null ? "-" : requestedHost + ":" + requestedPort)
                 .append(" decision=").append(reason == null ? "closed" : r.allows() ? "allowed" : "denied")
                 .append(" reason=").append(reason == null ? "client_closed" : r.code())
                 .append(" resource=").append(resource == null ? "-" : resource.toString())

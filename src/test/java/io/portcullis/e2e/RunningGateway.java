@@ -2,6 +2,7 @@ package io.portcullis.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.policy.OutboundPolicy;
@@ -39,6 +40,12 @@ final class RunningGateway implements AutoCloseable {
     }
 
     static RunningGateway start(OutboundPolicy mode, ProxySettings settings, String... hostNames) throws Exception {
+        return start(mode, settings, MeshOptions.gateway(), hostNames);
+    }
+
+    /** A gateway with a mesh identity ({@code --mesh-certs}) or in another role. */
+    static RunningGateway start(OutboundPolicy mode, ProxySettings settings, MeshOptions mesh, String... hostNames)
+            throws Exception {
         TempConfigDir config = TempConfigDir.create();
         Path hosts = Files.createTempFile("portcullis-hosts", ".txt");
         StringBuilder sb = new StringBuilder();
@@ -50,7 +57,7 @@ final class RunningGateway implements AutoCloseable {
         RunOptions options = new RunOptions(config.path(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                hosts, mode, accessLog, settings, 2);
+                hosts, mode, accessLog, settings, 2, mesh);
         return new RunningGateway(config, hosts, Portcullis.start(options));
     }
 
