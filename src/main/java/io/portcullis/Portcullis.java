@@ -99,9 +99,10 @@ public final class Portcullis implements AutoCloseable {
         tlsContexts.update(next).forEach(p -> LOG.error("TLS unavailable: {}", p));
         policy.set(next);
         server.reconcile(next);
-        LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule",
-                generation.incrementAndGet(), options.configDir(), set.serviceEntries().size(), set.gateways().size(),
-                set.virtualServices().size(), set.destinationRules().size());
+        LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
+                        + " {} AuthorizationPolicy", generation.incrementAndGet(), options.configDir(),
+                set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
+                set.destinationRules().size(), set.authorizationPolicies().size());
     }
 
     /** On the timer thread: rotated workload certificates apply to new connections. */

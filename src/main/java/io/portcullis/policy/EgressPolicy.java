@@ -22,6 +22,7 @@ public final class EgressPolicy {
     private final OutboundPolicy outboundPolicy;
     private final ServiceEntryIndex index;
     private final GatewayRouter router;
+    private final Authorizer authorizer;
     private final List<ListenerSpec> listeners;
     private final Map<Integer, ListenerSpec> listenersByPort;
     private final List<Problem> notes;
@@ -31,6 +32,7 @@ public final class EgressPolicy {
         this.outboundPolicy = outboundPolicy;
         this.index = new ServiceEntryIndex(resources.serviceEntries());
         this.router = new GatewayRouter(resources.gateways(), resources.virtualServices());
+        this.authorizer = new Authorizer(resources.authorizationPolicies());
         List<Problem> found = new ArrayList<>();
         this.listeners = ListenerPlanner.plan(resources, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
@@ -67,6 +69,11 @@ public final class EgressPolicy {
     /** Warnings found while compiling (e.g. servers this version does not serve). */
     public List<Problem> notes() {
         return notes;
+    }
+
+    /** The AuthorizationPolicies of this configuration, evaluated at gateway listeners. */
+    public Authorizer authorizer() {
+        return authorizer;
     }
 
     /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */

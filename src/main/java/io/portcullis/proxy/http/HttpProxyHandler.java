@@ -23,9 +23,11 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.policy.AuthzResult;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
@@ -161,6 +163,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Decision d = authority.ip() != null ? policy.decideAddress(authority.ip(), authority.port())
                 : policy.decideHost(authority.host(), authority.port());
         log.decided(d);
+        if (d.allowed()) {
+            AuthzResult authz = GatewayAuthorization.evaluate(policy, ctx.channel(), null, authority.host(), null, log);
+            if (!authz.allowed()) {
+                return Decision.deny(Reason.AUTHZ_DENIED, authz.message());
+            }
+        }
         return d;
     }
 

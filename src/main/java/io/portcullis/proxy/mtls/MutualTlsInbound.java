@@ -16,6 +16,7 @@ import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
@@ -95,6 +96,10 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         SpiffeId caller = peerIdentity(ctx);
         if (caller != null) {
             log.sourcePrincipal(caller.toString());
+        }
+        if (!GatewayAuthorization.permits(policy, ctx.channel(), caller, sni, sni, log)) {
+            ctx.close();
+            return;
         }
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
         Decision decision = policy.decideMutualTls(listener, sni, local);

@@ -7,6 +7,7 @@ import io.netty.util.concurrent.Future;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
@@ -33,6 +34,10 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (!GatewayAuthorization.permits(policy, ctx.channel(), null, null, null, log)) {
+            ctx.close();
+            return;
+        }
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
         Decision decision = policy.decideTcp(listener, local);
         log.decided(decision);

@@ -13,6 +13,7 @@ import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
@@ -74,6 +75,9 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
                     tls ? "ClientHello without SNI" : "not a TLS ClientHello");
         }
         log.requested(sni, listener.port());
+        if (!GatewayAuthorization.permits(policy, ctx.channel(), null, sni, sni, log)) {
+            return ctx.executor().newFailedFuture(new UpstreamException(Reason.AUTHZ_DENIED, "refused by authorization"));
+        }
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
         Decision decision = policy.decideSni(listener, sni, local);
         log.decided(decision);
