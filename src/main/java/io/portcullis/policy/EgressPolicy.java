@@ -23,6 +23,7 @@ public final class EgressPolicy {
     private final ServiceEntryIndex index;
     private final GatewayRouter router;
     private final Authorizer authorizer;
+    private final SidecarPolicy sidecar;
     private final List<ListenerSpec> listeners;
     private final Map<Integer, ListenerSpec> listenersByPort;
     private final List<Problem> notes;
@@ -33,6 +34,7 @@ public final class EgressPolicy {
         this.index = new ServiceEntryIndex(resources.serviceEntries());
         this.router = new GatewayRouter(resources.gateways(), resources.virtualServices());
         this.authorizer = new Authorizer(resources.authorizationPolicies());
+        this.sidecar = new SidecarPolicy(resources, index, outboundPolicy);
         List<Problem> found = new ArrayList<>();
         this.listeners = ListenerPlanner.plan(resources, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
@@ -69,6 +71,11 @@ public final class EgressPolicy {
     /** Warnings found while compiling (e.g. servers this version does not serve). */
     public List<Problem> notes() {
         return notes;
+    }
+
+    /** What the sidecar role does with captured connections under this configuration. */
+    public SidecarPolicy sidecar() {
+        return sidecar;
     }
 
     /** The AuthorizationPolicies of this configuration, evaluated at gateway listeners. */
