@@ -7,6 +7,7 @@ import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.proxy.GatewayServer;
 import io.portcullis.proxy.Transport;
+import io.portcullis.proxy.capture.CaptureServer;
 import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
@@ -15,6 +16,7 @@ import io.portcullis.sources.FolderSource;
 import io.portcullis.telemetry.AccessLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +35,14 @@ public final class Portcullis implements AutoCloseable {
     private final CurrentPolicy policy;
     private final AccessLog accessLog;
     private final GatewayServer server;
+    private final CaptureServer capture;
     private final TlsContexts tlsContexts;
     private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
     private InetSocketAddress proxyAddress;
+    private List<InetSocketAddress> captureAddresses = List.of();
     private volatile boolean ready;
 
     private Portcullis(RunOptions options) throws IOException {
@@ -53,7 +57,12 @@ public final class Portcullis implements AutoCloseable {
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
         this.tlsContexts = new TlsContexts(mesh);
-        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads, tlsContexts);
+        // One role per process: a sidecar has no explicit proxy and no Gateway listeners.
+        this.server = options.mesh().isSidecar() ? null
+                : new GatewayServer(transport, options.proxySettings(), policy, resolver, accessLog, threads, tlsContexts);
+        this.capture = !options.mesh().isSidecar() ? null
+                : new CaptureServer(transport, options.proxySettings(), policy, resolver, tlsContexts,
+                        options.mesh().onMismatch(), accessLog, threads);
         this.certsReload = mesh == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-certs");
             t.setDaemon(true);
@@ -73,7 +82,11 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private void startAll() throws IOException, InterruptedException {
-        proxyAddress = server.startProxy(options.proxyBind());
+        if (capture != null) {
+            captureAddresses = capture.start(options.mesh().captureBinds());
+        } else {
+            proxyAddress = server.startProxy(options.proxyBind());
+        }
         admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready);
         if (tlsContexts.mesh() != null) {
             LOG.info("mesh identity {} from {}", tlsContexts.mesh().current(), tlsContexts.mesh().dir());
@@ -85,8 +98,14 @@ public final class Portcullis implements AutoCloseable {
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
         }
-        LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
-                hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        if (capture != null) {
+            LOG.info("sidecar: capture listener on {}, admin on {}, outbound policy {}, on mismatch {}",
+                    captureAddresses.stream().map(Portcullis::hostPort).toList(), hostPort(admin.address()),
+                    options.outboundPolicy(), options.mesh().onMismatch());
+        } else {
+            LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
+                    hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        }
         ready = true;
     }
 
@@ -98,7 +117,9 @@ public final class Portcullis implements AutoCloseable {
         // Certificates first: a connection that sees the new policy finds its TLS contexts ready.
         tlsContexts.update(next).forEach(p -> LOG.error("TLS unavailable: {}", p));
         policy.set(next);
-        server.reconcile(next);
+        if (server != null) {
+            server.reconcile(next);
+        }
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
                         + " {} AuthorizationPolicy", generation.incrementAndGet(), options.configDir(),
                 set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
@@ -114,8 +135,14 @@ public final class Portcullis implements AutoCloseable {
         }
     }
 
+    /** The explicit proxy's address; null in the sidecar role. */
     public InetSocketAddress proxyAddress() {
         return proxyAddress;
+    }
+
+    /** The capture listeners' addresses in the sidecar role; empty in the gateway role. */
+    public List<InetSocketAddress> captureAddresses() {
+        return captureAddresses;
     }
 
     public InetSocketAddress adminAddress() {
@@ -140,7 +167,8 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     @Override
@@ -159,7 +187,12 @@ public final class Portcullis implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
-        server.close();
+        if (server != null) {
+            server.close();
+        }
+        if (capture != null) {
+            capture.close();
+        }
         try {
             accessLog.close();
         } catch (InterruptedException e) {

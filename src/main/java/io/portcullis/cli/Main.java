@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code portcullis}: the command-line entry point. Exit codes: 0 ok, 1 rejected/failed, 2 usage. */
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A default-deny egress gateway driven by Istio resources.",
-        subcommands = {RunCommand.class, CaCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CaCommand.class, CaptureCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

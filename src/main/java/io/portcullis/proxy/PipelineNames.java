@@ -32,6 +32,8 @@ public final class PipelineNames {
     public static final String INNER_SNI = "inner-sni-verifier";
     /** Upstream side of a mutual-TLS hop (sidecar to gateway): the TLS client handler. */
     public static final String UPSTREAM_TLS = "upstream-tls";
+    /** Upstream side of a mutual-TLS hop: holds decrypted bytes until the relay is in place ({@link ReadHold}). */
+    public static final String READ_HOLD = "read-hold";
     /** Capture listener (sidecar role): recovers the original destination and decides. */
     public static final String CAPTURE = "capture";
     /** Capture listener: peeks a ClientHello's SNI or an HTTP request's Host before deciding. */

@@ -94,6 +94,11 @@ public final class ConnectionLog {
         requests++;
     }
 
+    /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
+    public String client() {
+        return client;
+    }
+
     public Reason reason() {
         return reason;
     }

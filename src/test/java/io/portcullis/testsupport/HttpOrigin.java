@@ -56,6 +56,11 @@ public class HttpOrigin implements AutoCloseable {
 
   /** Starts an origin whose pipelines begin with a fresh handler from {@code tls} (null: plain). */
   protected HttpOrigin(String name, Supplier<ChannelHandler> tls) {
+    this(name, tls, FreePorts.loopback());
+  }
+
+  /** Like {@link #HttpOrigin(String, Supplier)}, listening on {@code bind} (e.g. a veth address of a netns test). */
+  protected HttpOrigin(String name, Supplier<ChannelHandler> tls, java.net.InetAddress bind) {
     this.name = name;
     this.group =
         new MultiThreadIoEventLoopGroup(
@@ -80,7 +85,7 @@ public class HttpOrigin implements AutoCloseable {
                           .addLast(responder);
                     }
                   })
-              .bind(new InetSocketAddress(FreePorts.loopback(), 0))
+              .bind(new InetSocketAddress(bind, 0))
               .syncUninterruptibly()
               .channel();
     } catch (RuntimeException e) {

@@ -26,6 +26,11 @@ public final class HttpsOrigin extends HttpOrigin {
     this(name, serverContext(leaf));
   }
 
+  /** Starts an origin presenting {@code leaf} on {@code bind} rather than loopback. */
+  public HttpsOrigin(String name, TestCa.Leaf leaf, java.net.InetAddress bind) {
+    this(name, serverContext(leaf), new SniLog(), bind);
+  }
+
   /** Starts an origin with a custom Netty context (client auth, ALPN, a chosen provider…). */
   public HttpsOrigin(String name, SslContext sslContext) {
     this(name, sslContext, new SniLog());
@@ -33,6 +38,11 @@ public final class HttpsOrigin extends HttpOrigin {
 
   private HttpsOrigin(String name, SslContext sslContext, SniLog sniLog) {
     super(name, () -> sniLog.newHandler(sslContext));
+    this.sniLog = sniLog;
+  }
+
+  private HttpsOrigin(String name, SslContext sslContext, SniLog sniLog, java.net.InetAddress bind) {
+    super(name, () -> sniLog.newHandler(sslContext), bind);
     this.sniLog = sniLog;
   }
 
