@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -43,16 +44,22 @@ final class RunningGateway implements AutoCloseable {
         return start(mode, settings, MeshOptions.gateway(), hostNames);
     }
 
-    /** A gateway with a mesh identity ({@code --mesh-certs}) or in another role. */
+    /** A gateway with a mesh identity ({@code --mesh-certs}) or in another role; {@code hostNames} resolve to 127.0.0.1. */
     static RunningGateway start(OutboundPolicy mode, ProxySettings settings, MeshOptions mesh, String... hostNames)
             throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (String name : hostNames) {
+            lines.add("127.0.0.1 " + name);
+        }
+        return startWithHosts(mode, settings, mesh, lines);
+    }
+
+    /** Like {@link #start(OutboundPolicy, ProxySettings, MeshOptions, String...)} with whole {@code IP NAME} lines. */
+    static RunningGateway startWithHosts(OutboundPolicy mode, ProxySettings settings, MeshOptions mesh,
+                                         List<String> hostsLines) throws Exception {
         TempConfigDir config = TempConfigDir.create();
         Path hosts = Files.createTempFile("portcullis-hosts", ".txt");
-        StringBuilder sb = new StringBuilder();
-        for (String name : hostNames) {
-            sb.append("127.0.0.1 ").append(name).append('\n');
-        }
-        Files.writeString(hosts, sb.toString());
+        Files.writeString(hosts, String.join("\n", hostsLines) + "\n");
         Path accessLog = Files.createTempFile("portcullis-access", ".log");
         RunOptions options = new RunOptions(config.path(),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -83,12 +90,12 @@ final class RunningGateway implements AutoCloseable {
     }
 
     void awaitGenerationAfter(long before) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.generation() > before);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.generation() > before);
     }
 
     /** Waits for an access-log line that satisfies {@code test} and returns it. */
     String awaitAccessLine(Predicate<String> test) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(test));
+        await().atMost(Duration.ofSeconds(30)).until(() -> accessLines.stream().anyMatch(test));
         return accessLines.stream().filter(test).findFirst().orElseThrow();
     }
 

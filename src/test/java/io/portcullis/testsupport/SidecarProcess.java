@@ -28,7 +28,7 @@ public final class SidecarProcess implements AutoCloseable {
   /** The group the sidecar runs as, which {@code portcullis capture --proxy-gid} excludes. */
   public static final int PROXY_GID = 1337;
 
-  private static final Duration START = Duration.ofSeconds(40);
+  private static final Duration START = Duration.ofSeconds(90);
 
   private final Process process;
   private final Path dir;
@@ -89,7 +89,7 @@ public final class SidecarProcess implements AutoCloseable {
 
   /** Waits until the sidecar has applied its {@code generation}-th configuration (after an edit of the folder). */
   public void awaitApplied(int generation) {
-    awaitStderr(s -> s.contains("configuration " + generation + " applied"), Duration.ofSeconds(10));
+    awaitStderr(s -> s.contains("configuration " + generation + " applied"), Duration.ofSeconds(30));
   }
 
   public String stderr() {
@@ -103,7 +103,7 @@ public final class SidecarProcess implements AutoCloseable {
 
   /** Waits for an access-log line that satisfies {@code test} and returns it. */
   public String awaitAccessLine(Predicate<String> test) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> accessLines().stream().anyMatch(test));
+    await().atMost(Duration.ofSeconds(30)).until(() -> accessLines().stream().anyMatch(test));
     return accessLines().stream().filter(test).findFirst().orElseThrow();
   }
 
