@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
@@ -22,8 +21,8 @@ import io.portcullis.telemetry.ConnectionLog;
  * handler turns it back on). Writes are flushed once per read batch. Half-close: end of input on
  * one side shuts down the peer's output; the pair closes once both directions are done, so a
  * client that half-closes still receives the whole answer. Over TLS (a mutual-TLS hop), a
- * close_notify is the end of input, and the end of output is a close_notify followed by the TCP
- * half-close. Runs on the one event loop both channels share.
+ * close_notify also ends the input; the end of output is the TCP half-close after the last sealed
+ * record, and a full close sends the close_notify. Runs on the one event loop both channels share.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
@@ -60,7 +59,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
-            peer.config().setAutoRead(true);
+            Relay.resumeReading(peer);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -87,20 +86,13 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             closeBoth(self);
             return;
         }
-        SslHandler tls = peer.pipeline().get(SslHandler.class);
+        // Over TLS too, the half-close is the TCP one: a close_notify would end both directions, since
+        // BoringSSL closes its engine whole on receiving one; data written before it is sealed first.
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                closeBoth(self);
-            } else if (tls == null) {
+            if (f.isSuccess()) {
                 ((DuplexChannel) peer).shutdownOutput();
             } else {
-                tls.closeOutbound().addListener((ChannelFutureListener) c -> {
-                    if (c.isSuccess()) {
-                        ((DuplexChannel) peer).shutdownOutput();
-                    } else {
-                        closeBoth(self);
-                    }
-                });
+                closeBoth(self);
             }
         });
     }

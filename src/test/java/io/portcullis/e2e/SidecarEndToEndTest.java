@@ -194,6 +194,11 @@ class SidecarEndToEndTest {
                 assertThat(set.stdout().trim()).as(set.toString()).isEqualTo("OK");
                 assertThat(Cli.run(TIMEOUT, "redis-cli", "-h", app.hostIp(), "-p", port, "GET", "order").stdout().trim())
                         .isEqualTo("42");
+                // Half-close across both hops: the app ends its input (close_notify, then FIN, on the TLS
+                // hop) and still gets the whole answer.
+                Cli.Result halfClosed = app.exec("sh", "-c", "printf 'GET order\\r\\n' | nc -N -w 10 "
+                        + app.hostIp() + " " + port);
+                assertThat(halfClosed.stdout()).as(halfClosed.toString()).isEqualTo("$2\r\n42\r\n");
 
                 assertThat(sidecar.awaitAccessLine(l -> l.contains("decision=allowed")))
                         .contains("original_dst=" + app.hostIp() + ":" + port,

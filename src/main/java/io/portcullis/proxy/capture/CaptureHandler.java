@@ -8,6 +8,7 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.SidecarPolicy.Peek;
 import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.capture.CapturedFlow.CaptureContext;
 import io.portcullis.telemetry.ConnectionLog;
 import java.io.IOException;
@@ -68,7 +69,11 @@ final class CaptureHandler extends ChannelInboundHandlerAdapter {
                         new CaptureHostPeek(context.settings().maxHeaderBytes(), timeout, flow, log));
                 ch.config().setAutoRead(true);
             }
-            default -> flow.open(null, false).addListener((Future<Channel> f) -> flow.joinWhenReady(ctx, this, f));
+            default -> {
+                // Even with auto-read off, epoll reads what is pending when the app half-closes.
+                ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
+                flow.open(null, false).addListener((Future<Channel> f) -> flow.joinWhenReady(ctx, this, f));
+            }
         }
         ctx.fireChannelActive();
     }

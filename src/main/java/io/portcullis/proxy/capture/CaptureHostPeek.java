@@ -7,6 +7,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.InputEndHold;
 import io.portcullis.telemetry.ConnectionLog;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -29,6 +30,7 @@ final class CaptureHostPeek extends ByteToMessageDecoder {
     private final ConnectionLog log;
     private ScheduledFuture<?> timeout;
     private boolean deciding;
+    private final InputEndHold inputEnd = new InputEndHold();
 
     CaptureHostPeek(int maxHead, long timeoutMillis, CapturedFlow flow, ConnectionLog log) {
         this.maxHead = maxHead;
@@ -48,6 +50,14 @@ final class CaptureHostPeek extends ByteToMessageDecoder {
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         timeout.cancel(false);
+        inputEnd.replay(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!inputEnd.hold(evt)) {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.InputEndHold;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +24,7 @@ final class CaptureSniPeek extends AbstractSniHandler<Channel> {
     private final CapturedFlow flow;
     private final ConnectionLog log;
     private ScheduledFuture<?> timeout;
+    private final InputEndHold inputEnd = new InputEndHold();
 
     CaptureSniPeek(int maxClientHello, long timeoutMillis, CapturedFlow flow, ConnectionLog log) {
         super(maxClientHello, 0L);
@@ -46,6 +48,14 @@ final class CaptureSniPeek extends AbstractSniHandler<Channel> {
             timeout.cancel(false);
         }
         super.handlerRemoved0(ctx);
+        inputEnd.replay(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!inputEnd.hold(evt)) {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     @Override

@@ -148,9 +148,8 @@ final class CapturedFlow {
         }
         log.upstream(upstream.remoteAddress());
         Relay.join(ctx.channel(), upstream, log);
-        if (upstream.pipeline().get(PipelineNames.READ_HOLD) != null) {
-            upstream.pipeline().remove(PipelineNames.READ_HOLD);
-        }
+        Relay.release(upstream);
+        Relay.release(ctx.channel());
         ctx.pipeline().remove(self);
     }
 

@@ -15,6 +15,7 @@ import io.portcullis.policy.Reason;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
+import io.portcullis.proxy.InputEndHold;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,7 @@ final class InnerSniVerifier extends AbstractSniHandler<Channel> {
     private final UpstreamConnector connector;
     private final ConnectionLog log;
     private ScheduledFuture<?> timeout;
+    private final InputEndHold inputEnd = new InputEndHold();
 
     InnerSniVerifier(int maxClientHello, long timeoutMillis, String announced, Decision decision,
                      UpstreamConnector connector, ConnectionLog log) {
@@ -59,6 +61,14 @@ final class InnerSniVerifier extends AbstractSniHandler<Channel> {
             timeout.cancel(false);
         }
         super.handlerRemoved0(ctx);
+        inputEnd.replay(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!inputEnd.hold(evt)) {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     @Override

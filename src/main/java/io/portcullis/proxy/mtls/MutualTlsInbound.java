@@ -18,6 +18,7 @@ import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
@@ -112,26 +113,31 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         if (innerTls) {
             ctx.pipeline().addAfter(ctx.name(), PipelineNames.INNER_SNI, new InnerSniVerifier(
                     settings.maxClientHello(), settings.inspectTimeout().toMillis(), sni, decision, connector, log));
+            Channel ch = ctx.channel();
             handOver(ctx);
-            ctx.channel().config().setAutoRead(true);
+            Relay.resumeReading(ch);
             return;
         }
-        connector.connect(ctx.channel().eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
+        // The TLS handler keeps reading after the handshake: hold the app's bytes and half-close.
+        Channel client = ctx.channel();
+        ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
+        handOver(ctx);
+        connector.connect(client.eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
                 if (f.cause() instanceof UpstreamException e) {
                     log.refused(e.reason(), e.getMessage());
                 }
-                ctx.close();
+                client.close();
                 return;
             }
             Channel upstream = f.getNow();
-            if (!ctx.channel().isActive()) {
+            if (!client.isActive()) {
                 upstream.close();
                 return;
             }
             log.upstream(upstream.remoteAddress());
-            Relay.join(ctx.channel(), upstream, log);
-            handOver(ctx);
+            Relay.join(client, upstream, log);
+            Relay.release(client);
         });
     }
 

@@ -8,6 +8,8 @@ import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
@@ -45,6 +47,8 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        // Even with auto-read off, epoll reads what is pending when the client half-closes.
+        ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
         connector.connect(ctx.channel().eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
                 if (f.cause() instanceof UpstreamException e) {
@@ -60,6 +64,7 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
             }
             log.upstream(upstream.remoteAddress());
             Relay.join(ctx.channel(), upstream, log);
+            Relay.release(ctx.channel());
             ctx.pipeline().remove(this);
         });
         ctx.fireChannelActive();

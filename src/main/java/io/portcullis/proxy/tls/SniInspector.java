@@ -17,6 +17,7 @@ import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
+import io.portcullis.proxy.InputEndHold;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
 
     private final long timeoutMillis;
     private ScheduledFuture<?> timeout;
+    private final InputEndHold inputEnd = new InputEndHold();
 
     public SniInspector(int maxClientHello, long timeoutMillis, EgressPolicy policy, ListenerSpec listener,
                         UpstreamConnector connector, ConnectionLog log) {
@@ -63,6 +65,14 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
             timeout.cancel(false);
         }
         super.handlerRemoved0(ctx);
+        inputEnd.replay(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!inputEnd.hold(evt)) {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     @Override
