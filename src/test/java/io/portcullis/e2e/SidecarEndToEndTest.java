@@ -83,7 +83,7 @@ class SidecarEndToEndTest {
              SidecarProcess sidecar = SidecarProcess.start(app, config.path(), null, hostsFile())) {
             String port = String.valueOf(redis.port());
             Cli.Result closed = app.exec("redis-cli", "-h", app.hostIp(), "-p", port, "PING");
-            assertThat(closed.stdout() + closed.stderr()).doesNotContain("PONG");
+            assertThat(closed.stdout() + closed.stderr()).doesNotContain("PONG").contains("Server closed the connection");
             assertThat(sidecar.awaitAccessLine(l -> l.contains("decision=denied")))
                     .contains("listener=capture_15001", "client=" + app.appIp() + ":",
                             "original_dst=" + app.hostIp() + ":" + port, "reason=no_service_entry");
