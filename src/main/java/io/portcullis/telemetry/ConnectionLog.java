@@ -1,5 +1,6 @@
 package io.portcullis.telemetry;
 
+import io.netty.util.NetUtil;
 import io.portcullis.model.ResourceId;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.Reason;
@@ -144,7 +145,8 @@ public final class ConnectionLog {
 
     private static String format(SocketAddress address) {
         if (address instanceof InetSocketAddress isa && isa.getAddress() != null) {
-            String host = isa.getAddress().getHostAddress();
+            // RFC 5952 form for IPv6 (fd00::1, not fd00:0:0:0:0:0:0:1).
+            String host = NetUtil.toAddressString(isa.getAddress());
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + isa.getPort();
         }
         return String.valueOf(address);

@@ -109,6 +109,68 @@ class SidecarEndToEndTest {
         }
     }
 
+    /** IPv6: ip6tables redirects to the sidecar's [::1] listener, which reads IP6T_SO_ORIGINAL_DST. */
+    @Test
+    void ipv6IsCapturedToo() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.startOn(app.hostIp6());
+             TempConfigDir config = TempConfigDir.create()) {
+            String port = String.valueOf(redis.port());
+            config.write("redis6.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: redis-v6}
+                    spec:
+                      hosts: [redis6.domain]
+                      addresses: ["%s"]
+                      ports: [{number: %s, name: tcp-redis, protocol: TCP}]
+                      location: MESH_EXTERNAL
+                    """.formatted(app.hostIp6(), port));
+            try (SidecarProcess sidecar = SidecarProcess.start(app, config.path(), null, hostsFile())) {
+                Cli.Result pong = app.exec("redis-cli", "-h", app.hostIp6(), "-p", port, "PING");
+                assertThat(pong.stdout().trim()).as(pong.toString()).isEqualTo("PONG");
+                assertThat(sidecar.awaitAccessLine(l -> l.contains("decision=allowed")))
+                        .contains("listener=capture_15001", "client=[" + app.appIp6() + "]:",
+                                "original_dst=[" + app.hostIp6() + "]:" + port, "resource=ServiceEntry/default/redis-v6");
+            }
+        }
+    }
+
+    /** What was not redirected, and the sidecar's own traffic coming back, are refused rather than followed. */
+    @Test
+    void unredirectedAndLoopingConnectionsAreRefused() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.startOn(app.hostIp());
+             TempConfigDir config = TempConfigDir.create()) {
+            String port = String.valueOf(redis.port());
+            config.write("redis.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: redis}
+                    spec:
+                      hosts: [redis.domain]
+                      addresses: [%s]
+                      ports: [{number: %s, name: tcp-redis, protocol: TCP}]
+                    """.formatted(app.hostIp(), port));
+            try (SidecarProcess sidecar = SidecarProcess.start(app, config.path(), null, hostsFile())) {
+                // Loopback is not captured: this reaches the capture port directly.
+                app.exec("redis-cli", "-h", "127.0.0.1", "-p", "15001", "PING");
+                assertThat(sidecar.awaitAccessLine(l -> l.contains("reason=no_original_dst")))
+                        .contains("decision=denied", "not redirected by iptables");
+
+                // Capture that excludes another group than the sidecar's: its upstream comes back to it.
+                app.capture("--proxy-uid", "4242");
+                try {
+                    Cli.Result looped = app.exec("redis-cli", "-h", app.hostIp(), "-p", port, "PING");
+                    assertThat(looped.stdout()).doesNotContain("PONG");
+                    assertThat(sidecar.awaitAccessLine(l -> l.contains("reason=capture_loop")))
+                            .contains("original_dst=" + app.hostIp() + ":" + port, "--proxy-uid/--proxy-gid");
+                } finally {
+                    app.capture("--proxy-gid", String.valueOf(SidecarProcess.PROXY_GID));
+                }
+                assertThat(app.exec("redis-cli", "-h", app.hostIp(), "-p", port, "PING").stdout().trim()).isEqualTo("PONG");
+            }
+        }
+    }
+
     /**
      * Articles 12 and 14, with mutual TLS between sidecar and gateway: the mesh tcp route sends
      * Redis to the egress gateway (DestinationRule ISTIO_MUTUAL with sni redis.domain), whose tcp

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Assumptions;
  * Network namespaces for the mesh tests, made with iproute2 and removed on close: each "app"
  * namespace is joined to this (root) namespace by a veth pair on its own /24,
  * {@code 10.237.N.0/24}: the host side has {@code .1} (and {@code .3}, a second address for
- * "another server"), the app side {@code .2}, with a default route through {@code .1}. Subnets
+ * "another server"), the app side {@code .2}, with a default route through {@code .1}; and the
+ * same in IPv6 on {@code fd00:237:N::/64}. Subnets
  * and names are picked so that test runs in parallel JVMs do not collide (an interface name is the
  * lock). Where the machine forbids namespaces, the test is skipped with the reason; a missing
  * {@code ip} binary is a broken environment and fails.
@@ -110,6 +111,10 @@ public final class NetnsLab implements AutoCloseable {
         app.exec("ip", "link", "set", "pcv" + n + "a", "up").requireSuccess();
         app.exec("ip", "link", "set", "lo", "up").requireSuccess();
         app.exec("ip", "route", "add", "default", "via", app.hostIp()).requireSuccess();
+        // IPv6 too, without duplicate address detection so the addresses work at once.
+        run("ip", "-6", "addr", "add", app.hostIp6() + "/64", "dev", hostIf, "nodad");
+        app.exec("ip", "-6", "addr", "add", app.appIp6() + "/64", "dev", "pcv" + n + "a", "nodad").requireSuccess();
+        app.exec("ip", "-6", "route", "add", "default", "via", app.hostIp6()).requireSuccess();
         return app;
       } catch (RuntimeException | Error e) {
         app.close();
@@ -133,6 +138,15 @@ public final class NetnsLab implements AutoCloseable {
 
     public String appIp() {
       return "10.237." + n + ".2";
+    }
+
+    /** The host side's IPv6 address (a ULA). */
+    public String hostIp6() {
+      return "fd00:237:" + Integer.toHexString(n) + "::1";
+    }
+
+    public String appIp6() {
+      return "fd00:237:" + Integer.toHexString(n) + "::2";
     }
 
     /** Runs a command inside the namespace. */

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.MeshOptions.OnMismatch;
@@ -60,7 +61,8 @@ final class CapturedFlow {
     Future<Channel> open(String name, boolean fromTls) {
         EventLoop loop = client.eventLoop();
         Promise<Channel> promise = loop.newPromise();
-        log.requested(name != null ? name : original.getAddress().getHostAddress(), original.getPort());
+        String address = NetUtil.toAddressString(original.getAddress());
+        log.requested(name != null ? name : address.contains(":") ? "[" + address + "]" : address, original.getPort());
         SidecarDecision d = policy.sidecar().decide(original.getAddress(), original.getPort(), name, fromTls);
         log.decided(d.asDecision());
         if (!d.allowed()) {
