@@ -38,8 +38,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * ({@link EgressPolicy#decideMutualTls}). When the destination speaks TLS (a TLS port of its
  * ServiceEntry), the app's own ClientHello inside must name the announced SNI
  * ({@link InnerSniVerifier}, the article's {@code sni_verifier}); otherwise the stream is relayed
- * as soon as the upstream connects. Bytes that arrive before that are held, in order. Runs on the
- * connection's event loop.
+ * as soon as the upstream connects; what the TLS handler decrypts meanwhile, and a half-close, wait
+ * in a {@link io.portcullis.proxy.ReadHold}. Runs on the connection's event loop.
  */
 final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
     private final EgressPolicy policy;
