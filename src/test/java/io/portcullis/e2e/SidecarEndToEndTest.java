@@ -313,6 +313,66 @@ class SidecarEndToEndTest {
         }
     }
 
+    /** Plain HTTP is matched by its Host header, which must resolve to where the app connected. */
+    @Test
+    void httpIsMatchedByHostAndASpoofedHostIsRefused() throws Exception {
+        try (io.portcullis.testsupport.HttpOrigin books = new io.portcullis.testsupport.HttpOrigin("books",
+                InetAddress.getByName(app.hostIp()));
+             TempConfigDir config = TempConfigDir.create()) {
+            String port = String.valueOf(books.port());
+            config.write("books.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: books}
+                    spec:
+                      hosts: [books.example.test]
+                      ports: [{number: %s, name: http, protocol: HTTP}]
+                      resolution: DNS
+                    """.formatted(port));
+            try (SidecarProcess sidecar = SidecarProcess.start(app, config.path(), null,
+                    hostsFile(app.hostIp() + " books.example.test"))) {
+                Cli.Result ok = app.exec("curl", "-sS", "--max-time", "10", "--resolve",
+                        "books.example.test:" + port + ":" + app.hostIp(), "http://books.example.test:" + port + "/");
+                assertThat(ok.stdout()).as(ok.toString()).isEqualTo("hello from books\n");
+                assertThat(books.lastHost()).isEqualTo("books.example.test:" + port);
+                assertThat(sidecar.awaitAccessLine(l -> l.contains("decision=allowed")))
+                        .contains("requested=books.example.test:" + port, "resource=ServiceEntry/default/books");
+
+                Cli.Result spoofed = app.exec("curl", "-sS", "--max-time", "10", "-H", "Host: books.example.test",
+                        "http://" + app.otherHostIp() + ":" + port + "/");
+                assertThat(spoofed.exitCode()).isNotZero();
+                assertThat(sidecar.awaitAccessLine(l -> l.contains("reason=host_mismatch")))
+                        .contains("original_dst=" + app.otherHostIp() + ":" + port,
+                                "Host books.example.test resolves to " + app.hostIp());
+            }
+        }
+    }
+
+    /** ALLOW_ANY lets an undeclared destination through and says so in the log; --remove ends the capture. */
+    @Test
+    void allowAnyPassesAndLogsAndRemovingCaptureLeavesTheAppAlone() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.startOn(app.hostIp());
+             TempConfigDir config = TempConfigDir.create()) {
+            String port = String.valueOf(redis.port());
+            try (SidecarProcess sidecar = SidecarProcess.start(app, config.path(), null, hostsFile(),
+                    "--outbound-policy", "ALLOW_ANY")) {
+                assertThat(app.exec("redis-cli", "-h", app.hostIp(), "-p", port, "PING").stdout().trim()).isEqualTo("PONG");
+                assertThat(sidecar.awaitAccessLine(l -> l.contains("original_dst=" + app.hostIp() + ":" + port)))
+                        .contains("decision=allowed", "reason=undeclared_allowed", "upstream=" + app.hostIp() + ":" + port);
+            }
+            // No sidecar now: with capture in place the app is cut off, without it, it is alone.
+            assertThat(app.exec("redis-cli", "-h", app.hostIp(), "-p", port, "PING").stdout()).doesNotContain("PONG");
+            app.capture("--remove");
+            try {
+                assertThat(app.exec("iptables", "-t", "nat", "-S").stdout()).doesNotContain("PORTCULLIS");
+                assertThat(app.exec("redis-cli", "-h", app.hostIp(), "-p", port, "PING").stdout().trim()).isEqualTo("PONG");
+            } finally {
+                app.capture("--proxy-gid", String.valueOf(SidecarProcess.PROXY_GID));
+            }
+            assertThat(app.exec("iptables", "-t", "nat", "-S").stdout()).contains("-A PORTCULLIS_OUTPUT -m owner --gid-owner 1337 -j RETURN");
+        }
+    }
+
     /** Article 01 in the sidecar: HTTPS by name, the SNI checked against the address the app connected to. */
     static String apiEntry(int port) {
         return """

@@ -147,6 +147,28 @@ class SidecarPolicyTest {
     }
 
     @Test
+    void theGatewaysNameComesFromAMeshInternalEntry() throws IOException {
+        LoadResult result = FolderLoader.fromFiles(Map.of("a.yaml", Files.readString(
+                Path.of("examples/articles/12-redis-serviceentry.yaml")), "b.yaml", Files.readString(
+                Path.of("examples/articles/14-redis-via-egress-gateway.yaml")), "c.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: egressgateway, namespace: istio-system}
+                spec:
+                  hosts: [istio-egressgateway.istio-system.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  ports: [{number: 6379, name: tcp, protocol: TCP}]
+                  resolution: STATIC
+                  endpoints: [{address: 10.0.0.9}, {address: 10.0.0.10}]
+                """));
+        assertThat(result.errors()).isEmpty();
+        SidecarDecision d = EgressPolicy.compile(result.resources(), OutboundPolicy.REGISTRY_ONLY).sidecar()
+                .decide(ip("127.0.0.1"), 6379, null, false);
+        assertThat(d.viaGateway()).isTrue();
+        assertThat(d.upstream().candidates()).extracting(Object::toString).containsExactly("10.0.0.9:6379", "10.0.0.10:6379");
+    }
+
+    @Test
     void httpIsMatchedByHost() throws IOException {
         LoadResult result = FolderLoader.fromFiles(Map.of("books.yaml", """
                 apiVersion: networking.istio.io/v1

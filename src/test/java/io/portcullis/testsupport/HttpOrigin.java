@@ -54,6 +54,11 @@ public class HttpOrigin implements AutoCloseable {
     this(name, null);
   }
 
+  /** Starts a plain HTTP origin on {@code bind} rather than loopback. */
+  public HttpOrigin(String name, java.net.InetAddress bind) {
+    this(name, null, bind);
+  }
+
   /** Starts an origin whose pipelines begin with a fresh handler from {@code tls} (null: plain). */
   protected HttpOrigin(String name, Supplier<ChannelHandler> tls) {
     this(name, tls, FreePorts.loopback());
