@@ -51,7 +51,7 @@ public class HttpOrigin implements AutoCloseable {
 
   /** Starts a plain HTTP origin. */
   public HttpOrigin(String name) {
-    this(name, null);
+    this(name, (Supplier<ChannelHandler>) null);
   }
 
   /** Starts a plain HTTP origin on {@code bind} rather than loopback. */
