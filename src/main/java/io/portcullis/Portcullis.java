@@ -5,13 +5,16 @@ import io.portcullis.admin.AdminServer;
 import io.portcullis.admin.AdminToken;
 import io.portcullis.admin.MetricsRoute;
 import io.portcullis.admin.ResourceApi;
+import io.portcullis.identity.MeshCredentials;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.proxy.GatewayServer;
 import io.portcullis.proxy.Transport;
+import io.portcullis.proxy.capture.CaptureServer;
 import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
+import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
 import io.portcullis.sources.store.FolderStore;
@@ -23,6 +26,9 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,15 +45,21 @@ public final class Portcullis implements AutoCloseable {
     private final AccessLog accessLog;
     private final GatewayMetrics metrics;
     private final GatewayServer server;
+    private final CaptureServer capture;
+    private final TlsContexts tlsContexts;
+    private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
     private ResourceApi resourceApi;
     private InetSocketAddress proxyAddress;
+    private List<InetSocketAddress> captureAddresses = List.of();
     private volatile boolean ready;
 
     private Portcullis(RunOptions options) throws IOException {
         this.options = options;
+        // Read first: a missing identity fails the start before any thread exists.
+        MeshCredentials mesh = options.mesh().meshCerts() == null ? null : MeshCredentials.load(options.mesh().meshCerts());
         this.policy = new CurrentPolicy(EgressPolicy.empty(options.outboundPolicy()));
         this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out, options.accessLogFormat())
                 : AccessLog.toFile(options.accessLogFile(), options.accessLogFormat());
@@ -56,8 +68,20 @@ public final class Portcullis implements AutoCloseable {
         UpstreamResolver resolver = new UpstreamResolver(transport,
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
-        this.server = new GatewayServer(transport, options.proxySettings(), policy, resolver,
-                new Telemetry(accessLog, metrics), threads, options.allowPrivate());
+        this.tlsContexts = new TlsContexts(mesh);
+        Telemetry telemetry = new Telemetry(accessLog, metrics);
+        // One role per process: a sidecar has no explicit proxy and no Gateway listeners.
+        this.server = options.mesh().isSidecar() ? null
+                : new GatewayServer(transport, options.proxySettings(), policy, resolver, telemetry, threads,
+                        options.allowPrivate(), tlsContexts);
+        this.capture = !options.mesh().isSidecar() ? null
+                : new CaptureServer(transport, options.proxySettings(), policy, resolver, tlsContexts,
+                        options.mesh().onMismatch(), telemetry, threads);
+        this.certsReload = mesh == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mesh-certs");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public static Portcullis start(RunOptions options) throws IOException, InterruptedException {
@@ -77,7 +101,16 @@ public final class Portcullis implements AutoCloseable {
             throw new IllegalArgumentException("the admin endpoint " + hostPort(options.adminBind())
                     + " is not on a loopback address; an admin token is required there");
         }
-        proxyAddress = server.startProxy(options.proxyBind());
+        if (capture != null) {
+            captureAddresses = capture.start(options.mesh().captureBinds());
+        } else {
+            proxyAddress = server.startProxy(options.proxyBind());
+        }
+        if (tlsContexts.mesh() != null) {
+            LOG.info("mesh identity {} from {}", tlsContexts.mesh().current(), tlsContexts.mesh().dir());
+            long every = options.mesh().certsReload().toMillis();
+            certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
+        }
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         // API writes go into the folder; the folder source's reload puts them in force before the API answers.
         resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
@@ -90,8 +123,14 @@ public final class Portcullis implements AutoCloseable {
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
         }
-        LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
-                hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        if (capture != null) {
+            LOG.info("sidecar: capture listener on {}, admin on {}, outbound policy {}, on mismatch {}",
+                    captureAddresses.stream().map(Portcullis::hostPort).toList(), hostPort(admin.address()),
+                    options.outboundPolicy(), options.mesh().onMismatch());
+        } else {
+            LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
+                    hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+        }
         if (!options.allowPrivate().isEmpty()) {
             LOG.warn("--allow-private {}: the SSRF guard lets every allowed destination reach these ranges",
                     options.allowPrivate());
@@ -100,21 +139,43 @@ public final class Portcullis implements AutoCloseable {
     }
 
     /** Called by the folder source with each valid whole configuration, on its thread. */
-    private void apply(LoadResult loaded) {
+    private synchronized void apply(LoadResult loaded) {
         ResourceSet set = loaded.resources();
         EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
         next.notes().forEach(n -> LOG.warn("{}", n));
-        server.prepare(next);
+        // Certificates first: a connection that sees the new policy finds its TLS contexts ready.
+        tlsContexts.update(next).forEach(p -> LOG.error("TLS unavailable: {}", p));
+        if (server != null) {
+            server.prepare(next);
+        }
         policy.set(next);
-        server.reconcile(next);
+        if (server != null) {
+            server.reconcile(next);
+        }
         metrics.configApplied();
-        LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule",
-                generation.incrementAndGet(), options.configDir(), set.serviceEntries().size(), set.gateways().size(),
-                set.virtualServices().size(), set.destinationRules().size());
+        LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
+                        + " {} AuthorizationPolicy", generation.incrementAndGet(), options.configDir(),
+                set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
+                set.destinationRules().size(), set.authorizationPolicies().size());
     }
 
+    /** On the timer thread: rotated workload certificates apply to new connections. */
+    private void reloadCertificates() {
+        if (tlsContexts.mesh().reloadIfChanged()) {
+            synchronized (this) {
+                tlsContexts.update(policy.get()).forEach(p -> LOG.error("TLS unavailable: {}", p));
+            }
+        }
+    }
+
+    /** The explicit proxy's address; null in the sidecar role. */
     public InetSocketAddress proxyAddress() {
         return proxyAddress;
+    }
+
+    /** The capture listeners' addresses in the sidecar role; empty in the gateway role. */
+    public List<InetSocketAddress> captureAddresses() {
+        return captureAddresses;
     }
 
     public InetSocketAddress adminAddress() {
@@ -148,12 +209,16 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     @Override
     public void close() {
         ready = false;
+        if (certsReload != null) {
+            certsReload.shutdownNow();
+        }
         try {
             if (source != null) {
                 source.close();
@@ -167,7 +232,12 @@ public final class Portcullis implements AutoCloseable {
         if (resourceApi != null) {
             resourceApi.close();
         }
-        server.close();
+        if (server != null) {
+            server.close();
+        }
+        if (capture != null) {
+            capture.close();
+        }
         try {
             accessLog.close();
         } catch (InterruptedException e) {

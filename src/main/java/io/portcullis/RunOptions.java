@@ -20,6 +20,7 @@ import java.util.List;
  * @param adminTokenFile the bearer token the admin API requires; null for none (loopback binds only)
  * @param allowPrivate  {@code --allow-private}: loopback/private/link-local ranges the SSRF guard lets
  *                      through for every entry (empty: only addresses an entry lists itself)
+ * @param mesh          role, mesh identity and capture settings
  */
 public record RunOptions(
         Path configDir,
@@ -33,28 +34,38 @@ public record RunOptions(
         AccessLogFormat accessLogFormat,
         int maxLabelValues,
         Path adminTokenFile,
-        List<Cidr> allowPrivate) {
+        List<Cidr> allowPrivate,
+        MeshOptions mesh) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
     }
 
-    /** The defaults: Envoy's text log, the default label budget, no admin token, no private range allowed. */
+    /**
+     * The defaults: a gateway outside any mesh, Envoy's text log, the default label budget, no
+     * admin token, no private range allowed.
+     */
     public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
                       OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
-                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, List.of());
+                AccessLogFormat.TEXT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, List.of(), MeshOptions.gateway());
     }
 
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh);
+    }
+
+    /** A copy in another mesh role or with another identity. */
+    public RunOptions withMesh(MeshOptions m) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m);
     }
 }

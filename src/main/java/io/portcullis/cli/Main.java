@@ -9,10 +9,12 @@ import picocli.CommandLine.Command;
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A default-deny egress gateway driven by Istio resources.",
         subcommands = {RunCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
-                ValidateCommand.class, CheckCommand.class, CommandLine.HelpCommand.class},
+                ValidateCommand.class, CheckCommand.class, CaCommand.class, CaptureCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  ./portcullis run --config ./egress",
                 "  ./portcullis apply -f examples/articles/01-https-googleapis-serviceentry.yaml",
-                "  ./portcullis get serviceentries", "  ./portcullis check --to www.googleapis.com:443"})
+                "  ./portcullis get serviceentries", "  ./portcullis check --to www.googleapis.com:443",
+                "  ./portcullis ca init --dir ./mesh-ca"})
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

@@ -1,5 +1,6 @@
 package io.portcullis.cli;
 
+import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.model.Cidr;
@@ -13,9 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -71,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--access-log-format", paramLabel = "FORMAT", defaultValue = "text",
             converter = AccessLogFormatConverter.class,
-            description = "text (Envoy's default format) or json (one JSON object per line). Default: ${DEFAULT-VALUE}.")
+            description = "text (Envoy's default format), json (one JSON object per line) or logfmt (key=value). Default: ${DEFAULT-VALUE}.")
     AccessLogFormat accessLogFormat;
 
     @Option(names = "--max-label-values", paramLabel = "N", defaultValue = "500",
@@ -108,6 +112,30 @@ public final class RunCommand implements Callable<Integer> {
             description = "Data-plane event loops; 0 means one per core. Default: ${DEFAULT-VALUE}.")
     int workers;
 
+    @Option(names = "--role", paramLabel = "ROLE", defaultValue = "gateway", converter = RoleConverter.class,
+            description = "gateway (explicit proxy + Gateway listeners) or sidecar (capture listener in a workload's"
+                    + " network namespace; see portcullis capture). Default: ${DEFAULT-VALUE}.")
+    MeshOptions.Role role;
+
+    @Option(names = "--mesh-certs", paramLabel = "DIR",
+            description = "This process's mesh identity: cert-chain.pem, key.pem, root-cert.pem (portcullis ca issue)."
+                    + " Also what the paths /etc/certs/{cert-chain,key,root-cert}.pem in the YAML stand for.")
+    Path meshCerts;
+
+    @Option(names = "--capture-port", paramLabel = "PORT", defaultValue = "15001",
+            description = "Sidecar: the port iptables redirects outbound TCP to. Default: ${DEFAULT-VALUE}.")
+    int capturePort;
+
+    @Option(names = "--capture-address", paramLabel = "ADDR", split = ",", defaultValue = "127.0.0.1,::1",
+            description = "Sidecar: addresses of the capture listener (REDIRECT delivers to loopback). Default: ${DEFAULT-VALUE}.")
+    List<String> captureAddresses;
+
+    @Option(names = "--on-mismatch", paramLabel = "ACTION", defaultValue = "refuse", converter = OnMismatchConverter.class,
+            description = "Sidecar: when an SNI or Host names an allowed host that does not resolve to the address the"
+                    + " app connected to: refuse (sni_mismatch/host_mismatch) or reroute to what the name resolves"
+                    + " to. Default: ${DEFAULT-VALUE}.")
+    MeshOptions.OnMismatch onMismatch;
+
     @Override
     public Integer call() throws Exception {
         if (proxyPort < 0 || proxyPort > 65535) {
@@ -133,11 +161,22 @@ public final class RunCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--allow-private: " + e.getMessage());
             }
         }
+        if (capturePort < 0 || capturePort > 65535) {
+            throw new ParameterException(spec.commandLine(), "--capture-port: " + capturePort + " out of range (expected: 0-65535)");
+        }
+        if (meshCerts != null && !Files.isDirectory(meshCerts)) {
+            throw new ParameterException(spec.commandLine(), "--mesh-certs: " + meshCerts + " is not a folder");
+        }
+        List<InetSocketAddress> captureBinds = new ArrayList<>();
+        for (String a : captureAddresses) {
+            captureBinds.add(new InetSocketAddress(InetAddress.getByName(a.trim()), capturePort));
+        }
+        MeshOptions mesh = new MeshOptions(role, meshCerts, captureBinds, onMismatch, Duration.ofSeconds(5));
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
-                accessLogFormat, maxLabelValues, adminTokenFile, allowed);
+                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh);
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -147,5 +186,29 @@ public final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** {@code gateway} or {@code sidecar}, in lower case as written on the command line. */
+    static final class RoleConverter implements ITypeConverter<MeshOptions.Role> {
+        @Override
+        public MeshOptions.Role convert(String value) {
+            try {
+                return MeshOptions.Role.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not a role (expected: gateway or sidecar)");
+            }
+        }
+    }
+
+    /** {@code refuse} or {@code reroute}. */
+    static final class OnMismatchConverter implements ITypeConverter<MeshOptions.OnMismatch> {
+        @Override
+        public MeshOptions.OnMismatch convert(String value) {
+            try {
+                return MeshOptions.OnMismatch.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not an action (expected: refuse or reroute)");
+            }
+        }
     }
 }

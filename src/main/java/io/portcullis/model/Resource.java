@@ -1,6 +1,7 @@
 package io.portcullis.model;
 
 /** A validated configuration resource. */
-public sealed interface Resource permits ServiceEntry, Gateway, VirtualService, DestinationRule {
+public sealed interface Resource permits ServiceEntry, Gateway, VirtualService, DestinationRule,
+        AuthorizationPolicy {
     ResourceId id();
 }

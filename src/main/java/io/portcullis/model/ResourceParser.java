@@ -19,8 +19,12 @@ import java.util.Set;
 public final class ResourceParser {
     static final String NETWORKING = "networking.istio.io";
     private static final Set<String> NETWORKING_VERSIONS = Set.of("v1", "v1beta1", "v1alpha3");
+    static final String SECURITY = "security.istio.io";
+    private static final Set<String> SECURITY_VERSIONS = Set.of("v1", "v1beta1");
+    private static final JsonNode EMPTY_SPEC = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final String SUPPORTED = "Portcullis reads ServiceEntry, Gateway, VirtualService and"
-            + " DestinationRule of networking.istio.io/v1, v1beta1 or v1alpha3";
+            + " DestinationRule of networking.istio.io/v1, v1beta1 or v1alpha3, and AuthorizationPolicy of"
+            + " security.istio.io/v1 or v1beta1";
 
     private ResourceParser() {
     }
@@ -175,11 +179,17 @@ public final class ResourceParser {
                 }
             }
             case "AuthorizationPolicy" -> {
-                if (group.equals("security.istio.io")) {
-                    top.allowRest();
-                    top.error("kind", "AuthorizationPolicy is not enforced by this version; refused rather than"
-                            + " silently ignored");
-                    return null;
+                if (group.equals(SECURITY)) {
+                    if (!SECURITY_VERSIONS.contains(version)) {
+                        top.allowRest();
+                        top.error("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
+                                + " (expected: security.istio.io/v1 or v1beta1)");
+                        return null;
+                    }
+                    Node spec = top.child("spec", kind);
+                    // Istio's allow-nothing policy is written without a spec, or with an empty one.
+                    return AuthorizationPolicyMapper.map(id, spec != null ? spec
+                            : Node.of(EMPTY_SPEC, "spec", kind, top.findings()));
                 }
             }
             default -> {

@@ -14,7 +14,8 @@ public record ResourceSet(
         List<Gateway> gateways,
         List<VirtualService> virtualServices,
         List<DestinationRule> destinationRules,
-        Map<ResourceId, String> origins) {
+        Map<ResourceId, String> origins,
+        List<AuthorizationPolicy> authorizationPolicies) {
 
     public static final ResourceSet EMPTY = new ResourceSet(List.of(), List.of(), List.of(), List.of(), Map.of());
 
@@ -24,6 +25,13 @@ public record ResourceSet(
         virtualServices = List.copyOf(virtualServices);
         destinationRules = List.copyOf(destinationRules);
         origins = Map.copyOf(origins);
+        authorizationPolicies = List.copyOf(authorizationPolicies);
+    }
+
+    /** A set without AuthorizationPolicies. */
+    public ResourceSet(List<ServiceEntry> serviceEntries, List<Gateway> gateways, List<VirtualService> virtualServices,
+                       List<DestinationRule> destinationRules, Map<ResourceId, String> origins) {
+        this(serviceEntries, gateways, virtualServices, destinationRules, origins, List.of());
     }
 
     /** The file a resource came from, or null. */
@@ -37,6 +45,7 @@ public record ResourceSet(
         all.addAll(gateways);
         all.addAll(virtualServices);
         all.addAll(destinationRules);
+        all.addAll(authorizationPolicies);
         return all;
     }
 
@@ -46,6 +55,7 @@ public record ResourceSet(
         List<Gateway> gw = new ArrayList<>();
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
+        List<AuthorizationPolicy> ap = new ArrayList<>();
         for (Resource r : resources) {
             if (r instanceof ServiceEntry s) {
                 se.add(s);
@@ -55,8 +65,10 @@ public record ResourceSet(
                 vs.add(v);
             } else if (r instanceof DestinationRule d) {
                 dr.add(d);
+            } else if (r instanceof AuthorizationPolicy a) {
+                ap.add(a);
             }
         }
-        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins));
+        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins), ap);
     }
 }

@@ -4,13 +4,16 @@ import io.portcullis.model.DestinationRule;
 import io.portcullis.model.DestinationRule.ClientTls;
 import io.portcullis.model.DestinationRule.ClientTlsMode;
 import io.portcullis.model.DestinationRule.PortTrafficPolicy;
-
+import io.portcullis.model.DestinationRule.Subset;
+import io.portcullis.model.DestinationRule.TrafficPolicy;
 import java.util.List;
 
 /**
- * DestinationRules by host: an exact host wins over wildcards, the longest wildcard over shorter
- * ones, {@code *} last; among rules for the same host the first in configuration order wins (the
- * oldest, in Istio). Immutable once built.
+ * Which {@code DestinationRule} applies to a destination: an exact host wins over wildcards, the
+ * longest wildcard over shorter ones, {@code *} last; among rules for the same host the first in
+ * configuration order wins (the oldest, in Istio). Within a rule, a subset's traffic policy comes
+ * before the top-level one, and in each the port's settings before the policy-wide {@code tls}.
+ * Immutable once built.
  */
 final class DestinationRuleIndex {
     private final HostTrie<DestinationRule> byHost = new HostTrie<>();
@@ -31,25 +34,58 @@ final class DestinationRuleIndex {
         }
     }
 
-    /** The TLS settings for {@code host} (canonical) on service port {@code port}, or null for none or DISABLE. */
+    DestinationRule ruleFor(String host) {
+        DestinationRule rule = byHost.match(HostNames.normalize(host));
+        return rule != null ? rule : catchAll;
+    }
+
+    /** TLS origination at the gateway: the settings for {@code host} on service port {@code port}, or null for none or DISABLE. */
     TlsOrigination lookup(String host, int port) {
-        DestinationRule rule = byHost.match(host);
+        DestinationRule rule = ruleFor(host);
         if (rule == null) {
-            rule = catchAll;
-        }
-        if (rule == null || rule.trafficPolicy() == null) {
             return null;
         }
-        ClientTls tls = rule.trafficPolicy().tls();
-        for (PortTrafficPolicy p : rule.trafficPolicy().portLevelSettings()) {
-            if (p.port() == port && p.tls() != null) {
-                tls = p.tls();
-                break;
-            }
-        }
+        ClientTls tls = tls(rule.trafficPolicy(), port);
         if (tls == null || tls.mode() == ClientTlsMode.DISABLE) {
             return null;
         }
         return new TlsOrigination(rule.id(), tls);
+    }
+
+    /** Whether {@code subset} of {@code host} is defined (a route to an undefined subset goes nowhere). */
+    boolean hasSubset(String host, String subset) {
+        DestinationRule dr = ruleFor(host);
+        return dr != null && dr.subsets().stream().anyMatch(s -> subset.equals(s.name()));
+    }
+
+    /** The sidecar's hop to a routed destination: the client TLS settings, or null for plain TCP. */
+    ClientTls tls(String host, String subset, int port) {
+        DestinationRule dr = ruleFor(host);
+        if (dr == null) {
+            return null;
+        }
+        if (subset != null) {
+            for (Subset s : dr.subsets()) {
+                if (subset.equals(s.name())) {
+                    ClientTls t = tls(s.trafficPolicy(), port);
+                    if (t != null) {
+                        return t;
+                    }
+                }
+            }
+        }
+        return tls(dr.trafficPolicy(), port);
+    }
+
+    private static ClientTls tls(TrafficPolicy policy, int port) {
+        if (policy == null) {
+            return null;
+        }
+        for (PortTrafficPolicy p : policy.portLevelSettings()) {
+            if (p.port() == port && p.tls() != null) {
+                return p.tls();
+            }
+        }
+        return policy.tls();
     }
 }

@@ -23,6 +23,8 @@ public final class EgressPolicy {
     private final ServiceEntryIndex index;
     private final GatewayRouter router;
     private final DestinationRuleIndex destinationRules;
+    private final Authorizer authorizer;
+    private final SidecarPolicy sidecar;
     private final List<ListenerSpec> listeners;
     private final Map<Integer, ListenerSpec> listenersByPort;
     private final List<Problem> notes;
@@ -33,6 +35,8 @@ public final class EgressPolicy {
         this.index = new ServiceEntryIndex(resources.serviceEntries());
         this.router = new GatewayRouter(resources.gateways(), resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
+        this.authorizer = new Authorizer(resources.authorizationPolicies());
+        this.sidecar = new SidecarPolicy(resources, index, outboundPolicy);
         List<Problem> found = new ArrayList<>();
         this.listeners = ListenerPlanner.plan(resources, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
@@ -69,6 +73,16 @@ public final class EgressPolicy {
     /** Warnings found while compiling (e.g. servers this version does not serve). */
     public List<Problem> notes() {
         return notes;
+    }
+
+    /** What the sidecar role does with captured connections under this configuration. */
+    public SidecarPolicy sidecar() {
+        return sidecar;
+    }
+
+    /** The AuthorizationPolicies of this configuration, evaluated at gateway listeners. */
+    public Authorizer authorizer() {
+        return authorizer;
     }
 
     /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */
@@ -143,6 +157,41 @@ public final class EgressPolicy {
      */
     public TlsOrigination origination(String host, int port) {
         return destinationRules.lookup(HostNames.normalize(host), port);
+    }
+
+    /**
+     * A listener terminating mutual TLS from sidecars. The sidecar announces the app's destination
+     * as the SNI of its connection (the article's {@code forward_downstream_sni}); when present it
+     * must be a host of the Gateway servers on the port, and a {@code VirtualService} tls route
+     * bound to the Gateway is matched by it first. Then a tcp route on the port decides (the
+     * MongoDB article's TCP and TLS-via-gateway topologies); without either, the SNI itself names
+     * the ServiceEntry host, as on a passthrough listener (the wildcard topology).
+     *
+     * @param sni the SNI of the mutual-TLS connection, or null when the sidecar sent none
+     */
+    public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress) {
+        String h = sni == null ? null : HostNames.normalize(sni);
+        if (h != null) {
+            if (!gatewayHostsMatch(listener, h)) {
+                return Decision.deny(Reason.NOT_GATEWAY_HOST,
+                        "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
+            }
+            GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
+            if (route != null) {
+                Destination d = GatewayRouter.pick(route.destinations());
+                String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
+                return routed(target, d.port() != 0 ? d.port() : listener.port(), route);
+            }
+        }
+        if (router.tcpRoute(listener.port(), localAddress) != null) {
+            return decideTcp(listener, localAddress);
+        }
+        if (h == null) {
+            return Decision.deny(Reason.NO_ROUTE, "no SNI from the caller and no VirtualService tcp route bound to"
+                    + " the Gateway on port " + listener.port());
+        }
+        ServiceEntry entry = index.entryForHost(h);
+        return decideHost(h, entry == null ? listener.port() : singleTlsPort(entry, listener.port()));
     }
 
     /** A TCP listener: the bound tcp route names a declared host; its endpoints or addresses give the IPs. */

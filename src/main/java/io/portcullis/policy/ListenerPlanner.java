@@ -34,11 +34,17 @@ final class ListenerPlanner {
                 ListenerSpec.ServerRef ref = new ListenerSpec.ServerRef(gateway.id(), server.hosts());
                 ListenerSpec existing = byPort.get(port);
                 if (existing == null) {
-                    byPort.put(port, new ListenerSpec(port, server.port().protocol(), mode, List.of(ref)));
+                    byPort.put(port, new ListenerSpec(port, server.port().protocol(), mode, List.of(ref), server.tls()));
                 } else if (existing.protocol() == server.port().protocol() && existing.tlsMode() == mode) {
                     List<ListenerSpec.ServerRef> refs = new ArrayList<>(existing.servers());
                     refs.add(ref);
-                    byPort.put(port, new ListenerSpec(port, existing.protocol(), mode, refs));
+                    byPort.put(port, new ListenerSpec(port, existing.protocol(), mode, refs, existing.tls()));
+                    if (existing.isMutualTls() && !sameCertificates(existing.tls(), server.tls())) {
+                        notes.add(Problem.warning(set.origin(gateway.id()), gateway.id(), "spec.servers[" + i + "].tls",
+                                "port " + port + " already terminates TLS with the certificates of "
+                                        + existing.servers().get(0).gateway() + "; one listener presents one"
+                                        + " certificate, so this server's certificate files are not used"));
+                    }
                 } else {
                     notes.add(Problem.warning(set.origin(gateway.id()), gateway.id(), "spec.servers[" + i + "]",
                             "port " + port + " is already served as " + existing.protocol()
@@ -60,10 +66,17 @@ final class ListenerPlanner {
             }
             return null;
         }
-        if (mode == ServerTlsMode.PASSTHROUGH && tlsProtocol) {
+        if (tlsProtocol && (mode == ServerTlsMode.PASSTHROUGH || mode == ServerTlsMode.MUTUAL
+                || mode == ServerTlsMode.ISTIO_MUTUAL)) {
             return null;
         }
-        return "tls.mode " + mode + " on a " + server.port().protocol()
-                + " server is not served by this version (PASSTHROUGH on TLS/HTTPS, plain HTTP and plain TCP are)";
+        return "tls.mode " + mode + " on a " + server.port().protocol() + " server is not served by this version"
+                + " (PASSTHROUGH, MUTUAL and ISTIO_MUTUAL on TLS/HTTPS, plain HTTP and plain TCP are)";
+    }
+
+    private static boolean sameCertificates(Gateway.ServerTls a, Gateway.ServerTls b) {
+        return a.mode() == b.mode() && java.util.Objects.equals(a.serverCertificate(), b.serverCertificate())
+                && java.util.Objects.equals(a.privateKey(), b.privateKey())
+                && java.util.Objects.equals(a.caCertificates(), b.caCertificates());
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.Gateway.ServerTls;
 import io.portcullis.model.Gateway.ServerTlsMode;
 import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceId;
@@ -10,10 +11,16 @@ import java.util.List;
  *
  * @param tlsMode  null for a server without TLS settings
  * @param servers  the Gateway and server hosts merged on this port, for SNI checks and routing
+ * @param tls      the TLS settings of the first server on the port (certificates of a terminating
+ *                 listener); null without TLS settings
  */
-public record ListenerSpec(int port, Protocol protocol, ServerTlsMode tlsMode, List<ServerRef> servers) {
+public record ListenerSpec(int port, Protocol protocol, ServerTlsMode tlsMode, List<ServerRef> servers, ServerTls tls) {
     public ListenerSpec {
         servers = List.copyOf(servers);
+    }
+
+    public ListenerSpec(int port, Protocol protocol, ServerTlsMode tlsMode, List<ServerRef> servers) {
+        this(port, protocol, tlsMode, servers, null);
     }
 
     /** One Gateway server bound to this port. */
@@ -27,6 +34,15 @@ public record ListenerSpec(int port, Protocol protocol, ServerTlsMode tlsMode, L
     public boolean isTlsPassthrough() {
         return (protocol == Protocol.TLS || protocol == Protocol.HTTPS)
                 && tlsMode == ServerTlsMode.PASSTHROUGH;
+    }
+
+    /**
+     * Whether this listener terminates mutual TLS ({@code MUTUAL} or {@code ISTIO_MUTUAL}): the
+     * callers are sidecars, which present a client certificate and wrap the app's stream.
+     */
+    public boolean isMutualTls() {
+        return (protocol == Protocol.TLS || protocol == Protocol.HTTPS)
+                && (tlsMode == ServerTlsMode.MUTUAL || tlsMode == ServerTlsMode.ISTIO_MUTUAL);
     }
 
     /** Whether this listener relays opaque TCP routed by {@code VirtualService.tcp}. */

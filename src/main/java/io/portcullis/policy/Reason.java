@@ -35,9 +35,17 @@ public enum Reason {
     UPSTREAM_CONNECT_FAILURE,
     /** The listener closed for lack of traffic. */
     IDLE_TIMEOUT,
-    /** Inside a CONNECT tunnel to an allowed name, the TLS SNI names another host that is not allowed. */
+    /**
+     * The SNI does not fit: inside a CONNECT tunnel to an allowed name it names another host that is
+     * not allowed; at the gateway, the app's own ClientHello names another host than the sidecar
+     * announced (the article's sni_verifier); at a sidecar, the named host does not resolve to the
+     * address the app connected to.
+     */
     SNI_MISMATCH,
-    /** The Host header disagrees with the CONNECT authority or the absolute URI, or appears more than once. */
+    /**
+     * The Host header disagrees with the CONNECT authority or the absolute URI, or appears more than
+     * once; at a sidecar, it names a host that does not resolve to the address the app connected to.
+     */
     HOST_MISMATCH,
     /** The destination resolved to a loopback, private, link-local… address its entry does not list (SSRF guard). */
     PRIVATE_ADDRESS,
@@ -60,7 +68,17 @@ public enum Reason {
     /** The upstream closed or reset the connection before its response was complete. */
     UPSTREAM_RESET,
     /** The upstream's response was not valid HTTP. */
-    BAD_UPSTREAM_RESPONSE;
+    BAD_UPSTREAM_RESPONSE,
+    /** Mutual TLS failed: no client certificate, one the mesh CA did not issue, an expired one, or a TLS error. */
+    TLS_HANDSHAKE_FAILED,
+    /** The certificates a TLS listener or upstream needs could not be loaded (see the operational log). */
+    TLS_UNAVAILABLE,
+    /** An AuthorizationPolicy refused the caller (the message names the policy and rule). */
+    AUTHZ_DENIED,
+    /** A connection on the capture port had no iptables original destination (it was not redirected). */
+    NO_ORIGINAL_DST,
+    /** The sidecar's own upstream connection came back to its capture port (it runs as a captured user). */
+    CAPTURE_LOOP;
 
     /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
     public String code() {

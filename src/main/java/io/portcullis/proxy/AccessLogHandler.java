@@ -6,11 +6,11 @@ import io.portcullis.telemetry.AccessLog;
 import io.portcullis.telemetry.ConnectionLog;
 
 /** Writes the connection's one access-log line when the client connection closes. */
-final class AccessLogHandler extends ChannelInboundHandlerAdapter {
+public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
     private final AccessLog accessLog;
     private final ConnectionLog log;
 
-    AccessLogHandler(AccessLog accessLog, ConnectionLog log) {
+    public AccessLogHandler(AccessLog accessLog, ConnectionLog log) {
         this.accessLog = accessLog;
         this.log = log;
     }

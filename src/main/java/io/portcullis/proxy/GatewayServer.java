@@ -18,6 +18,8 @@ import io.portcullis.proxy.http.HttpHandlers;
 import io.portcullis.proxy.http.UpstreamPool;
 import io.portcullis.proxy.tls.OriginationContexts;
 import io.portcullis.proxy.tls.TlsOriginator;
+import io.portcullis.proxy.mtls.MutualTlsListener;
+import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.proxy.tcp.TcpRouteHandler;
 import io.portcullis.proxy.tls.SniInspector;
 import io.portcullis.telemetry.ConnectionLog;
@@ -53,17 +55,22 @@ public final class GatewayServer implements AutoCloseable {
     private final UpstreamConnector connector;
     private final OriginationContexts origination = new OriginationContexts();
     private final UpstreamPool upstreamPool;
+    private final TlsContexts tlsContexts;
     private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
     private Channel proxyListener;
 
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
                          Telemetry telemetry, int workerThreads) {
-        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of());
+        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of(), null);
     }
 
-    /** @param allowPrivate {@code --allow-private}: special-purpose ranges the SSRF guard lets through */
+    /**
+     * @param allowPrivate {@code --allow-private}: special-purpose ranges the SSRF guard lets through
+     * @param tlsContexts  the certificates of listeners that terminate mutual TLS; null refuses those connections
+     */
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate) {
+                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate, TlsContexts tlsContexts) {
+        this.tlsContexts = tlsContexts;
         this.transport = transport;
         this.settings = settings;
         this.policy = policy;
@@ -85,7 +92,7 @@ public final class GatewayServer implements AutoCloseable {
                 ConnectionLog log = telemetry.open("proxy_" + port, ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
-                p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.explicitProxy(policy.get(), connector, upstreamPool,
+                p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.explicitProxy(ch, policy.get(), connector, upstreamPool,
                         settings, log));
             }
         }).bind(bind).sync().channel();
@@ -143,14 +150,16 @@ public final class GatewayServer implements AutoCloseable {
                 }
                 ConnectionLog log = telemetry.open(spec.name(), ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
-                if (spec.isTlsPassthrough()) {
+                if (spec.isMutualTls()) {
+                    MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, connector, log);
+                } else if (spec.isTlsPassthrough()) {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),
                             settings.inspectTimeout().toMillis(), snapshot, spec, connector, log));
                 } else if (spec.isHttp()) {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
-                    p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.gatewayServer(snapshot, spec, upstreamPool, settings, log));
+                    p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.gatewayServer(ch, snapshot, spec, upstreamPool, settings, log));
                 } else {
                     p.addLast(PipelineNames.TCP_ROUTE, new TcpRouteHandler(snapshot, spec, connector, log));
                 }

@@ -8,9 +8,12 @@ package io.portcullis.proxy;
  *   <li>{@link #IDLE}: closes connections without traffic;</li>
  *   <li>{@link #ACCESS_LOG}: writes the connection's access line when it closes;</li>
  *   <li>inspection, one of {@link #HTTP_CODEC} + {@link #HTTP_PROXY} (explicit proxy),
- *       {@link #SNI} (TLS passthrough) or {@link #TCP_ROUTE} (TCP listener); removed once the
- *       connection is decided and a byte relay takes over (a plain-HTTP Gateway server keeps
- *       {@link #HTTP_CODEC} + {@link #HTTP_PROXY} for every request);</li>
+ *       {@link #SNI} (TLS passthrough), {@link #TCP_ROUTE} (TCP listener),
+ *       {@link #MTLS_SNI} (becoming the TLS handler, which stays) + {@link #MTLS_INBOUND} (+
+ *       {@link #INNER_SNI}) (mutual-TLS listener), or {@link #CAPTURE} (+ {@link #CAPTURE_PEEK})
+ *       (capture listener of the sidecar role); removed once the connection is decided and a
+ *       byte relay takes over (a plain-HTTP Gateway server keeps {@link #HTTP_CODEC} +
+ *       {@link #HTTP_PROXY} for every request);</li>
  *   <li>after CONNECT, before the relay: {@link #TUNNEL_INSPECTOR}, replaced by {@link #TUNNEL_SNI}
  *       for TLS, or by {@link #HTTP_CODEC} + {@link #HTTP_PROXY} for plain HTTP (Host checked per request);</li>
  *   <li>{@link #SNIFF}: for a port declared MONGO, MYSQL or REDIS, counts the protocol's operations
@@ -33,6 +36,20 @@ public final class PipelineNames {
     public static final String TUNNEL_SNI = "tunnel-sni";
     /** On a tunnel's upstream, before {@link #RELAY}: notices a server that speaks first. */
     public static final String TUNNEL_WATCH = "tunnel-watch";
+    /** Mutual-TLS listener: reads the ClientHello's SNI, then becomes the TLS handler (terminates mTLS). */
+    public static final String MTLS_SNI = "mtls-sni";
+    /** Mutual-TLS listener: after the handshake, authorizes the caller and routes the decrypted stream. */
+    public static final String MTLS_INBOUND = "mtls-inbound";
+    /** Mutual-TLS listener: checks that the app's own ClientHello inside names the announced SNI. */
+    public static final String INNER_SNI = "inner-sni-verifier";
+    /** Upstream side of a mutual-TLS hop (sidecar to gateway): the TLS client handler. */
+    public static final String UPSTREAM_TLS = "upstream-tls";
+    /** Upstream side of a mutual-TLS hop: holds decrypted bytes until the relay is in place ({@link ReadHold}). */
+    public static final String READ_HOLD = "read-hold";
+    /** Capture listener (sidecar role): recovers the original destination and decides. */
+    public static final String CAPTURE = "capture";
+    /** Capture listener: peeks a ClientHello's SNI or an HTTP request's Host before deciding. */
+    public static final String CAPTURE_PEEK = "capture-peek";
 
     private PipelineNames() {
     }

@@ -3,6 +3,7 @@ package io.portcullis.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 import io.portcullis.proxy.sniff.ProtocolSniffer;
 import io.portcullis.proxy.sniff.SniffHandler;
@@ -16,6 +17,16 @@ import io.portcullis.telemetry.ConnectionLog;
  */
 public final class Relay {
     private Relay() {
+    }
+
+    /**
+     * Removes the {@link ReadHold} of a joined channel, if it has one: what it held flows into the
+     * relay, in order. Call right after {@link #join}.
+     */
+    public static void release(Channel ch) {
+        if (ch.pipeline().get(PipelineNames.READ_HOLD) != null) {
+            ch.pipeline().remove(PipelineNames.READ_HOLD);
+        }
     }
 
     /**
@@ -34,8 +45,20 @@ public final class Relay {
         cp.addLast(PipelineNames.RELAY, new RelayHandler(upstream, log, true));
         upstream.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(client, log, false));
         log.relayed();
-        client.config().setAutoRead(true);
-        upstream.config().setAutoRead(true);
+        resumeReading(client);
+        resumeReading(upstream);
+    }
+
+    /**
+     * Turns auto-read on, unless the channel's input is already shut down (the peer half-closed
+     * before the relay was in place): there is nothing left to read, and Netty's epoll transport
+     * fails the read request on such a channel (epoll_ctl ENOENT) and closes it, answer unsent.
+     */
+    public static void resumeReading(Channel ch) {
+        if (ch instanceof DuplexChannel d && d.isInputShutdown()) {
+            return;
+        }
+        ch.config().setAutoRead(true);
     }
 
     /**
@@ -58,6 +81,7 @@ public final class Relay {
         }
         log.upstream(upstream.remoteAddress());
         join(ctx.channel(), upstream, log);
+        release(ctx.channel());
         ctx.pipeline().remove(ctx.handler());
     }
 }

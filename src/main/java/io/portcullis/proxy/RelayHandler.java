@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
@@ -19,13 +20,15 @@ import io.portcullis.telemetry.ConnectionLog;
  * this side stops until the peer drains ({@link #channelWritabilityChanged} on the peer's
  * handler turns it back on). Writes are flushed once per read batch. Half-close: end of input on
  * one side shuts down the peer's output; the pair closes once both directions are done, so a
- * client that half-closes still receives the whole answer. Runs on the one event loop both
- * channels share.
+ * client that half-closes still receives the whole answer. Over TLS (a mutual-TLS hop), a
+ * close_notify also ends the input; the end of output is the TCP half-close after the last sealed
+ * record, and a full close sends the close_notify. Runs on the one event loop both channels share.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     private final ConnectionLog log;
     private final boolean fromClient;
+    private boolean inputDone;
 
     RelayHandler(Channel peer, ConnectionLog log, boolean fromClient) {
         this.peer = peer;
@@ -56,15 +59,18 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
-            peer.config().setAutoRead(true);
+            Relay.resumeReading(peer);
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            halfClose(ctx.channel());
+        if (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent) {
+            if (!inputDone) {
+                inputDone = true;
+                halfClose(ctx.channel());
+            }
         } else if (evt instanceof IdleStateEvent) {
             log.refused(Reason.IDLE_TIMEOUT, "no traffic in either direction");
             closeBoth(ctx.channel());
@@ -74,11 +80,14 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void halfClose(Channel self) {
-        boolean peerDone = peer instanceof DuplexChannel d && d.isInputShutdown();
+        RelayHandler other = peer.pipeline().get(RelayHandler.class);
+        boolean peerDone = other != null ? other.inputDone : peer instanceof DuplexChannel d && d.isInputShutdown();
         if (peerDone || !(peer instanceof DuplexChannel)) {
             closeBoth(self);
             return;
         }
+        // Over TLS too, the half-close is the TCP one: a close_notify would end both directions, since
+        // BoringSSL closes its engine whole on receiving one; data written before it is sealed first.
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 ((DuplexChannel) peer).shutdownOutput();

@@ -101,6 +101,41 @@ public enum AccessLogFormat {
             }
             return out.toString();
         }
+    },
+
+    /**
+     * {@code logfmt}: {@code key=value} pairs in a fixed order, the decision first, for grep and
+     * for log pipelines that parse logfmt; optional keys appear only when set.
+     */
+    LOGFMT {
+        @Override
+        public String format(ConnectionRecord r) {
+            StringBuilder sb = new StringBuilder(256);
+            sb.append(startTime(r)).append(" listener=").append(r.listener())
+                    .append(" client=").append(r.downstreamRemote());
+            if (!"-".equals(r.sourcePrincipal())) {
+                sb.append(" source_principal=").append(bare(r.sourcePrincipal()));
+            }
+            if (!"-".equals(r.originalDestination())) {
+                sb.append(" original_dst=").append(r.originalDestination());
+            }
+            sb.append(" requested=").append(bare(r.requested()))
+                    .append(" decision=").append(r.decision())
+                    .append(" reason=").append(r.reasonCode())
+                    .append(" resource=").append(r.resource() == null ? "-" : r.resource().toString())
+                    .append(" upstream=").append(r.upstreamHost())
+                    .append(" bytes_sent=").append(r.bytesReceived())
+                    .append(" bytes_received=").append(r.bytesSent());
+            if (r.requests() > 0) {
+                sb.append(" requests=").append(r.requests());
+            }
+            sb.append(" duration_ms=").append(r.durationMillis());
+            if (!"-".equals(r.message())) {
+                sb.append(" message=");
+                quoted(sb, r.message());
+            }
+            return sb.toString();
+        }
     };
 
     private static final JsonFactory JSON_FACTORY = new JsonFactory();

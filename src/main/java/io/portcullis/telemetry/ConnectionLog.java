@@ -1,5 +1,6 @@
 package io.portcullis.telemetry;
 
+import io.netty.util.NetUtil;
 import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceId;
 import io.portcullis.policy.Decision;
@@ -23,7 +24,8 @@ public final class ConnectionLog {
     private final long startNanos = System.nanoTime();
     private final String listener;
     private final String client;
-    private final String local;
+    /** The local address, or, for a captured connection, where it was going before iptables redirected it. */
+    private String local;
     private final ConnectionObserver observer;
     private final ProtocolMetrics protocolMetrics;
     private String requestedHost;
@@ -50,6 +52,7 @@ public final class ConnectionLog {
     private long requestStartNanos;
     private int responseCode;
     private String sourcePrincipal;
+    private String originalDestination;
     private boolean finished;
 
     /** A log that feeds no metrics (tests, tools). */
@@ -67,6 +70,15 @@ public final class ConnectionLog {
         this.local = local == null ? "-" : format(local);
         this.observer = observer;
         this.protocolMetrics = protocolMetrics;
+    }
+
+    /**
+     * Where a captured connection was going before iptables redirected it (sidecar role): logged
+     * as the downstream local address, as Envoy does for an original-destination listener.
+     */
+    public void originalDestination(SocketAddress address) {
+        this.local = format(address);
+        this.originalDestination = this.local;
     }
 
     public void requested(String host, int port) {
@@ -104,6 +116,15 @@ public final class ConnectionLog {
                 // Refused before any decision (no SNI, bad request, timeout): it went nowhere, as Istio's black hole.
                 destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
             }
+        }
+    }
+
+    /** Like {@link #refused(Reason, String)}, naming the resource that refused (e.g. an AuthorizationPolicy). */
+    public void refused(Reason why, String detail, ResourceId by) {
+        if (reason == null || reason.allows()) {
+            this.reason = why;
+            this.message = detail;
+            this.resource = by;
         }
     }
 
@@ -162,6 +183,11 @@ public final class ConnectionLog {
     public void responded(int status) {
         responseCode = status;
         observer.responded(this, status, requestStartNanos == 0 ? 0 : System.nanoTime() - requestStartNanos);
+    }
+
+    /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
+    public String client() {
+        return client;
     }
 
     public Reason reason() {
@@ -227,11 +253,13 @@ public final class ConnectionLog {
         long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         String authority = method == null || requestedHost == null ? "-"
                 : (requestedHost.contains(":") ? "[" + requestedHost + "]" : requestedHost) + ":" + requestedPort;
+        String requested = requestedHost == null ? "-"
+                : (requestedHost.contains(":") ? "[" + requestedHost + "]" : requestedHost) + ":" + requestedPort;
         return new ConnectionRecord(start, durationMs, listener, client, local, dash(method), dash(path),
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
                 dash(serverName), reason, reason == null || reason.allows() ? dash(null) : dash(message), resource,
                 destination, dash(upstream), dash(upstreamLocal), bytesFromClient, bytesToClient, requests,
-                dash(sourcePrincipal));
+                dash(sourcePrincipal), requested, dash(originalDestination));
     }
 
     /** The access line in the default (Envoy text) format, as of now. */
@@ -245,7 +273,8 @@ public final class ConnectionLog {
 
     private static String format(SocketAddress address) {
         if (address instanceof InetSocketAddress isa && isa.getAddress() != null) {
-            String host = isa.getAddress().getHostAddress();
+            // RFC 5952 form for IPv6 (fd00::1, not fd00:0:0:0:0:0:0:1).
+            String host = NetUtil.toAddressString(isa.getAddress());
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + isa.getPort();
         }
         return String.valueOf(address);

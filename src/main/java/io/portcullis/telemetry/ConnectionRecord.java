@@ -26,6 +26,8 @@ import java.time.Instant;
  * @param bytesReceived     bytes from the client ({@code %BYTES_RECEIVED%})
  * @param bytesSent         bytes to the client ({@code %BYTES_SENT%})
  * @param sourcePrincipal   the client's identity (SPIFFE ID from its certificate), {@code -} if none
+ * @param requested         the host (or address) and port the client asked for, whatever the protocol; {@code -} if none
+ * @param originalDestination where a captured connection was going (sidecar role), {@code -} otherwise
  */
 public record ConnectionRecord(
         Instant start,
@@ -51,7 +53,9 @@ public record ConnectionRecord(
         long bytesReceived,
         long bytesSent,
         int requests,
-        String sourcePrincipal) {
+        String sourcePrincipal,
+        String requested,
+        String originalDestination) {
 
     /** {@code allowed}, {@code denied}, or {@code closed} when the client left before a decision. */
     public String decision() {

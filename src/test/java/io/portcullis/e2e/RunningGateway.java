@@ -2,6 +2,7 @@ package io.portcullis.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.model.Cidr;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +59,12 @@ final class RunningGateway implements AutoCloseable {
                 GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, hostNames);
     }
 
+    /** A default gateway writing its access log in logfmt ({@code key=value}), which some tests read. */
+    static RunningGateway startLogfmt(String... hostNames) throws Exception {
+        return start(OutboundPolicy.REGISTRY_ONLY, ProxySettings.defaults(InetAddress.getLoopbackAddress()),
+                AccessLogFormat.LOGFMT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, hostNames);
+    }
+
     static RunningGateway start(OutboundPolicy mode, ProxySettings settings, AccessLogFormat format, int maxLabelValues,
                                 String... hostNames) throws Exception {
         return start(TempConfigDir.create(), null, mode, settings, format, maxLabelValues, hostNames);
@@ -76,7 +84,7 @@ final class RunningGateway implements AutoCloseable {
             hosts.put(name, "127.0.0.1");
         }
         return start(config, new Options(mode, settings, List.of(Cidr.parse("127.0.0.0/8")), hosts, format,
-                maxLabelValues, adminTokenFile));
+                maxLabelValues, adminTokenFile, MeshOptions.gateway()));
     }
 
     /**
@@ -86,30 +94,30 @@ final class RunningGateway implements AutoCloseable {
      * @param hosts        name to IP, written to the {@code --hosts-file}
      */
     record Options(OutboundPolicy mode, ProxySettings settings, List<Cidr> allowPrivate, Map<String, String> hosts,
-                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile) {
+                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh) {
         static Options defaults() {
             return new Options(OutboundPolicy.REGISTRY_ONLY, ProxySettings.defaults(InetAddress.getLoopbackAddress()),
                     List.of(Cidr.parse("127.0.0.0/8")), Map.of(), AccessLogFormat.TEXT,
-                    GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null);
+                    GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, MeshOptions.gateway());
         }
 
         Options withAllowPrivate(String... cidrs) {
             return new Options(mode, settings, Arrays.stream(cidrs).map(Cidr::parse).toList(), hosts, format,
-                    maxLabelValues, adminTokenFile);
+                    maxLabelValues, adminTokenFile, mesh);
         }
 
         Options withHost(String name, String ip) {
             Map<String, String> more = new LinkedHashMap<>(hosts);
             more.put(name, ip);
-            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile);
+            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile, mesh);
         }
 
         Options withMode(OutboundPolicy m) {
-            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile);
+            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh);
         }
 
         Options withSettings(ProxySettings s) {
-            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile);
+            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh);
         }
     }
 
@@ -127,8 +135,40 @@ final class RunningGateway implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 hosts, o.mode(), accessLog, o.settings(), 2, o.format(), o.maxLabelValues(), o.adminTokenFile(),
-                o.allowPrivate());
+                o.allowPrivate(), o.mesh());
         return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
+    }
+
+    /**
+     * A gateway with a mesh identity ({@code --mesh-certs}) or in another role; {@code hostNames}
+     * resolve to 127.0.0.1. The mesh tests read its access log in the logfmt format.
+     */
+    static RunningGateway start(OutboundPolicy mode, ProxySettings settings, MeshOptions mesh, String... hostNames)
+            throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (String name : hostNames) {
+            lines.add("127.0.0.1 " + name);
+        }
+        return startWithHosts(mode, settings, mesh, lines);
+    }
+
+    /**
+     * Like {@link #start(OutboundPolicy, ProxySettings, MeshOptions, String...)} with whole
+     * {@code IP NAME} lines; the network-namespace tests' addresses (10/8, ULA) are let through
+     * the SSRF guard, as an operator of such a private network would.
+     */
+    static RunningGateway startWithHosts(OutboundPolicy mode, ProxySettings settings, MeshOptions mesh,
+                                         List<String> hostsLines) throws Exception {
+        Map<String, String> hosts = new LinkedHashMap<>();
+        for (String line : hostsLines) {
+            String[] parts = line.trim().split("\\s+");
+            for (int i = 1; i < parts.length; i++) {
+                hosts.put(parts[i], parts[0]);
+            }
+        }
+        return start(TempConfigDir.create(), new Options(mode, settings,
+                List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("10.0.0.0/8"), Cidr.parse("fc00::/7")), hosts,
+                AccessLogFormat.LOGFMT, GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, mesh));
     }
 
     String proxyUrl() {
@@ -166,7 +206,7 @@ final class RunningGateway implements AutoCloseable {
     }
 
     void awaitGenerationAfter(long before) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.generation() > before);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.generation() > before);
     }
 
     /** Waits for a default-format access-log line that satisfies {@code test} and returns it, parsed. */
@@ -177,7 +217,7 @@ final class RunningGateway implements AutoCloseable {
 
     /** Waits for a raw access-log line that satisfies {@code test} and returns it. */
     String awaitAccessLine(Predicate<String> test) {
-        await().atMost(Duration.ofSeconds(5)).alias("an access-log line among " + accessLines)
+        await().atMost(Duration.ofSeconds(30)).alias("an access-log line among " + accessLines)
                 .until(() -> accessLines.stream().anyMatch(test));
         return accessLines.stream().filter(test).findFirst().orElseThrow();
     }

@@ -174,7 +174,7 @@ class LegacyResourcesTest {
     }
 
     @Test
-    void routeRuleAndAuthorizationPolicyAreRefusedByName() {
+    void routeRuleIsRefusedByName() {
         Problem p = onlyError("""
                 apiVersion: config.istio.io/v1alpha2
                 kind: RouteRule
@@ -182,11 +182,5 @@ class LegacyResourcesTest {
                 spec: {destination: {name: reviews}}
                 """, "kind", "RouteRule (config.istio.io/v1alpha2) is not supported");
         assertThat(p.resource()).isEqualTo(new ResourceId("RouteRule", "default", "reviews"));
-        onlyError("""
-                apiVersion: security.istio.io/v1
-                kind: AuthorizationPolicy
-                metadata: {name: allow-sleep, namespace: istio-system}
-                spec: {action: ALLOW}
-                """, "kind", "AuthorizationPolicy is not enforced by this version; refused rather than silently ignored");
     }
 }

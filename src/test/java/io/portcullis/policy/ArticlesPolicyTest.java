@@ -68,12 +68,33 @@ class ArticlesPolicyTest {
     }
 
     @Test
-    void mutualTlsServersAreReportedNotSilentlyServed() throws IOException {
+    void mutualTlsServerRoutesTheDecryptedStreamByTheTcpRoute() throws IOException {
         EgressPolicy p = compile("04-mongo-tcp-serviceentry.yaml", "06-mongo-tcp-via-egress-gateway-mtls.yaml");
-        assertThat(p.listeners()).isEmpty();
-        assertThat(p.notes()).extracting(Problem::toString)
-                .anySatisfy(n -> assertThat(n).contains("Gateway/default/istio-egressgateway spec.servers[0]",
-                        "tls.mode MUTUAL"));
+        ListenerSpec l = p.listener(443);
+        assertThat(l.isMutualTls()).isTrue();
+        assertThat(l.tls().serverCertificate()).isEqualTo("/etc/certs/cert-chain.pem");
+        Decision d = p.decideMutualTls(l, "my-mongo.tcp.svc", GATEWAY_IP);
+        assertThat(d.allowed()).isTrue();
+        assertThat(d.upstream().candidates()).singleElement().hasToString("127.0.0.1:27017");
+        assertThat(d.binding().port().protocol().isTls()).isFalse();
+        assertThat(p.decideMutualTls(l, "evil.test", GATEWAY_IP).reason()).isEqualTo(Reason.NOT_GATEWAY_HOST);
+        assertThat(p.decideMutualTls(l, null, GATEWAY_IP).allowed()).isTrue();
+    }
+
+    @Test
+    void mutualTlsServerForTlsDestinationsExpectsTlsInside() throws IOException {
+        EgressPolicy tcpRoute = compile("08-mongo-tls-via-egress-gateway-mtls.yaml");
+        Decision d = tcpRoute.decideMutualTls(tcpRoute.listener(443), "mongo.example.test", GATEWAY_IP);
+        assertThat(d.upstream().candidates()).singleElement().hasToString("mongo.example.test:27017");
+        assertThat(d.binding().port().protocol().isTls()).isTrue();
+
+        // The wildcard article has no route at the gateway: the SNI names the host, on the listener's port.
+        EgressPolicy wildcard = compile("10-mongo-wildcard-tls-via-egress-gateway.yaml");
+        ListenerSpec l = wildcard.listener(443);
+        Decision any = wildcard.decideMutualTls(l, "shard-1.example.test", GATEWAY_IP);
+        assertThat(any.allowed()).isTrue();
+        assertThat(any.upstream().candidates()).singleElement().hasToString("shard-1.example.test:443");
+        assertThat(wildcard.decideMutualTls(l, null, GATEWAY_IP).reason()).isEqualTo(Reason.NO_ROUTE);
     }
 
     @Test

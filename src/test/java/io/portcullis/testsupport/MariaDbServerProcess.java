@@ -25,12 +25,14 @@ public final class MariaDbServerProcess implements AutoCloseable {
     private static final int PORT_ATTEMPTS = 3;
 
     private final Process process;
+    private final String bind;
     private final int port;
     private final Path dir;
     private final Thread shutdownHook;
 
-    private MariaDbServerProcess(Process process, int port, Path dir) {
+    private MariaDbServerProcess(Process process, String bind, int port, Path dir) {
         this.process = process;
+        this.bind = bind;
         this.port = port;
         this.dir = dir;
         this.shutdownHook = new Thread(process::destroyForcibly, "mariadbd-" + port + "-reaper");
@@ -39,13 +41,25 @@ public final class MariaDbServerProcess implements AutoCloseable {
 
     /** Starts mariadbd; {@code extraArgs} are appended to its command line. */
     public static MariaDbServerProcess start(String... extraArgs) {
+        return startBound("127.0.0.1", extraArgs);
+    }
+
+    /**
+     * Starts mariadbd on {@code bind} (e.g. a veth address the tests' network namespaces reach)
+     * that lets root in from anywhere without a password: for tests of the byte path, not of logins.
+     */
+    public static MariaDbServerProcess startOn(String bind) {
+        return startBound(bind, "--skip-grant-tables", "--skip-name-resolve");
+    }
+
+    private static MariaDbServerProcess startBound(String bind, String... extraArgs) {
         Cli.requireCommand("mariadbd");
         Cli.requireCommand("mariadb-install-db");
         Cli.requireCommand("mariadb");
         AssertionError last = null;
         for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
             try {
-                return tryStart(FreePorts.pick(), extraArgs);
+                return tryStart(FreePorts.pick(), bind, extraArgs);
             } catch (AssertionError e) {
                 last = e;
                 if (!String.valueOf(e.getMessage()).contains("Address already in use")) {
@@ -97,7 +111,7 @@ public final class MariaDbServerProcess implements AutoCloseable {
         deleteRecursively(dir);
     }
 
-    private static MariaDbServerProcess tryStart(int port, String... extraArgs) {
+    private static MariaDbServerProcess tryStart(int port, String bind, String... extraArgs) {
         Path dir;
         try {
             dir = Files.createTempDirectory("portcullis-mariadb-");
@@ -113,7 +127,7 @@ public final class MariaDbServerProcess implements AutoCloseable {
         }
         List<String> argv = new java.util.ArrayList<>(List.of(Cli.requireCommand("mariadbd").toString(), "--no-defaults",
                 "--datadir=" + data, "--socket=" + dir.resolve("mysqld.sock"), "--port=" + port,
-                "--bind-address=127.0.0.1", "--user=root", "--skip-log-bin", "--innodb-buffer-pool-size=16M",
+                "--bind-address=" + bind, "--user=root", "--skip-log-bin", "--innodb-buffer-pool-size=16M",
                 "--pid-file=" + dir.resolve("mysqld.pid")));
         argv.addAll(List.of(extraArgs));
         Process process;
@@ -124,14 +138,14 @@ public final class MariaDbServerProcess implements AutoCloseable {
             deleteRecursively(dir);
             throw new UncheckedIOException("cannot start " + argv, e);
         }
-        MariaDbServerProcess server = new MariaDbServerProcess(process, port, dir);
+        MariaDbServerProcess server = new MariaDbServerProcess(process, bind, port, dir);
         try {
             server.awaitHandshake();
             return server;
         } catch (RuntimeException | Error e) {
             String log = server.log();
             server.close();
-            throw new AssertionError("mariadbd did not become ready on port " + port + ":\n" + log, e);
+            throw new AssertionError("mariadbd did not become ready on " + bind + ":" + port + ":\n" + log, e);
         }
     }
 
@@ -157,7 +171,7 @@ public final class MariaDbServerProcess implements AutoCloseable {
     /** The server's first packet is a protocol-10 handshake: then it accepts logins. */
     private boolean sendsHandshake() {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(FreePorts.loopback(), port), 500);
+            socket.connect(new InetSocketAddress(bind, port), 500);
             socket.setSoTimeout(2_000);
             InputStream in = socket.getInputStream();
             byte[] head = in.readNBytes(5);

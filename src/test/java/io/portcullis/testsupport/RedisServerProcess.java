@@ -26,12 +26,14 @@ public final class RedisServerProcess implements AutoCloseable {
   private static final int PORT_ATTEMPTS = 3;
 
   private final Process process;
+  private final String bind;
   private final int port;
   private final Path dir;
   private final Thread shutdownHook;
 
-  private RedisServerProcess(Process process, int port, Path dir) {
+  private RedisServerProcess(Process process, String bind, int port, Path dir) {
     this.process = process;
+    this.bind = bind;
     this.port = port;
     this.dir = dir;
     this.shutdownHook = new Thread(process::destroyForcibly, "redis-server-" + port + "-reaper");
@@ -40,12 +42,17 @@ public final class RedisServerProcess implements AutoCloseable {
 
   /** Starts redis-server; {@code extraArgs} are appended (e.g. {@code "--requirepass", "s3cret"}). */
   public static RedisServerProcess start(String... extraArgs) {
+    return startOn("127.0.0.1", extraArgs);
+  }
+
+  /** Like {@link #start}, listening on {@code bind} (e.g. the host side of a netns test's veth). */
+  public static RedisServerProcess startOn(String bind, String... extraArgs) {
     String binary = Cli.requireCommand("redis-server").toString();
     AssertionError last = null;
     // FreePorts can only say a port was free a moment ago; another process may take it first.
     for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
       try {
-        return tryStart(binary, FreePorts.pick(), extraArgs);
+        return tryStart(binary, bind, FreePorts.pick(), extraArgs);
       } catch (AssertionError e) {
         last = e;
         if (!String.valueOf(e.getMessage()).contains("Address already in use")) {
@@ -61,7 +68,7 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   public String host() {
-    return "127.0.0.1";
+    return bind;
   }
 
   public long pid() {
@@ -93,7 +100,7 @@ public final class RedisServerProcess implements AutoCloseable {
     deleteRecursively(dir);
   }
 
-  private static RedisServerProcess tryStart(String binary, int port, String... extraArgs) {
+  private static RedisServerProcess tryStart(String binary, String bind, int port, String... extraArgs) {
     Path dir;
     try {
       dir = Files.createTempDirectory("portcullis-redis-");
@@ -103,9 +110,13 @@ public final class RedisServerProcess implements AutoCloseable {
     List<String> argv =
         new ArrayList<>(
             List.of(
-                binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                binary, "--port", Integer.toString(port), "--bind", bind,
                 "--save", "", "--appendonly", "no", "--daemonize", "no",
                 "--dir", dir.toString()));
+    if (!bind.startsWith("127.")) {
+      // Reachable from a test namespace only: redis would otherwise answer DENIED to non-loopback clients.
+      argv.addAll(List.of("--protected-mode", "no"));
+    }
     argv.addAll(List.of(extraArgs));
     Process process;
     try {
@@ -119,7 +130,7 @@ public final class RedisServerProcess implements AutoCloseable {
       deleteRecursively(dir);
       throw new UncheckedIOException("cannot start " + argv, e);
     }
-    RedisServerProcess server = new RedisServerProcess(process, port, dir);
+    RedisServerProcess server = new RedisServerProcess(process, bind, port, dir);
     try {
       server.awaitPong();
       return server;
@@ -151,7 +162,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
   private boolean answersPing() {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(FreePorts.loopback(), port), 500);
+      socket.connect(new InetSocketAddress(bind, port), 500);
       socket.setSoTimeout(500);
       OutputStream out = socket.getOutputStream();
       out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -1,9 +1,13 @@
 package io.portcullis.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.portcullis.policy.AuthzResult;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.telemetry.ConnectionLog;
 
 /**
@@ -14,10 +18,12 @@ import io.portcullis.telemetry.ConnectionLog;
  * authority. Every request is decided on its own authority against the connection's snapshot.
  */
 final class ExplicitProxyRouter implements RequestRouter {
+    private final Channel client;
     private final EgressPolicy policy;
     private final ConnectionLog log;
 
-    ExplicitProxyRouter(EgressPolicy policy, ConnectionLog log) {
+    ExplicitProxyRouter(Channel client, EgressPolicy policy, ConnectionLog log) {
+        this.client = client;
         this.policy = policy;
         this.log = log;
     }
@@ -53,6 +59,12 @@ final class ExplicitProxyRouter implements RequestRouter {
         log.requested(authority.host(), authority.port());
         Decision d = authority.ip() != null ? policy.decideAddress(authority.ip(), authority.port())
                 : policy.decideHost(authority.host(), authority.port());
+        if (d.allowed()) {
+            AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, authority.host(), null, log);
+            if (!authz.allowed()) {
+                return Decision.deny(Reason.AUTHZ_DENIED, authz.message());
+            }
+        }
         log.decided(d);
         return d;
     }

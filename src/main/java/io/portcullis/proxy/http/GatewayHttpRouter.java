@@ -1,11 +1,14 @@
 package io.portcullis.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.portcullis.policy.AuthzResult;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.telemetry.ConnectionLog;
 
 /**
@@ -15,11 +18,13 @@ import io.portcullis.telemetry.ConnectionLog;
  * the entry's port. An absolute-form target must name the same host as the Host header.
  */
 final class GatewayHttpRouter implements RequestRouter {
+    private final Channel client;
     private final EgressPolicy policy;
     private final ListenerSpec listener;
     private final ConnectionLog log;
 
-    GatewayHttpRouter(EgressPolicy policy, ListenerSpec listener, ConnectionLog log) {
+    GatewayHttpRouter(Channel client, EgressPolicy policy, ListenerSpec listener, ConnectionLog log) {
+        this.client = client;
         this.policy = policy;
         this.listener = listener;
         this.log = log;
@@ -49,6 +54,12 @@ final class GatewayHttpRouter implements RequestRouter {
                 return new Route.Refuse(d.reason(), d.message());
             }
             Decision decision = policy.decideHttpGateway(listener, host.host());
+            if (decision.allowed()) {
+                AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null, log);
+                if (!authz.allowed()) {
+                    return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
+                }
+            }
             log.decided(decision);
             if (!decision.allowed()) {
                 return new Route.Refuse(decision.reason(), decision.message());

@@ -1,5 +1,6 @@
 package io.portcullis.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
@@ -13,15 +14,15 @@ public final class HttpHandlers {
     }
 
     /** The explicit proxy: CONNECT tunnels and absolute-URI requests, decided against {@code policy}. */
-    public static ChannelHandler explicitProxy(EgressPolicy policy, UpstreamConnector connector, UpstreamPool pool,
-                                               ProxySettings settings, ConnectionLog log) {
-        return new HttpForwarder(new ExplicitProxyRouter(policy, log), pool,
+    public static ChannelHandler explicitProxy(Channel client, EgressPolicy policy, UpstreamConnector connector,
+                                               UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
+        return new HttpForwarder(new ExplicitProxyRouter(client, policy, log), pool,
                 new ConnectTunnel(policy, connector, settings, log), settings, log);
     }
 
     /** A plain-HTTP Gateway server: requests routed by their Host header. */
-    public static ChannelHandler gatewayServer(EgressPolicy policy, ListenerSpec listener, UpstreamPool pool,
-                                               ProxySettings settings, ConnectionLog log) {
-        return new HttpForwarder(new GatewayHttpRouter(policy, listener, log), pool, null, settings, log);
+    public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
+                                               UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
+        return new HttpForwarder(new GatewayHttpRouter(client, policy, listener, log), pool, null, settings, log);
     }
 }

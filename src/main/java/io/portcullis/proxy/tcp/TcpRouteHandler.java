@@ -7,6 +7,9 @@ import io.netty.util.concurrent.Future;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
+import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.telemetry.ConnectionLog;
@@ -32,6 +35,10 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (!GatewayAuthorization.permits(policy, ctx.channel(), null, null, null, log)) {
+            ctx.close();
+            return;
+        }
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
         Decision decision = policy.decideTcp(listener, local);
         log.decided(decision);
@@ -39,6 +46,8 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        // Even with auto-read off, epoll reads what is pending when the client half-closes.
+        ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
         connector.connect(ctx.channel().eventLoop(), decision)
                 .addListener((Future<Channel> f) -> Relay.handOver(ctx, f, log));
         ctx.fireChannelActive();

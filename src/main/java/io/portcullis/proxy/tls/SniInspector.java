@@ -13,9 +13,11 @@ import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
+import io.portcullis.proxy.InputEndHold;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +37,7 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
 
     private final long timeoutMillis;
     private ScheduledFuture<?> timeout;
+    private final InputEndHold inputEnd = new InputEndHold();
 
     public SniInspector(int maxClientHello, long timeoutMillis, EgressPolicy policy, ListenerSpec listener,
                         UpstreamConnector connector, ConnectionLog log) {
@@ -62,6 +65,14 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
             timeout.cancel(false);
         }
         super.handlerRemoved0(ctx);
+        inputEnd.replay(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!inputEnd.hold(evt)) {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 
     @Override
@@ -75,6 +86,9 @@ public final class SniInspector extends AbstractSniHandler<Channel> {
         }
         log.requested(sni, listener.port());
         log.serverName(sni);
+        if (!GatewayAuthorization.permits(policy, ctx.channel(), null, sni, sni, log)) {
+            return ctx.executor().newFailedFuture(new UpstreamException(Reason.AUTHZ_DENIED, "refused by authorization"));
+        }
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
         Decision decision = policy.decideSni(listener, sni, local);
         log.decided(decision);

@@ -1,0 +1,236 @@
+package io.portcullis.policy;
+
+import io.portcullis.model.Cidr;
+import io.portcullis.model.DestinationRule.ClientTls;
+import io.portcullis.model.DestinationRule.ClientTlsMode;
+import io.portcullis.model.Endpoint;
+import io.portcullis.model.Location;
+import io.portcullis.model.Resolution;
+import io.portcullis.model.ResourceSet;
+import io.portcullis.model.ServiceEntry;
+import io.portcullis.model.ServicePort;
+import io.portcullis.model.VirtualService.Destination;
+import io.portcullis.policy.UpstreamTarget.Candidate;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The sidecar role's reading of a configuration: what Istio's sidecar does with a workload's
+ * outbound connection, captured by iptables with its original destination.
+ *
+ * <ol>
+ *   <li>The original {@code IP:port} is matched against entries with {@code addresses} (longest
+ *       prefix). Else, on a port where address-less entries declare TLS or HTTP hosts, the
+ *       ClientHello's SNI or the request's Host names the entry ({@link #peekFor} says which to
+ *       read); an address-less TCP entry takes every address on its port.</li>
+ *   <li>Undeclared: {@code REGISTRY_ONLY} refuses, {@code ALLOW_ANY} passes it to the original
+ *       destination, logged as undeclared.</li>
+ *   <li>A {@code VirtualService} route bound to {@code mesh} (tls by SNI, else tcp by port and
+ *       destination subnet) may send it elsewhere: to a mesh-internal host such as the egress
+ *       gateway (with the {@code DestinationRule} TLS of that host, subset and port, e.g.
+ *       {@code ISTIO_MUTUAL}), or to another declared host. Without a route it goes straight out:
+ *       to the original destination, or the entry's endpoints for {@code STATIC}.</li>
+ *   <li>When the entry was found by a name (SNI or Host), that name must resolve to the original
+ *       destination address; the data plane resolves and checks ({@link SidecarDecision#checkName}).</li>
+ * </ol>
+ * Immutable; every lookup is bounded by the key's length and safe on an event loop.
+ */
+public final class SidecarPolicy {
+    /** What the sidecar must read from the client before it can decide. */
+    public enum Peek { NONE, TLS, HTTP }
+
+    private final ServiceEntryIndex index;
+    private final OutboundPolicy outboundPolicy;
+    private final MeshRouter router;
+    private final DestinationRuleIndex destinationRules;
+    private final Set<Integer> tlsNamePorts = new HashSet<>();
+    private final Set<Integer> httpNamePorts = new HashSet<>();
+    private final Map<Integer, PortBinding> tcpAnyAddress = new HashMap<>();
+
+    SidecarPolicy(ResourceSet resources, ServiceEntryIndex index, OutboundPolicy outboundPolicy) {
+        this.index = index;
+        this.outboundPolicy = outboundPolicy;
+        this.router = new MeshRouter(resources.virtualServices());
+        this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
+        for (ServiceEntry entry : resources.serviceEntries()) {
+            if (!entry.addresses().isEmpty()) {
+                continue;
+            }
+            for (ServicePort p : entry.ports()) {
+                if (p.protocol().isTls()) {
+                    tlsNamePorts.add(p.number());
+                } else if (p.protocol().isHttp()) {
+                    httpNamePorts.add(p.number());
+                } else {
+                    tcpAnyAddress.putIfAbsent(p.number(), new PortBinding(entry, p));
+                }
+            }
+        }
+    }
+
+    /** What to read before deciding on a connection to {@code ip:port}: nothing when the address decides. */
+    public Peek peekFor(InetAddress ip, int port) {
+        if (index.byAddress(ip.getAddress(), port) != null) {
+            return Peek.NONE;
+        }
+        if (tlsNamePorts.contains(port) || router.hasTlsRouteOn(port)) {
+            return Peek.TLS;
+        }
+        if (httpNamePorts.contains(port)) {
+            return Peek.HTTP;
+        }
+        return Peek.NONE;
+    }
+
+    /**
+     * Decides on a captured connection.
+     *
+     * @param name       the SNI ({@code fromTls}) or Host the client sent, normalised or not; null when none
+     */
+    public SidecarDecision decide(InetAddress ip, int port, String name, boolean fromTls) {
+        byte[] address = ip.getAddress();
+        String host = name == null ? null : HostNames.normalize(name);
+        PortBinding binding = index.byAddress(address, port);
+        boolean byName = false;
+        if (binding == null && host != null) {
+            PortBinding named = index.byHost(host, port);
+            // An entry with addresses covers those addresses only; its names do not reach other IPs.
+            if (named != null && named.entry().addresses().isEmpty()) {
+                binding = named;
+                byName = true;
+            }
+        }
+        if (binding == null) {
+            binding = tcpAnyAddress.get(port);
+        }
+        String what = (host != null ? host + " at " : "") + ip.getHostAddress() + ":" + port;
+        if (binding == null) {
+            UpstreamTarget original = UpstreamTarget.ofAddress(ip, port);
+            if (outboundPolicy == OutboundPolicy.ALLOW_ANY) {
+                return new SidecarDecision(Reason.UNDECLARED_ALLOWED, null, "undeclared, allowed by ALLOW_ANY",
+                        original, null, null, null, false, null, null, null);
+            }
+            return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows " + what
+                    + (host == null && peekFor(ip, port) == Peek.TLS ? " (the connection named no host: no SNI)" : ""));
+        }
+        String checkName = byName ? host : null;
+        List<InetAddress> checkAddresses = byName ? literalEndpoints(binding) : null;
+        Reason mismatch = fromTls ? Reason.SNI_MISMATCH : Reason.HOST_MISMATCH;
+
+        MeshRouter.MeshRoute route = host != null && fromTls ? router.tlsRoute(host, port, address) : null;
+        if (route == null) {
+            route = router.tcpRoute(port, address, binding.entry());
+        }
+        if (route == null) {
+            return allowed(binding, "allowed by " + binding.entry().id(), direct(binding, ip, port), null, host, null,
+                    false, checkName, checkAddresses, mismatch);
+        }
+        Destination d = GatewayRouter.pick(route.destinations());
+        String target = d.host().startsWith("*") && host != null ? host : HostNames.normalize(d.host());
+        int targetPort = d.port() != 0 ? d.port() : port;
+        if (d.subset() != null && !destinationRules.hasSubset(target, d.subset())) {
+            return SidecarDecision.deny(Reason.NO_ROUTE, route.virtualService() + " routes " + what + " to subset "
+                    + d.subset() + " of " + target + ", which no DestinationRule defines");
+        }
+        ClientTls tls = destinationRules.tls(target, d.subset(), targetPort);
+        if (tls != null && tls.mode() == ClientTlsMode.DISABLE) {
+            tls = null;
+        }
+        String via = " via " + route.virtualService();
+        if (covers(binding.entry(), target)) {
+            // The route keeps the connection on this service (possibly another port): straight out.
+            return allowed(binding, "allowed by " + binding.entry().id() + via, direct(binding, ip, targetPort), tls,
+                    host, route, false, checkName, checkAddresses, mismatch);
+        }
+        ServiceEntry other = index.entryForHost(target);
+        if (other != null && other.location() == Location.MESH_EXTERNAL) {
+            PortBinding otherBinding = index.byHost(target, targetPort);
+            UpstreamTarget upstream = otherBinding == null ? null : UpstreamPlanner.plan(otherBinding, target, null, true);
+            if (upstream == null) {
+                return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, route.virtualService() + " routes " + what + " to "
+                        + target + ":" + targetPort + ", which no ServiceEntry declares on that port");
+            }
+            return allowed(binding, "allowed by " + binding.entry().id() + via, upstream, tls, host, route, false,
+                    checkName, checkAddresses, mismatch);
+        }
+        return allowed(binding, "allowed by " + binding.entry().id() + via + " to " + target + ":" + targetPort,
+                meshInternal(other, target, targetPort), tls, host, route, true, checkName, checkAddresses, mismatch);
+    }
+
+    private SidecarDecision allowed(PortBinding binding, String message, UpstreamTarget upstream, ClientTls tls,
+                                    String host, MeshRouter.MeshRoute route, boolean viaGateway, String checkName,
+                                    List<InetAddress> checkAddresses, Reason mismatch) {
+        String sni = tls == null ? null : host != null ? host : tls.sni();
+        return new SidecarDecision(Reason.DECLARED, binding, message, upstream, tls, sni,
+                route == null ? null : route.virtualService(), viaGateway, checkName, checkAddresses, mismatch);
+    }
+
+    /** Straight out: the entry's endpoints for STATIC, else the address the app connected to. */
+    private static UpstreamTarget direct(PortBinding binding, InetAddress ip, int port) {
+        ServiceEntry entry = binding.entry();
+        if (entry.resolution() == Resolution.STATIC && !entry.endpoints().isEmpty()) {
+            List<Candidate> out = new ArrayList<>();
+            for (Endpoint ep : entry.endpoints()) {
+                int p = port == binding.port().number() ? ep.portFor(binding.port()) : port;
+                byte[] literal = Cidr.literalBytes(ep.address());
+                out.add(literal != null ? Candidate.ofAddress(address(literal), p) : Candidate.ofName(ep.address(), p));
+            }
+            return new UpstreamTarget(out);
+        }
+        return UpstreamTarget.ofAddress(ip, port);
+    }
+
+    /** A mesh-internal host (the egress gateway): its entry's endpoints or addresses, else its name. */
+    private static UpstreamTarget meshInternal(ServiceEntry entry, String host, int port) {
+        List<Candidate> out = new ArrayList<>();
+        if (entry != null) {
+            for (Endpoint ep : entry.endpoints()) {
+                byte[] literal = Cidr.literalBytes(ep.address());
+                out.add(literal != null ? Candidate.ofAddress(address(literal), port) : Candidate.ofName(ep.address(), port));
+            }
+            if (out.isEmpty()) {
+                for (Cidr c : entry.addresses()) {
+                    if (c.isSingleAddress()) {
+                        out.add(Candidate.ofAddress(address(c.network()), port));
+                    }
+                }
+            }
+        }
+        return out.isEmpty() ? UpstreamTarget.ofName(host, port) : new UpstreamTarget(out);
+    }
+
+    /** For STATIC entries the endpoints are what the name stands for; otherwise the name is resolved. */
+    private static List<InetAddress> literalEndpoints(PortBinding binding) {
+        ServiceEntry entry = binding.entry();
+        if (entry.resolution() != Resolution.STATIC || entry.endpoints().isEmpty()) {
+            return null;
+        }
+        List<InetAddress> out = new ArrayList<>();
+        for (Endpoint ep : entry.endpoints()) {
+            byte[] literal = Cidr.literalBytes(ep.address());
+            if (literal == null) {
+                return null;
+            }
+            out.add(address(literal));
+        }
+        return out;
+    }
+
+    private static boolean covers(ServiceEntry entry, String host) {
+        return entry.hosts().stream().anyMatch(h -> HostNames.matches(h, host));
+    }
+
+    private static InetAddress address(byte[] bytes) {
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.portcullis.proxy.capture;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.portcullis.MeshOptions.OnMismatch;
+import io.portcullis.policy.CurrentPolicy;
+import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.Transport;
+import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.proxy.capture.CapturedFlow.CaptureContext;
+import io.portcullis.proxy.dns.UpstreamResolver;
+import io.portcullis.proxy.mtls.TlsContexts;
+import io.portcullis.model.Cidr;
+import io.portcullis.policy.PrivateAddressGuard;
+import io.portcullis.telemetry.Telemetry;
+import io.portcullis.telemetry.ConnectionLog;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sidecar role's data plane: the capture listener(s) that iptables {@code REDIRECT} delivers a
+ * workload's outbound TCP to ({@code portcullis capture}), on their own event loops. Each accepted
+ * connection reads the current policy snapshot once and keeps it. Needs native epoll, which is how
+ * the original destination is read.
+ */
+public final class CaptureServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureServer.class);
+
+    private final Transport transport;
+    private final CurrentPolicy policy;
+    private final Telemetry telemetry;
+    private final ProxySettings settings;
+    private final UpstreamResolver resolver;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final CaptureContext context;
+    private final List<Channel> listeners = new ArrayList<>();
+
+    public CaptureServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
+                         TlsContexts tlsContexts, OnMismatch onMismatch, Telemetry telemetry, int workerThreads) {
+        this.transport = transport;
+        this.policy = policy;
+        this.telemetry = telemetry;
+        this.settings = settings;
+        this.resolver = resolver;
+        this.bossGroup = transport.newGroup(1);
+        this.workerGroup = transport.newGroup(workerThreads);
+        this.context = new CaptureContext(settings, new UpstreamConnector(transport, resolver, settings,
+                // The app chose the address and the capture rules sent it here: the sidecar passes it
+                // through, as Istio's does; the SSRF guard belongs to the gateway, which resolves names.
+                new PrivateAddressGuard(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))), telemetry.metrics()), resolver,
+                tlsContexts, onMismatch, new OwnConnections());
+    }
+
+    /**
+     * Binds a capture listener on each address; an address this network namespace lacks (no IPv6
+     * loopback) is skipped with a warning, but at least one must bind.
+     */
+    public List<InetSocketAddress> start(List<InetSocketAddress> binds) throws IOException, InterruptedException {
+        if (!transport.name().equals("epoll")) {
+            throw new IOException("the sidecar's capture listener needs Linux native epoll (to read SO_ORIGINAL_DST);"
+                    + " this JVM has the " + transport.name() + " transport");
+        }
+        List<InetSocketAddress> bound = new ArrayList<>();
+        Exception last = null;
+        for (InetSocketAddress bind : binds) {
+            try {
+                Channel ch = new ServerBootstrap()
+                        .group(bossGroup, workerGroup)
+                        .channel(transport.serverChannel())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childHandler(initializer())
+                        .bind(bind).sync().channel();
+                listeners.add(ch);
+                bound.add((InetSocketAddress) ch.localAddress());
+            } catch (Exception e) {
+                last = e;
+                LOG.warn("no capture listener on {}: {}", bind, e.getMessage());
+            }
+        }
+        if (bound.isEmpty()) {
+            throw new IOException("no capture listener could bind " + binds + ": "
+                    + (last == null ? "no address given" : last.getMessage()), last);
+        }
+        return bound;
+    }
+
+    private ChannelInitializer<Channel> initializer() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                int port = ((InetSocketAddress) ch.localAddress()).getPort();
+                ConnectionLog log = telemetry.open("capture_" + port, ch.remoteAddress(), ch.localAddress());
+                ChannelPipeline p = ch.pipeline();
+                p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS));
+                p.addLast(PipelineNames.ACCESS_LOG, new io.portcullis.proxy.AccessLogHandler(telemetry.accessLog(), log));
+                p.addLast(PipelineNames.CAPTURE, new CaptureHandler(policy.get(), context, log));
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        listeners.forEach(ch -> ch.close().syncUninterruptibly());
+        listeners.clear();
+        resolver.close();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

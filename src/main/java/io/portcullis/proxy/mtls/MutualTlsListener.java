@@ -1,0 +1,52 @@
+package io.portcullis.proxy.mtls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerSpec;
+import io.portcullis.policy.Reason;
+import io.portcullis.proxy.PipelineNames;
+import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.telemetry.ConnectionLog;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the pipeline of a Gateway listener that terminates mutual TLS ({@code MUTUAL},
+ * {@code ISTIO_MUTUAL}): Netty's {@link SniHandler} reads the ClientHello (bounded in size and
+ * time), remembers its SNI and becomes the {@link SslHandler}, which requires a client
+ * certificate from the configured CA; then {@link MutualTlsInbound} takes the decision.
+ */
+public final class MutualTlsListener {
+    private MutualTlsListener() {
+    }
+
+    /** Adds the mutual-TLS steps to a new connection's pipeline, or refuses it when the certificates are missing. */
+    public static void install(Channel ch, EgressPolicy policy, ListenerSpec listener, TlsContexts contexts,
+                               ProxySettings settings, UpstreamConnector connector, ConnectionLog log) {
+        TlsContexts.Lookup lookup = contexts == null
+                ? TlsContexts.Lookup.failed("this gateway was started without TLS support") : contexts.server(listener.tls());
+        if (lookup.context() == null) {
+            log.refused(Reason.TLS_UNAVAILABLE, lookup.problem());
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(true);
+        SslContext context = lookup.context();
+        long timeout = settings.inspectTimeout().toMillis();
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.MTLS_SNI, new SniHandler(host -> context, settings.maxClientHello(), timeout) {
+            @Override
+            protected SslHandler newSslHandler(SslContext ctx, ByteBufAllocator alloc) {
+                SslHandler handler = super.newSslHandler(ctx, alloc);
+                handler.setHandshakeTimeout(timeout, TimeUnit.MILLISECONDS);
+                return handler;
+            }
+        });
+        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, connector, log));
+    }
+}

@@ -1,0 +1,166 @@
+package io.portcullis.model;
+
+import static io.portcullis.model.Fixtures.onlyError;
+import static io.portcullis.model.Fixtures.single;
+import static io.portcullis.model.Fixtures.warning;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.portcullis.model.AuthorizationPolicy.Action;
+import io.portcullis.model.AuthorizationPolicy.ConditionKey;
+import io.portcullis.model.AuthorizationPolicy.Rule;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class AuthorizationPolicyMapperTest {
+
+    static String ap(String spec) {
+        return """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: egress
+                  namespace: istio-system
+                spec:
+                """ + spec.indent(2);
+    }
+
+    @Test
+    void mapsAllowRulesOnSourcesOperationsAndConditions() {
+        AuthorizationPolicy p = single(ap("""
+                action: ALLOW
+                rules:
+                - from:
+                  - source:
+                      principals: [cluster.local/ns/default/sa/sleep, "*/sa/trusted"]
+                      namespaces: [default]
+                      ipBlocks: [10.0.0.0/8]
+                      notIpBlocks: [10.9.0.0/16]
+                  to:
+                  - operation:
+                      hosts: [Mongo.Example.TEST, "*.googleapis.com"]
+                      ports: ["443", 27017]
+                  when:
+                  - key: connection.sni
+                    values: [mongo.example.test]
+                  - key: destination.port
+                    notValues: ["80"]
+                  - key: destination.ip
+                    values: [10.1.0.0/16]
+                """), AuthorizationPolicy.class);
+        assertThat(p.id()).isEqualTo(new ResourceId("AuthorizationPolicy", "istio-system", "egress"));
+        assertThat(p.action()).isEqualTo(Action.ALLOW);
+        Rule r = p.rules().get(0);
+        assertThat(r.from().get(0).principals()).containsExactly("cluster.local/ns/default/sa/sleep", "*/sa/trusted");
+        assertThat(r.from().get(0).ipBlocks()).extracting(Cidr::toString).containsExactly("10.0.0.0/8");
+        assertThat(r.to().get(0).hosts()).containsExactly("mongo.example.test", "*.googleapis.com");
+        assertThat(r.to().get(0).ports()).containsExactly(443, 27017);
+        assertThat(r.when()).extracting(AuthorizationPolicy.Condition::key)
+                .containsExactly(ConditionKey.CONNECTION_SNI, ConditionKey.DESTINATION_PORT, ConditionKey.DESTINATION_IP);
+    }
+
+    @Test
+    void allowNothingIsAPolicyWithoutRules() {
+        AuthorizationPolicy empty = single("""
+                apiVersion: security.istio.io/v1beta1
+                kind: AuthorizationPolicy
+                metadata: {name: allow-nothing}
+                spec: {}
+                """, AuthorizationPolicy.class);
+        assertThat(empty.action()).isEqualTo(Action.ALLOW);
+        assertThat(empty.rules()).isEmpty();
+        AuthorizationPolicy noSpec = single("""
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: allow-nothing}
+                """, AuthorizationPolicy.class);
+        assertThat(noSpec.rules()).isEmpty();
+    }
+
+    @Test
+    void denyWithAnEmptyRuleMatchesEverything() {
+        AuthorizationPolicy p = single(ap("""
+                action: DENY
+                rules: [{}]
+                """), AuthorizationPolicy.class);
+        assertThat(p.action()).isEqualTo(Action.DENY);
+        assertThat(p.rules()).singleElement().satisfies(r -> assertThat(r.from()).isEmpty());
+    }
+
+    @Test
+    void selectorIsAcceptedButNotActedOn() {
+        warning(ap("""
+                selector: {matchLabels: {istio: egressgateway}}
+                rules: [{}]
+                """), "spec.selector", "applies to every gateway listener");
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                arguments("AUDIT", "action: AUDIT", "spec.action", "AUDIT is not supported by Portcullis"),
+                arguments("bad action", "action: allow", "spec.action", "\"allow\" is not a valid action"),
+                arguments("provider", "{action: DENY, provider: {name: ext}}", "spec.provider", "only with action CUSTOM"),
+                arguments("empty source", "rules: [{from: [{source: {}}]}]", "spec.rules[0].from[0].source",
+                        "a source must have at least one field"),
+                arguments("from without source", "rules: [{from: [{}]}]", "spec.rules[0].from[0].source", "required"),
+                arguments("empty operation", "rules: [{to: [{operation: {}}]}]", "spec.rules[0].to[0].operation",
+                        "an operation must have at least one field"),
+                arguments("JWT principals", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]",
+                        "spec.rules[0].from[0].source.requestPrincipals", "JWT request principals need an HTTP request"),
+                arguments("remote IPs", "rules: [{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}]",
+                        "spec.rules[0].from[0].source.remoteIpBlocks", "use ipBlocks"),
+                arguments("HTTP methods", "rules: [{to: [{operation: {methods: [GET]}}]}]",
+                        "spec.rules[0].to[0].operation.methods", "needs an HTTP request"),
+                arguments("HTTP paths", "rules: [{to: [{operation: {paths: [/admin]}}]}]",
+                        "spec.rules[0].to[0].operation.paths", "needs an HTTP request"),
+                arguments("bad CIDR", "rules: [{from: [{source: {ipBlocks: [10.0.0.0/33]}}]}]",
+                        "spec.rules[0].from[0].source.ipBlocks[0]", "is not a CIDR"),
+                arguments("bad port", "rules: [{to: [{operation: {ports: [\"https\"]}}]}]",
+                        "spec.rules[0].to[0].operation.ports[0]", "\"https\" is not a port number"),
+                arguments("port out of range", "rules: [{to: [{operation: {notPorts: [70000]}}]}]",
+                        "spec.rules[0].to[0].operation.notPorts[0]", "is not a port number"),
+                arguments("star in the middle", "rules: [{from: [{source: {principals: [\"cluster.local/*/sa/x\"]}}]}]",
+                        "spec.rules[0].from[0].source.principals[0]", "may only be the first or the last character"),
+                arguments("empty principal", "rules: [{from: [{source: {principals: [\"\"]}}]}]",
+                        "spec.rules[0].from[0].source.principals[0]", "must not be empty"),
+                arguments("HTTP condition", "rules: [{when: [{key: \"request.headers[x-user]\", values: [a]}]}]",
+                        "spec.rules[0].when[0].key", "is not a condition a connection has (supported: source.ip,"),
+                arguments("condition without values", "rules: [{when: [{key: connection.sni}]}]",
+                        "spec.rules[0].when[0]", "at least one of values or notValues is required"),
+                arguments("condition key required", "rules: [{when: [{values: [a]}]}]",
+                        "spec.rules[0].when[0].key", "required"),
+                arguments("destination.port value", "rules: [{when: [{key: destination.port, values: [\"0\"]}]}]",
+                        "spec.rules[0].when[0].values[0]", "\"0\" is not a port number"),
+                arguments("destination.ip value", "rules: [{when: [{key: destination.ip, notValues: [example.com]}]}]",
+                        "spec.rules[0].when[0].notValues[0]", "destination.ip takes IPs and CIDRs"),
+                arguments("unknown field", "rules: [{from: [{source: {not_principal: [a]}}]}]",
+                        "spec.rules[0].from[0].source.not_principal", "has no field \"not_principal\""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalid")
+    void refusesWithTheFieldAndTheReason(String name, String spec, String field, String fragment) {
+        onlyError(ap(spec), field, fragment);
+    }
+
+    @Test
+    void refusesAnUnknownApiVersion() {
+        onlyError("""
+                apiVersion: security.istio.io/v1alpha1
+                kind: AuthorizationPolicy
+                metadata: {name: old}
+                spec: {}
+                """, "apiVersion", "expected: security.istio.io/v1 or v1beta1");
+    }
+
+    @Test
+    void refusedPoliciesAreNamedInTheMessage() {
+        Problem p = onlyError(ap("action: CUSTOM"), "spec.action", "CUSTOM");
+        assertThat(p.toString()).startsWith("test.yaml: AuthorizationPolicy/istio-system/egress spec.action: ");
+        assertThat(List.of(p.resource().kind())).containsExactly("AuthorizationPolicy");
+    }
+}
