@@ -172,6 +172,9 @@ public final class RunCommand implements Callable<Integer> {
             captureBinds.add(new InetSocketAddress(InetAddress.getByName(a.trim()), capturePort));
         }
         MeshOptions mesh = new MeshOptions(role, meshCerts, captureBinds, onMismatch, Duration.ofSeconds(5));
+        requirePositive("--inspect-timeout", inspectTimeout);
+        requirePositive("--idle-timeout", idleTimeout);
+        requirePositive("--connect-timeout", connectTimeout);
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
@@ -186,6 +189,12 @@ public final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private void requirePositive(String option, Duration d) {
+        if (d.isNegative() || d.toMillis() == 0) {
+            throw new ParameterException(spec.commandLine(), option + ": must be at least 1ms, got " + d);
+        }
     }
 
     /** {@code gateway} or {@code sidecar}, in lower case as written on the command line. */

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
@@ -36,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The data plane: the explicit proxy listener and one listener per Gateway server port, all on
- * one set of event loops sized to the cores. Each accepted connection reads the current policy
+ * one set of event loops sized to the cores, which also accept. Each accepted connection reads the current policy
  * snapshot once and keeps it; {@link #reconcile} opens and closes Gateway listeners as the
  * configuration changes, leaving open connections alone.
  */
@@ -49,7 +48,6 @@ public final class GatewayServer implements AutoCloseable {
     private final ProxySettings settings;
     private final CurrentPolicy policy;
     private final Telemetry telemetry;
-    private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final UpstreamResolver resolver;
     private final UpstreamConnector connector;
@@ -76,7 +74,6 @@ public final class GatewayServer implements AutoCloseable {
         this.policy = policy;
         this.telemetry = telemetry;
         this.resolver = resolver;
-        this.bossGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(workerThreads);
         this.connector = new UpstreamConnector(transport, resolver, settings, new PrivateAddressGuard(allowPrivate),
                 telemetry.metrics());
@@ -169,18 +166,20 @@ public final class GatewayServer implements AutoCloseable {
 
     private ChannelPipeline common(Channel ch, ConnectionLog log) {
         ChannelPipeline p = ch.pipeline();
-        p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(PipelineNames.IDLE, new IdleTimeout(settings.idleTimeout().toMillis()));
         p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(telemetry.accessLog(), log));
         return p;
     }
 
     private ServerBootstrap serverBootstrap(boolean autoRead) {
+        // Listeners accept on the worker loops themselves: a separate acceptor thread would cost a
+        // cross-thread hand-off (an eventfd wake-up) per connection. TCP_NODELAY is Netty's default
+        // for accepted and connected sockets (Transports verifies it), so it is not set twice.
         return new ServerBootstrap()
-                .group(bossGroup, workerGroup)
+                .group(workerGroup, workerGroup)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.AUTO_READ, autoRead);
     }
@@ -204,7 +203,6 @@ public final class GatewayServer implements AutoCloseable {
         gatewayListeners.values().forEach(ch -> ch.close().syncUninterruptibly());
         gatewayListeners.clear();
         resolver.close();
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

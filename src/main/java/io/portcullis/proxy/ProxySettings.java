@@ -21,6 +21,18 @@ public record ProxySettings(
         Duration idleTimeout,
         Duration connectTimeout) {
 
+    public ProxySettings {
+        requirePositive("inspectTimeout", inspectTimeout);
+        requirePositive("idleTimeout", idleTimeout);
+        requirePositive("connectTimeout", connectTimeout);
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero() || d.toMillis() == 0) {
+            throw new IllegalArgumentException(name + " must be at least 1 ms, got " + d);
+        }
+    }
+
     public static ProxySettings defaults(InetAddress gatewayAddress) {
         return new ProxySettings(gatewayAddress, 64 * 1024, 16 * 1024, Duration.ofSeconds(10),
                 Duration.ofHours(1), Duration.ofSeconds(10));

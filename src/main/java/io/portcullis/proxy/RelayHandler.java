@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -91,6 +92,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 ((DuplexChannel) peer).shutdownOutput();
+                // The peer's end of input now closes the pair: Netty need not shut its input down
+                // first (a syscall that fails with ENOTCONN, and an exception, once the peer is gone).
+                peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
             } else {
                 closeBoth(self);
             }

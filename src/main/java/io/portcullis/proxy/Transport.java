@@ -1,5 +1,6 @@
 package io.portcullis.proxy;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -10,13 +11,24 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 
-/** Native epoll when this machine has it, NIO otherwise: the channel classes and event loops that go with it. */
+/**
+ * The channel classes and event loops of one I/O transport: native epoll when this machine has
+ * it, NIO otherwise; io_uring on request ({@code -Dportcullis.transport=io_uring}), measured in
+ * {@code bench/} but not the default, as the sidecar's capture needs epoll's socket options.
+ */
 public record Transport(
         String name,
         IoHandlerFactory ioHandlerFactory,
@@ -24,13 +36,66 @@ public record Transport(
         Class<? extends SocketChannel> socketChannel,
         Class<? extends DatagramChannel> datagramChannel) {
 
-    public static Transport best() {
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollSocketChannel.class, EpollDatagramChannel.class);
+    /** The system property that picks a transport: {@code epoll}, {@code io_uring} or {@code nio}. */
+    public static final String PROPERTY = "portcullis.transport";
+
+    /** The transport {@value #PROPERTY} names, or {@link #best()} when it is not set. */
+    public static Transport configured() {
+        String name = System.getProperty(PROPERTY);
+        return name == null || name.isBlank() ? best() : named(name.trim());
+    }
+
+    /** @throws IllegalArgumentException for an unknown name or one this machine cannot run */
+    public static Transport named(String name) {
+        switch (name) {
+            case "epoll" -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalArgumentException("transport epoll is not available here: " + Epoll.unavailabilityCause());
+                }
+                return epoll();
+            }
+            case "io_uring" -> {
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalArgumentException("transport io_uring is not available here: "
+                            + IoUring.unavailabilityCause());
+                }
+                return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                        IoUringSocketChannel.class, IoUringDatagramChannel.class);
+            }
+            case "nio" -> {
+                return nio();
+            }
+            default -> throw new IllegalArgumentException("unknown transport '" + name + "' (expected: epoll, io_uring or nio)");
         }
+    }
+
+    public static Transport best() {
+        return Epoll.isAvailable() ? epoll() : nio();
+    }
+
+    private static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
+                EpollSocketChannel.class, EpollDatagramChannel.class);
+    }
+
+    private static Transport nio() {
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class,
                 NioSocketChannel.class, NioDatagramChannel.class);
+    }
+
+    /**
+     * Client sockets of one address family: an IPv4 upstream gets an AF_INET socket rather than a
+     * dual-stack AF_INET6 one, which saves a setsockopt per connection and keeps addresses short.
+     */
+    public ChannelFactory<SocketChannel> socketChannelFactory(SocketProtocolFamily family) {
+        if (socketChannel == EpollSocketChannel.class) {
+            return () -> new EpollSocketChannel(family);
+        }
+        if (socketChannel == IoUringSocketChannel.class) {
+            return IoUringSocketChannel::new;
+        }
+        SelectorProvider provider = SelectorProvider.provider();
+        return () -> new NioSocketChannel(provider, family);
     }
 
     public EventLoopGroup newGroup(int threads) {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.model.ServiceEntry;
@@ -18,11 +19,15 @@ import io.portcullis.policy.UpstreamTarget;
 import io.portcullis.policy.UpstreamTarget.Candidate;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Opens the upstream connection for an allowed client connection, on the client's own event
@@ -40,10 +45,22 @@ public final class UpstreamConnector {
     private final ProxySettings settings;
     private final PrivateAddressGuard guard;
     private final GatewayMetrics metrics;
+    private final Consumer<Channel> connecting;
+    private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
     /** @param metrics where lookups and connect times are counted */
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
                              PrivateAddressGuard guard, GatewayMetrics metrics) {
+        this(transport, resolver, settings, guard, metrics, ch -> { });
+    }
+
+    /**
+     * @param connecting told of each upstream channel as its connect is set under way, on the event loop
+     */
+    public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
+                             PrivateAddressGuard guard, GatewayMetrics metrics, Consumer<Channel> connecting) {
+        this.connecting = connecting;
         this.transport = transport;
         this.resolver = resolver;
         this.settings = settings;
@@ -105,7 +122,9 @@ public final class UpstreamConnector {
                     return;
                 }
                 long started = System.nanoTime();
-                bootstrap(loop).connect(address).addListener((ChannelFuture f) -> {
+                ChannelFuture connect = bootstrap(loop, address).connect(address);
+                connecting.accept(connect.channel());
+                connect.addListener((ChannelFuture f) -> {
                     metrics.upstreamConnect(System.nanoTime() - started);
                     if (f.isSuccess()) {
                         if (!promise.trySuccess(f.channel())) {
@@ -151,21 +170,33 @@ public final class UpstreamConnector {
         }
     }
 
-    private Bootstrap bootstrap(EventLoop loop) {
+    /**
+     * One bootstrap per event loop and address family, built once: connecting is on the path of
+     * every connection. TCP_NODELAY is Netty's default for these sockets.
+     */
+    private Bootstrap bootstrap(EventLoop loop, InetSocketAddress address) {
+        Map<EventLoop, Bootstrap> byLoop = address.getAddress() instanceof Inet6Address ? ipv6 : ipv4;
+        Bootstrap b = byLoop.get(loop);
+        return b != null ? b : byLoop.computeIfAbsent(loop, l -> newBootstrap(l,
+                address.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET));
+    }
+
+    private Bootstrap newBootstrap(EventLoop loop, SocketProtocolFamily family) {
         return new Bootstrap()
                 .group(loop)
-                .channel(transport.socketChannel())
+                .channelFactory(transport.socketChannelFactory(family))
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // The caller installs the pipeline once it knows what the connection carries.
-                    }
-                });
+                .handler(EMPTY);
     }
+
+    /** The caller installs the pipeline once it knows what the connection carries. */
+    private static final ChannelInitializer<Channel> EMPTY = new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel ch) {
+        }
+    };
 
     static String format(InetSocketAddress a) {
         String host = HostCanonicalizer.format(a.getAddress().getAddress());

@@ -6,9 +6,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.portcullis.MeshOptions.OnMismatch;
 import io.portcullis.policy.CurrentPolicy;
+import io.portcullis.proxy.AccessLogHandler;
+import io.portcullis.proxy.IdleTimeout;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Transport;
@@ -42,7 +43,6 @@ public final class CaptureServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final ProxySettings settings;
     private final UpstreamResolver resolver;
-    private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final CaptureContext context;
     private final List<Channel> listeners = new ArrayList<>();
@@ -54,13 +54,15 @@ public final class CaptureServer implements AutoCloseable {
         this.telemetry = telemetry;
         this.settings = settings;
         this.resolver = resolver;
-        this.bossGroup = transport.newGroup(1);
         this.workerGroup = transport.newGroup(workerThreads);
+        OwnConnections own = new OwnConnections();
+        // Own connections are known from the moment they are connecting: the looped connection of a
+        // misconfigured capture can be accepted, on the same loop, before the connect completes.
         this.context = new CaptureContext(settings, new UpstreamConnector(transport, resolver, settings,
                 // The app chose the address and the capture rules sent it here: the sidecar passes it
                 // through, as Istio's does; the SSRF guard belongs to the gateway, which resolves names.
-                new PrivateAddressGuard(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))), telemetry.metrics()), resolver,
-                tlsContexts, onMismatch, new OwnConnections());
+                new PrivateAddressGuard(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))), telemetry.metrics(),
+                own::connecting), resolver, tlsContexts, onMismatch, own);
     }
 
     /**
@@ -77,11 +79,10 @@ public final class CaptureServer implements AutoCloseable {
         for (InetSocketAddress bind : binds) {
             try {
                 Channel ch = new ServerBootstrap()
-                        .group(bossGroup, workerGroup)
+                        .group(workerGroup, workerGroup)
                         .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childHandler(initializer())
@@ -107,9 +108,8 @@ public final class CaptureServer implements AutoCloseable {
                 int port = ((InetSocketAddress) ch.localAddress()).getPort();
                 ConnectionLog log = telemetry.open("capture_" + port, ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = ch.pipeline();
-                p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS));
-                p.addLast(PipelineNames.ACCESS_LOG, new io.portcullis.proxy.AccessLogHandler(telemetry.accessLog(), log));
+                p.addLast(PipelineNames.IDLE, new IdleTimeout(settings.idleTimeout().toMillis()));
+                p.addLast(PipelineNames.ACCESS_LOG, new AccessLogHandler(telemetry.accessLog(), log));
                 p.addLast(PipelineNames.CAPTURE, new CaptureHandler(policy.get(), context, log));
             }
         };
@@ -120,7 +120,6 @@ public final class CaptureServer implements AutoCloseable {
         listeners.forEach(ch -> ch.close().syncUninterruptibly());
         listeners.clear();
         resolver.close();
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
