@@ -64,7 +64,8 @@ public final class Portcullis implements AutoCloseable {
         this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out, options.accessLogFormat())
                 : AccessLog.toFile(options.accessLogFile(), options.accessLogFormat());
         this.metrics = new GatewayMetrics(options.maxLabelValues());
-        Transport transport = Transport.configured();
+        // The sidecar reads SO_ORIGINAL_DST through epoll's socket options.
+        Transport transport = options.mesh().isSidecar() ? Transport.best() : Transport.configured();
         UpstreamResolver resolver = new UpstreamResolver(transport,
                 options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();

@@ -39,10 +39,17 @@ public record Transport(
     /** The system property that picks a transport: {@code epoll}, {@code io_uring} or {@code nio}. */
     public static final String PROPERTY = "portcullis.transport";
 
-    /** The transport {@value #PROPERTY} names, or {@link #best()} when it is not set. */
+    /**
+     * The gateway role's transport: the one {@value #PROPERTY} names, else io_uring where the
+     * kernel has it (it batches the dozen socket calls each proxied connection costs into one
+     * submission: bench/RESULTS.md), else {@link #best()}.
+     */
     public static Transport configured() {
         String name = System.getProperty(PROPERTY);
-        return name == null || name.isBlank() ? best() : named(name.trim());
+        if (name != null && !name.isBlank()) {
+            return named(name.trim());
+        }
+        return IoUring.isAvailable() ? named("io_uring") : best();
     }
 
     /** @throws IllegalArgumentException for an unknown name or one this machine cannot run */
