@@ -34,8 +34,12 @@ import java.util.concurrent.TimeUnit;
 public final class UpstreamPool implements UpstreamSource {
     /** How long an idle upstream connection is kept (servers commonly close theirs after 5-75 s). */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
-    /** Idle connections kept per key and loop. */
-    static final int MAX_IDLE_PER_KEY = 16;
+    /**
+     * Idle connections kept per key and loop: as many as a busy client pool has requests in flight
+     * to one destination, or every request beyond the cap would open (and close) a connection of its
+     * own; the idle timeout trims them when the load goes.
+     */
+    static final int MAX_IDLE_PER_KEY = 256;
 
     private static final AttributeKey<UpstreamKey> KEY = AttributeKey.valueOf("portcullis.upstream-key");
     private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("portcullis.idle-timer");
