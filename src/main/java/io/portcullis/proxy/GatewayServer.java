@@ -24,25 +24,32 @@ import io.portcullis.proxy.tls.SniInspector;
 import io.portcullis.telemetry.ConnectionLog;
 import io.portcullis.telemetry.Telemetry;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The data plane: the explicit proxy listener and one listener per Gateway server port, all on
- * one set of event loops sized to the cores, which also accept. Each accepted connection reads the current policy
- * snapshot once and keeps it; {@link #reconcile} opens and closes Gateway listeners as the
- * configuration changes, leaving open connections alone.
+ * one set of event loops sized to the cores, which also accept. Each accepted connection reads
+ * the current policy snapshot once and keeps it; {@link #reconcile} opens and closes Gateway listeners as the
+ * configuration changes, leaving open connections alone, and keeps trying a port it could not
+ * bind (another process holds it) until it can or the configuration stops wanting it.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     private static final int MAX_INITIAL_LINE = 8 * 1024;
     private static final int MAX_CHUNK = 64 * 1024;
+    /** How often a Gateway port that could not be bound is tried again. */
+    static final Duration BIND_RETRY = Duration.ofSeconds(2);
 
     private final Transport transport;
     private final ProxySettings settings;
@@ -55,6 +62,16 @@ public final class GatewayServer implements AutoCloseable {
     private final UpstreamPool upstreamPool;
     private final TlsContexts tlsContexts;
     private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
+    /** Ports the current configuration wants but could not bind, with how many attempts failed. */
+    private final Map<Integer, Integer> unbound = new TreeMap<>();
+    private final ScheduledExecutorService bindRetry = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "listener-retry");
+        t.setDaemon(true);
+        return t;
+    });
+    private EgressPolicy wanted;
+    private ScheduledFuture<?> pendingRetry;
+    private boolean closed;
     private Channel proxyListener;
 
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
@@ -106,21 +123,27 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * Opens listeners for ports the policy has and closes those it no longer has. Call from one
-     * thread at a time (the configuration source's), never from an event loop: it waits for binds.
+     * Opens listeners for ports the policy has and closes those it no longer has; a port that
+     * cannot be bound is tried again every {@link #BIND_RETRY}. Never call from an event loop: it
+     * waits for binds.
      */
     public synchronized void reconcile(EgressPolicy next) {
-        Set<Integer> wanted = new TreeSet<>();
-        next.listeners().forEach(l -> wanted.add(l.port()));
+        if (closed) {
+            return;
+        }
+        this.wanted = next;
+        Set<Integer> ports = new TreeSet<>();
+        next.listeners().forEach(l -> ports.add(l.port()));
+        unbound.keySet().retainAll(ports);
         gatewayListeners.entrySet().removeIf(e -> {
-            if (!wanted.contains(e.getKey())) {
+            if (!ports.contains(e.getKey())) {
                 LOG.info("closing gateway listener on port {} (no Gateway server uses it any more)", e.getKey());
                 e.getValue().close();
                 return true;
             }
             return false;
         });
-        for (int port : wanted) {
+        for (int port : ports) {
             if (gatewayListeners.containsKey(port)) {
                 continue;
             }
@@ -128,10 +151,27 @@ public final class GatewayServer implements AutoCloseable {
             try {
                 Channel ch = serverBootstrap(false).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
                 gatewayListeners.put(port, ch);
-                LOG.info("gateway listener on {} ({})", format(address), next.listener(port).name());
+                Integer failures = unbound.remove(port);
+                LOG.info("gateway listener on {} ({}){}", format(address), next.listener(port).name(),
+                        failures == null ? "" : " after " + failures + " failed attempts");
             } catch (Exception e) {
-                LOG.error("cannot open gateway listener on {}: {}", format(address), e.getMessage());
+                int failures = unbound.merge(port, 1, Integer::sum);
+                if (failures == 1) {
+                    LOG.error("cannot open gateway listener on {}: {}; retrying every {} s", format(address),
+                            e.getMessage(), BIND_RETRY.toSeconds());
+                }
             }
+        }
+        if (!unbound.isEmpty() && pendingRetry == null) {
+            pendingRetry = bindRetry.schedule(this::retryUnbound, BIND_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A port another process held may have been freed: the listener opens without a configuration change. */
+    private synchronized void retryUnbound() {
+        pendingRetry = null;
+        if (wanted != null && !unbound.isEmpty()) {
+            reconcile(wanted);
         }
     }
 
@@ -174,7 +214,7 @@ public final class GatewayServer implements AutoCloseable {
     private ServerBootstrap serverBootstrap(boolean autoRead) {
         // Listeners accept on the worker loops themselves: a separate acceptor thread would cost a
         // cross-thread hand-off (an eventfd wake-up) per connection. TCP_NODELAY is Netty's default
-        // for accepted and connected sockets (Transports verifies it), so it is not set twice.
+        // for accepted and connected sockets (TransportTest pins it down), so it is not set twice.
         return new ServerBootstrap()
                 .group(workerGroup, workerGroup)
                 .channel(transport.serverChannel())
@@ -197,6 +237,8 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
+        bindRetry.shutdownNow();
         if (proxyListener != null) {
             proxyListener.close().syncUninterruptibly();
         }

@@ -23,8 +23,8 @@ import java.util.function.Consumer;
  * only enqueues it, without waking anyone; one daemon thread wakes every {@value #TICK_MILLIS} ms,
  * formats ({@link AccessLogFormat}) what has queued up and writes it in one batch to stdout or a
  * file. (Waking the writer per line cost each connection a futex call on the event loop and a
- * context switch plus a write(2) on the writer.) Lines are kept, not dropped, under load: the queue is unbounded,
- * so a slow disk costs memory, never a line, and never an event loop's time.
+ * context switch plus a write(2) on the writer.) Lines are kept, not dropped, under load: the
+ * queue is unbounded, so a slow disk costs memory, never a line, and never an event loop's time.
  *
  * <p>{@link #reopen} (SIGHUP, after logrotate renamed the file) makes the writer thread close
  * and reopen the file by name before its next batch, so no queued line is lost or written to
@@ -103,11 +103,11 @@ public final class AccessLog implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         while (true) {
             boolean last = closed;
-            // Batch by batch, so that a reopen asked for under a steady stream takes effect at the next batch.
+            // Before every batch, so that a reopen asked for under a steady stream takes effect at the next one.
+            reopenIfAsked();
             while (writeBatch(lines)) {
                 reopenIfAsked();
             }
-            reopenIfAsked();
             if (last) {
                 break;
             }

@@ -1,6 +1,7 @@
 package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
@@ -8,6 +9,8 @@ import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.RedisServerProcess;
 import io.portcullis.testsupport.TestCa;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -130,6 +133,24 @@ class GatewayListenersEndToEndTest {
             assertThat(noSni.exitCode()).isNotZero();
             assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("no_sni")).get("upstream_cluster"))
                     .isEqualTo("BlackHoleCluster");
+        }
+    }
+
+    @Test
+    void aPortHeldByAnotherProcessIsBoundOnceItIsFreedWithoutAConfigurationChange() throws Exception {
+        int gatewayPort = FreePorts.pick();
+        try (RunningGateway g = RunningGateway.start("mongo.example.test")) {
+            try (ServerSocket squatter = new ServerSocket(gatewayPort, 50, InetAddress.getLoopbackAddress())) {
+                g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
+                // The squatter answers (with nothing) for now; the configuration is in force all the same.
+                assertThat(squatter.isBound()).isTrue();
+            }
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                Cli.Result viaRoute = Cli.run(TIMEOUT, "curl", "-sS", "--max-time", "5", "--cacert", caPem.toString(),
+                        "--resolve", "mongo.example.test:" + gatewayPort + ":127.0.0.1",
+                        "https://mongo.example.test:" + gatewayPort + "/");
+                assertThat(viaRoute.stdout()).as(viaRoute.toString()).isEqualTo("hello from mongo\n");
+            });
         }
     }
 

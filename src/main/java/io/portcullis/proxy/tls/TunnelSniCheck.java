@@ -3,16 +3,11 @@ package io.portcullis.proxy.tls;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Inside a CONNECT tunnel to an allowed name: peeks the ClientHello (bounded in size and time)
@@ -22,48 +17,25 @@ import java.util.concurrent.TimeUnit;
  * without SNI, or with the CONNECT host's name, passes; the bytes are replayed unchanged to the
  * relay behind. A refusal sends a TLS {@code unrecognized_name} alert and closes both sides.
  */
-public final class TunnelSniCheck extends AbstractSniHandler<Boolean> {
+public final class TunnelSniCheck extends ClientHelloPeek<Boolean> {
     /** A fatal TLS alert, unrecognized_name (RFC 6066 §3). */
     private static final byte[] UNRECOGNIZED_NAME = {21, 3, 3, 0, 2, 2, 112};
 
     private final EgressPolicy policy;
     private final String authorityHost;
     private final int port;
-    private final ConnectionLog log;
-    private final long timeoutMillis;
-    private ScheduledFuture<?> timeout;
     private String refusal;
 
     public TunnelSniCheck(int maxClientHello, long timeoutMillis, EgressPolicy policy, String authorityHost, int port,
                           ConnectionLog log) {
-        super(maxClientHello, 0L);
-        this.timeoutMillis = timeoutMillis;
+        super(maxClientHello, timeoutMillis, "ClientHello", log, true);
         this.policy = policy;
         this.authorityHost = authorityHost;
         this.port = port;
-        this.log = log;
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        super.handlerAdded(ctx);
-        timeout = ctx.executor().schedule(() -> {
-            log.refused(Reason.INSPECT_TIMEOUT, "no complete ClientHello within " + timeoutMillis + " ms");
-            ctx.close();
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
-        if (timeout != null) {
-            timeout.cancel(false);
-        }
-        super.handlerRemoved0(ctx);
-    }
-
-    @Override
-    protected Future<Boolean> lookup(ChannelHandlerContext ctx, String sni) {
-        timeout.cancel(false);
+    protected Future<Boolean> decide(ChannelHandlerContext ctx, String sni) {
         if (sni == null) {
             return ctx.executor().newSucceededFuture(true);
         }
@@ -93,13 +65,12 @@ public final class TunnelSniCheck extends AbstractSniHandler<Boolean> {
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        if (c instanceof TooLongFrameException) {
-            log.refused(Reason.CLIENT_HELLO_TOO_LARGE, c.getMessage());
-        } else {
-            log.refused(Reason.BAD_REQUEST, "malformed ClientHello in the tunnel: " + c.getMessage());
-        }
-        ctx.close();
+    protected String notTls() {
+        return "not a TLS record in the tunnel";
+    }
+
+    @Override
+    protected String malformed(Throwable cause) {
+        return "malformed ClientHello in the tunnel: " + cause.getMessage();
     }
 }

@@ -1,0 +1,121 @@
+package io.portcullis.proxy.tls;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.policy.Reason;
+import io.portcullis.proxy.InputEndHold;
+import io.portcullis.proxy.UpstreamException;
+import io.portcullis.telemetry.ConnectionLog;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every ClientHello peek shares: Netty's {@link AbstractSniHandler} bounds the size; this
+ * adds a timer that records {@code inspect_timeout} before closing (Netty's own closes without
+ * saying why), the reasons for a ClientHello that is too large, not TLS or malformed, and, for
+ * peeks that replay into a relay, holding the client's half-close until the buffered bytes have
+ * gone ahead. Subclasses {@link #decide} with the SNI.
+ */
+public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
+    private static final int TLS_HANDSHAKE_RECORD = 22;
+
+    protected final ConnectionLog log;
+    private final long timeoutMillis;
+    private final String what;
+    private final InputEndHold inputEnd;
+    private ScheduledFuture<?> timeout;
+
+    /**
+     * @param what         names the peeked hello in the timeout's message ("ClientHello", "inner ClientHello")
+     * @param holdInputEnd whether a half-close that arrives during the peek waits for the replay
+     */
+    protected ClientHelloPeek(int maxClientHello, long timeoutMillis, String what, ConnectionLog log,
+                              boolean holdInputEnd) {
+        super(maxClientHello, 0L);
+        this.timeoutMillis = timeoutMillis;
+        this.what = what;
+        this.log = log;
+        this.inputEnd = holdInputEnd ? new InputEndHold() : null;
+    }
+
+    /** Decides with the ClientHello's SNI ({@code null} when it names none or is not a ClientHello). */
+    protected abstract Future<T> decide(ChannelHandlerContext ctx, String sni);
+
+    /** The refusal text for a stream that is not TLS. */
+    protected String notTls() {
+        return "not a TLS record";
+    }
+
+    /** The refusal text for a ClientHello Netty could not parse. */
+    protected String malformed(Throwable cause) {
+        return String.valueOf(cause.getMessage());
+    }
+
+    /** Whether what was buffered starts like a TLS handshake record (to tell "no SNI" from "not TLS"). */
+    protected final boolean bufferedLooksLikeTls() {
+        ByteBuf buffered = internalBuffer();
+        return buffered.isReadable() && buffered.getUnsignedByte(buffered.readerIndex()) == TLS_HANDSHAKE_RECORD;
+    }
+
+    /** Records the refusal and fails the lookup with it (Netty then calls {@code onLookupComplete}). */
+    protected final Future<T> refuse(ChannelHandlerContext ctx, Reason reason, String message) {
+        log.refused(reason, message);
+        return ctx.executor().newFailedFuture(new UpstreamException(reason, message));
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        timeout = ctx.executor().schedule(() -> {
+            log.refused(Reason.INSPECT_TIMEOUT, "no complete " + what + " within " + timeoutMillis + " ms");
+            ctx.close();
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        cancelTimer();
+        super.handlerRemoved0(ctx);
+        if (inputEnd != null) {
+            inputEnd.replay(ctx);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (inputEnd == null || !inputEnd.hold(evt)) {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    protected final Future<T> lookup(ChannelHandlerContext ctx, String sni) {
+        cancelTimer();
+        return decide(ctx, sni);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof TooLongFrameException) {
+            log.refused(Reason.CLIENT_HELLO_TOO_LARGE, c.getMessage());
+        } else if (c instanceof NotSslRecordException) {
+            log.refused(Reason.NOT_TLS, notTls());
+        } else {
+            log.refused(Reason.BAD_REQUEST, malformed(c));
+        }
+        ctx.close();
+    }
+
+    private void cancelTimer() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+}
