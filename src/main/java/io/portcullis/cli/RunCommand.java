@@ -6,6 +6,7 @@ import io.portcullis.RunOptions;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.Transport;
 import io.portcullis.telemetry.AccessLogFormat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -172,9 +173,11 @@ public final class RunCommand implements Callable<Integer> {
             captureBinds.add(new InetSocketAddress(InetAddress.getByName(a.trim()), capturePort));
         }
         MeshOptions mesh = new MeshOptions(role, meshCerts, captureBinds, onMismatch, Duration.ofSeconds(5));
-        requirePositive("--inspect-timeout", inspectTimeout);
-        requirePositive("--idle-timeout", idleTimeout);
-        requirePositive("--connect-timeout", connectTimeout);
+        try {
+            Transport.configured();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "-D" + Transport.PROPERTY + ": " + e.getMessage());
+        }
         ProxySettings settings = new ProxySettings(InetAddress.getByName(gatewayAddress), maxHeaderSize, maxClientHello,
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
@@ -189,12 +192,6 @@ public final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return 0;
-    }
-
-    private void requirePositive(String option, Duration d) {
-        if (d.isNegative() || d.toMillis() == 0) {
-            throw new ParameterException(spec.commandLine(), option + ": must be at least 1ms, got " + d);
-        }
     }
 
     /** {@code gateway} or {@code sidecar}, in lower case as written on the command line. */

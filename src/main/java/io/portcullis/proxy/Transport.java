@@ -25,9 +25,10 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 
 /**
- * The channel classes and event loops of one I/O transport: native epoll when this machine has
- * it, NIO otherwise; io_uring on request ({@code -Dportcullis.transport=io_uring}), measured in
- * {@code bench/} but not the default, as the sidecar's capture needs epoll's socket options.
+ * The channel classes and event loops of one I/O transport: io_uring, native epoll or NIO. The
+ * gateway role takes {@link #configured()}, io_uring where the kernel has it; the sidecar and
+ * the admin API take {@link #best()}, epoll where there is one (the capture reads
+ * {@code SO_ORIGINAL_DST} through epoll's socket options).
  */
 public record Transport(
         String name,
@@ -93,6 +94,7 @@ public record Transport(
     /**
      * Client sockets of one address family: an IPv4 upstream gets an AF_INET socket rather than a
      * dual-stack AF_INET6 one, which saves a setsockopt per connection and keeps addresses short.
+     * (Netty's io_uring channel has no such constructor yet: its sockets stay dual-stack.)
      */
     public ChannelFactory<SocketChannel> socketChannelFactory(SocketProtocolFamily family) {
         if (socketChannel == EpollSocketChannel.class) {

@@ -278,6 +278,9 @@ class CliEndToEndTest {
         assertThat(cli.run("delete", "se").exitCode()).isEqualTo(2);
         assertThat(cli.run("get", "se", "x", "-A").exitCode()).isEqualTo(2);
         assertThat(cli.run("get", "se", "-o", "table").exitCode()).isEqualTo(2);
+        Cli.Result noIdleTimeout = cli.run("run", "--config", "target/never-created", "--idle-timeout", "0s");
+        assertThat(noIdleTimeout.exitCode()).isEqualTo(2);
+        assertThat(noIdleTimeout.stderr()).contains("'--idle-timeout': '0s' must be positive");
 
         Cli.Result unreachable = cli.run("get", "se");
         assertThat(unreachable.exitCode()).isEqualTo(1);
