@@ -169,6 +169,11 @@ public final class Portcullis implements AutoCloseable {
         }
     }
 
+    /** The gateway role's I/O transport ({@code io_uring}, {@code epoll} or {@code nio}); null for a sidecar. */
+    public String transportName() {
+        return server == null ? null : server.transportName();
+    }
+
     /** The explicit proxy's address; null in the sidecar role. */
     public InetSocketAddress proxyAddress() {
         return proxyAddress;

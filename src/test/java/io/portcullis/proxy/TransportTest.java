@@ -2,6 +2,7 @@ package io.portcullis.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -9,6 +10,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import io.netty.channel.socket.SocketProtocolFamily;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,6 +30,8 @@ class TransportTest {
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring", "nio"})
     void acceptedAndConnectedSocketsHaveNagleOff(String name) throws Exception {
+        assumeTrue(!name.equals("io_uring") || IoUring.isAvailable(), "io_uring is not available here");
+        assumeTrue(!name.equals("epoll") || Epoll.isAvailable(), "epoll is not available here");
         Transport transport = Transport.named(name);
         EventLoopGroup group = transport.newGroup(1);
         try {
