@@ -28,7 +28,7 @@ public record ProxySettings(
     }
 
     private static void requirePositive(String name, Duration d) {
-        if (d == null || d.isNegative() || d.isZero() || d.toMillis() == 0) {
+        if (d == null || d.isNegative() || d.toMillis() == 0) {
             throw new IllegalArgumentException(name + " must be at least 1 ms, got " + d);
         }
     }
