@@ -110,16 +110,9 @@ public final class EgressPolicy {
      */
     public Decision decideSni(ListenerSpec listener, String sni, byte[] localAddress) {
         String h = HostNames.normalize(sni);
-        if (!gatewayHostsMatch(listener, h)) {
-            return Decision.deny(Reason.NOT_GATEWAY_HOST,
-                    "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
-        }
-        GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
-        if (route != null) {
-            Destination d = GatewayRouter.pick(route.destinations());
-            String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
-            int port = d.port() != 0 ? d.port() : listener.port();
-            return routed(target, port, route);
+        Decision byGateway = bySniRoute(listener, h, localAddress);
+        if (byGateway != null) {
+            return byGateway;
         }
         ServiceEntry entry = index.entryForHost(h);
         int port = entry == null ? listener.port() : singleTlsPort(entry, listener.port());
@@ -160,6 +153,25 @@ public final class EgressPolicy {
     }
 
     /**
+     * The part of an SNI decision the Gateway makes: a name outside the Gateway servers' hosts on
+     * this port is refused, and a bound tls route sends it where the route says. Null when the
+     * name is a Gateway host with no tls route: the ServiceEntry decides.
+     */
+    private Decision bySniRoute(ListenerSpec listener, String h, byte[] localAddress) {
+        if (!gatewayHostsMatch(listener, h)) {
+            return Decision.deny(Reason.NOT_GATEWAY_HOST,
+                    "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
+        }
+        GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
+        if (route == null) {
+            return null;
+        }
+        Destination d = GatewayRouter.pick(route.destinations());
+        String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
+        return routed(target, d.port() != 0 ? d.port() : listener.port(), route);
+    }
+
+    /**
      * A listener terminating mutual TLS from sidecars. The sidecar announces the app's destination
      * as the SNI of its connection (the article's {@code forward_downstream_sni}); when present it
      * must be a host of the Gateway servers on the port, and a {@code VirtualService} tls route
@@ -172,15 +184,9 @@ public final class EgressPolicy {
     public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress) {
         String h = sni == null ? null : HostNames.normalize(sni);
         if (h != null) {
-            if (!gatewayHostsMatch(listener, h)) {
-                return Decision.deny(Reason.NOT_GATEWAY_HOST,
-                        "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
-            }
-            GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
-            if (route != null) {
-                Destination d = GatewayRouter.pick(route.destinations());
-                String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
-                return routed(target, d.port() != 0 ? d.port() : listener.port(), route);
+            Decision byGateway = bySniRoute(listener, h, localAddress);
+            if (byGateway != null) {
+                return byGateway;
             }
         }
         if (router.tcpRoute(listener.port(), localAddress) != null) {

@@ -67,21 +67,33 @@ public final class Relay {
      * buffered; on failure the reason is recorded and the client closed.
      */
     public static void handOver(ChannelHandlerContext ctx, Future<Channel> connected, ConnectionLog log) {
+        if (handOver(ctx.channel(), connected, log)) {
+            ctx.pipeline().remove(ctx.handler());
+        }
+    }
+
+    /**
+     * Joins {@code client} to the upstream its connect produced and releases its {@link ReadHold},
+     * for a client whose inspecting handler has left the pipeline already. On failure the reason is
+     * recorded and the client closed; an upstream that outlived its client is closed. True when the
+     * relay is in place.
+     */
+    public static boolean handOver(Channel client, Future<Channel> connected, ConnectionLog log) {
         if (!connected.isSuccess()) {
             if (connected.cause() instanceof UpstreamException e) {
                 log.refused(e.reason(), e.getMessage());
             }
-            ctx.close();
-            return;
+            client.close();
+            return false;
         }
         Channel upstream = connected.getNow();
-        if (!ctx.channel().isActive()) {
+        if (!client.isActive()) {
             upstream.close();
-            return;
+            return false;
         }
         log.upstream(upstream.remoteAddress());
-        join(ctx.channel(), upstream, log);
-        release(ctx.channel());
-        ctx.pipeline().remove(ctx.handler());
+        join(client, upstream, log);
+        release(client);
+        return true;
     }
 }

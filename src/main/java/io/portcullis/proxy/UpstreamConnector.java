@@ -175,10 +175,11 @@ public final class UpstreamConnector {
      * every connection. TCP_NODELAY is Netty's default for these sockets.
      */
     private Bootstrap bootstrap(EventLoop loop, InetSocketAddress address) {
-        Map<EventLoop, Bootstrap> byLoop = address.getAddress() instanceof Inet6Address ? ipv6 : ipv4;
+        boolean v6 = address.getAddress() instanceof Inet6Address;
+        Map<EventLoop, Bootstrap> byLoop = v6 ? ipv6 : ipv4;
         Bootstrap b = byLoop.get(loop);
-        return b != null ? b : byLoop.computeIfAbsent(loop, l -> newBootstrap(l,
-                address.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET));
+        return b != null ? b : byLoop.computeIfAbsent(loop,
+                l -> newBootstrap(l, v6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET));
     }
 
     private Bootstrap newBootstrap(EventLoop loop, SocketProtocolFamily family) {

@@ -22,7 +22,6 @@ import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
-import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
@@ -122,23 +121,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         Channel client = ctx.channel();
         ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
         handOver(ctx);
-        connector.connect(client.eventLoop(), decision.upstream()).addListener((Future<Channel> f) -> {
-            if (!f.isSuccess()) {
-                if (f.cause() instanceof UpstreamException e) {
-                    log.refused(e.reason(), e.getMessage());
-                }
-                client.close();
-                return;
-            }
-            Channel upstream = f.getNow();
-            if (!client.isActive()) {
-                upstream.close();
-                return;
-            }
-            log.upstream(upstream.remoteAddress());
-            Relay.join(client, upstream, log);
-            Relay.release(client);
-        });
+        connector.connect(client.eventLoop(), decision.upstream())
+                .addListener((Future<Channel> f) -> Relay.handOver(client, f, log));
     }
 
     /** Passes what arrived meanwhile to the next handler, in order, and leaves the pipeline. */
