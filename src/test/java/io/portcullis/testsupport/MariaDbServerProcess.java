@@ -150,22 +150,7 @@ public final class MariaDbServerProcess implements AutoCloseable {
     }
 
     private void awaitHandshake() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MILLIS);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("mariadbd exited with " + process.exitValue());
-            }
-            if (sendsHandshake()) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-        throw new IllegalStateException("no handshake within " + READY_TIMEOUT_MILLIS + " ms");
+        ProcessReadiness.await(process, "mariadbd", READY_TIMEOUT_MILLIS, 50, "handshake", this::sendsHandshake);
     }
 
     /** The server's first packet is a protocol-10 handshake: then it accepts logins. */

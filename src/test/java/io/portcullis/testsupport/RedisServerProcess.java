@@ -142,22 +142,7 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   private void awaitPong() {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MILLIS);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("redis-server exited with " + process.exitValue());
-      }
-      if (answersPing()) {
-        return;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    }
-    throw new IllegalStateException("no PONG within " + READY_TIMEOUT_MILLIS + " ms");
+    ProcessReadiness.await(process, "redis-server", READY_TIMEOUT_MILLIS, 20, "PONG", this::answersPing);
   }
 
   private boolean answersPing() {
