@@ -3,9 +3,11 @@ package io.portcullis;
 import io.portcullis.admin.AdminRoute;
 import io.portcullis.admin.AdminServer;
 import io.portcullis.admin.AdminToken;
+import io.portcullis.admin.LearnApi;
 import io.portcullis.admin.MetricsRoute;
 import io.portcullis.admin.ResourceApi;
 import io.portcullis.identity.MeshCredentials;
+import io.portcullis.learn.Learner;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
@@ -44,6 +46,7 @@ public final class Portcullis implements AutoCloseable {
     private final CurrentPolicy policy;
     private final AccessLog accessLog;
     private final GatewayMetrics metrics;
+    private final Learner learner;
     private final GatewayServer server;
     private final CaptureServer capture;
     private final TlsContexts tlsContexts;
@@ -64,6 +67,9 @@ public final class Portcullis implements AutoCloseable {
         this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out, options.accessLogFormat())
                 : AccessLog.toFile(options.accessLogFile(), options.accessLogFormat());
         this.metrics = new GatewayMetrics(options.maxLabelValues());
+        // Fed by the access log's writer thread, so learning costs the event loops nothing.
+        this.learner = new Learner(options.learn(), metrics::totals);
+        accessLog.onRecord(learner::offer);
         // The sidecar reads SO_ORIGINAL_DST through epoll's socket options.
         Transport transport = options.mesh().isSidecar() ? Transport.best() : Transport.configured();
         UpstreamResolver resolver = new UpstreamResolver(transport,
@@ -114,12 +120,15 @@ public final class Portcullis implements AutoCloseable {
         }
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         // API writes go into the folder; the folder source's reload puts them in force before the API answers.
-        resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
-                policy::get);
+        FolderStore store = new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC());
+        resourceApi = new ResourceApi(store, policy::get);
+        // The folder source always takes API writes, so the live view's "Allow" may apply.
+        LearnApi learnApi = new LearnApi(learner, policy::get, store, resourceApi, true);
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
+        routes.addAll(learnApi.routes());
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, learnApi.streams());
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -205,6 +214,11 @@ public final class Portcullis implements AutoCloseable {
         return metrics;
     }
 
+    /** What was learned from undeclared and refused traffic. */
+    public Learner learner() {
+        return learner;
+    }
+
     /** Reopens the access-log file by name (after logrotate moved it); lines queued meanwhile are kept. */
     public void reopenAccessLog() {
         accessLog.reopen();
@@ -249,5 +263,7 @@ public final class Portcullis implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // After the access log: its last records reach the learner before the state file is written.
+        learner.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis;
 
+import io.portcullis.learn.LearnSettings;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
@@ -21,6 +22,7 @@ import java.util.List;
  * @param allowPrivate  {@code --allow-private}: loopback/private/link-local ranges the SSRF guard lets
  *                      through for every entry (empty: only addresses an entry lists itself)
  * @param mesh          role, mesh identity and capture settings
+ * @param learn         what the learner keeps (candidates, recent connections) and where it saves them
  */
 public record RunOptions(
         Path configDir,
@@ -35,10 +37,21 @@ public record RunOptions(
         int maxLabelValues,
         Path adminTokenFile,
         List<Cidr> allowPrivate,
-        MeshOptions mesh) {
+        MeshOptions mesh,
+        LearnSettings learn) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
+    }
+
+    /** With the learner's default limits, in memory only (no state file: {@code run} names one). */
+    public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
+                      OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads,
+                      AccessLogFormat accessLogFormat, int maxLabelValues, Path adminTokenFile, List<Cidr> allowPrivate,
+                      MeshOptions mesh) {
+        this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
+                accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh,
+                LearnSettings.defaults(configDir).withStateFile(null));
     }
 
     /**
@@ -54,18 +67,24 @@ public record RunOptions(
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, learn);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, learn);
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, learn);
+    }
+
+    /** A copy with other learner settings. */
+    public RunOptions withLearn(LearnSettings l) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, l);
     }
 }

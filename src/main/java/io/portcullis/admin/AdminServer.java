@@ -55,8 +55,16 @@ public final class AdminServer implements AutoCloseable {
     /** @param token null for no authentication (allowed on loopback only; {@code run} enforces it) */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
                                     AdminToken token, List<AdminRoute> routes) throws InterruptedException {
+        return start(transport, bind, ready, token, routes, List.of());
+    }
+
+    /** @param streams server-sent event streams ({@code /ui/events}) */
+    public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
+                                    AdminToken token, List<AdminRoute> routes, List<EventStream> streams)
+            throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
         List<AdminRoute> all = List.copyOf(routes);
+        List<EventStream> allStreams = List.copyOf(streams);
         try {
             Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
                     .childHandler(new ChannelInitializer<>() {
@@ -66,7 +74,7 @@ public final class AdminServer implements AutoCloseable {
                             if (token != null) {
                                 c.pipeline().addLast(new BearerAuthHandler(token));
                             }
-                            c.pipeline().addLast(new HttpObjectAggregator(MAX_REQUEST), new Handler(ready, all));
+                            c.pipeline().addLast(new HttpObjectAggregator(MAX_REQUEST), new Handler(ready, all, allStreams));
                         }
                     }).bind(bind).sync().channel();
             return new AdminServer(group, ch);
@@ -89,10 +97,12 @@ public final class AdminServer implements AutoCloseable {
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final BooleanSupplier ready;
         private final List<AdminRoute> routes;
+        private final List<EventStream> streams;
 
-        Handler(BooleanSupplier ready, List<AdminRoute> routes) {
+        Handler(BooleanSupplier ready, List<AdminRoute> routes, List<EventStream> streams) {
             this.ready = ready;
             this.routes = routes;
+            this.streams = streams;
         }
 
         @Override
@@ -103,6 +113,12 @@ public final class AdminServer implements AutoCloseable {
                 boolean ok = ready.getAsBoolean();
                 write(ctx, AdminResponse.text(ok ? 200 : 503, ok ? "ready" : "not ready"), keepAlive);
                 return;
+            }
+            for (EventStream stream : streams) {
+                if (stream.serves(path)) {
+                    EventStreams.serve(ctx, stream, AdminRequest.of(request, ctx.channel().remoteAddress()));
+                    return;
+                }
             }
             for (AdminRoute route : routes) {
                 if (route.serves(path)) {

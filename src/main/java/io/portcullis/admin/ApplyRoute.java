@@ -48,7 +48,7 @@ final class ApplyRoute implements AdminRoute {
         });
     }
 
-    private static List<SourceFile> files(AdminRequest r) throws StoreException {
+    static List<SourceFile> files(AdminRequest r) throws StoreException {
         boolean json = BodyFormat.isJson(r);
         if (json) {
             JsonNode envelope = envelope(r.body());

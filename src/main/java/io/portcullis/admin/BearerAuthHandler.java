@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Requires {@code Authorization: Bearer TOKEN} (RFC 6750) on every admin request but the health
- * check, looking only at the request head, before any body is read. No credentials: 401 with
+ * check and the live view's static files (which hold no data; the page asks for the token and
+ * sends it with every request it makes), looking only at the request head, before any body is read. No credentials: 401 with
  * {@code WWW-Authenticate: Bearer}; a token that is not the one: 403. The connection is closed
  * after a refusal, so the refused body is never buffered. Tokens are never logged. Runs on the
  * admin event loop; one instance per connection.
@@ -40,7 +41,7 @@ final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest request) {
             refusing = false;
             String path = new QueryStringDecoder(request.uri()).path();
-            if (!path.equals(OPEN_PATH)) {
+            if (!path.equals(OPEN_PATH) && !UiAssets.isAsset(path)) {
                 String refusal = check(request.headers().get(HttpHeaderNames.AUTHORIZATION));
                 if (refusal != null) {
                     refusing = true;

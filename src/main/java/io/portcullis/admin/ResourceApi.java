@@ -19,6 +19,11 @@ public final class ResourceApi implements AutoCloseable {
                 new CheckRoute(policy));
     }
 
+    /** The thread that does the store's file I/O, shared with {@code diff}. */
+    StoreExecutor executor() {
+        return executor;
+    }
+
     public List<AdminRoute> routes() {
         return routes;
     }

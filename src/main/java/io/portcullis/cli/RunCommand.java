@@ -3,6 +3,7 @@ package io.portcullis.cli;
 import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
+import io.portcullis.learn.LearnSettings;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
@@ -137,6 +138,20 @@ public final class RunCommand implements Callable<Integer> {
                     + " to. Default: ${DEFAULT-VALUE}.")
     MeshOptions.OnMismatch onMismatch;
 
+    // Learn, preview, watch (suggest, diff, /ui).
+    @Option(names = "--learn-state", paramLabel = "FILE",
+            description = "Where learned destinations survive restarts (rewritten every 30s and on shutdown)."
+                    + " Default: portcullis-state/<config folder name>-learned.json next to --config.")
+    Path learnState;
+
+    @Option(names = "--learn-max-candidates", paramLabel = "N", defaultValue = "10000",
+            description = "Learned destinations kept; past it the least recently seen is forgotten. Default: ${DEFAULT-VALUE}.")
+    int learnMaxCandidates;
+
+    @Option(names = "--recent-connections", paramLabel = "N", defaultValue = "10000",
+            description = "Recent connections kept for diff and the live view (a ring). Default: ${DEFAULT-VALUE}.")
+    int recentConnections;
+
     @Override
     public Integer call() throws Exception {
         if (proxyPort < 0 || proxyPort > 65535) {
@@ -183,6 +198,12 @@ public final class RunCommand implements Callable<Integer> {
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
                 accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh);
+        if (learnMaxCandidates < 1 || recentConnections < 1) {
+            throw new ParameterException(spec.commandLine(), "--learn-max-candidates and --recent-connections must be > 0");
+        }
+        LearnSettings defaults = LearnSettings.defaults(config);
+        options = options.withLearn(new LearnSettings(learnMaxCandidates, recentConnections,
+                learnState != null ? learnState : defaults.stateFile(), defaults.saveEvery(), defaults.queueCapacity()));
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);

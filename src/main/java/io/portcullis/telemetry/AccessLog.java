@@ -39,6 +39,7 @@ public final class AccessLog implements AutoCloseable {
     private final Path file;
     private final Thread writer;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ConnectionRecord>> recordListeners = new CopyOnWriteArrayList<>();
     private Writer out;
     private volatile boolean reopenRequested;
     private volatile boolean closed;
@@ -99,6 +100,14 @@ public final class AccessLog implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /**
+     * Also hands every record to {@code listener} on the writer thread, after its line is written
+     * (the learner): it must not block, and costs the event loops nothing.
+     */
+    public void onRecord(Consumer<ConnectionRecord> listener) {
+        recordListeners.add(listener);
+    }
+
     private void drain() {
         List<String> lines = new ArrayList<>();
         while (true) {
@@ -136,6 +145,9 @@ public final class AccessLog implements AutoCloseable {
                     lines.add(line);
                     out.write(line);
                     out.write('\n');
+                }
+                for (Consumer<ConnectionRecord> l : recordListeners) {
+                    l.accept(r);
                 }
             } while (lines.size() < BATCH && (r = queue.poll()) != null);
             publish(lines);

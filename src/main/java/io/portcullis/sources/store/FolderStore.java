@@ -118,6 +118,25 @@ public final class FolderStore {
         }
     }
 
+    /**
+     * The whole configuration the folder would hold with {@code request} applied, validated as
+     * {@link #apply} would; nothing is written ({@code diff}).
+     */
+    public synchronized LoadResult preview(ApplyRequest request) throws StoreException {
+        Submission submission = Submission.read(request);
+        FolderView view = FolderView.read(dir);
+        FileEdits edits = new FileEdits(view);
+        List<String> conflicts = new ArrayList<>();
+        for (Submitted s : submission.objects()) {
+            plan(view, edits, s, request.mode(), conflicts);
+        }
+        if (!conflicts.isEmpty()) {
+            throw new StoreException(StoreException.Reason.CONFLICT, String.join("; ", conflicts));
+        }
+        checkFolder(view, edits, submission.warnings());
+        return edits.isEmpty() ? view.loaded() : FolderLoader.fromFiles(edits.result(), view.readProblems());
+    }
+
     /** Deletes one resource; {@code expectedVersion} (may be null) must be its current version. */
     public synchronized ApplyResult delete(ResourceKind kind, String namespace, String name, String expectedVersion,
                                            boolean dryRun) throws StoreException {

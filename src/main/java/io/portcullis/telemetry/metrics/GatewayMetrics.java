@@ -133,6 +133,23 @@ public final class GatewayMetrics {
         return nanos / (double) TimeUnit.SECONDS.toNanos(1);
     }
 
+    /**
+     * The sums over all labels of the connection and byte counters, as {@code /stats/prometheus}
+     * shows them; the live view plots their rates. Reads the counters, never resets them.
+     */
+    public TrafficTotals totals() {
+        return new TrafficTotals(sum(MetricCatalog.TCP_CONNECTIONS_OPENED), sum(MetricCatalog.DENIED_CONNECTIONS),
+                sum(MetricCatalog.TCP_RECEIVED_BYTES), sum(MetricCatalog.TCP_SENT_BYTES));
+    }
+
+    private long sum(MetricCatalog m) {
+        double total = 0;
+        for (var point : counter(m).collect().getDataPoints()) {
+            total += point.getValue();
+        }
+        return (long) total;
+    }
+
     /** The Prometheus text exposition format (version 0.0.4) of every metric now. */
     public byte[] scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(32 * 1024);

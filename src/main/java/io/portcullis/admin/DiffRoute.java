@@ -1,0 +1,75 @@
+package io.portcullis.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portcullis.learn.Learner;
+import io.portcullis.learn.VerdictDiff;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.sources.LoadResult;
+import io.portcullis.sources.store.ApplyRequest;
+import io.portcullis.sources.store.ApplyRequest.Mode;
+import io.portcullis.sources.store.FolderStore;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * {@code POST /diff[?namespace=NS]}, with the body of {@code POST /apply}: the recent connections
+ * decided again under the configuration the folder would hold with these resources applied, and
+ * those whose verdict would change ({@link VerdictDiff}). Nothing is written. Answers
+ * {@code {"kind":"Diff","replayed":N,"cuts":N,"changes":[…]}}, or the refusals {@code apply}
+ * would give.
+ */
+final class DiffRoute implements AdminRoute {
+    private static final String PATH = "/diff";
+
+    private final Learner learner;
+    private final Supplier<EgressPolicy> policy;
+    private final FolderStore store;
+    private final StoreExecutor executor;
+
+    DiffRoute(Learner learner, Supplier<EgressPolicy> policy, FolderStore store, StoreExecutor executor) {
+        this.learner = learner;
+        this.policy = policy;
+        this.store = store;
+        this.executor = executor;
+    }
+
+    @Override
+    public boolean serves(String path) {
+        return path.equals(PATH);
+    }
+
+    @Override
+    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
+        if (!r.method().equals("POST")) {
+            return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
+                    r.method() + " is not allowed on " + PATH + " (allowed: POST)", List.of())));
+        }
+        return executor.submit(() -> {
+            String ns = r.param("namespace") == null || r.param("namespace").isBlank() ? "default" : r.param("namespace");
+            LoadResult after = store.preview(new ApplyRequest(ApplyRoute.files(r), ns, Mode.APPLY, true));
+            EgressPolicy current = policy.get();
+            EgressPolicy candidate = EgressPolicy.compile(after.resources(), current.outboundPolicy());
+            VerdictDiff.Result result = VerdictDiff.compare(learner.recent().snapshot(), current, candidate);
+            return BodyFormat.tree(r, 200, body(result, learner.recent().capacity()), List.of());
+        });
+    }
+
+    static ObjectNode body(VerdictDiff.Result result, int ringSize) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("kind", "Diff").put("replayed", result.replayed()).put("recentConnectionsKept", ringSize)
+                .put("cuts", result.cuts()).put("opens", result.changes().size() - result.cuts());
+        ArrayNode changes = o.putArray("changes");
+        for (VerdictDiff.Change c : result.changes()) {
+            changes.addObject().put("destination", c.destination()).put("port", c.port()).put("caller", c.caller())
+                    .put("before", c.allowedBefore() ? "allowed" : "denied").put("reasonBefore", c.reasonBefore())
+                    .put("after", c.allowedAfter() ? "allowed" : "denied").put("reasonAfter", c.reasonAfter())
+                    .put("messageAfter", c.messageAfter()).put("connections", c.connections())
+                    .put("lastSeen", Instant.ofEpochMilli(c.lastSeen()).toString());
+        }
+        return o;
+    }
+}
