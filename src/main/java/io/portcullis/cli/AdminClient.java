@@ -71,6 +71,25 @@ final class AdminClient {
         return send(request(collection(kind, namespace) + "/" + enc(name) + (dryRun ? "?dryRun=All" : "")).DELETE());
     }
 
+    Response suggestions(Long sinceSeconds, String forCaller) {
+        StringBuilder q = new StringBuilder("/suggestions?");
+        if (sinceSeconds != null) {
+            q.append("sinceSeconds=").append(sinceSeconds).append('&');
+        }
+        if (forCaller != null) {
+            q.append("for=").append(enc(forCaller));
+        }
+        return send(request(q.toString()).GET());
+    }
+
+    Response diff(List<SourceFile> files, String namespace) {
+        ObjectNode envelope = JsonNodeFactory.instance.objectNode();
+        ArrayNode list = envelope.putArray("files");
+        files.forEach(f -> list.addObject().put("name", f.name()).put("content", f.text()));
+        return send(request("/diff?namespace=" + enc(namespace)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(ObjectText.json(envelope))));
+    }
+
     Response check(String to, String sni, String from) {
         StringBuilder q = new StringBuilder("/check?to=").append(enc(to));
         if (sni != null) {

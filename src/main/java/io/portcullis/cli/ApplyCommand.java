@@ -44,6 +44,10 @@ public final class ApplyCommand implements Callable<Integer>, ReadsStdin {
     @Option(names = "--dry-run", description = "Validate against the gateway's configuration; change nothing.")
     boolean dryRun;
 
+    @Option(names = "--refuse-cuts", description = {"First replay the recent connections against the change (as diff",
+            "does) and apply nothing when something allowed now would be denied."})
+    boolean refuseCuts;
+
     private InputStream stdin = System.in;
 
     @Override
@@ -57,6 +61,15 @@ public final class ApplyCommand implements Callable<Integer>, ReadsStdin {
         PrintWriter err = spec.commandLine().getErr();
         List<SourceFile> sources = Manifests.read(files, stdin);
         checkNamespaces(sources);
+        if (refuseCuts) {
+            com.fasterxml.jackson.databind.JsonNode diff = DiffCommand.run(server.client(), sources, namespace, err);
+            if (diff.path("cuts").asLong() > 0) {
+                DiffCommand.print(err, diff);
+                err.println("error: nothing applied (--refuse-cuts): the change would refuse connections allowed now");
+                err.flush();
+                return 1;
+            }
+        }
         AdminClient.Response r = server.client().apply(sources, namespace == null ? "default" : namespace, dryRun);
         ServerErrors.warnings(err, r.warnings());
         if (!r.ok()) {

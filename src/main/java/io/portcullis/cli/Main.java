@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A default-deny egress gateway driven by Istio resources.",
         subcommands = {RunCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
-                ValidateCommand.class, CheckCommand.class, CaCommand.class, CaptureCommand.class,
+                ValidateCommand.class, CheckCommand.class, SuggestCommand.class, DiffCommand.class, CaCommand.class, CaptureCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  ./portcullis run --config ./egress",
                 "  ./portcullis apply -f examples/articles/01-https-googleapis-serviceentry.yaml",
