@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.learn.Learner;
 import io.portcullis.learn.VerdictDiff;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.store.ApplyRequest;
 import io.portcullis.sources.store.ApplyRequest.Mode;
@@ -16,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * {@code POST /diff[?namespace=NS]}, with the body of {@code POST /apply}: the recent connections
- * decided again under the configuration the folder would hold with these resources applied, and
+ * {@code POST /diff[?namespace=NS][&outboundPolicy=REGISTRY_ONLY]}, with the body of {@code POST /apply}:
+ * the recent connections decided again under the configuration the folder would hold with these
+ * resources applied (and, when asked, another outbound policy: the move to REGISTRY_ONLY), and
  * those whose verdict would change ({@link VerdictDiff}). Nothing is written. Answers
  * {@code {"kind":"Diff","replayed":N,"cuts":N,"changes":[…]}}, or the refusals {@code apply}
  * would give.
@@ -48,11 +50,20 @@ final class DiffRoute implements AdminRoute {
             return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
                     r.method() + " is not allowed on " + PATH + " (allowed: POST)", List.of())));
         }
+        OutboundPolicy mode;
+        try {
+            String m = r.param("outboundPolicy");
+            mode = m == null || m.isBlank() ? null : OutboundPolicy.valueOf(m.strip());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(StoreExecutor.json(400, ApiBodies.status(400, "BadRequest",
+                    "outboundPolicy: \"" + r.param("outboundPolicy") + "\" is not REGISTRY_ONLY or ALLOW_ANY", List.of())));
+        }
         return executor.submit(() -> {
             String ns = r.param("namespace") == null || r.param("namespace").isBlank() ? "default" : r.param("namespace");
             LoadResult after = store.preview(new ApplyRequest(ApplyRoute.files(r), ns, Mode.APPLY, true));
             EgressPolicy current = policy.get();
-            EgressPolicy candidate = EgressPolicy.compile(after.resources(), current.outboundPolicy());
+            EgressPolicy candidate = EgressPolicy.compile(after.resources(),
+                    mode != null ? mode : current.outboundPolicy());
             VerdictDiff.Result result = VerdictDiff.compare(learner.recent().snapshot(), current, candidate);
             return BodyFormat.tree(r, 200, body(result, learner.recent().capacity()), List.of());
         });

@@ -82,11 +82,12 @@ final class AdminClient {
         return send(request(q.toString()).GET());
     }
 
-    Response diff(List<SourceFile> files, String namespace) {
+    Response diff(List<SourceFile> files, String namespace, String outboundPolicy) {
         ObjectNode envelope = JsonNodeFactory.instance.objectNode();
         ArrayNode list = envelope.putArray("files");
         files.forEach(f -> list.addObject().put("name", f.name()).put("content", f.text()));
-        return send(request("/diff?namespace=" + enc(namespace)).header("Content-Type", "application/json")
+        return send(request("/diff?namespace=" + enc(namespace)
+                + (outboundPolicy == null ? "" : "&outboundPolicy=" + enc(outboundPolicy))).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(ObjectText.json(envelope))));
     }
 

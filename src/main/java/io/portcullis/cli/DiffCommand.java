@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
                 "files applied, and print those whose verdict would change (allowed -> denied first), grouped by",
                 "destination and caller, with the reason each would get. Nothing is applied."},
         footer = {"", "Examples:", "  ./portcullis suggest > learned.yaml && ./portcullis diff -f learned.yaml",
-                "  ./portcullis diff -f ./egress/", "",
+                "  ./portcullis diff -f ./egress/",
+                "  ./portcullis diff -f learned.yaml --outbound-policy REGISTRY_ONLY   # before leaving ALLOW_ANY", "",
                 "Exit codes: 0 nothing allowed would be denied, 1 something would be cut (or refused), 2 usage error."})
 public final class DiffCommand implements Callable<Integer>, ReadsStdin {
     @Spec
@@ -35,6 +36,10 @@ public final class DiffCommand implements Callable<Integer>, ReadsStdin {
     @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace of documents that name none.")
     String namespace;
 
+    @Option(names = "--outbound-policy", paramLabel = "MODE",
+            description = "Decide the candidate under this outbound policy (REGISTRY_ONLY: before leaving ALLOW_ANY).")
+    io.portcullis.policy.OutboundPolicy outboundPolicy;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json instead of text.")
     String output;
 
@@ -48,7 +53,8 @@ public final class DiffCommand implements Callable<Integer>, ReadsStdin {
     @Override
     public Integer call() {
         List<SourceFile> sources = Manifests.read(files, stdin);
-        JsonNode diff = run(server.client(), sources, namespace, spec.commandLine().getErr());
+        JsonNode diff = run(server.client(), sources, namespace, outboundPolicy == null ? null : outboundPolicy.name(),
+                spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         if ("json".equals(output)) {
             out.println(ObjectText.json(diff));
@@ -60,8 +66,9 @@ public final class DiffCommand implements Callable<Integer>, ReadsStdin {
     }
 
     /** Asks the gateway for the diff; a refusal (invalid files) becomes the usual error. */
-    static JsonNode run(AdminClient client, List<SourceFile> sources, String namespace, PrintWriter err) {
-        AdminClient.Response r = client.diff(sources, namespace == null ? "default" : namespace);
+    static JsonNode run(AdminClient client, List<SourceFile> sources, String namespace, String outboundPolicy,
+                        PrintWriter err) {
+        AdminClient.Response r = client.diff(sources, namespace == null ? "default" : namespace, outboundPolicy);
         ServerErrors.warnings(err, r.warnings());
         if (!r.ok()) {
             throw ServerErrors.refusal(r);

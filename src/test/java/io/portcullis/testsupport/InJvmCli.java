@@ -16,7 +16,7 @@ import picocli.CommandLine;
  * that talk to a gateway get {@code --server} (and {@code --token-file}) added.
  */
 public final class InJvmCli {
-    private static final List<String> TALK_TO_SERVER = List.of("apply", "get", "delete", "check");
+    private static final List<String> TALK_TO_SERVER = List.of("apply", "get", "delete", "check", "suggest", "diff");
 
     private final String server;
     private final String tokenFile;
