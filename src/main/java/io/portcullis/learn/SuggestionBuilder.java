@@ -135,9 +135,6 @@ public final class SuggestionBuilder {
         List<String> evidence = new ArrayList<>();
         evidence.add(count + " connection(s), " + members.stream().mapToLong(CandidateView::denied).sum()
                 + " refused; first seen " + Instant.ofEpochMilli(first) + ", last seen " + Instant.ofEpochMilli(last));
-        if (covered.size() > 1) {
-            evidence.add("covers " + covered.size() + " names seen: " + String.join(", ", covered));
-        }
         members.stream().sorted(Comparator.comparing(CandidateView::destination).thenComparingInt(CandidateView::port))
                 .forEach(c -> evidence.add(c.destination() + ":" + c.port() + " "
                         + c.protocols().stream().map(Enum::name).collect(Collectors.joining("/")) + " x" + c.count()

@@ -25,7 +25,8 @@ public final class SuggestionYaml {
         for (Suggestions.Entry e : s.entries()) {
             y.append("---\n");
             if (e.covers() > 1) {
-                y.append("# ").append(e.hosts().get(0)).append(" covers ").append(e.covers()).append(" names\n");
+                y.append("# ").append(e.hosts().get(0)).append(" covers ").append(e.covers()).append(" names seen: ")
+                        .append(String.join(", ", e.coveredNames())).append('\n');
             }
             e.evidence().forEach(line -> y.append("# ").append(oneLine(line)).append('\n'));
             y.append("apiVersion: networking.istio.io/v1\n");

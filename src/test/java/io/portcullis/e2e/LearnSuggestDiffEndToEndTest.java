@@ -116,6 +116,25 @@ class LearnSuggestDiffEndToEndTest {
                 Cli.Result refused = Cli.run(CLIENT, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                         "--max-time", "15", "-x", strict.proxyUrl(), books.url(UNRELATED));
                 assertThat(refused.stdout()).isEqualTo("403");
+
+                // Narrowing the wildcard to one name would cut b and c: --refuse-cuts applies nothing.
+                Path narrower = dir.resolve("narrower.yaml");
+                Files.writeString(narrower, """
+                        apiVersion: networking.istio.io/v1
+                        kind: ServiceEntry
+                        metadata: {name: wildcard-shop-example-com}
+                        spec:
+                          hosts: [a.shop.example.com]
+                          ports: [{number: %d, name: http, protocol: HTTP}]
+                          resolution: DNS
+                        """.formatted(shop.port()));
+                InJvmCli cli = InJvmCli.against(strict.adminUrl());
+                Cli.Result refusedApply = cli.run("apply", "--refuse-cuts", "-f", narrower.toString());
+                assertThat(refusedApply.exitCode()).as(refusedApply.toString()).isEqualTo(1);
+                assertThat(refusedApply.stderr()).contains("- CUT   b.shop.example.com:" + shop.port(),
+                        "- CUT   c.shop.example.com:" + shop.port(), "nothing applied (--refuse-cuts)")
+                        .doesNotContain("CUT   a.shop.example.com");
+                assertThat(curl(strict, shop, SHOP[1]).stdout()).isEqualTo(shop.body());
             }
         }
     }

@@ -78,7 +78,8 @@ class SuggestionBuilderTest {
         assertThat(address.ports()).extracting(Suggestions.Port::protocol).containsExactly(io.portcullis.model.Protocol.TCP);
 
         String yaml = SuggestionYaml.render(s);
-        assertThat(yaml).contains("# \"*.shop.example.com\"".replace("\"", "") + " covers 3 names",
+        assertThat(yaml).contains(
+                "# *.shop.example.com covers 3 names seen: a.shop.example.com, b.shop.example.com, c.shop.example.com",
                 "# 4 connection(s), 4 refused; first seen 2026-12-03T08:00:00Z",
                 "callers: 10.0.0.7 x4", "hosts: [\"*.shop.example.com\"]", "addresses: [\"10.1.2.3/32\"]");
         LoadResult loaded = FolderLoader.fromFiles(Map.of("suggested.yaml", yaml));
