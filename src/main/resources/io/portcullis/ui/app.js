@@ -125,6 +125,12 @@
     } catch (e) { $('status').textContent = e.message; }
   }
 
+  // A burst of refusals (a scan) redraws the blocked list at most once a second.
+  let refreshTimer = null;
+  function refreshSoon() {
+    if (refreshTimer === null) { refreshTimer = setTimeout(() => { refreshTimer = null; refresh(); }, 1000); }
+  }
+
   async function stream() {
     try {
       const r = await api('/ui/events', { headers: { 'Accept': 'text/event-stream' } });
@@ -144,7 +150,7 @@
           if (data) {
             const f = JSON.parse(data);
             addFlow(f);
-            if (f.verdict === 'denied') { refresh(); }
+            if (f.verdict === 'denied') { refreshSoon(); }
           }
         }
       }
