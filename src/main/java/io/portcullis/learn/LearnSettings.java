@@ -35,7 +35,8 @@ public record LearnSettings(int maxCandidates, int recentConnections, Path state
     public static Path defaultStateFile(Path configDir) {
         Path abs = configDir.toAbsolutePath().normalize();
         Path parent = abs.getParent() == null ? abs : abs.getParent();
-        return parent.resolve("portcullis-state").resolve(abs.getFileName() + "-" + STATE_FILE_NAME);
+        String name = abs.getFileName() == null ? "root" : abs.getFileName().toString();
+        return parent.resolve("portcullis-state").resolve(name + "-" + STATE_FILE_NAME);
     }
 
     public LearnSettings withStateFile(Path file) {
