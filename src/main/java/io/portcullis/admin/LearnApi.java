@@ -9,7 +9,9 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.sources.store.FolderStore;
 import java.net.InetAddress;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -55,7 +57,12 @@ public final class LearnApi {
     /** The suggestions from what was learned, leaving out what the configuration in force declares now. */
     Suggestions suggestions(SuggestionBuilder.Filter filter, List<CandidateView> candidates) {
         EgressPolicy now = policy.get();
-        return new SuggestionBuilder(WILDCARD_MIN_NAMES).build(candidates, filter, c -> declared(now, c),
+        Set<String> taken = new HashSet<>();
+        now.resources().serviceEntries().stream().filter(e -> e.id().namespace().equals("default"))
+                .forEach(e -> taken.add(e.id().name()));
+        now.resources().authorizationPolicies().stream().filter(p -> p.id().namespace().equals("default"))
+                .forEach(p -> taken.add(p.id().name()));
+        return new SuggestionBuilder(WILDCARD_MIN_NAMES).build(candidates, filter, c -> declared(now, c), taken,
                 System.currentTimeMillis());
     }
 

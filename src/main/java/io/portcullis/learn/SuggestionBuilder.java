@@ -62,6 +62,15 @@ public final class SuggestionBuilder {
      *                 left out of the ServiceEntries; its callers still count for the policies)
      */
     public Suggestions build(List<CandidateView> all, Filter filter, Predicate<CandidateView> declared, long now) {
+        return build(all, filter, declared, Set.of(), now);
+    }
+
+    /**
+     * @param taken names of resources that exist already in the namespace the suggestions go to:
+     *              never reused, so applying a suggestion never replaces a resource it did not write
+     */
+    public Suggestions build(List<CandidateView> all, Filter filter, Predicate<CandidateView> declared,
+                             Set<String> taken, long now) {
         List<CandidateView> chosen = all.stream()
                 .filter(c -> c.lastSeen() >= filter.sinceMillis())
                 .filter(c -> c.callers().stream().anyMatch(filter::admits))
@@ -71,7 +80,7 @@ public final class SuggestionBuilder {
                 .filter(c -> !declared.test(c))
                 .toList();
         List<Suggestions.Entry> entries = new ArrayList<>();
-        Set<String> usedNames = new HashSet<>();
+        Set<String> usedNames = new HashSet<>(taken);
         namedEntries(undeclared.stream().filter(CandidateView::named).toList(), filter, usedNames, entries);
         addressEntries(undeclared.stream().filter(c -> !c.named()).toList(), filter, usedNames, entries);
         return new Suggestions(entries, policies(chosen, filter, usedNames), now, chosen.size());

@@ -122,6 +122,13 @@ class SuggestionBuilderTest {
     }
 
     @Test
+    void namesOfExistingResourcesAreNeverReused() {
+        Suggestions s = new SuggestionBuilder(3).build(learn("books.example.org:8443"), SuggestionBuilder.Filter.ALL,
+                v -> false, Set.of("books-example-org"), 0);
+        assertThat(s.entries()).extracting(Suggestions.Entry::name).containsExactly("books-example-org-2");
+    }
+
+    @Test
     void whatIsDeclaredNowIsNotSuggestedAgain() {
         Suggestions s = new SuggestionBuilder(3).build(learn("api.example.com:443"), SuggestionBuilder.Filter.ALL,
                 v -> true, 0);
