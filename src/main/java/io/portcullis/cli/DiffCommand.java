@@ -52,6 +52,9 @@ public final class DiffCommand implements Callable<Integer>, ReadsStdin {
 
     @Override
     public Integer call() {
+        if (output != null && !output.equals("json")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--output " + output + " is not json");
+        }
         List<SourceFile> sources = Manifests.read(files, stdin);
         JsonNode diff = run(server.client(), sources, namespace, outboundPolicy == null ? null : outboundPolicy.name(),
                 spec.commandLine().getErr());

@@ -129,6 +129,21 @@ class VerdictDiffTest {
     }
 
     @Test
+    void aCapturedConnectionIsDecidedByItsOriginalDestination() {
+        Observation captured = Observation.of(new ConnectionRecord(T0, 3, "capture_15001", "10.0.0.7:40000",
+                "10.1.2.3:6379", "-", "-", "-", 0, "-", "-", "-", "-", "-", Reason.UNDECLARED_ALLOWED, "-",
+                (ResourceId) null, new Destination("10.1.2.3", false, 6379, Destination.PASSTHROUGH), "10.1.2.3:6379",
+                "-", 1, 1, 0, "-", "10.1.2.3:6379", "10.1.2.3:6379")).orElseThrow();
+        assertThat(captured.host()).isNull();
+        assertThat(captured.address()).isEqualTo("10.1.2.3");
+        EgressPolicy now = policy(OutboundPolicy.ALLOW_ANY, "");
+        assertThat(VerdictDiff.compare(List.of(captured), now, policy(OutboundPolicy.REGISTRY_ONLY, REDIS)).changes())
+                .isEmpty();
+        assertThat(VerdictDiff.compare(List.of(captured), now, policy(OutboundPolicy.REGISTRY_ONLY, API)).cuts())
+                .isEqualTo(1);
+    }
+
+    @Test
     void declaringWhatWasRefusedOpensIt() {
         List<Observation> recent = List.of(
                 seen("proxy_3128", "api.example.com:443", null, "10.0.0.5:3128", null, Reason.NO_SERVICE_ENTRY));
