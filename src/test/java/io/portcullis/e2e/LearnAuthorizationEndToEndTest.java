@@ -9,6 +9,7 @@ import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.InJvmCli;
+import io.portcullis.testsupport.LeakCheckExtension;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.RedisServerProcess;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly the host and port it used (no ServiceEntry: the destination is declared); {@code diff}
  * says it opens that caller and cuts nothing; applied, the workload gets PONG.
  */
+@ExtendWith(LeakCheckExtension.class)
 class LearnAuthorizationEndToEndTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     private static final String MINER = "spiffe://cluster.local/ns/rogue/sa/miner";
