@@ -60,6 +60,7 @@ public final class SidecarProcess implements AutoCloseable {
         "io.portcullis.cli.Main", "run", "--role", "sidecar",
         "--config", config.toString(), "--hosts-file", hostsFile.toString(),
         "--admin", "127.0.0.1:0", "--access-log", dir.resolve("access.log").toString(),
+        "--learn-state", dir.resolve("learned.json").toString(),
         "--workers", "1", "--inspect-timeout", "5s", "--access-log-format", "logfmt"));
     if (meshCerts != null) {
       argv.addAll(List.of("--mesh-certs", meshCerts.toString()));
