@@ -22,6 +22,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class UiStateRoute implements AdminRoute {
     private static final int FLOWS = 200;
+    /** Blocked destinations shown, most recently seen first (each carries its own suggestion). */
+    private static final int BLOCKED = 50;
 
     private final LearnApi api;
     private final boolean writable;
@@ -48,6 +50,9 @@ final class UiStateRoute implements AdminRoute {
                 .put("recentConnectionsKept", learner.recent().capacity());
         ArrayNode blocked = o.putArray("blocked");
         for (CandidateView c : candidates) {
+            if (blocked.size() >= BLOCKED) {
+                break;
+            }
             if (c.denied() == 0 || LearnApi.declared(policy, c)) {
                 continue;
             }
