@@ -62,7 +62,7 @@ public final class ApplyCommand implements Callable<Integer>, ReadsStdin {
         List<SourceFile> sources = Manifests.read(files, stdin);
         checkNamespaces(sources);
         if (refuseCuts) {
-            com.fasterxml.jackson.databind.JsonNode diff = DiffCommand.run(server.client(), sources, namespace, null, err);
+            JsonNode diff = DiffCommand.run(server.client(), sources, namespace, null, err);
             if (diff.path("cuts").asLong() > 0) {
                 DiffCommand.print(err, diff);
                 err.println("error: nothing applied (--refuse-cuts): the change would refuse connections allowed now");

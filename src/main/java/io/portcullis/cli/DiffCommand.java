@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code portcullis diff -f FILE|DIR}: what applying these files would do to recent traffic. Nothing is applied. */
@@ -53,7 +54,7 @@ public final class DiffCommand implements Callable<Integer>, ReadsStdin {
     @Override
     public Integer call() {
         if (output != null && !output.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--output " + output + " is not json");
+            throw new ParameterException(spec.commandLine(), "--output " + output + " is not json");
         }
         List<SourceFile> sources = Manifests.read(files, stdin);
         JsonNode diff = run(server.client(), sources, namespace, outboundPolicy == null ? null : outboundPolicy.name(),

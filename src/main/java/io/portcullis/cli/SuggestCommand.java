@@ -1,5 +1,6 @@
 package io.portcullis.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.model.ObjectText;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -52,7 +53,7 @@ public final class SuggestCommand implements Callable<Integer> {
         if (output.equals("yaml")) {
             out.print(r.body().path("yaml").asText());
         } else {
-            ((com.fasterxml.jackson.databind.node.ObjectNode) r.body()).remove("yaml");
+            ((ObjectNode) r.body()).remove("yaml");
             out.print(ObjectText.json(r.body()));
             out.println();
         }
