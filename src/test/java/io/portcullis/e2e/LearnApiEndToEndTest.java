@@ -8,6 +8,7 @@ import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.HttpOrigin;
+import io.portcullis.testsupport.InJvmCli;
 import io.portcullis.testsupport.LeakCheckExtension;
 import io.portcullis.testsupport.TempConfigDir;
 import java.net.InetAddress;
@@ -84,6 +85,14 @@ class LearnApiEndToEndTest {
             assertThat(suggestions.path("entries").get(0).path("hosts").get(0).asText())
                     .isEqualTo("api.learned.example.com");
             assertThat(suggestions.path("yaml").asText()).contains("kind: ServiceEntry");
+            Cli.Result json = InJvmCli.against(g.adminUrl()).withTokenFile(tokenFile.toString())
+                    .run("suggest", "-o", "json", "--since", "1h");
+            assertThat(json.exitCode()).as(json.toString()).isZero();
+            JsonNode printed = ObjectText.mapper().readTree(json.stdout());
+            assertThat(printed.path("entries").get(0).path("resolution").asText()).isEqualTo("DNS");
+            assertThat(printed.has("yaml")).isFalse();
+            assertThat(InJvmCli.against(g.adminUrl()).run("suggest").stderr()).contains("Unauthorized");
+
             JsonNode state = ObjectText.mapper().readTree(get(g, "/ui/state", true).body());
             assertThat(state.path("writable").asBoolean()).isTrue();
             assertThat(state.path("blocked").get(0).path("destination").asText()).isEqualTo("api.learned.example.com");
