@@ -49,7 +49,12 @@
     }
   }
 
+  const same = (a, b) => a.at === b.at && a.destination === b.destination && a.port === b.port
+    && a.caller === b.caller && a.reason === b.reason && a.bytes === b.bytes;
+
   function addFlow(f) {
+    // The first state fetch and the stream can both carry the newest flows: show each once.
+    if (flows.slice(0, 50).some((g) => same(g, f))) { return; }
     flows.unshift(f);
     if (flows.length > MAX_ROWS) { flows.length = MAX_ROWS; }
     renderFlows();
