@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * egress articles walked end to end (Bookinfo's details, ratings and a cart in network namespaces
  * behind sidecars and the egress gateway, against real external services). The script checks
  * every page and access-log expectation itself and exits 0 only if all held; this test also holds
- * it to its clean-up, after a full run and when stopped half-way. It runs Portcullis and the Java
+ * it to its clean-up, after a full run and when stopped half-way. Portcullis runs with Netty's leak
+ * detector at paranoid, and a leak report fails the run. It runs Portcullis and the Java
  * workloads from this test's classpath ({@code BOOKINFO_CLASSPATH}), so nothing is built here.
  * Skipped, with the script's reason, only where the machine forbids network namespaces (exit 77),
  * as {@link io.portcullis.testsupport.NetnsLab} skips.
@@ -85,6 +86,8 @@ class BookinfoDemoEndToEndTest {
         Map<String, String> env = pb.environment();
         env.put("BOOKINFO_CLASSPATH", System.getProperty("java.class.path"));
         env.remove("BOOKINFO_KEEP");
+        // The script fails on a "LEAK:" report of the gateway or a sidecar.
+        env.put("PORTCULLIS_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid");
         return pb.start();
     }
 
