@@ -59,4 +59,8 @@ class EpollTransportEndToEndTest {
     @Nested
     class ConnectTunnelEdges extends ConnectTunnelEdgesEndToEndTest {
     }
+
+    @Nested
+    class IncompleteClientHello extends IncompleteClientHelloEndToEndTest {
+    }
 }
