@@ -61,6 +61,7 @@ public final class GatewayServer implements AutoCloseable {
     private final OriginationContexts origination = new OriginationContexts();
     private final UpstreamPool upstreamPool;
     private final TlsContexts tlsContexts;
+    private final OwnListeners own;
     private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
     /** Ports the current configuration wants but could not bind, with how many attempts failed. */
     private final Map<Integer, Integer> unbound = new TreeMap<>();
@@ -76,15 +77,18 @@ public final class GatewayServer implements AutoCloseable {
 
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
                          Telemetry telemetry, int workerThreads) {
-        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of(), null);
+        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of(), null, new OwnListeners());
     }
 
     /**
      * @param allowPrivate {@code --allow-private}: special-purpose ranges the SSRF guard lets through
      * @param tlsContexts  the certificates of listeners that terminate mutual TLS; null refuses those connections
+     * @param own          the process's listening sockets: this server adds its own, and never connects to any
      */
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate, TlsContexts tlsContexts) {
+                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate, TlsContexts tlsContexts,
+                         OwnListeners own) {
+        this.own = own;
         this.tlsContexts = tlsContexts;
         this.transport = transport;
         this.settings = settings;
@@ -93,7 +97,7 @@ public final class GatewayServer implements AutoCloseable {
         this.resolver = resolver;
         this.workerGroup = transport.newGroup(workerThreads);
         this.connector = new UpstreamConnector(transport, resolver, settings, new PrivateAddressGuard(allowPrivate),
-                telemetry.metrics());
+                own, telemetry.metrics());
         this.upstreamPool = new UpstreamPool(connector, new TlsOriginator(origination, settings.connectTimeout()));
     }
 
@@ -110,7 +114,9 @@ public final class GatewayServer implements AutoCloseable {
                         settings, log));
             }
         }).bind(bind).sync().channel();
-        return (InetSocketAddress) proxyListener.localAddress();
+        InetSocketAddress bound = (InetSocketAddress) proxyListener.localAddress();
+        own.add(bound, "explicit proxy");
+        return bound;
     }
 
     /**
@@ -138,6 +144,7 @@ public final class GatewayServer implements AutoCloseable {
         gatewayListeners.entrySet().removeIf(e -> {
             if (!ports.contains(e.getKey())) {
                 LOG.info("closing gateway listener on port {} (no Gateway server uses it any more)", e.getKey());
+                own.remove((InetSocketAddress) e.getValue().localAddress());
                 e.getValue().close();
                 return true;
             }
@@ -151,6 +158,7 @@ public final class GatewayServer implements AutoCloseable {
             try {
                 Channel ch = serverBootstrap(false).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
                 gatewayListeners.put(port, ch);
+                own.add((InetSocketAddress) ch.localAddress(), "listener of Gateway server port " + port);
                 Integer failures = unbound.remove(port);
                 LOG.info("gateway listener on {} ({}){}", format(address), next.listener(port).name(),
                         failures == null ? "" : " after " + failures + " failed attempts");
