@@ -9,6 +9,7 @@ import io.portcullis.identity.MeshCredentials;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.GatewayServer;
 import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.Transport;
@@ -27,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -124,7 +126,8 @@ public final class Portcullis implements AutoCloseable {
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes,
+                Optional.of(new AcceptBackoff(metrics, "admin endpoint")));
         ownListeners.add(admin.address(), "admin endpoint");
         LoadResult first = source.start();
         if (first.hasErrors()) {

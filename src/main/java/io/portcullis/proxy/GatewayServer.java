@@ -103,7 +103,7 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Binds the explicit proxy (HTTP forward + CONNECT); returns the bound address (port 0 picks one). */
     public InetSocketAddress startProxy(InetSocketAddress bind) throws InterruptedException {
-        proxyListener = serverBootstrap(true).childHandler(new ChannelInitializer<Channel>() {
+        proxyListener = serverBootstrap(true, "explicit proxy").childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 int port = ((InetSocketAddress) ch.localAddress()).getPort();
@@ -156,7 +156,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             InetSocketAddress address = new InetSocketAddress(settings.gatewayAddress(), port);
             try {
-                Channel ch = serverBootstrap(false).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
+                Channel ch = serverBootstrap(false, "listener of Gateway server port " + port).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
                 gatewayListeners.put(port, ch);
                 own.add((InetSocketAddress) ch.localAddress(), "listener of Gateway server port " + port);
                 Integer failures = unbound.remove(port);
@@ -219,7 +219,8 @@ public final class GatewayServer implements AutoCloseable {
         return p;
     }
 
-    private ServerBootstrap serverBootstrap(boolean autoRead) {
+    /** @param name names the listener in the log line of {@link AcceptBackoff} */
+    private ServerBootstrap serverBootstrap(boolean autoRead, String name) {
         // Listeners accept on the worker loops themselves: a separate acceptor thread would cost a
         // cross-thread hand-off (an eventfd wake-up) per connection. TCP_NODELAY is Netty's default
         // for accepted and connected sockets (TransportTest pins it down), so it is not set twice.
@@ -228,6 +229,7 @@ public final class GatewayServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoff(telemetry.metrics(), name))
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.AUTO_READ, autoRead);
     }

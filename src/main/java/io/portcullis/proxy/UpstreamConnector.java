@@ -120,19 +120,21 @@ public final class UpstreamConnector {
         void next() {
             InetSocketAddress address = addresses.poll();
             if (address != null) {
-                Optional<String> self = own.describe(address);
-                if (self.isPresent()) {
-                    // Whatever allowed it, the gateway never connects to itself; this refusal wins over others.
-                    refused = new UpstreamException(Reason.SELF_CONNECTION, format(address) + " is this gateway's own "
-                            + self.get() + ": it would connect to itself");
-                    next();
-                    return;
-                }
                 String refusal = guard.refusal(address.getAddress(), entry);
                 if (refusal != null) {
                     // Another address of the same answer may be public; a refusal wins over other failures.
                     if (refused == null) {
                         refused = new UpstreamException(Reason.PRIVATE_ADDRESS, refusal);
+                    }
+                    next();
+                    return;
+                }
+                Optional<String> self = own.describe(address);
+                if (self.isPresent()) {
+                    // Whatever range the guard lets through, the gateway never connects to itself.
+                    if (refused == null) {
+                        refused = new UpstreamException(Reason.SELF_CONNECTION, format(address)
+                                + " is this gateway's own " + self.get() + ": it would connect to itself");
                     }
                     next();
                     return;

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.portcullis.MeshOptions.OnMismatch;
 import io.portcullis.policy.CurrentPolicy;
+import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.AccessLogHandler;
 import io.portcullis.proxy.IdleTimeout;
 import io.portcullis.proxy.OwnListeners;
@@ -85,6 +86,7 @@ public final class CaptureServer implements AutoCloseable {
                         .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
+                        .handler(new AcceptBackoff(telemetry.metrics(), "capture listener"))
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childHandler(initializer())
