@@ -75,11 +75,6 @@ public final class GatewayServer implements AutoCloseable {
     private boolean closed;
     private Channel proxyListener;
 
-    public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         Telemetry telemetry, int workerThreads) {
-        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of(), null, new OwnListeners());
-    }
-
     /**
      * @param allowPrivate {@code --allow-private}: special-purpose ranges the SSRF guard lets through
      * @param tlsContexts  the certificates of listeners that terminate mutual TLS; null refuses those connections
