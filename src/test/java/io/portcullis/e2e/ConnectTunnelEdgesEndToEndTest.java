@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -195,6 +196,30 @@ class ConnectTunnelEdgesEndToEndTest {
             }
             assertThat(g.awaitAccessLine(l -> l.contains("listener=proxy_")))
                     .contains("decision=allowed", "reason=declared");
+        }
+    }
+
+    /**
+     * Defect 3, the other side: on a port declared HTTP the Host check still applies to a request
+     * whose first bytes ({@code GET}) arrive alone: they wait for the rest, and a Host that names
+     * another host is refused, never echoed by the origin.
+     */
+    @Test
+    void aShortGreetingOnAnHttpPortStillHasItsHostChecked() throws Exception {
+        try (EchoOrigin echo = new EchoOrigin(); RunningGateway g = gateway()) {
+            g.apply("echo.yaml", entry(echo.port(), "HTTP"));
+            try (Socket s = connect(g, echo.port(), new byte[0])) {
+                InputStream in = s.getInputStream();
+                assertThat(head(in)).startsWith("HTTP/1.1 200");
+                s.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                s.getOutputStream().write((" / HTTP/1.1\r\nHost: other.test:" + echo.port() + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                String answer = head(in);
+                assertThat(answer).startsWith("HTTP/1.1 403").contains("x-portcullis-reason: host_mismatch");
+            }
+            assertThat(echo.accepted()).isEqualTo(1);
         }
     }
 }
