@@ -11,7 +11,9 @@ import io.portcullis.learn.Learner;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.GatewayServer;
+import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.Transport;
 import io.portcullis.proxy.capture.CaptureServer;
 import io.portcullis.proxy.dns.HostsFile;
@@ -28,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +53,8 @@ public final class Portcullis implements AutoCloseable {
     private final GatewayServer server;
     private final CaptureServer capture;
     private final TlsContexts tlsContexts;
+    /** Every listening socket of this process: no upstream connection may go to one. */
+    private final OwnListeners ownListeners;
     private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
@@ -77,13 +82,14 @@ public final class Portcullis implements AutoCloseable {
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
         this.tlsContexts = new TlsContexts(mesh);
         Telemetry telemetry = new Telemetry(accessLog, metrics);
+        this.ownListeners = new OwnListeners();
         // One role per process: a sidecar has no explicit proxy and no Gateway listeners.
         this.server = options.mesh().isSidecar() ? null
                 : new GatewayServer(transport, options.proxySettings(), policy, resolver, telemetry, threads,
-                        options.allowPrivate(), tlsContexts);
+                        options.allowPrivate(), tlsContexts, ownListeners);
         this.capture = !options.mesh().isSidecar() ? null
                 : new CaptureServer(transport, options.proxySettings(), policy, resolver, tlsContexts,
-                        options.mesh().onMismatch(), telemetry, threads);
+                        options.mesh().onMismatch(), telemetry, threads, ownListeners);
         this.certsReload = mesh == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-certs");
             t.setDaemon(true);
@@ -110,6 +116,7 @@ public final class Portcullis implements AutoCloseable {
         }
         if (capture != null) {
             captureAddresses = capture.start(options.mesh().captureBinds());
+            captureAddresses.forEach(a -> ownListeners.add(a, "capture listener"));
         } else {
             proxyAddress = server.startProxy(options.proxyBind());
         }
@@ -128,7 +135,9 @@ public final class Portcullis implements AutoCloseable {
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
         routes.addAll(learnApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, learnApi.streams());
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, learnApi.streams(),
+                Optional.of(new AcceptBackoff(metrics, "admin endpoint")));
+        ownListeners.add(admin.address(), "admin endpoint");
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -258,6 +267,7 @@ public final class Portcullis implements AutoCloseable {
         if (capture != null) {
             capture.close();
         }
+        ownListeners.close();
         try {
             accessLog.close();
         } catch (InterruptedException e) {
