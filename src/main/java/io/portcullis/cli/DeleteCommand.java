@@ -18,9 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis delete KIND NAME… | -f FILE}: kubectl delete against the running gateway. */
 @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Delete resources from the running gateway (and from its configuration folder), by kind and",
-                "name or as named by the documents of files. Each is deleted on its own; the gateway stops",
-                "allowing what they declared before this command returns."},
+        description = {"Delete resources from the running gateway and from its configuration folder.",
+                "Name them by kind and name, or by the documents of files (-f). Each is deleted on its own; the"
+                        + " gateway stops allowing what they declared before this command returns."},
         footer = {"", "Examples:", "  ./portcullis delete serviceentry googleapis",
                 "  ./portcullis delete se googleapis books -n team-a",
                 "  ./portcullis delete -f examples/articles/05-mongo-tcp-via-egress-gateway.yaml --ignore-not-found",
