@@ -110,7 +110,7 @@ public final class GatewayServer implements AutoCloseable {
                         settings, log));
             }
         }).bind(bind).sync().channel();
-        return (InetSocketAddress) proxyListener.localAddress();
+        return ListenAddress.requestedWithPort(bind, (InetSocketAddress) proxyListener.localAddress());
     }
 
     /**
@@ -249,7 +249,6 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return ListenAddress.of(a);
     }
 }
