@@ -13,6 +13,7 @@ import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.GatewayServer;
+import io.portcullis.proxy.ListenAddress;
 import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.Transport;
 import io.portcullis.proxy.capture.CaptureServer;
@@ -111,14 +112,8 @@ public final class Portcullis implements AutoCloseable {
     private void startAll() throws IOException, InterruptedException {
         AdminToken token = options.adminTokenFile() == null ? null : AdminToken.read(options.adminTokenFile());
         if (token == null && !options.adminBind().getAddress().isLoopbackAddress()) {
-            throw new IllegalArgumentException("the admin endpoint " + hostPort(options.adminBind())
+            throw new IllegalArgumentException("the admin endpoint " + ListenAddress.of(options.adminBind())
                     + " is not on a loopback address; an admin token is required there");
-        }
-        if (capture != null) {
-            captureAddresses = capture.start(options.mesh().captureBinds());
-            captureAddresses.forEach(a -> ownListeners.add(a, "capture listener"));
-        } else {
-            proxyAddress = server.startProxy(options.proxyBind());
         }
         if (tlsContexts.mesh() != null) {
             LOG.info("mesh identity {} from {}", tlsContexts.mesh().current(), tlsContexts.mesh().dir());
@@ -142,13 +137,20 @@ public final class Portcullis implements AutoCloseable {
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
         }
+        // The data plane opens only now, with the first configuration in force: a client that
+        // connects as soon as the port opens is judged by the operator's configuration, never by
+        // the empty one the gateway starts from. Gateway listeners open as that configuration applies.
+        String adminText = ListenAddress.of(ListenAddress.requestedWithPort(options.adminBind(), admin.address()));
         if (capture != null) {
+            captureAddresses = capture.start(options.mesh().captureBinds());
+            captureAddresses.forEach(a -> ownListeners.add(a, "capture listener"));
             LOG.info("sidecar: capture listener on {}, admin on {}, outbound policy {}, on mismatch {}",
-                    captureAddresses.stream().map(Portcullis::hostPort).toList(), hostPort(admin.address()),
-                    options.outboundPolicy(), options.mesh().onMismatch());
+                    captureAddresses.stream().map(ListenAddress::of).toList(), adminText, options.outboundPolicy(),
+                    options.mesh().onMismatch());
         } else {
+            proxyAddress = server.startProxy(options.proxyBind());
             LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
-                    hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+                    ListenAddress.of(proxyAddress), server.transportName(), adminText, options.outboundPolicy());
         }
         if (!options.allowPrivate().isEmpty()) {
             LOG.warn("--allow-private {}: the SSRF guard lets every allowed destination reach these ranges",
@@ -235,11 +237,6 @@ public final class Portcullis implements AutoCloseable {
 
     public GatewayServer server() {
         return server;
-    }
-
-    private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     @Override

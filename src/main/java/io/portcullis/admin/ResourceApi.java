@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The admin API of the resources: CRUD ({@link ResourceRoutes}), apply ({@link ApplyRoute}) and
- * check ({@link CheckRoute}), with the thread that does their file I/O. Close it after the
- * {@link AdminServer} that serves its routes.
+ * The admin API of the resources: CRUD ({@link ResourceRoutes}), apply ({@link ApplyRoute}), delete
+ * of several as one change ({@link DeleteRoute}) and check ({@link CheckRoute}), with the thread
+ * that does their file I/O. Close it after the {@link AdminServer} that serves its routes.
  */
 public final class ResourceApi implements AutoCloseable {
     private final StoreExecutor executor = new StoreExecutor();
@@ -16,7 +16,7 @@ public final class ResourceApi implements AutoCloseable {
 
     public ResourceApi(FolderStore store, Supplier<EgressPolicy> policy) {
         this.routes = List.of(new ResourceRoutes(store, executor), new ApplyRoute(store, executor),
-                new CheckRoute(policy));
+                new DeleteRoute(store, executor), new CheckRoute(policy));
     }
 
     /** The thread that does the store's file I/O, shared with {@code diff}. */

@@ -67,6 +67,19 @@ final class AdminClient {
         return send(request(collection(kind, namespace) + "/" + enc(name)).GET());
     }
 
+    /** One resource for {@link #deleteAll}. */
+    record Target(ResourceKind kind, String namespace, String name) {}
+
+    /** {@code POST /delete}: the targets that exist deleted in one change, judged by where it ends. */
+    Response deleteAll(List<Target> targets, boolean dryRun) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ArrayNode items = body.putArray("items");
+        targets.forEach(t -> items.addObject().put("apiVersion", t.kind().preferredApiVersion())
+                .put("kind", t.kind().kind()).put("namespace", t.namespace()).put("name", t.name()));
+        return send(request("/delete" + (dryRun ? "?dryRun=All" : "")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(ObjectText.json(body))));
+    }
+
     Response delete(ResourceKind kind, String namespace, String name, boolean dryRun) {
         return send(request(collection(kind, namespace) + "/" + enc(name) + (dryRun ? "?dryRun=All" : "")).DELETE());
     }

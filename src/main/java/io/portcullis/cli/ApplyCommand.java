@@ -17,9 +17,9 @@ import picocli.CommandLine.Spec;
 /** {@code portcullis apply -f FILE|DIR|-}: kubectl apply against the running gateway, all or nothing. */
 @Command(name = "apply", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Create or replace resources in the running gateway, from files, a folder or stdin.",
-                "All documents of all files are applied together or not at all: one bad document and nothing",
-                "changes, every error is printed and the exit code is 1. The gateway writes them into its",
-                "configuration folder (one file per resource) and follows them before this command returns."},
+                "All documents of all files are applied together or not at all: one bad document and nothing"
+                        + " changes, every error is printed and the exit code is 1. The gateway writes them into its"
+                        + " configuration folder (one file per resource) and follows them before this command returns."},
         footer = {"", "Examples:", "  ./portcullis apply -f examples/articles/01-https-googleapis-serviceentry.yaml",
                 "  ./portcullis apply -f ./egress/ -n team-a",
                 "  ./portcullis get se googleapis -o yaml | sed 's/443/8443/' | ./portcullis apply -f -",

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         description = "The mesh CA: make one, then issue short-lived workload certificates with SPIFFE IDs.",
         subcommands = {CaCommand.Init.class, CaCommand.Issue.class},
         footer = {"", "Example:", "  ./portcullis ca init --dir ./mesh-ca",
-                "  ./portcullis ca issue --dir ./mesh-ca --spiffe spiffe://cluster.local/ns/default/sa/sleep --out ./sleep-certs",
+                "  ./portcullis ca issue --dir ./mesh-ca --out ./sleep-certs \\",
+                "      --spiffe spiffe://cluster.local/ns/default/sa/sleep",
                 "  ./portcullis run --role sidecar --config ./egress --mesh-certs ./sleep-certs"})
 public final class CaCommand implements Runnable {
     @Spec
@@ -33,7 +34,9 @@ public final class CaCommand implements Runnable {
 
     /** {@code portcullis ca init --dir D}. */
     @Command(name = "init", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Create a mesh CA in DIR: root-cert.pem and root-key.pem (owner-only). Refuses to overwrite one.")
+            description = {"Create a mesh CA in DIR.",
+                    "Writes root-cert.pem and root-key.pem (owner-only); refuses to overwrite an existing CA."},
+            footer = {"", "Example:", "  ./portcullis ca init --dir ./mesh-ca"})
     public static final class Init implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -68,9 +71,13 @@ public final class CaCommand implements Runnable {
 
     /** {@code portcullis ca issue --dir D --spiffe ID --out DIR}. */
     @Command(name = "issue", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Issue a workload certificate: OUT/cert-chain.pem, OUT/key.pem (owner-only), OUT/root-cert.pem,",
-                    "the files Istio 1.0 mounted at /etc/certs. Re-run before it expires to rotate: running",
-                    "sidecars and gateways pick up new files by themselves."})
+            description = {"Issue a workload certificate with a SPIFFE ID, signed by the mesh CA.",
+                    "Writes OUT/cert-chain.pem, OUT/key.pem (owner-only) and OUT/root-cert.pem, the files Istio 1.0"
+                            + " mounted at /etc/certs. Re-run before it expires to rotate: running sidecars and gateways"
+                            + " pick up new files by themselves."},
+            footer = {"", "Example:",
+                    "  ./portcullis ca issue --dir ./mesh-ca --out ./sleep-certs \\",
+                    "      --spiffe spiffe://cluster.local/ns/default/sa/sleep"})
     public static final class Issue implements Callable<Integer> {
         @Spec
         CommandSpec spec;

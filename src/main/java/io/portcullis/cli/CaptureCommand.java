@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
  * nat table; otherwise it says so.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Send all outbound TCP of a network namespace to the sidecar's capture port (iptables REDIRECT),",
-                "except loopback and the sidecar's own traffic, like Istio's init container. Prints the rules."},
+        description = {"Send a network namespace's outbound TCP to the sidecar's capture port (iptables REDIRECT).",
+                "All of it except loopback and the sidecar's own traffic, like Istio's init container."
+                        + " Prints the rules."},
         footer = {"", "Example:", "  ip netns add app",
                 "  ./portcullis capture --netns app --proxy-uid 1337",
                 "  ip netns exec app setpriv --reuid 1337 --regid 1337 --clear-groups \\",

@@ -14,9 +14,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis check --to HOST:PORT}: why would the gateway allow or refuse this connection? */
 @Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Ask the running gateway what it would do with a connection, and why: the decision and its",
-                "reason, the resources that allow it, and for a refusal the nearest resource that almost",
-                "matched (the right host on another port, a wildcard that does not cover the bare domain...)."},
+        description = {"Ask the running gateway what it would do with a connection, and why.",
+                "It answers with the decision and its reason, the resources that allow it, and for a refusal the"
+                        + " nearest resource that almost matched (the right host on another port, a wildcard that"
+                        + " does not cover the bare domain...)."},
         footer = {"", "Examples:", "  ./portcullis check --to www.googleapis.com:443",
                 "  ./portcullis check --to 10.0.0.5:27017",
                 "  ./portcullis check --to 127.0.0.1:443 --sni mongo.example.test   # a TLS passthrough listener",

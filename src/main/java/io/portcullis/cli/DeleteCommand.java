@@ -5,8 +5,11 @@ import io.portcullis.model.ResourceKind;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import io.portcullis.cli.AdminClient.Target;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,9 +21,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis delete KIND NAME… | -f FILE}: kubectl delete against the running gateway. */
 @Command(name = "delete", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Delete resources from the running gateway (and from its configuration folder), by kind and",
-                "name or as named by the documents of files. Each is deleted on its own; the gateway stops",
-                "allowing what they declared before this command returns."},
+        description = {"Delete resources from the running gateway and from its configuration folder.",
+                "Name them by kind and name, or by the documents of files (-f). Those that exist are deleted as"
+                        + " one change, warned about by the configuration it ends with; the gateway stops allowing"
+                        + " what they declared before this command returns."},
         footer = {"", "Examples:", "  ./portcullis delete serviceentry googleapis",
                 "  ./portcullis delete se googleapis books -n team-a",
                 "  ./portcullis delete -f examples/articles/05-mongo-tcp-via-egress-gateway.yaml --ignore-not-found",
@@ -51,35 +55,43 @@ public final class DeleteCommand implements Callable<Integer>, ReadsStdin {
 
     private InputStream stdin = System.in;
 
-    /** One resource to delete. */
-    private record Target(ResourceKind kind, String namespace, String name) {}
-
     @Override
     public void stdin(InputStream in) {
         this.stdin = in;
     }
 
+    /**
+     * Every target in one request: the gateway deletes those that exist as one change and warns
+     * only of the configuration it ends with (a Gateway deleted with its VirtualService warns of
+     * neither), as {@code apply} does; output and exit codes are kubectl's, resource by resource.
+     */
     @Override
     public Integer call() {
         List<Target> targets = targets();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        AdminClient client = server.client();
+        AdminClient.Response r = server.client().deleteAll(targets, dryRun);
+        ServerErrors.warnings(err, r.warnings());
+        if (!r.ok()) {
+            err.println(ServerErrors.refusal(r).getMessage());
+            err.flush();
+            return 1;
+        }
+        Set<String> notFound = new HashSet<>();
+        r.body().path("notFound").forEach(n -> notFound.add(n.path("kind").asText() + "/"
+                + n.path("namespace").asText() + "/" + n.path("name").asText()));
         boolean failed = false;
+        Set<Target> reported = new HashSet<>();
         for (Target t : targets) {
-            AdminClient.Response r = client.delete(t.kind(), t.namespace(), t.name(), dryRun);
-            ServerErrors.warnings(err, r.warnings());
-            if (r.ok()) {
+            if (!reported.add(t)) {
+                continue;
+            }
+            if (!notFound.contains(t.kind().kind() + "/" + t.namespace() + "/" + t.name())) {
                 out.println(t.kind().qualifiedSingular() + " \"" + t.name() + "\" deleted" + (dryRun ? " (server dry run)" : ""));
-            } else if (r.status() == 404) {
-                if (!ignoreNotFound) {
-                    failed = true;
-                    err.println("Error from server (NotFound): " + t.kind().qualifiedPlural() + " \"" + t.name()
-                            + "\" not found");
-                }
-            } else {
+            } else if (!ignoreNotFound) {
                 failed = true;
-                err.println(ServerErrors.refusal(r).getMessage());
+                err.println("Error from server (NotFound): " + t.kind().qualifiedPlural() + " \"" + t.name()
+                        + "\" not found");
             }
         }
         out.flush();

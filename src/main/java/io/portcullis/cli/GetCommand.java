@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
 /** {@code portcullis get KIND [NAME…]}: kubectl get against the running gateway. */
 @Command(name = "get", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"List or show resources of the running gateway (those of its configuration folder).",
-                "KIND is a plural, singular or short name: serviceentries (se), virtualservices (vs),",
-                "destinationrules (dr), gateways (gw), envoyfilters, authorizationpolicies, egressrules."},
+                "KIND is a plural, singular or short name: serviceentries (se), virtualservices (vs),"
+                        + " destinationrules (dr), gateways (gw), envoyfilters, authorizationpolicies, egressrules."},
         footer = {"", "Examples:", "  ./portcullis get serviceentries",
                 "  ./portcullis get se googleapis -o yaml",
                 "  ./portcullis get vs -A -o wide",

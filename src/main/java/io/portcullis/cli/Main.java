@@ -2,6 +2,8 @@ package io.portcullis.cli;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,21 +45,59 @@ public final class Main {
                 return k;
             }
         };
-        return new CommandLine(new Main(), factory)
+        CommandLine line = new CommandLine(new Main(), factory)
                 .setCaseInsensitiveEnumValuesAllowed(false)
                 .registerConverter(java.time.Duration.class, new DurationConverter())
                 .setParameterExceptionHandler(Main::usageError)
-                .setExecutionExceptionHandler((e, cmd, parsed) -> failed(e, cmd));
+                .setExecutionExceptionHandler((e, cmd, parsed) -> failed(e, cmd))
+                .setExecutionStrategy(Main::refuseUnmatchedThenRun);
+        line.getSubcommands().get("help").getCommandSpec().usageMessage()
+                .footer("", "Examples:", "  ./portcullis help apply", "  ./portcullis help ca issue");
+        return line;
+    }
+
+    /**
+     * Picocli lets a help flag win over words it did not recognise ({@code portcullis demo --help}
+     * would print the top-level help and exit 0); they are a usage error here, whatever follows.
+     */
+    private static int refuseUnmatchedThenRun(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (!p.unmatched().isEmpty()) {
+                throw new CommandLine.UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     /** kubectl's short form: the error and where help is, not the whole usage text. */
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("error: " + e.getMessage());
+        err.println("error: " + unknownCommand(e).orElse(e.getMessage()));
         err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
         err.flush();
         return CommandLine.ExitCode.USAGE;
+    }
+
+    /**
+     * kubectl's {@code unknown command "demo" for "portcullis"} when the first word a command with
+     * subcommands did not recognise is not an option: the commands it knows are those registered
+     * with picocli, so commands added later are known without a list here.
+     */
+    private static Optional<String> unknownCommand(CommandLine.ParameterException e) {
+        CommandLine cmd = e.getCommandLine();
+        if (!(e instanceof CommandLine.UnmatchedArgumentException u) || cmd.getSubcommands().isEmpty()
+                || u.getUnmatched().isEmpty()) {
+            return Optional.empty();
+        }
+        String first = u.getUnmatched().get(0);
+        if (first.startsWith("-") || cmd.getSubcommands().containsKey(first)) {
+            return Optional.empty();
+        }
+        String name = cmd.getCommandSpec().qualifiedName();
+        List<String> known = cmd.getSubcommands().keySet().stream().filter(k -> !k.equals("help")).toList();
+        return Optional.of("unknown command \"" + first + "\" for \"" + name + "\" (commands: "
+                + String.join(", ", known) + ")");
     }
 
     private static int failed(Exception e, CommandLine cmd) {

@@ -30,8 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code portcullis run}: the gateway, until SIGTERM or SIGINT. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the egress gateway.",
-                "Everything the Istio resources in --config do not declare is denied. Changes to that folder",
-                "apply within a second, without a restart, to new connections."},
+                "Everything the Istio resources in --config do not declare is denied. Changes to that folder"
+                        + " apply within a second, without a restart, to new connections."},
         footer = {"", "Example:", "  ./portcullis run --config ./egress --hosts-file ./hosts",
                 "  curl -x http://127.0.0.1:3128 https://www.googleapis.com/"})
 public final class RunCommand implements Callable<Integer> {

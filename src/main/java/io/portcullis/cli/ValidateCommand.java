@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis validate -f FILE|DIR}: the gateway's validation, offline. */
 @Command(name = "validate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Validate Istio resources offline, with the rules the gateway applies to its folder: every",
-                "file given is read as one configuration (cross-resource rules included). Needs no gateway."},
+        description = {"Validate Istio resources offline, with the rules the gateway applies to its folder.",
+                "Every file given is read as one configuration (cross-resource rules included). Needs no gateway."},
         footer = {"", "Examples:", "  ./portcullis validate -f ./egress/",
                 "  ./portcullis validate -f examples/articles/13-redis-egress-gateway-invalid.yaml",
                 "  ./portcullis validate --strict -f se.yaml -f vs.yaml",

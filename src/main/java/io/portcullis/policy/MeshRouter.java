@@ -48,6 +48,17 @@ final class MeshRouter {
         }
     }
 
+    /**
+     * Whether some mesh route sends connections to {@code host}: the sidecars' hop to an egress
+     * gateway ({@code istio-egressgateway.istio-system.svc.cluster.local} in the articles).
+     */
+    boolean routesTo(String host) {
+        String h = HostNames.normalize(host);
+        return java.util.stream.Stream.concat(tls.stream(), tcp.stream())
+                .flatMap(r -> r.destinations().stream())
+                .anyMatch(d -> d.destination() != null && HostNames.normalize(d.destination().host()).equals(h));
+    }
+
     /** Whether some mesh tls route listens on {@code port}: the sidecar must read the SNI there. */
     boolean hasTlsRouteOn(int port) {
         return tls.stream().anyMatch(r -> r.port() == 0 || r.port() == port);

@@ -74,6 +74,15 @@ public final class SidecarPolicy {
         }
     }
 
+    /**
+     * Whether {@code host} is where sidecars send their traffic over a mesh route (the egress
+     * gateway's own service): a DestinationRule for it describes the sidecars' hop, which the
+     * gateway role receives and never originates.
+     */
+    public boolean isSidecarsHop(String host) {
+        return router.routesTo(host);
+    }
+
     /** What to read before deciding on a connection to {@code ip:port}: nothing when the address decides. */
     public Peek peekFor(InetAddress ip, int port) {
         if (index.byAddress(ip.getAddress(), port) != null) {

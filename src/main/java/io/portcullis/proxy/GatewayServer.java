@@ -111,7 +111,7 @@ public final class GatewayServer implements AutoCloseable {
         }).bind(bind).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) proxyListener.localAddress();
         own.add(bound, "explicit proxy");
-        return bound;
+        return ListenAddress.requestedWithPort(bind, bound);
     }
 
     /**
@@ -254,7 +254,6 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return ListenAddress.of(a);
     }
 }

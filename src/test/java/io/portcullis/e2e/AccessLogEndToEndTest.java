@@ -11,19 +11,13 @@ import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpOrigin;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,15 +82,8 @@ class AccessLogEndToEndTest {
         Path config = Files.createDirectories(tmp.resolve("egress"));
         Path log = tmp.resolve("access.log");
         Path rotated = tmp.resolve("access.log.1");
-        int proxyPort = FreePorts.pick();
-        int adminPort = FreePorts.pick();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process gateway = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.portcullis.cli.Main",
-                "run", "--config", config.toString(), "--proxy-address", "127.0.0.1", "--proxy-port",
-                String.valueOf(proxyPort), "--admin", "127.0.0.1:" + adminPort, "--access-log", log.toString())
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("gateway.out").toFile()).start();
-        try {
-            awaitReady(adminPort, gateway);
+        try (GatewayProcess gateway = GatewayProcess.start(config, tmp, "--access-log", log.toString())) {
+            int proxyPort = gateway.proxyPort;
             assertThat(MetricsEndToEndTest.connect(proxyPort, "before.test:443")).startsWith("HTTP/1.1 403");
             await().atMost(TIMEOUT).until(() -> Files.exists(log) && Files.readString(log).contains("before.test:443"));
 
@@ -115,25 +102,6 @@ class AccessLogEndToEndTest {
             for (String line : Files.readAllLines(log)) {
                 assertThat(EnvoyAccessLine.parse(line).get("authority")).isEqualTo("after.test:443");
             }
-        } finally {
-            gateway.destroy();
-            if (!gateway.waitFor(15, TimeUnit.SECONDS)) {
-                gateway.destroyForcibly();
-            }
         }
-    }
-
-    private static void awaitReady(int adminPort, Process gateway) {
-        HttpClient client = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/healthz/ready"))
-                .timeout(Duration.ofSeconds(2)).build();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            assertThat(gateway.isAlive()).as("the gateway process exited").isTrue();
-            try {
-                return client.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
     }
 }

@@ -6,7 +6,6 @@ import io.portcullis.MeshOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.RedisServerProcess;
 import java.net.InetAddress;
@@ -51,12 +50,11 @@ class AuthorizationEndToEndTest {
 
     @Test
     void workloadAIsAllowedAndWorkloadBIsRefusedForTheSameHost() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start();
              RunningGateway g = RunningGateway.start(OutboundPolicy.REGISTRY_ONLY,
                      ProxySettings.defaults(InetAddress.getLoopbackAddress()), MeshOptions.gateway(gatewayCerts))) {
-            g.apply("redis.yaml", MutualTlsGatewayEndToEndTest.redisViaMutualTls(gatewayPort, redis.port(),
-                    "{mode: ISTIO_MUTUAL}"));
+            int gatewayPort = g.applyOnFreePort("redis.yaml", port -> MutualTlsGatewayEndToEndTest.redisViaMutualTls(
+                    port, redis.port(), "{mode: ISTIO_MUTUAL}"));
             // Before any policy, both workloads get through: mTLS alone is identity, not authorization.
             assertThat(redisCliAs(minerCerts, gatewayPort, "PING").stdout().trim()).isEqualTo("PONG");
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpOrigin;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.TestCa;
@@ -75,8 +74,6 @@ class BypassSuiteEndToEndTest {
                 SECOND_LOOPBACK);
         internal = new HttpOrigin("internal");
         listed = new HttpOrigin("listed");
-        httpGatewayPort = FreePorts.pick();
-        tlsGatewayPort = FreePorts.pick();
 
         RunningGateway.Options base = RunningGateway.Options.defaults().withAllowPrivate("127.0.0.2/32")
                 .withHost("allowed.example.test", "127.0.0.2")
@@ -94,7 +91,10 @@ class BypassSuiteEndToEndTest {
                 .withHost("nat64.example.test", "64:ff9b::7f00:1")
                 .withHost("listed.example.test", "127.0.0.1");
         registryOnly = RunningGateway.start(base);
-        registryOnly.apply("bypass.yaml", configuration());
+        List<Integer> gatewayPorts = registryOnly.applyOnFreePorts("bypass.yaml", 2,
+                ports -> configuration(ports.get(0), ports.get(1)));
+        httpGatewayPort = gatewayPorts.get(0);
+        tlsGatewayPort = gatewayPorts.get(1);
         allowAny = RunningGateway.start(base.withMode(OutboundPolicy.ALLOW_ANY));
     }
 
@@ -111,7 +111,7 @@ class BypassSuiteEndToEndTest {
         }
     }
 
-    private static String configuration() {
+    private static String configuration(int httpGatewayPort, int tlsGatewayPort) {
         return """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry

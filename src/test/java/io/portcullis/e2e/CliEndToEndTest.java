@@ -3,6 +3,7 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.testsupport.Cli;
+import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.InJvmCli;
 import io.portcullis.testsupport.TestCa;
@@ -233,6 +234,62 @@ class CliEndToEndTest {
             assertThat(byFile.exitCode()).isZero();
             assertThat(byFile.stdout()).isEqualTo("serviceentry.networking.istio.io \"b\" deleted\n");
             assertThat(byFile.stderr()).isEmpty();
+        }
+    }
+
+    /** A Gateway and the VirtualService bound to it (a port the test never connects to: only the warnings matter). */
+    private static String gatewayAndItsRoute(int port) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: egress}
+                spec:
+                  selector: {istio: egressgateway}
+                  servers:
+                  - port: {number: %d, name: tcp, protocol: TCP}
+                    hosts: [db.example.test]
+                """.formatted(port) + "---\n" + """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: db-via-egress}
+                spec:
+                  hosts: [db.example.test]
+                  gateways: [egress]
+                  tcp:
+                  - match: [{gateways: [egress], port: %d}]
+                    route: [{destination: {host: db.example.test, port: {number: 5432}}}]
+                """.formatted(port) + "---\n" + entry("db", "db.example.test", 5432);
+    }
+
+    @Test
+    void aMultiResourceChangeIsJudgedByWhereItEnds() throws Exception {
+        try (RunningGateway g = RunningGateway.start()) {
+            InJvmCli cli = InJvmCli.against(g.adminUrl());
+            int port = FreePorts.pick();
+            Path all = file("gateway-and-route.yaml", gatewayAndItsRoute(port));
+            // The route comes first in its file: applied alone, it would name a Gateway not yet defined.
+            String text = Files.readString(all);
+            String[] docs = text.split("---\n");
+            Path reordered = file("route-first.yaml", docs[1] + "---\n" + docs[0] + "---\n" + docs[2]);
+            Cli.Result applied = cli.run("apply", "-f", reordered.toString());
+            assertThat(applied.exitCode()).as(applied.toString()).isZero();
+            assertThat(applied.stderr()).isEmpty();
+
+            Cli.Result deleted = cli.run("delete", "-f", all.toString());
+            assertThat(deleted.exitCode()).as(deleted.toString()).isZero();
+            assertThat(deleted.stdout()).isEqualTo("gateway.networking.istio.io \"egress\" deleted\n"
+                    + "virtualservice.networking.istio.io \"db-via-egress\" deleted\n"
+                    + "serviceentry.networking.istio.io \"db\" deleted\n");
+            assertThat(deleted.stderr()).as("no warning about the state between the deletions").isEmpty();
+            assertThat(cli.run("get", "gw").stderr()).isEqualTo("No resources found in default namespace.\n");
+            assertThat(cli.run("get", "vs").stderr()).isEqualTo("No resources found in default namespace.\n");
+
+            // A warning of the state the change ends with is still given.
+            cli.run("apply", "-f", all.toString()).requireSuccess();
+            Path gatewayOnly = file("gateway-only.yaml", docs[0]);
+            Cli.Result dangling = cli.run("delete", "-f", gatewayOnly.toString());
+            assertThat(dangling.exitCode()).isZero();
+            assertThat(dangling.stderr()).contains("Warning: ").contains("no Gateway Gateway/default/egress is defined");
         }
     }
 

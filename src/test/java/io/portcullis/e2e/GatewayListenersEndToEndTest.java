@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.RedisServerProcess;
 import io.portcullis.testsupport.TestCa;
@@ -13,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,9 +88,8 @@ class GatewayListenersEndToEndTest {
 
     @Test
     void sniPassthroughRoutesDeclaredNamesAndClosesOthers() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RunningGateway g = RunningGateway.start("mongo.example.test", "db.example.test", "evil.test")) {
-            g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
+            int gatewayPort = g.applyOnFreePort("mongo.yaml", port -> passthrough(port, mongo.port()));
 
             // Routed by the VirtualService tls route to the origin's port.
             Cli.Result viaRoute = Cli.run(TIMEOUT, "curl", "-sS", "--max-time", "15", "--cacert", caPem.toString(),
@@ -120,9 +119,8 @@ class GatewayListenersEndToEndTest {
 
     @Test
     void plainBytesAndMissingSniAreRefusedWithTheirReason() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RunningGateway g = RunningGateway.start("mongo.example.test")) {
-            g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
+            int gatewayPort = g.applyOnFreePort("mongo.yaml", port -> passthrough(port, mongo.port()));
             Cli.runWithInput(TIMEOUT, "GET / HTTP/1.1\r\nHost: mongo.example.test\r\n\r\n",
                     "nc", "-q", "3", "127.0.0.1", String.valueOf(gatewayPort));
             assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("not_tls")).listenerPort())
@@ -138,9 +136,11 @@ class GatewayListenersEndToEndTest {
 
     @Test
     void aPortHeldByAnotherProcessIsBoundOnceItIsFreedWithoutAConfigurationChange() throws Exception {
-        int gatewayPort = FreePorts.pick();
+        int gatewayPort;
         try (RunningGateway g = RunningGateway.start("mongo.example.test")) {
-            try (ServerSocket squatter = new ServerSocket(gatewayPort, 50, InetAddress.getLoopbackAddress())) {
+            // The squatter binds port 0: the port is held from the start, with no race for it.
+            try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                gatewayPort = squatter.getLocalPort();
                 g.apply("mongo.yaml", passthrough(gatewayPort, mongo.port()));
                 // The squatter answers (with nothing) for now; the configuration is in force all the same.
                 assertThat(squatter.isBound()).isTrue();
@@ -155,16 +155,45 @@ class GatewayListenersEndToEndTest {
     }
 
     @Test
+    void aGatewayPortTakenBetweenThePickAndTheBindIsPickedAgain() throws Exception {
+        try (RunningGateway g = RunningGateway.start("mongo.example.test");
+             ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket free = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // The second pick is a port this test holds until the gateway is about to bind it.
+            int freePort = free.getLocalPort();
+            java.util.Iterator<Integer> picks = List.of(taken.getLocalPort(), freePort).iterator();
+            List<Integer> bound = g.applyOnPorts("mongo.yaml", 1, () -> {
+                int port = picks.next();
+                if (port == freePort) {
+                    closeQuietly(free);
+                }
+                return port;
+            }, ports -> passthrough(ports.get(0), mongo.port()));
+            assertThat(bound).containsExactly(freePort);
+            assertThat(g.gateway.server().gatewayListeners()).containsOnlyKeys(freePort);
+            Cli.Result viaRoute = Cli.run(TIMEOUT, "curl", "-sS", "--max-time", "15", "--cacert", caPem.toString(),
+                    "--resolve", "mongo.example.test:" + freePort + ":127.0.0.1", "https://mongo.example.test:" + freePort + "/");
+            assertThat(viaRoute.stdout()).as(viaRoute.toString()).isEqualTo("hello from mongo\n");
+        }
+    }
+
+    private static void closeQuietly(ServerSocket s) {
+        try {
+            s.close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void tcpGatewayRoutesRedisCliToARealRedisServer() throws Exception {
         Cli.requireCommand("redis-cli");
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start();
              RunningGateway g = RunningGateway.start()) {
-            Cli.Result before = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort), "PING");
-            assertThat(before.stdout() + before.stderr()).doesNotContain("PONG");
+            assertThat(g.gateway.server().gatewayListeners()).as("no listener before a Gateway asks for one").isEmpty();
 
             // Articles 12 and 14, on free ports.
-            g.apply("redis.yaml", """
+            int gatewayPort = g.applyOnFreePort("redis.yaml", port -> """
                     apiVersion: networking.istio.io/v1alpha3
                     kind: ServiceEntry
                     metadata:
@@ -202,7 +231,7 @@ class GatewayListenersEndToEndTest {
                             host: redis.domain
                             port: {number: %2$d}
                           weight: 100
-                    """.formatted(gatewayPort, redis.port()));
+                    """.formatted(port, redis.port()));
 
             Cli.Result ping = Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(gatewayPort), "PING");
             assertThat(ping.stdout().trim()).isEqualTo("PONG");

@@ -6,7 +6,6 @@ import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpOrigin;
 import io.portcullis.testsupport.RawHttpOrigin;
 import java.io.IOException;
@@ -189,7 +188,8 @@ class HttpForwardingEndToEndTest {
     void upstreamFailuresAre502503And504WithTheirReason() throws Exception {
         ProxySettings quickIdle = new ProxySettings(InetAddress.getLoopbackAddress(), 64 * 1024, 16 * 1024,
                 Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(5));
-        int closedPort = FreePorts.pick();
+        // Port 1 (tcpmux) is reserved and never listened on: refused, without a pick another process could take.
+        int closedPort = 1;
         try (RawHttpOrigin silent = new RawHttpOrigin((head, in, out) -> in.read());
              RawHttpOrigin garbage = new RawHttpOrigin((head, in, out) -> RawHttpOrigin.write(out, "SSH-2.0-OpenSSH\r\n\r\n"));
              RawHttpOrigin hangUp = new RawHttpOrigin((head, in, out) -> { });

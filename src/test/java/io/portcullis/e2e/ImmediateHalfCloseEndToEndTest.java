@@ -3,7 +3,6 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.testsupport.Cli;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.RedisServerProcess;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -17,9 +16,8 @@ import org.junit.jupiter.api.Test;
 class ImmediateHalfCloseEndToEndTest {
     @Test
     void aTcpListenerKeepsTheRequestAndTheHalfCloseUntilTheUpstreamIsThere() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start(); RunningGateway g = RunningGateway.startLogfmt()) {
-            g.apply("redis.yaml", """
+            int gatewayPort = g.applyOnFreePort("redis.yaml", port -> """
                     apiVersion: networking.istio.io/v1alpha3
                     kind: ServiceEntry
                     metadata: {name: redis-serviceentry}
@@ -44,7 +42,7 @@ class ImmediateHalfCloseEndToEndTest {
                       gateways: [istio-egressgateway]
                       tcp:
                       - route: [{destination: {host: redis.domain, port: {number: %2$d}}}]
-                    """.formatted(gatewayPort, redis.port()));
+                    """.formatted(port, redis.port()));
             Cli.run(Duration.ofSeconds(10), "redis-cli", "-p", String.valueOf(redis.port()), "SET", "order", "42")
                     .requireSuccess();
             Cli.Result r = Cli.run(Duration.ofSeconds(20), "sh", "-c",

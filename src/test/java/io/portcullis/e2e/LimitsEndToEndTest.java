@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.EnvoyAccessLine;
-import io.portcullis.testsupport.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,9 +117,8 @@ class LimitsEndToEndTest {
 
     @Test
     void anOversizedClientHelloIsRefused() throws Exception {
-        int port = FreePorts.pick();
         try (RunningGateway g = RunningGateway.start()) {
-            g.apply("tls.yaml", tlsGateway(port));
+            int port = g.applyOnFreePort("tls.yaml", LimitsEndToEndTest::tlsGateway);
             // A handshake record announcing a 20 KiB ClientHello: refused from its header alone.
             byte[] hello = new byte[9];
             hello[0] = 22;
@@ -142,9 +140,8 @@ class LimitsEndToEndTest {
 
     @Test
     void aClientHelloThatNeverCompletesTimesOut() throws Exception {
-        int port = FreePorts.pick();
         try (RunningGateway g = RunningGateway.start(OutboundPolicy.REGISTRY_ONLY, quickInspect())) {
-            g.apply("tls.yaml", tlsGateway(port));
+            int port = g.applyOnFreePort("tls.yaml", LimitsEndToEndTest::tlsGateway);
             exchange(port, new byte[] {22, 3, 1, 0, 100, 1, 0});
             assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("inspect_timeout")).get("response_flags"))
                     .isEqualTo("SI");

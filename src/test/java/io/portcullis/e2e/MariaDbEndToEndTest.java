@@ -6,7 +6,6 @@ import io.portcullis.MeshOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.MariaDbServerProcess;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.NetnsLab;
@@ -94,10 +93,9 @@ class MariaDbEndToEndTest {
         MeshCerts mesh = MeshCerts.create(tmp.resolve("mesh"));
         Path gatewayCerts = mesh.issue("istio-system", "istio-egressgateway-service-account");
         Path appCerts = mesh.issue("shop", "orders");
-        int gatewayPort = FreePorts.pick();
         try (RunningGateway g = RunningGateway.startWithHosts(OutboundPolicy.REGISTRY_ONLY,
                 ProxySettings.defaults(InetAddress.getByName("0.0.0.0")), MeshOptions.gateway(gatewayCerts), List.of())) {
-            g.apply("mysql.yaml", """
+            int gatewayPort = g.applyOnFreePort("mysql.yaml", port -> """
                     apiVersion: networking.istio.io/v1
                     kind: ServiceEntry
                     metadata: {name: mysql}
@@ -138,7 +136,7 @@ class MariaDbEndToEndTest {
                         route: [{destination: {host: %4$s, port: {number: %3$d}}}]
                       - match: [{gateways: [istio-system/istio-egressgateway], port: %3$d}]
                         route: [{destination: {host: mysql.shop.test, port: {number: %2$d}}}]
-                    """.formatted(app.hostIp(), db.port(), gatewayPort, GATEWAY));
+                    """.formatted(app.hostIp(), db.port(), port, GATEWAY));
             try (SidecarProcess sidecar = SidecarProcess.start(app, g.config.path(), appCerts,
                     Files.writeString(tmp.resolve("hosts-gw"), app.hostIp() + " " + GATEWAY + "\n"))) {
                 Cli.Result answer = query("CREATE DATABASE IF NOT EXISTS shop; CREATE TABLE IF NOT EXISTS shop.orders"

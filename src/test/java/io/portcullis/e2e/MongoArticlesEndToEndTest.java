@@ -8,7 +8,6 @@ import io.portcullis.MeshOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.MongoProbe;
 import io.portcullis.testsupport.NetnsLab;
@@ -63,15 +62,15 @@ class MongoArticlesEndToEndTest {
         appCerts = mesh.issue("default", "mongo-client");
 
         mongo = new MongoServer(new MemoryBackend());
-        mongoPort = FreePorts.pick();
-        mongo.bind(app.hostIp(), mongoPort);
+        mongo.bind(app.hostIp(), 0);
+        mongoPort = mongo.getLocalAddress().getPort();
         TestCa ca = TestCa.create("mongo ca");
         caPem = ca.writeCaPem(tmp.resolve("mongo-ca.pem"));
         TestCa.Leaf leaf = ca.issueServer("mongo.example.test", "*.example.test");
         mongoTls = new MongoServer(new MemoryBackend());
         mongoTls.enableSsl(leaf.privateKey(), null, leaf.chain().toArray(new X509Certificate[0]));
-        mongoTlsPort = FreePorts.pick();
-        mongoTls.bind(app.hostIp(), mongoTlsPort);
+        mongoTls.bind(app.hostIp(), 0);
+        mongoTlsPort = mongoTls.getLocalAddress().getPort();
     }
 
     @AfterAll
@@ -96,7 +95,6 @@ class MongoArticlesEndToEndTest {
     }
 
     static Stream<Arguments> topologies() {
-        int g = FreePorts.pick();
         String ip = "%IP%";
         String tcpEntry = """
                 apiVersion: networking.istio.io/v1alpha3
@@ -336,12 +334,7 @@ class MongoArticlesEndToEndTest {
                             route:
                             - destination: {host: %SNIGW%, subset: mongo, port: {number: %G%}}
                               weight: 100
-                        """, "mongodb://db1.example.test:%MT%/?directConnection=true", true, "tls_%G%", true)))
-                .map(a -> {
-                    Topology t = (Topology) a.get()[0];
-                    return Arguments.of(new Topology(t.name(), fill(t.yaml(), g), fill(t.uri(), g), t.tls(),
-                            t.gatewayListener() == null ? null : fill(t.gatewayListener(), g), t.mutualTls()));
-                });
+                        """, "mongodb://db1.example.test:%MT%/?directConnection=true", true, "tls_%G%", true)));
     }
 
     private static String tcpVirtualService() {
@@ -404,9 +397,14 @@ class MongoArticlesEndToEndTest {
         Path sidecarHosts = Files.writeString(Files.createTempFile(tmp, "hosts", ".txt"), String.join("\n", names) + "\n");
         try (RunningGateway g = RunningGateway.startWithHosts(OutboundPolicy.REGISTRY_ONLY,
                 ProxySettings.defaults(InetAddress.getByName("0.0.0.0")), MeshOptions.gateway(gatewayCerts), names)) {
-            g.apply("mongo.yaml", addresses(t.yaml()));
+            // %G%, the gateway's port, is named in the YAML: picked free, and again should another process take it.
+            int gatewayPort = t.gatewayListener() == null ? 0 : g.applyOnFreePort("mongo.yaml",
+                    p -> addresses(fill(t.yaml(), p)));
+            if (t.gatewayListener() == null) {
+                g.apply("mongo.yaml", addresses(fill(t.yaml(), gatewayPort)));
+            }
             try (SidecarProcess sidecar = SidecarProcess.start(app, g.config.path(), appCerts, sidecarHosts)) {
-                String uri = addresses(t.uri());
+                String uri = addresses(fill(t.uri(), gatewayPort));
                 Cli.Result probe = t.tls()
                         ? app.exec(PROBE, java(), "-cp", System.getProperty("java.class.path"), MongoProbe.class.getName(),
                                 uri, caPem.toString())
@@ -420,7 +418,8 @@ class MongoArticlesEndToEndTest {
                     assertThat(g.accessLines()).noneMatch(l -> l.contains("decision="));
                     assertThat(sidecarLine).contains("upstream=" + app.hostIp() + ":");
                 } else {
-                    String line = g.awaitAccessLine(l -> l.contains("listener=" + t.gatewayListener())
+                    String listener = fill(t.gatewayListener(), gatewayPort);
+                    String line = g.awaitAccessLine(l -> l.contains("listener=" + listener)
                             && l.contains("decision=allowed"));
                     assertThat(line).contains("upstream=" + app.hostIp() + ":" + (t.tls() ? mongoTlsPort : mongoPort));
                     if (t.mutualTls()) {

@@ -7,7 +7,6 @@ import io.portcullis.MeshOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.MeshClient;
@@ -121,9 +120,9 @@ class MutualTlsGatewayEndToEndTest {
 
     @Test
     void istioMutualRequiresAMeshCertificateAndLogsTheCallersIdentity() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start(); RunningGateway g = gateway()) {
-            g.apply("redis.yaml", redisViaMutualTls(gatewayPort, redis.port(), "{mode: ISTIO_MUTUAL}"));
+            int gatewayPort = g.applyOnFreePort("redis.yaml",
+                    port -> redisViaMutualTls(port, redis.port(), "{mode: ISTIO_MUTUAL}"));
 
             Cli.Result ping = redisCli(gatewayPort, sleepCerts, "PING");
             assertThat(ping.stdout().trim()).as(ping.toString()).isEqualTo("PONG");
@@ -144,9 +143,9 @@ class MutualTlsGatewayEndToEndTest {
 
     @Test
     void mutualWithTheArticlesEtcCertsPathsUsesTheMeshIdentity() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start(); RunningGateway g = gateway()) {
-            g.apply("redis.yaml", redisViaMutualTls(gatewayPort, redis.port(), "{mode: MUTUAL, serverCertificate:"
+            int gatewayPort = g.applyOnFreePort("redis.yaml", port -> redisViaMutualTls(port, redis.port(),
+                    "{mode: MUTUAL, serverCertificate:"
                     + " /etc/certs/cert-chain.pem, privateKey: /etc/certs/key.pem, caCertificates: /etc/certs/root-cert.pem}"));
             Cli.Result set = redisCli(gatewayPort, sleepCerts, "SET", "via", "mtls");
             assertThat(set.stdout().trim()).as(set.toString()).isEqualTo("OK");
@@ -157,9 +156,9 @@ class MutualTlsGatewayEndToEndTest {
 
     @Test
     void istioMutualWithoutMeshCertsIsRefusedWithItsReason() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start(); RunningGateway g = RunningGateway.startLogfmt()) {
-            g.apply("redis.yaml", redisViaMutualTls(gatewayPort, redis.port(), "{mode: ISTIO_MUTUAL}"));
+            int gatewayPort = g.applyOnFreePort("redis.yaml",
+                    port -> redisViaMutualTls(port, redis.port(), "{mode: ISTIO_MUTUAL}"));
             assertThat(redisCli(gatewayPort, sleepCerts, "PING").stdout()).doesNotContain("PONG");
             assertThat(g.awaitAccessLine(l -> l.contains("listener=tls_" + gatewayPort)))
                     .contains("reason=tls_unavailable", "--mesh-certs");
@@ -169,9 +168,8 @@ class MutualTlsGatewayEndToEndTest {
     /** Article 08's gateway: the sidecar announces the app's SNI; the app's own TLS inside must name the same host. */
     @Test
     void theInnerClientHelloMustNameTheAnnouncedSni() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RunningGateway g = gateway("mongo.example.test", "evil.test")) {
-            g.apply("mongo.yaml", """
+            int gatewayPort = g.applyOnFreePort("mongo.yaml", port -> """
                     apiVersion: networking.istio.io/v1alpha3
                     kind: ServiceEntry
                     metadata:
@@ -215,7 +213,7 @@ class MutualTlsGatewayEndToEndTest {
                             host: mongo.example.test
                             port: {number: %2$d}
                           weight: 100
-                    """.formatted(gatewayPort, mongo.port()));
+                    """.formatted(port, mongo.port()));
 
             try (SSLSocket outer = MeshClient.connect(sleepCerts, "127.0.0.1", gatewayPort, "mongo.example.test");
                  SSLSocket inner = MeshClient.tlsInside(outer, appCa.clientSslContext(), "mongo.example.test", mongo.port())) {

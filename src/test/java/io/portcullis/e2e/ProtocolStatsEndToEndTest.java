@@ -15,7 +15,6 @@ import com.mongodb.client.model.Updates;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.portcullis.testsupport.Cli;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.MariaDbServerProcess;
 import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.RedisServerProcess;
@@ -49,9 +48,9 @@ class ProtocolStatsEndToEndTest {
     void mongoDriverOperationsAreCountedPerCollection() throws Exception {
         MongoServer mongo = new MongoServer(new MemoryBackend());
         InetSocketAddress upstream = mongo.bind();
-        int gatewayPort = FreePorts.pick();
         try (RunningGateway g = RunningGateway.start()) {
-            g.apply("mongo.yaml", TcpProtocols.gatewayTo("mongo", "mongo.example.test", "MONGO", gatewayPort,
+            int gatewayPort = g.applyOnFreePort("mongo.yaml", port ->
+                    TcpProtocols.gatewayTo("mongo", "mongo.example.test", "MONGO", port,
                     upstream.getPort()));
             MongoClientSettings settings = MongoClientSettings.builder()
                     .applyConnectionString(new ConnectionString("mongodb://127.0.0.1:" + gatewayPort + "/?directConnection=true"))
@@ -95,7 +94,6 @@ class ProtocolStatsEndToEndTest {
 
     @Test
     void garbageOnAMongoPortKeepsFlowingAndIsCountedAsUnparsed() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (ServerSocket echo = new ServerSocket(0, 50, FreePortsLoopback.ADDRESS);
              RunningGateway g = RunningGateway.start()) {
             CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
@@ -105,7 +103,8 @@ class ProtocolStatsEndToEndTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            g.apply("mongo.yaml", TcpProtocols.gatewayTo("mongo", "mongo.example.test", "MONGO", gatewayPort,
+            int gatewayPort = g.applyOnFreePort("mongo.yaml", port ->
+                    TcpProtocols.gatewayTo("mongo", "mongo.example.test", "MONGO", port,
                     echo.getLocalPort()));
             String text = "GET / HTTP/1.1\r\nnot mongo at all ";
             byte[] garbage = new byte[200_000];
@@ -144,11 +143,11 @@ class ProtocolStatsEndToEndTest {
 
     @Test
     void jdbcQueriesAreCountedByKindAndAWrongPasswordIsALoginFailure() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (MariaDbServerProcess db = MariaDbServerProcess.start();
              RunningGateway g = RunningGateway.start()) {
             db.sql("CREATE DATABASE shop; CREATE USER 'app'@'%' IDENTIFIED BY 'secret'; GRANT ALL ON shop.* TO 'app'@'%';");
-            g.apply("mysql.yaml", TcpProtocols.gatewayTo("mysql", "db.example.test", "MYSQL", gatewayPort, db.port()));
+            int gatewayPort = g.applyOnFreePort("mysql.yaml", port ->
+                    TcpProtocols.gatewayTo("mysql", "db.example.test", "MYSQL", port, db.port()));
             String url = "jdbc:mariadb://127.0.0.1:" + gatewayPort + "/shop?sslMode=disable";
             try (Connection c = DriverManager.getConnection(url, "app", "secret"); Statement st = c.createStatement()) {
                 PrometheusScrape before = g.scrape();
@@ -191,10 +190,10 @@ class ProtocolStatsEndToEndTest {
     @Test
     void redisCliCommandsAndErrorRepliesAreCounted() throws Exception {
         Cli.requireCommand("redis-cli");
-        int gatewayPort = FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.start();
              RunningGateway g = RunningGateway.start()) {
-            g.apply("redis.yaml", TcpProtocols.gatewayTo("redis", "redis.example.test", "REDIS", gatewayPort, redis.port()));
+            int gatewayPort = g.applyOnFreePort("redis.yaml", port ->
+                    TcpProtocols.gatewayTo("redis", "redis.example.test", "REDIS", port, redis.port()));
             String port = String.valueOf(gatewayPort);
             assertThat(Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", port, "PING").stdout().trim()).isEqualTo("PONG");
             assertThat(Cli.run(TIMEOUT, "redis-cli", "-h", "127.0.0.1", "-p", port, "SET", "egress", "declared").stdout().trim())

@@ -11,6 +11,7 @@ import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import io.portcullis.testsupport.EnvoyAccessLine;
+import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.TempConfigDir;
 import java.io.IOException;
@@ -25,7 +26,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
  * A real gateway started in this JVM on free loopback ports, with its own config folder and
@@ -36,6 +41,9 @@ import java.util.function.Predicate;
  * would; the SSRF guard's own tests start theirs with {@link #start(Options)} and a narrower range.
  */
 final class RunningGateway implements AutoCloseable {
+    /** Free ports picked for Gateway servers before another process takes one are tried this often. */
+    private static final int BIND_ATTEMPTS = 5;
+
     final TempConfigDir config;
     final Portcullis gateway;
     final Path hostsFile;
@@ -197,6 +205,36 @@ final class RunningGateway implements AutoCloseable {
         long before = gateway.generation();
         config.write(fileName, yaml);
         awaitGenerationAfter(before);
+    }
+
+    /**
+     * Applies {@code yaml} for a Gateway server whose port the YAML must name in advance: picks a
+     * free port, applies, and when the gateway could not bind it (another process took it between
+     * the pick and the bind) applies again with a new one. Returns the port its listener is bound on.
+     */
+    int applyOnFreePort(String fileName, IntFunction<String> yaml) {
+        return applyOnFreePorts(fileName, 1, ports -> yaml.apply(ports.get(0))).get(0);
+    }
+
+    /** As {@link #applyOnFreePort} for {@code count} Gateway ports; returns them in order. */
+    List<Integer> applyOnFreePorts(String fileName, int count, Function<List<Integer>, String> yaml) {
+        return applyOnPorts(fileName, count, FreePorts::pick, yaml);
+    }
+
+    /** As {@link #applyOnFreePorts} with the ports picked by {@code picker} (a test of the retry gives taken ones). */
+    List<Integer> applyOnPorts(String fileName, int count, IntSupplier picker, Function<List<Integer>, String> yaml) {
+        for (int attempt = 1; ; attempt++) {
+            List<Integer> ports = IntStream.range(0, count).map(i -> picker.getAsInt()).boxed().toList();
+            apply(fileName, yaml.apply(ports));
+            // reconcile() binds before the configuration counts as applied: the answer is known now.
+            if (gateway.server().gatewayListeners().keySet().containsAll(ports)) {
+                return ports;
+            }
+            if (attempt == BIND_ATTEMPTS) {
+                throw new AssertionError("the gateway could not bind Gateway ports in " + BIND_ATTEMPTS
+                        + " attempts; last: " + ports);
+            }
+        }
     }
 
     void remove(String fileName) {

@@ -248,9 +248,9 @@ class SidecarEndToEndTest {
 
     @Test
     void redisCliGoesThroughSidecarAndGatewayOverMutualTls() throws Exception {
-        int gatewayPort = io.portcullis.testsupport.FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.startOn(app.hostIp()); RunningGateway g = meshGateway()) {
-            g.apply("redis.yaml", redisViaGateway(List.of(app.hostIp()), redis.port(), gatewayPort));
+            int gatewayPort = g.applyOnFreePort("redis.yaml",
+                    p -> redisViaGateway(List.of(app.hostIp()), redis.port(), p));
             try (SidecarProcess sidecar = SidecarProcess.start(app, g.config.path(), appCerts,
                     hostsFile(app.hostIp() + " " + GATEWAY_HOST))) {
                 String port = String.valueOf(redis.port());
@@ -279,9 +279,9 @@ class SidecarEndToEndTest {
 
     @Test
     void workloadAIsAllowedAndWorkloadBIsRefusedAtTheGateway() throws Exception {
-        int gatewayPort = io.portcullis.testsupport.FreePorts.pick();
         try (RedisServerProcess redis = RedisServerProcess.startOn("0.0.0.0"); RunningGateway g = meshGateway()) {
-            g.apply("redis.yaml", redisViaGateway(List.of(app.hostIp(), other.hostIp()), redis.port(), gatewayPort));
+            int gatewayPort = g.applyOnFreePort("redis.yaml",
+                    p -> redisViaGateway(List.of(app.hostIp(), other.hostIp()), redis.port(), p));
             g.apply("authz.yaml", """
                     apiVersion: security.istio.io/v1
                     kind: AuthorizationPolicy

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.handler.ssl.ClientAuth;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
-import io.portcullis.testsupport.FreePorts;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.TestCa;
 import java.nio.file.Path;
@@ -233,9 +232,9 @@ class TlsOriginationEndToEndTest {
 
     @Test
     void aPlainHttpGatewayServerOriginatesTlsForTheHostItRoutes() throws Exception {
-        int gatewayPort = FreePorts.pick();
         try (RunningGateway g = gateway()) {
-            g.apply("books.yaml", originate("books", "books.example.test", books.port(), simple()) + """
+            int gatewayPort = g.applyOnFreePort("books.yaml", port -> originate("books", "books.example.test",
+                    books.port(), simple()) + """
                     ---
                     apiVersion: networking.istio.io/v1
                     kind: Gateway
@@ -245,7 +244,7 @@ class TlsOriginationEndToEndTest {
                       servers:
                       - port: {number: %d, name: http, protocol: HTTP}
                         hosts: [books.example.test]
-                    """.formatted(gatewayPort));
+                    """.formatted(port));
             Cli.Result r = Cli.run(CURL, "curl", "-sS", "--max-time", "20", "-w", "\\n%{http_code}",
                     "--resolve", "books.example.test:" + gatewayPort + ":127.0.0.1",
                     "http://books.example.test:" + gatewayPort + "/shelf", "http://books.example.test:" + gatewayPort + "/shelf");

@@ -8,9 +8,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Picks TCP ports on 127.0.0.1 that were free a moment ago, for processes that cannot bind port 0
- * themselves (redis-server, the gateway's CLI). Never returns the same port twice in one JVM, so
- * two servers started back to back do not race for one port.
+ * Picks TCP ports on 127.0.0.1 that were free a moment ago, only where a port must be chosen before
+ * the server binds it: redis-server and mariadbd (for both, port 0 means something else), a Gateway
+ * server's port in YAML, a proxy port a test connects to before the gateway opens it. Another
+ * process may take the port between the pick and the bind, so every caller starts again with a new
+ * port when the bind fails ({@code RedisServerProcess}, {@code MariaDbServerProcess},
+ * {@code RunningGateway.applyOnFreePort}); servers that can bind port 0 do so and report their port.
+ * Never returns the same port twice in one JVM, so two servers started back to back do not race
+ * for one port.
  */
 public final class FreePorts {
 

@@ -24,12 +24,24 @@ final class ProxyResponses {
 
     static FullHttpResponse refusal(ByteBufAllocator alloc, HttpResponseStatus status, Reason reason, String message) {
         byte[] body = (reason.code() + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, alloc.buffer(body.length).writeBytes(body));
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, withReason(status, reason),
+                alloc.buffer(body.length).writeBytes(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                 .set(REASON_HEADER, reason.code());
         return r;
+    }
+
+    /**
+     * The status line with the reason code in its reason phrase, {@code 403 Forbidden (no_service_entry)}:
+     * many clients print the status line of a failed CONNECT and never its body (python's
+     * "Tunnel connection failed: 403 Forbidden (no_service_entry)", wget's "Proxy tunneling failed:
+     * Forbidden (no_service_entry)"). RFC 9112 §4 lets the phrase be any text; clients must not
+     * rely on it, and none here does: the code and the header say the same.
+     */
+    static HttpResponseStatus withReason(HttpResponseStatus status, Reason reason) {
+        return new HttpResponseStatus(status.code(), status.reasonPhrase() + " (" + reason.code() + ")");
     }
 
     static HttpResponseStatus statusFor(Reason reason) {

@@ -8,7 +8,6 @@ import io.portcullis.model.DestinationRule;
 import io.portcullis.model.DestinationRule.ClientTls;
 import io.portcullis.model.DestinationRule.ClientTlsMode;
 import io.portcullis.model.DestinationRule.PortTrafficPolicy;
-import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
@@ -44,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * settings for as long as it lives (the snapshots are weakly held: a snapshot no connection uses
  * any more takes its contexts with it). A setting that cannot be used (a file that does not read,
  * ISTIO_MUTUAL) is logged as an error when prepared and makes every request that needs it fail
- * with {@code upstream_tls_config}, never fall back to plain text.
+ * with {@code upstream_tls_config}, never fall back to plain text. ISTIO_MUTUAL in a rule for the
+ * sidecars' hop to this gateway (a host mesh routes send traffic to) is the articles' own
+ * configuration, not an error: this gateway terminates that hop and never originates it.
  *
  * <p>BoringSSL (netty-tcnative) when it loads, the JDK otherwise. Verification is
  * {@link UpstreamTrustManager}'s: chain against {@code caCertificates} (default: the JVM's trust
@@ -71,21 +72,26 @@ public final class OriginationContexts {
      */
     public void prepare(EgressPolicy snapshot) {
         Map<ClientTls, Prepared> next = new HashMap<>();
-        for (Map.Entry<ClientTls, String> e : settings(snapshot.resources()).entrySet()) {
+        for (Map.Entry<ClientTls, Written> e : settings(snapshot).entrySet()) {
             ClientTls tls = e.getKey();
-            if (next.containsKey(tls)) {
-                continue;
-            }
+            Written where = e.getValue();
             Prepared p;
             try {
                 p = new Prepared(build(tls), null);
                 if (tls.insecureSkipVerify()) {
                     LOG.warn("{}: insecureSkipVerify is on: TLS originated with these settings accepts any server"
-                            + " certificate for any name", e.getValue());
+                            + " certificate for any name", where.location());
                 }
             } catch (IOException | GeneralSecurityException | IllegalArgumentException | UnsupportedOperationException ex) {
-                String problem = e.getValue() + ": cannot originate TLS: " + ex.getMessage();
-                LOG.error("{}; requests that need it get 502 (upstream_tls_config)", problem);
+                String problem = where.location() + ": cannot originate TLS: " + ex.getMessage();
+                if (where.sidecarsHop() && tls.mode() == ClientTlsMode.ISTIO_MUTUAL) {
+                    // The articles' own configuration: the rule for the sidecars' hop to this gateway,
+                    // which this gateway terminates and never originates. Nothing is wrong.
+                    LOG.debug("{}: ISTIO_MUTUAL to {} is the sidecars' hop to this gateway, not used here",
+                            where.location(), where.host());
+                } else {
+                    LOG.error("{}; requests that need it get 502 (upstream_tls_config)", problem);
+                }
                 p = new Prepared(null, problem);
             }
             next.put(tls, p);
@@ -113,30 +119,43 @@ public final class OriginationContexts {
         return p.context();
     }
 
+    /**
+     * Where a setting is written: the first place, and whether every rule that has it is for the
+     * sidecars' hop to this gateway (then a setting the gateway cannot originate is no error).
+     */
+    private record Written(String location, String host, boolean sidecarsHop) {
+        Written or(Written other) {
+            return sidecarsHop && !other.sidecarsHop ? other : this;
+        }
+    }
+
     /** Every ClientTLSSettings of the rules (traffic policy, port level, subsets), with where it is written. */
-    private static Map<ClientTls, String> settings(ResourceSet resources) {
-        Map<ClientTls, String> out = new LinkedHashMap<>();
-        for (DestinationRule rule : resources.destinationRules()) {
-            collect(out, rule.trafficPolicy(), rule.id() + " spec.trafficPolicy");
+    private static Map<ClientTls, Written> settings(EgressPolicy snapshot) {
+        Map<ClientTls, Written> out = new LinkedHashMap<>();
+        for (DestinationRule rule : snapshot.resources().destinationRules()) {
+            boolean hop = snapshot.sidecar().isSidecarsHop(rule.host());
+            collect(out, rule.trafficPolicy(), rule.id() + " spec.trafficPolicy", rule.host(), hop);
             for (int i = 0; i < rule.subsets().size(); i++) {
-                collect(out, rule.subsets().get(i).trafficPolicy(), rule.id() + " spec.subsets[" + i + "].trafficPolicy");
+                collect(out, rule.subsets().get(i).trafficPolicy(), rule.id() + " spec.subsets[" + i + "].trafficPolicy",
+                        rule.host(), hop);
             }
         }
         return out;
     }
 
-    private static void collect(Map<ClientTls, String> out, DestinationRule.TrafficPolicy policy, String where) {
+    private static void collect(Map<ClientTls, Written> out, DestinationRule.TrafficPolicy policy, String where,
+                                String host, boolean hop) {
         if (policy == null) {
             return;
         }
         if (policy.tls() != null && policy.tls().mode() != ClientTlsMode.DISABLE) {
-            out.putIfAbsent(policy.tls(), where + ".tls");
+            out.merge(policy.tls(), new Written(where + ".tls", host, hop), Written::or);
         }
         List<PortTrafficPolicy> ports = policy.portLevelSettings();
         for (int i = 0; i < ports.size(); i++) {
             ClientTls tls = ports.get(i).tls();
             if (tls != null && tls.mode() != ClientTlsMode.DISABLE) {
-                out.putIfAbsent(tls, where + ".portLevelSettings[" + i + "].tls");
+                out.merge(tls, new Written(where + ".portLevelSettings[" + i + "].tls", host, hop), Written::or);
             }
         }
     }

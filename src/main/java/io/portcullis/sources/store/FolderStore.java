@@ -167,6 +167,45 @@ public final class FolderStore {
         }
     }
 
+    /** One resource for {@link #deleteAll}. */
+    public record Deletion(ResourceKind kind, String namespace, String name) {}
+
+    /**
+     * Deletes, in one write, every resource of {@code targets} that exists; the outcomes leave out
+     * those that do not. The change is judged by the folder it ends with (an error it would add
+     * refuses it whole, a warning is one that folder has), never by the states in between: deleting
+     * a Gateway with the VirtualService bound to it warns of neither.
+     */
+    public synchronized ApplyResult deleteAll(List<Deletion> targets, boolean dryRun) throws StoreException {
+        for (int attempt = 1; ; attempt++) {
+            FolderView view = FolderView.read(dir);
+            FileEdits edits = new FileEdits(view);
+            List<Outcome> outcomes = new ArrayList<>();
+            Set<Key> seen = new HashSet<>();
+            for (Deletion d : targets) {
+                Key key = new Key(d.kind(), d.namespace(), d.name());
+                Location at = view.find(key);
+                if (at == null || !seen.add(key)) {
+                    continue;
+                }
+                StoredObject current = stored(key, at);
+                edits.remove(at, key);
+                outcomes.add(new Outcome(d.kind(), d.namespace(), d.name(), Action.DELETED, current.resourceVersion(),
+                        current.object()));
+            }
+            List<Problem> warnings = new ArrayList<>(checkFolder(view, edits, List.of()));
+            if (dryRun || edits.isEmpty()) {
+                return new ApplyResult(outcomes, warnings, dryRun);
+            }
+            if (commit(edits, attempt)) {
+                warnings.addAll(reload());
+                outcomes.forEach(o -> LOG.info("admin: deleted {}/{}/{} (resourceVersion {})", o.kind().kind(),
+                        o.namespace(), o.name(), o.resourceVersion()));
+                return new ApplyResult(outcomes, warnings, false);
+            }
+        }
+    }
+
     private Outcome plan(FolderView view, FileEdits edits, Submitted s, Mode mode, List<String> conflicts)
             throws StoreException {
         Key key = s.key();

@@ -15,12 +15,15 @@ import io.portcullis.proxy.UpstreamException;
 import io.portcullis.sources.FolderLoader;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.testsupport.TestCa;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /** Building origination contexts when a configuration is applied: what is logged, what a request then gets. */
@@ -109,5 +112,37 @@ class OriginationContextsTest {
         OriginationContexts contexts = new OriginationContexts();
         contexts.prepare(EgressPolicy.empty(OutboundPolicy.REGISTRY_ONLY));
         assertThat(logged.list).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"06-mongo-tcp-via-egress-gateway-mtls.yaml", "08-mongo-tls-via-egress-gateway-mtls.yaml",
+            "10-mongo-wildcard-tls-via-egress-gateway.yaml"})
+    void theSidecarsRuleForTheirHopToThisGatewayIsNoError(String article) throws Exception {
+        // The articles' DestinationRule for istio-egressgateway...: ISTIO_MUTUAL for the sidecars' hop,
+        // which the gateway terminates and never originates.
+        LoadResult r = FolderLoader.fromFiles(Map.of(article, Files.readString(Path.of("examples/articles", article))));
+        assertThat(r.errors()).isEmpty();
+        EgressPolicy p = EgressPolicy.compile(r.resources(), OutboundPolicy.REGISTRY_ONLY);
+        logger.setLevel(Level.DEBUG);
+        try {
+            new OriginationContexts().prepare(p);
+        } finally {
+            logger.setLevel(null);
+        }
+        assertThat(logged.list).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+        assertThat(logged.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .containsPattern("ISTIO_MUTUAL to istio-egressgateway[a-z-]*\\.istio-system\\.svc\\.cluster\\.local is the"
+                        + " sidecars' hop to this gateway"));
+    }
+
+    @Test
+    void istioMutualForADestinationTheGatewayServesIsStillAnError() {
+        EgressPolicy p = policy("{mode: ISTIO_MUTUAL}");
+        new OriginationContexts().prepare(p);
+        assertThat(logged.list).anySatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+            assertThat(e.getFormattedMessage()).contains("DestinationRule/default/books spec.trafficPolicy.tls: cannot"
+                    + " originate TLS: mode ISTIO_MUTUAL");
+        });
     }
 }

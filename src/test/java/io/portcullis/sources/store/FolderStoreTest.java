@@ -180,6 +180,43 @@ class FolderStoreTest {
     }
 
     @Test
+    void deletingSeveralIsOneChangeJudgedByWhereItEnds() throws Exception {
+        String gateway = """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: egress}
+                spec:
+                  servers:
+                  - port: {number: 443, name: tls, protocol: TLS}
+                    hosts: [a.example.com]
+                    tls: {mode: PASSTHROUGH}
+                """;
+        String route = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: a-via-egress}
+                spec:
+                  hosts: [a.example.com]
+                  gateways: [egress]
+                  tls:
+                  - match: [{port: 443, sniHosts: [a.example.com]}]
+                    route: [{destination: {host: a.example.com, port: {number: 443}}}]
+                """;
+        Files.writeString(dir.resolve("hand.yaml"), gateway + "---\n" + route + "---\n" + entry("a", 443));
+        assertThat(FolderLoader.load(dir).warnings()).isEmpty();
+        int before = reloads.get();
+
+        ApplyResult r = store.deleteAll(List.of(new FolderStore.Deletion(ResourceKind.GATEWAY, "default", "egress"),
+                new FolderStore.Deletion(ResourceKind.VIRTUAL_SERVICE, "default", "a-via-egress"),
+                new FolderStore.Deletion(ResourceKind.SERVICE_ENTRY, "default", "nope")), false);
+        assertThat(r.outcomes()).extracting(ApplyResult.Outcome::name).containsExactly("egress", "a-via-egress");
+        assertThat(r.warnings()).as("nothing about the Gateway the route would have lost in between").isEmpty();
+        assertThat(reloads.get()).as("one write").isEqualTo(before + 1);
+        assertThat(folder().get("hand.yaml")).doesNotContain("Gateway", "VirtualService").endsWith(entry("a", 443));
+        assertThat(FolderLoader.load(dir).errors()).isEmpty();
+    }
+
+    @Test
     void aResourceInsideAListIsNotRewrittenBehindItsNeighboursBack() throws Exception {
         Files.writeString(dir.resolve("list.yaml"), "apiVersion: v1\nkind: List\nitems:\n"
                 + entry("a", 443).indent(2).replaceFirst("^  ", "- ") + entry("b", 443).indent(2).replaceFirst("^  ", "- "));
