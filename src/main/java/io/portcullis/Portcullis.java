@@ -129,8 +129,9 @@ public final class Portcullis implements AutoCloseable {
                     captureAddresses.stream().map(Portcullis::hostPort).toList(), hostPort(admin.address()),
                     options.outboundPolicy(), options.mesh().onMismatch());
         } else {
-            LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
-                    hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy());
+            LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}, gateway labels {}",
+                    hostPort(proxyAddress), server.transportName(), hostPort(admin.address()), options.outboundPolicy(),
+                    options.gatewayLabels());
         }
         if (!options.allowPrivate().isEmpty()) {
             LOG.warn("--allow-private {}: the SSRF guard lets every allowed destination reach these ranges",
@@ -142,8 +143,10 @@ public final class Portcullis implements AutoCloseable {
     /** Called by the folder source with each valid whole configuration, on its thread. */
     private synchronized void apply(LoadResult loaded) {
         ResourceSet set = loaded.resources();
-        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
+        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy(), options.gatewayLabels());
         next.notes().forEach(n -> LOG.warn("{}", n));
+        next.unselectedGateways().forEach(g -> LOG.info("Gateway {} not served here: its selector {} does not match"
+                + " this instance's labels {}", g.id(), g.selector(), options.gatewayLabels()));
         // Certificates first: a connection that sees the new policy finds its TLS contexts ready.
         tlsContexts.update(next).forEach(p -> LOG.error("TLS unavailable: {}", p));
         if (server != null) {

@@ -1,6 +1,7 @@
 package io.portcullis;
 
 import io.portcullis.model.Cidr;
+import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
@@ -21,6 +22,7 @@ import java.util.List;
  * @param allowPrivate  {@code --allow-private}: loopback/private/link-local ranges the SSRF guard lets
  *                      through for every entry (empty: only addresses an entry lists itself)
  * @param mesh          role, mesh identity and capture settings
+ * @param gatewayLabels this instance's labels, which decide the Gateways it serves ({@code --gateway-labels})
  */
 public record RunOptions(
         Path configDir,
@@ -35,10 +37,20 @@ public record RunOptions(
         int maxLabelValues,
         Path adminTokenFile,
         List<Cidr> allowPrivate,
-        MeshOptions mesh) {
+        MeshOptions mesh,
+        GatewayLabels gatewayLabels) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
+    }
+
+    /** Without labels: every Gateway is served. */
+    public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
+                      OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads,
+                      AccessLogFormat accessLogFormat, int maxLabelValues, Path adminTokenFile, List<Cidr> allowPrivate,
+                      MeshOptions mesh) {
+        this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
+                accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, GatewayLabels.unset());
     }
 
     /**
@@ -54,18 +66,24 @@ public record RunOptions(
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, gatewayLabels);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, gatewayLabels);
+    }
+
+    /** A copy with these instance labels. */
+    public RunOptions withGatewayLabels(GatewayLabels labels) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, labels);
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, gatewayLabels);
     }
 }

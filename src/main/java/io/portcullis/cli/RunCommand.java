@@ -137,6 +137,17 @@ public final class RunCommand implements Callable<Integer> {
                     + " to. Default: ${DEFAULT-VALUE}.")
     MeshOptions.OnMismatch onMismatch;
 
+    @Option(names = "--gateway-labels", paramLabel = "KEY=VALUE,...",
+            description = {"This instance's labels: it serves only the Gateways whose selector they match (Istio's"
+                    + " rule: every selector label, same value; an empty selector matches all).",
+                    "Without --gateway-labels(-file), every Gateway is served whatever its selector."})
+    String gatewayLabels;
+
+    @Option(names = "--gateway-labels-file", paramLabel = "FILE",
+            description = "Read this instance's labels from a Kubernetes downward-API file (key=\"value\" lines, as"
+                    + " fieldRef metadata.labels writes them); adds to --gateway-labels.")
+    Path gatewayLabelsFile;
+
     @Override
     public Integer call() throws Exception {
         if (proxyPort < 0 || proxyPort > 65535) {
@@ -182,7 +193,8 @@ public final class RunCommand implements Callable<Integer> {
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
-                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh);
+                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh,
+                GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels, gatewayLabelsFile));
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.model.Cidr;
+import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
@@ -94,30 +95,40 @@ final class RunningGateway implements AutoCloseable {
      * @param hosts        name to IP, written to the {@code --hosts-file}
      */
     record Options(OutboundPolicy mode, ProxySettings settings, List<Cidr> allowPrivate, Map<String, String> hosts,
-                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh) {
+                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh,
+                   GatewayLabels labels) {
+        Options(OutboundPolicy mode, ProxySettings settings, List<Cidr> allowPrivate, Map<String, String> hosts,
+                AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh) {
+            this(mode, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, GatewayLabels.unset());
+        }
+
         static Options defaults() {
             return new Options(OutboundPolicy.REGISTRY_ONLY, ProxySettings.defaults(InetAddress.getLoopbackAddress()),
                     List.of(Cidr.parse("127.0.0.0/8")), Map.of(), AccessLogFormat.TEXT,
                     GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, MeshOptions.gateway());
         }
 
+        Options withLabels(GatewayLabels l) {
+            return new Options(mode, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, l);
+        }
+
         Options withAllowPrivate(String... cidrs) {
             return new Options(mode, settings, Arrays.stream(cidrs).map(Cidr::parse).toList(), hosts, format,
-                    maxLabelValues, adminTokenFile, mesh);
+                    maxLabelValues, adminTokenFile, mesh, labels);
         }
 
         Options withHost(String name, String ip) {
             Map<String, String> more = new LinkedHashMap<>(hosts);
             more.put(name, ip);
-            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile, mesh);
+            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile, mesh, labels);
         }
 
         Options withMode(OutboundPolicy m) {
-            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh);
+            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, labels);
         }
 
         Options withSettings(ProxySettings s) {
-            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh);
+            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, labels);
         }
     }
 
@@ -135,7 +146,7 @@ final class RunningGateway implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 hosts, o.mode(), accessLog, o.settings(), 2, o.format(), o.maxLabelValues(), o.adminTokenFile(),
-                o.allowPrivate(), o.mesh());
+                o.allowPrivate(), o.mesh(), o.labels());
         return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
     }
 
