@@ -18,11 +18,13 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.portcullis.proxy.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,17 @@ public final class AdminServer implements AutoCloseable {
     /** @param token null for no authentication (allowed on loopback only; {@code run} enforces it) */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
                                     AdminToken token, List<AdminRoute> routes) throws InterruptedException {
+        return start(transport, bind, ready, token, routes, null);
+    }
+
+    /**
+     * As {@link #start(Transport, InetSocketAddress, BooleanSupplier, AdminToken, List)}, over TLS
+     * with the context {@code tls} gives at each new connection (so rotated certificates apply to
+     * new connections); null for plain HTTP.
+     */
+    public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
+                                    AdminToken token, List<AdminRoute> routes, Supplier<SslContext> tls)
+            throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
         List<AdminRoute> all = List.copyOf(routes);
         try {
@@ -62,6 +75,9 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel c) {
+                            if (tls != null) {
+                                c.pipeline().addLast(tls.get().newHandler(c.alloc()));
+                            }
                             c.pipeline().addLast(new HttpServerCodec());
                             if (token != null) {
                                 c.pipeline().addLast(new BearerAuthHandler(token));
