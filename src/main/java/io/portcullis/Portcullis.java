@@ -2,9 +2,11 @@ package io.portcullis;
 
 import io.portcullis.admin.AdminRoute;
 import io.portcullis.admin.AdminServer;
+import io.portcullis.admin.AdminTls;
 import io.portcullis.admin.AdminToken;
 import io.portcullis.admin.MetricsRoute;
 import io.portcullis.admin.ResourceApi;
+import io.portcullis.admin.ServingCertificate;
 import io.portcullis.identity.MeshCredentials;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
@@ -48,6 +50,12 @@ public final class Portcullis implements AutoCloseable {
     private final CaptureServer capture;
     private final TlsContexts tlsContexts;
     private final ScheduledExecutorService certsReload;
+    /** Re-reads the admin API's certificate files; idle without --admin-tls-cert. */
+    private final ScheduledExecutorService adminCertsReload = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "admin-certs");
+        t.setDaemon(true);
+        return t;
+    });
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
@@ -119,7 +127,13 @@ public final class Portcullis implements AutoCloseable {
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
+        ServingCertificate adminCertificate = null;
+        if (options.adminTls().isPresent()) {
+            AdminTls tls = options.adminTls().get();
+            adminCertificate = ServingCertificate.load(tls.certFile(), tls.keyFile());
+            adminCertsReload.scheduleWithFixedDelay(adminCertificate::reloadIfChanged, 10, 10, TimeUnit.SECONDS);
+        }
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, adminCertificate);
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -225,6 +239,7 @@ public final class Portcullis implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        adminCertsReload.shutdownNow();
         if (certsReload != null) {
             certsReload.shutdownNow();
         }

@@ -1,5 +1,6 @@
 package io.portcullis;
 
+import io.portcullis.admin.AdminTls;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
@@ -9,6 +10,7 @@ import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything {@code portcullis run} is started with.
@@ -23,6 +25,7 @@ import java.util.List;
  *                      through for every entry (empty: only addresses an entry lists itself)
  * @param mesh          role, mesh identity and capture settings
  * @param gatewayLabels this instance's labels, which decide the Gateways it serves ({@code --gateway-labels})
+ * @param adminTls      HTTPS for the admin API ({@code --admin-tls-cert}, {@code --admin-tls-key}); empty for HTTP
  */
 public record RunOptions(
         Path configDir,
@@ -38,7 +41,8 @@ public record RunOptions(
         Path adminTokenFile,
         List<Cidr> allowPrivate,
         MeshOptions mesh,
-        GatewayLabels gatewayLabels) {
+        GatewayLabels gatewayLabels,
+        Optional<AdminTls> adminTls) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
@@ -50,7 +54,7 @@ public record RunOptions(
                       AccessLogFormat accessLogFormat, int maxLabelValues, Path adminTokenFile, List<Cidr> allowPrivate,
                       MeshOptions mesh) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
-                accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, GatewayLabels.unset());
+                accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, GatewayLabels.unset(), Optional.empty());
     }
 
     /**
@@ -66,24 +70,31 @@ public record RunOptions(
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, gatewayLabels);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, gatewayLabels, adminTls);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, gatewayLabels);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, gatewayLabels, adminTls);
     }
 
     /** A copy with these instance labels. */
     public RunOptions withGatewayLabels(GatewayLabels labels) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, labels);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, labels, adminTls);
+    }
+
+    /** A copy whose admin API serves HTTPS with these files. */
+    public RunOptions withAdminTls(AdminTls tls) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, gatewayLabels,
+                Optional.of(tls));
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, gatewayLabels);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, gatewayLabels, adminTls);
     }
 }

@@ -1,6 +1,7 @@
 package io.portcullis.cli;
 
 import io.portcullis.MeshOptions;
+import io.portcullis.admin.AdminTls;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.model.Cidr;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -137,6 +139,14 @@ public final class RunCommand implements Callable<Integer> {
                     + " to. Default: ${DEFAULT-VALUE}.")
     MeshOptions.OnMismatch onMismatch;
 
+    @Option(names = "--admin-tls-cert", paramLabel = "FILE",
+            description = "Serve the admin API over HTTPS with this PEM certificate chain (with --admin-tls-key);"
+                    + " kubectl sends --token only over HTTPS. Re-read when the file changes.")
+    Path adminTlsCert;
+
+    @Option(names = "--admin-tls-key", paramLabel = "FILE", description = "The PEM private key of --admin-tls-cert.")
+    Path adminTlsKey;
+
     @Option(names = "--gateway-labels", paramLabel = "KEY=VALUE,...",
             description = {"This instance's labels: it serves only the Gateways whose selector they match (Istio's"
                     + " rule: every selector label, same value; an empty selector matches all).",
@@ -194,7 +204,7 @@ public final class RunCommand implements Callable<Integer> {
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
                 accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh,
-                GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels, gatewayLabelsFile));
+                GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels, gatewayLabelsFile), adminTls());
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -204,6 +214,22 @@ public final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private Optional<AdminTls> adminTls() {
+        if ((adminTlsCert == null) != (adminTlsKey == null)) {
+            throw new ParameterException(spec.commandLine(), "--admin-tls-cert and --admin-tls-key go together");
+        }
+        if (adminTlsCert == null) {
+            return Optional.empty();
+        }
+        for (Path p : List.of(adminTlsCert, adminTlsKey)) {
+            if (!Files.isReadable(p)) {
+                throw new ParameterException(spec.commandLine(), (p == adminTlsCert ? "--admin-tls-cert" : "--admin-tls-key")
+                        + ": cannot read " + p);
+            }
+        }
+        return Optional.of(new AdminTls(adminTlsCert, adminTlsKey));
     }
 
     /** {@code gateway} or {@code sidecar}, in lower case as written on the command line. */

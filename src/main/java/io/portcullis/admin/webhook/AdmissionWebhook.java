@@ -1,6 +1,7 @@
 package io.portcullis.admin.webhook;
 
 import io.portcullis.admin.AdminServer;
+import io.portcullis.admin.ServingCertificate;
 import io.portcullis.proxy.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;

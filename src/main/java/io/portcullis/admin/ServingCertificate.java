@@ -1,4 +1,4 @@
-package io.portcullis.admin.webhook;
+package io.portcullis.admin;
 
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The webhook's TLS server certificate and key, read from PEM files ({@code kubernetes.io/tls}
+ * A TLS server certificate and key (the webhook's, the admin API's), read from PEM files ({@code kubernetes.io/tls}
  * Secret keys mounted as files, or cert-manager's). {@link #reloadIfChanged()} re-reads them when
  * either file's modification time changed, so a rotated certificate reaches new connections
  * without a restart; a pair that does not load keeps the previous one in service, with an error.
@@ -57,11 +57,11 @@ public final class ServingCertificate implements Supplier<SslContext> {
             }
             context = build(certFile, keyFile);
             loadedTimes = now;
-            LOG.info("webhook: serving certificate reloaded from {}", certFile);
+            LOG.info("serving certificate reloaded from {}", certFile);
             return true;
         } catch (IOException | RuntimeException e) {
             // Half-written during a rotation, most likely; the next check sees the whole pair.
-            LOG.error("webhook: keeping the previous certificate: {}", e.getMessage());
+            LOG.error("keeping the previous serving certificate: {}", e.getMessage());
             return false;
         }
     }
