@@ -16,6 +16,7 @@ import io.portcullis.sources.store.StoreException;
 import io.portcullis.sources.store.StoredObject;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -62,7 +63,10 @@ final class ResourceRoutes implements AdminRoute {
                     + "namespaces/NS/PLURAL[/NAME]; GET /apis lists the groups, /apis/GROUP/VERSION the kinds)");
         }
         return switch (r.method()) {
-            case "GET" -> t.name() == null ? executor.submit(() -> list(r, t)) : executor.submit(() -> get(r, t));
+            case "GET" -> t.name() != null ? executor.submit(() -> get(r, t))
+                    // Ignoring a selector would list (and let kubectl delete -l act on) every object.
+                    : hasSelector(r) ? done(400, "BadRequest", "labelSelector and fieldSelector are not supported by"
+                            + " the admin API; list without them") : executor.submit(() -> list(r, t));
             case "POST" -> t.name() == null && t.namespace() != null ? executor.submit(() -> write(r, t, Mode.CREATE))
                     : notAllowed(r, "GET" + (t.namespace() == null ? "" : ", POST"));
             case "PUT" -> t.name() != null ? executor.submit(() -> write(r, t, Mode.REPLACE)) : notAllowed(r, "GET, POST");
@@ -126,6 +130,11 @@ final class ResourceRoutes implements AdminRoute {
         ApplyResult result = store.apply(new ApplyRequest(List.of(new ApplyRequest.SourceFile("request.json", text)),
                 t.namespace(), Mode.REPLACE, r.dryRun()));
         return BodyFormat.tree(r, 200, result.outcomes().get(0).object(), warnings(result.warnings()));
+    }
+
+    private static boolean hasSelector(AdminRequest r) {
+        return !Objects.requireNonNullElse(r.param("labelSelector"), "").isEmpty()
+                || !Objects.requireNonNullElse(r.param("fieldSelector"), "").isEmpty();
     }
 
     private static boolean isMergePatch(String contentType) {

@@ -137,6 +137,11 @@ class KubectlAdminApiEndToEndTest {
                     virtualservice.networking.istio.io/direct-mongo-through-egress-gateway
                     destinationrule.networking.istio.io/egressgateway-for-mongo
                     """);
+            // A selector is refused rather than ignored: delete -l must not delete everything.
+            Cli.Result selected = kubectl(g, null, "delete", "gw,vs,dr", "-l", "app=none");
+            assertThat(selected.exitCode()).isNotZero();
+            assertThat(selected.stderr()).contains("labelSelector and fieldSelector are not supported");
+            assertThat(g.gateway.policy().resources().gateways()).hasSize(1);
             assertThat(ok(kubectl(g, null, "api-resources", "--api-group", "networking.istio.io", "-o", "name"))
                     .stdout()).contains("serviceentries.networking.istio.io", "gateways.networking.istio.io");
         }
