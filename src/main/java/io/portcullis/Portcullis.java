@@ -50,6 +50,8 @@ public final class Portcullis implements AutoCloseable {
     private final CaptureServer capture;
     private final TlsContexts tlsContexts;
     private final ScheduledExecutorService certsReload;
+    /** The admin API's HTTPS certificate ({@code --admin-tls-cert}); null for plain HTTP. */
+    private ServingCertificate adminCertificate;
     /** Re-reads the admin API's certificate files; idle without --admin-tls-cert. */
     private final ScheduledExecutorService adminCertsReload = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "admin-certs");
@@ -106,6 +108,11 @@ public final class Portcullis implements AutoCloseable {
 
     private void startAll() throws IOException, InterruptedException {
         AdminToken token = options.adminTokenFile() == null ? null : AdminToken.read(options.adminTokenFile());
+        if (options.adminTls().isPresent()) {
+            AdminTls tls = options.adminTls().get();
+            adminCertificate = ServingCertificate.load(tls.certFile(), tls.keyFile());
+            adminCertsReload.scheduleWithFixedDelay(adminCertificate::reloadIfChanged, 10, 10, TimeUnit.SECONDS);
+        }
         if (token == null && !options.adminBind().getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin endpoint " + hostPort(options.adminBind())
                     + " is not on a loopback address; an admin token is required there");
@@ -127,12 +134,6 @@ public final class Portcullis implements AutoCloseable {
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
-        ServingCertificate adminCertificate = null;
-        if (options.adminTls().isPresent()) {
-            AdminTls tls = options.adminTls().get();
-            adminCertificate = ServingCertificate.load(tls.certFile(), tls.keyFile());
-            adminCertsReload.scheduleWithFixedDelay(adminCertificate::reloadIfChanged, 10, 10, TimeUnit.SECONDS);
-        }
         admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, adminCertificate);
         LoadResult first = source.start();
         if (first.hasErrors()) {

@@ -203,8 +203,13 @@ public final class RunCommand implements Callable<Integer> {
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
-                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh,
-                GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels, gatewayLabelsFile), adminTls());
+                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh);
+        options = options.withGatewayLabels(GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels,
+                gatewayLabelsFile));
+        Optional<AdminTls> tls = adminTls();
+        if (tls.isPresent()) {
+            options = options.withAdminTls(tls.get());
+        }
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
