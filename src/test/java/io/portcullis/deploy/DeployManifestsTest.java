@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.portcullis.cli.Main;
 import io.portcullis.testsupport.Cli;
 import java.io.IOException;
@@ -44,6 +45,7 @@ class DeployManifestsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     KubernetesClient client;
+    KubernetesMockServer server;
 
     private static List<Path> manifests(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
@@ -155,6 +157,85 @@ class DeployManifestsTest {
             assertThat(rule.getVerbs()).as(rule.toString()).doesNotContain("*", "delete", "deletecollection", "update");
             assertThat(rule.getResources()).doesNotContain("*");
         }
+    }
+
+    /**
+     * The real kubectl applies both kustomizations to the mock. The mock serves no discovery, so
+     * the test adds {@code /api}, {@code /apis} and the resource lists of the kinds in the files
+     * (written from fabric8's model, not by hand); kubectl then GETs and POSTs each object, which
+     * the CRUD mode stores. {@code --validate=false}: the mock has no OpenAPI either.
+     */
+    @Test
+    void realKubectlAppliesBothKustomizationsToTheMock() throws Exception {
+        Cli.requireCommand("kubectl");
+        List<HasMetadata> items = new ArrayList<>();
+        for (Path dir : List.of(DEPLOY.resolve("crds"), DEPLOY)) {
+            for (Path file : manifests(dir)) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    items.addAll(client.load(in).items());
+                }
+            }
+        }
+        serveDiscovery(items);
+        Path kubeconfig = Files.writeString(Files.createTempFile("kubeconfig", ".yaml"), "");
+        try {
+            String[] common = {"kubectl", "--kubeconfig", kubeconfig.toString(), "--server", server.url("/"),
+                    // Any token: over HTTPS without credentials kubectl would ask for a user name; the mock checks none.
+                    "--insecure-skip-tls-verify", "--token", "mock", "--cache-dir", Files.createTempDirectory("kube-cache").toString()};
+            Cli.Result crds = Cli.run(TIMEOUT, concat(common, "apply", "--validate=false", "-k",
+                    DEPLOY.resolve("crds").toString()));
+            assertThat(crds.exitCode()).as(crds.toString()).isZero();
+            assertThat(crds.stdout()).contains(
+                    "customresourcedefinition.apiextensions.k8s.io/serviceentries.networking.istio.io created");
+            Cli.Result base = Cli.run(TIMEOUT, concat(common, "apply", "--validate=false", "-k", DEPLOY.toString()));
+            assertThat(base.exitCode()).as(base.toString()).isZero();
+            assertThat(base.stdout()).contains("namespace/portcullis created", "deployment.apps/portcullis created",
+                    "validatingwebhookconfiguration.admissionregistration.k8s.io/portcullis created",
+                    "clusterrole.rbac.authorization.k8s.io/portcullis created");
+            assertThat(base.stdout().lines().filter(l -> l.endsWith(" created")).count())
+                    .isEqualTo(items.size() - 5);
+            Deployment d = client.apps().deployments().inNamespace("portcullis").withName("portcullis").get();
+            assertThat(d.getMetadata().getAnnotations()).containsKey("kubectl.kubernetes.io/last-applied-configuration");
+            assertThat(d.getMetadata().getLabels()).containsEntry("app.kubernetes.io/part-of", "portcullis");
+        } finally {
+            Files.deleteIfExists(kubeconfig);
+        }
+    }
+
+    private void serveDiscovery(List<HasMetadata> items) {
+        java.util.Map<String, java.util.Map<String, io.fabric8.kubernetes.api.model.APIResource>> byGroupVersion =
+                new java.util.TreeMap<>();
+        for (HasMetadata item : items) {
+            byGroupVersion.computeIfAbsent(item.getApiVersion(), v -> new java.util.TreeMap<>()).put(item.getKind(),
+                    new io.fabric8.kubernetes.api.model.APIResourceBuilder().withKind(item.getKind())
+                            .withName(HasMetadata.getPlural(item.getClass()))
+                            .withSingularName(HasMetadata.getSingular(item.getClass()))
+                            .withNamespaced(item instanceof io.fabric8.kubernetes.api.model.Namespaced)
+                            .withVerbs("create", "delete", "get", "list", "patch", "update", "watch").build());
+        }
+        var groups = new io.fabric8.kubernetes.api.model.APIGroupListBuilder();
+        byGroupVersion.forEach((gv, kinds) -> {
+            var list = new io.fabric8.kubernetes.api.model.APIResourceListBuilder().withGroupVersion(gv)
+                    .withResources(List.copyOf(kinds.values())).build();
+            String path = gv.contains("/") ? "/apis/" + gv : "/api/" + gv;
+            server.expect().get().withPath(path + "?timeout=32s").andReturn(200, list).always();
+            if (gv.contains("/")) {
+                String group = gv.substring(0, gv.indexOf('/'));
+                var version = new io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder().withGroupVersion(gv)
+                        .withVersion(gv.substring(gv.indexOf('/') + 1)).build();
+                groups.addNewGroup().withName(group).withVersions(version).withPreferredVersion(version).endGroup();
+            }
+        });
+        server.expect().get().withPath("/api?timeout=32s")
+                .andReturn(200, new io.fabric8.kubernetes.api.model.APIVersionsBuilder().withVersions("v1").build())
+                .always();
+        server.expect().get().withPath("/apis?timeout=32s").andReturn(200, groups.build()).always();
+    }
+
+    private static String[] concat(String[] first, String... rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(rest));
+        return all.toArray(new String[0]);
     }
 
     @Test
