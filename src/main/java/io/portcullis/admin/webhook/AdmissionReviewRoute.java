@@ -33,6 +33,8 @@ public final class AdmissionReviewRoute implements AdminRoute {
     static final Set<String> KINDS = Set.of("ServiceEntry", "Gateway", "VirtualService", "DestinationRule",
             "AuthorizationPolicy");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> CLUSTER_METADATA = List.of("generateName", "selfLink", "ownerReferences",
+            "finalizers", "deletionGracePeriodSeconds");
 
     @Override
     public boolean serves(String path) {
@@ -99,10 +101,18 @@ public final class AdmissionReviewRoute implements AdminRoute {
             return new Verdict(List.of(Problem.error(null, null, null, "request.object is missing")), List.of());
         }
         ObjectNode copy = ((ObjectNode) object).deepCopy();
-        // The API server may leave the namespace to the request; the resource's name needs it.
-        if (copy.path("metadata").isObject() && !copy.path("metadata").has("namespace")
-                && request.path("namespace").isTextual()) {
-            ((ObjectNode) copy.get("metadata")).put("namespace", request.get("namespace").textValue());
+        if (copy.path("metadata").isObject()) {
+            ObjectNode metadata = (ObjectNode) copy.get("metadata");
+            if (metadata.has("deletionTimestamp")) {
+                // Being deleted: only its finalizers still change, and refusing that would keep it forever.
+                return new Verdict(List.of(), List.of());
+            }
+            // Written by the cluster and its controllers, not by the resource's author: not Portcullis's to judge.
+            metadata.remove(CLUSTER_METADATA);
+            // The API server may leave the namespace to the request; the resource's name needs it.
+            if (!metadata.has("namespace") && request.path("namespace").isTextual()) {
+                metadata.put("namespace", request.get("namespace").textValue());
+            }
         }
         ParsedFile parsed = ResourceParser.parse("object.json", new String(toJson(copy), StandardCharsets.UTF_8));
         // No file in the message: the API server does not know it, and kubectl names it in front.

@@ -128,6 +128,32 @@ class AdmissionWebhookTest {
     }
 
     @Test
+    void metadataOfTheClusterIsNotJudgedAndAnObjectBeingDeletedIsLetGo() throws Exception {
+        Cli.requireCommand("curl");
+        String owned = """
+                {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+                 "metadata": {"name": "owned", "namespace": "egress", "generateName": "own-",
+                   "finalizers": ["example.com/cleanup"], "selfLink": "/x",
+                   "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "o", "uid": "1"}]},
+                 "spec": {"hosts": ["api.example.com"], "ports": [{"number": 443, "name": "https", "protocol": "HTTPS"}],
+                   "location": "MESH_EXTERNAL", "resolution": "DNS"}}
+                """;
+        assertThat(curl(review("o", "CREATE", "ServiceEntry", owned)).path("response").path("allowed").asBoolean())
+                .isTrue();
+        // An invalid object whose finalizer a controller removes during its deletion: refusing would keep it forever.
+        String deleting = """
+                {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+                 "metadata": {"name": "old", "deletionTimestamp": "2026-12-03T07:00:00Z", "finalizers": []},
+                 "spec": {"hosts": ["api.example.com"], "addresses": ["10.0.0.0/33"]}}
+                """;
+        assertThat(curl(review("d2", "UPDATE", "ServiceEntry", deleting)).path("response").path("allowed").asBoolean())
+                .isTrue();
+        assertThat(curl(review("d3", "UPDATE", "ServiceEntry", deleting.replace(
+                "\"deletionTimestamp\": \"2026-12-03T07:00:00Z\", ", ""))).path("response").path("allowed").asBoolean())
+                .isFalse();
+    }
+
+    @Test
     void aDeleteIsAllowedAndAnotherKindIsAllowedWithAWarning() throws Exception {
         Cli.requireCommand("curl");
         assertThat(curl(review("d", "DELETE", "ServiceEntry", null)).path("response").path("allowed").asBoolean())
