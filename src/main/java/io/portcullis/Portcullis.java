@@ -2,10 +2,12 @@ package io.portcullis;
 
 import io.portcullis.admin.AdminRoute;
 import io.portcullis.admin.AdminServer;
+import io.portcullis.admin.AdminTls;
 import io.portcullis.admin.AdminToken;
 import io.portcullis.admin.LearnApi;
 import io.portcullis.admin.MetricsRoute;
 import io.portcullis.admin.ResourceApi;
+import io.portcullis.admin.ServingCertificate;
 import io.portcullis.identity.MeshCredentials;
 import io.portcullis.learn.Learner;
 import io.portcullis.model.ResourceSet;
@@ -57,6 +59,14 @@ public final class Portcullis implements AutoCloseable {
     /** Every listening socket of this process: no upstream connection may go to one. */
     private final OwnListeners ownListeners;
     private final ScheduledExecutorService certsReload;
+    /** The admin API's HTTPS certificate ({@code --admin-tls-cert}); null for plain HTTP. */
+    private ServingCertificate adminCertificate;
+    /** Re-reads the admin API's certificate files; idle without --admin-tls-cert. */
+    private final ScheduledExecutorService adminCertsReload = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "admin-certs");
+        t.setDaemon(true);
+        return t;
+    });
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
     private AdminServer admin;
@@ -111,6 +121,11 @@ public final class Portcullis implements AutoCloseable {
 
     private void startAll() throws IOException, InterruptedException {
         AdminToken token = options.adminTokenFile() == null ? null : AdminToken.read(options.adminTokenFile());
+        if (options.adminTls().isPresent()) {
+            AdminTls tls = options.adminTls().get();
+            adminCertificate = ServingCertificate.load(tls.certFile(), tls.keyFile());
+            adminCertsReload.scheduleWithFixedDelay(adminCertificate::reloadIfChanged, 10, 10, TimeUnit.SECONDS);
+        }
         if (token == null && !options.adminBind().getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin endpoint " + ListenAddress.of(options.adminBind())
                     + " is not on a loopback address; an admin token is required there");
@@ -131,7 +146,7 @@ public final class Portcullis implements AutoCloseable {
         routes.addAll(resourceApi.routes());
         routes.addAll(learnApi.routes());
         admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, learnApi.streams(),
-                Optional.of(new AcceptBackoff(metrics, "admin endpoint")));
+                Optional.of(new AcceptBackoff(metrics, "admin endpoint")), adminCertificate);
         ownListeners.add(admin.address(), "admin endpoint");
         LoadResult first = source.start();
         if (first.hasErrors()) {
@@ -149,8 +164,9 @@ public final class Portcullis implements AutoCloseable {
                     options.mesh().onMismatch());
         } else {
             proxyAddress = server.startProxy(options.proxyBind());
-            LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}",
-                    ListenAddress.of(proxyAddress), server.transportName(), adminText, options.outboundPolicy());
+            LOG.info("explicit proxy on {} ({} transport), admin on {}, outbound policy {}, gateway labels {}",
+                    ListenAddress.of(proxyAddress), server.transportName(), adminText, options.outboundPolicy(),
+                    options.gatewayLabels());
         }
         if (!options.allowPrivate().isEmpty()) {
             LOG.warn("--allow-private {}: the SSRF guard lets every allowed destination reach these ranges",
@@ -162,8 +178,10 @@ public final class Portcullis implements AutoCloseable {
     /** Called by the folder source with each valid whole configuration, on its thread. */
     private synchronized void apply(LoadResult loaded) {
         ResourceSet set = loaded.resources();
-        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy());
+        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy(), options.gatewayLabels());
         next.notes().forEach(n -> LOG.warn("{}", n));
+        next.unselectedGateways().forEach(g -> LOG.info("Gateway {} not served here: its selector {} does not match"
+                + " this instance's labels {}", g.id(), g.selector(), options.gatewayLabels()));
         // Certificates first: a connection that sees the new policy finds its TLS contexts ready.
         tlsContexts.update(next).forEach(p -> LOG.error("TLS unavailable: {}", p));
         if (server != null) {
@@ -242,6 +260,7 @@ public final class Portcullis implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        adminCertsReload.shutdownNow();
         if (certsReload != null) {
             certsReload.shutdownNow();
         }

@@ -1,7 +1,9 @@
 package io.portcullis;
 
+import io.portcullis.admin.AdminTls;
 import io.portcullis.learn.LearnSettings;
 import io.portcullis.model.Cidr;
+import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
@@ -9,6 +11,7 @@ import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything {@code portcullis run} is started with.
@@ -23,6 +26,8 @@ import java.util.List;
  *                      through for every entry (empty: only addresses an entry lists itself)
  * @param mesh          role, mesh identity and capture settings
  * @param learn         what the learner keeps (candidates, recent connections) and where it saves them
+ * @param gatewayLabels this instance's labels, which decide the Gateways it serves ({@code --gateway-labels})
+ * @param adminTls      HTTPS for the admin API ({@code --admin-tls-cert}, {@code --admin-tls-key}); empty for HTTP
  */
 public record RunOptions(
         Path configDir,
@@ -38,20 +43,25 @@ public record RunOptions(
         Path adminTokenFile,
         List<Cidr> allowPrivate,
         MeshOptions mesh,
-        LearnSettings learn) {
+        LearnSettings learn,
+        GatewayLabels gatewayLabels,
+        Optional<AdminTls> adminTls) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
     }
 
-    /** With the learner's default limits, in memory only (no state file: {@code run} names one). */
+    /**
+     * With the learner's default limits, in memory only (no state file: {@code run} names one), and
+     * without labels (every Gateway is served) or admin TLS.
+     */
     public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
                       OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads,
                       AccessLogFormat accessLogFormat, int maxLabelValues, Path adminTokenFile, List<Cidr> allowPrivate,
                       MeshOptions mesh) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
                 accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh,
-                LearnSettings.defaults(configDir).withStateFile(null));
+                LearnSettings.defaults(configDir).withStateFile(null), GatewayLabels.unset(), Optional.empty());
     }
 
     /**
@@ -67,24 +77,42 @@ public record RunOptions(
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, learn);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, learn, gatewayLabels,
+                adminTls);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, learn);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, learn, gatewayLabels,
+                adminTls);
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, learn);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, learn, gatewayLabels,
+                adminTls);
     }
 
     /** A copy with other learner settings. */
     public RunOptions withLearn(LearnSettings l) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, l);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, l, gatewayLabels,
+                adminTls);
+    }
+
+    /** A copy with these instance labels. */
+    public RunOptions withGatewayLabels(GatewayLabels labels) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, labels,
+                adminTls);
+    }
+
+    /** A copy whose admin API serves HTTPS with these files. */
+    public RunOptions withAdminTls(AdminTls tls) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, gatewayLabels,
+                Optional.of(tls));
     }
 }

@@ -19,12 +19,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.portcullis.proxy.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,16 +59,18 @@ public final class AdminServer implements AutoCloseable {
     /** @param token null for no authentication (allowed on loopback only; {@code run} enforces it) */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
                                     AdminToken token, List<AdminRoute> routes) throws InterruptedException {
-        return start(transport, bind, ready, token, routes, List.of(), Optional.empty());
+        return start(transport, bind, ready, token, routes, List.of(), Optional.empty(), null);
     }
 
     /**
      * @param streams server-sent event streams ({@code /ui/events})
      * @param onAcceptFailure on the listening channel: what to do when accept fails ({@code AcceptBackoff})
+     * @param tls the TLS context to serve with, asked at each new connection (so rotated certificates
+     *            apply to new connections); null for plain HTTP
      */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
                                     AdminToken token, List<AdminRoute> routes, List<EventStream> streams,
-                                    Optional<ChannelHandler> onAcceptFailure)
+                                    Optional<ChannelHandler> onAcceptFailure, Supplier<SslContext> tls)
             throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
         List<AdminRoute> all = List.copyOf(routes);
@@ -78,6 +82,9 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel c) {
+                            if (tls != null) {
+                                c.pipeline().addLast(tls.get().newHandler(c.alloc()));
+                            }
                             c.pipeline().addLast(new HttpServerCodec());
                             if (token != null) {
                                 c.pipeline().addLast(new BearerAuthHandler(token));

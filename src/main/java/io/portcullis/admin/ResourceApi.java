@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The admin API of the resources: CRUD ({@link ResourceRoutes}), apply ({@link ApplyRoute}), delete
+ * The admin API of the resources: discovery for kubectl ({@link KubernetesDiscovery}), CRUD ({@link ResourceRoutes}), apply ({@link ApplyRoute}), delete
  * of several as one change ({@link DeleteRoute}) and check ({@link CheckRoute}), with the thread
  * that does their file I/O. Close it after the {@link AdminServer} that serves its routes.
  */
@@ -15,7 +15,7 @@ public final class ResourceApi implements AutoCloseable {
     private final List<AdminRoute> routes;
 
     public ResourceApi(FolderStore store, Supplier<EgressPolicy> policy) {
-        this.routes = List.of(new ResourceRoutes(store, executor), new ApplyRoute(store, executor),
+        this.routes = List.of(new KubernetesDiscovery(), new ResourceRoutes(store, executor), new ApplyRoute(store, executor),
                 new DeleteRoute(store, executor), new CheckRoute(policy));
     }
 

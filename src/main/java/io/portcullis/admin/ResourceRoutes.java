@@ -1,8 +1,10 @@
 package io.portcullis.admin;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portcullis.model.ObjectText;
 import io.portcullis.model.Problem;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.ResourceKind;
@@ -11,25 +13,31 @@ import io.portcullis.sources.store.ApplyRequest.Mode;
 import io.portcullis.sources.store.ApplyResult;
 import io.portcullis.sources.store.FolderStore;
 import io.portcullis.sources.store.StoreException;
+import io.portcullis.sources.store.StoredObject;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The resources as Kubernetes serves custom resources, for every {@link ResourceKind}:
  * <pre>
- * GET    /apis                                              the kinds served
  * GET    /apis/GROUP/VERSION/PLURAL                         list, every namespace
  * GET    /apis/GROUP/VERSION/namespaces/NS/PLURAL           list
  * POST   /apis/GROUP/VERSION/namespaces/NS/PLURAL           create (201; 409 AlreadyExists)
  * GET    /apis/GROUP/VERSION/namespaces/NS/PLURAL/NAME      get (404 NotFound)
  * PUT    /apis/GROUP/VERSION/namespaces/NS/PLURAL/NAME      replace (409 on a stale metadata.resourceVersion)
+ * PATCH  /apis/GROUP/VERSION/namespaces/NS/PLURAL/NAME      JSON merge patch (also for a strategic merge patch,
+ *                                                           which on these schemaless kinds means the same)
  * DELETE /apis/GROUP/VERSION/namespaces/NS/PLURAL/NAME      delete (?resourceVersion= as a precondition)
  * </pre>
+ * Discovery ({@code /apis}, {@code /apis/GROUP/VERSION}) is {@link KubernetesDiscovery}'s.
  * Bodies are JSON or YAML ({@link BodyFormat}); {@code ?dryRun=All} validates without writing.
  * Resources are stored as written, in their own apiVersion, whatever VERSION the path names.
  */
 final class ResourceRoutes implements AdminRoute {
     private static final String PREFIX = "/apis";
+    private static final ObjectMapper PATCH_JSON = new ObjectMapper();
 
     private final FolderStore store;
     private final StoreExecutor executor;
@@ -41,7 +49,7 @@ final class ResourceRoutes implements AdminRoute {
 
     @Override
     public boolean serves(String path) {
-        return path.equals(PREFIX) || path.startsWith(PREFIX + "/");
+        return path.startsWith(PREFIX + "/");
     }
 
     /** A parsed resource path; {@code namespace} and {@code name} may be null. */
@@ -49,21 +57,26 @@ final class ResourceRoutes implements AdminRoute {
 
     @Override
     public CompletableFuture<AdminResponse> handle(AdminRequest r) {
-        if (r.path().equals(PREFIX) || r.path().equals(PREFIX + "/")) {
-            return CompletableFuture.completedFuture(BodyFormat.tree(r, 200, discovery(), List.of()));
-        }
         Target t = parse(r.path());
         if (t == null) {
             return done(404, "NotFound", "no such resource path: " + r.path() + " (expected /apis/GROUP/VERSION/"
-                    + "namespaces/NS/PLURAL[/NAME]; GET /apis lists the kinds)");
+                    + "namespaces/NS/PLURAL[/NAME]; GET /apis lists the groups, /apis/GROUP/VERSION the kinds)");
         }
         return switch (r.method()) {
-            case "GET" -> t.name() == null ? executor.submit(() -> list(r, t)) : executor.submit(() -> get(r, t));
+            case "GET" -> t.name() != null ? executor.submit(() -> get(r, t))
+                    // Ignoring a selector would list (and let kubectl delete -l act on) every object.
+                    : hasSelector(r) ? done(400, "BadRequest", "labelSelector and fieldSelector are not supported by"
+                            + " the admin API; list without them") : executor.submit(() -> list(r, t));
             case "POST" -> t.name() == null && t.namespace() != null ? executor.submit(() -> write(r, t, Mode.CREATE))
                     : notAllowed(r, "GET" + (t.namespace() == null ? "" : ", POST"));
             case "PUT" -> t.name() != null ? executor.submit(() -> write(r, t, Mode.REPLACE)) : notAllowed(r, "GET, POST");
+            case "PATCH" -> t.name() == null || t.namespace() == null ? notAllowed(r, "GET, POST")
+                    : !isMergePatch(r.contentType()) ? done(415, "UnsupportedMediaType", "PATCH takes"
+                            + " application/merge-patch+json or application/strategic-merge-patch+json (applied as a"
+                            + " merge patch), not '" + r.contentType() + "'")
+                    : executor.submit(() -> patch(r, t));
             case "DELETE" -> t.name() != null ? executor.submit(() -> delete(r, t)) : notAllowed(r, "GET, POST");
-            default -> notAllowed(r, t.name() == null ? "GET, POST" : "GET, PUT, DELETE");
+            default -> notAllowed(r, t.name() == null ? "GET, POST" : "GET, PUT, PATCH, DELETE");
         };
     }
 
@@ -83,6 +96,66 @@ final class ResourceRoutes implements AdminRoute {
         ApplyResult.Outcome o = result.outcomes().get(0);
         int status = o.action() == ApplyResult.Action.CREATED ? 201 : 200;
         return BodyFormat.tree(r, status, o.object(), warnings(result.warnings()));
+    }
+
+    /**
+     * Merges the patch into the stored object and replaces it, conditional on the resourceVersion
+     * it was read at (a concurrent write gives 409 Conflict, which kubectl retries), unless the
+     * patch names a resourceVersion of its own.
+     */
+    private AdminResponse patch(AdminRequest r, Target t) throws StoreException {
+        String type = r.contentType();
+        JsonNode patch;
+        try {
+            patch = PATCH_JSON.readTree(r.body());
+        } catch (JsonProcessingException e) {
+            throw new StoreException(StoreException.Reason.BAD_REQUEST, "the patch is not JSON: " + e.getOriginalMessage());
+        }
+        if (patch == null || !patch.isObject()) {
+            throw new StoreException(StoreException.Reason.BAD_REQUEST, "the patch must be a JSON object");
+        }
+        if (type.startsWith("application/strategic-merge-patch+json") && containsDirective(patch)) {
+            throw new StoreException(StoreException.Reason.BAD_REQUEST, "strategic merge patch directives ($patch,"
+                    + " $retainKeys, $setElementOrder, $deleteFromPrimitiveList) are not supported: these kinds have no"
+                    + " patch strategies, send a merge patch");
+        }
+        StoredObject current = store.get(t.kind(), t.namespace(), t.name());
+        ObjectNode merged = (ObjectNode) MergePatch.apply(current.object(), patch);
+        ObjectNode metadata = merged.with("metadata");
+        if (!patch.path("metadata").has("resourceVersion")) {
+            metadata.put("resourceVersion", current.resourceVersion());
+        }
+        String text = ObjectText.json(merged);
+        checkBody(RawFile.split("request.json", text), t);
+        ApplyResult result = store.apply(new ApplyRequest(List.of(new ApplyRequest.SourceFile("request.json", text)),
+                t.namespace(), Mode.REPLACE, r.dryRun()));
+        return BodyFormat.tree(r, 200, result.outcomes().get(0).object(), warnings(result.warnings()));
+    }
+
+    private static boolean hasSelector(AdminRequest r) {
+        return !Objects.requireNonNullElse(r.param("labelSelector"), "").isEmpty()
+                || !Objects.requireNonNullElse(r.param("fieldSelector"), "").isEmpty();
+    }
+
+    private static boolean isMergePatch(String contentType) {
+        return contentType.startsWith("application/merge-patch+json")
+                || contentType.startsWith("application/strategic-merge-patch+json");
+    }
+
+    private static boolean containsDirective(JsonNode node) {
+        if (node.isObject()) {
+            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+                if (names.next().startsWith("$")) {
+                    return true;
+                }
+            }
+        }
+        for (JsonNode child : node) {
+            if (containsDirective(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private AdminResponse delete(AdminRequest r, Target t) throws StoreException {
@@ -158,19 +231,6 @@ final class ResourceRoutes implements AdminRoute {
             return null;
         }
         return new Target(kind, ns, name);
-    }
-
-    private static ObjectNode discovery() {
-        ObjectNode d = JsonNodeFactory.instance.objectNode();
-        d.put("kind", "APIResourceList");
-        ArrayNode kinds = d.putArray("resources");
-        for (ResourceKind k : ResourceKind.values()) {
-            ObjectNode o = kinds.addObject().put("kind", k.kind()).put("group", k.group()).put("name", k.plural())
-                    .put("singularName", k.singular()).put("namespaced", true);
-            k.versions().forEach(o.putArray("versions")::add);
-            k.shortNames().forEach(o.putArray("shortNames")::add);
-        }
-        return d;
     }
 
     private static CompletableFuture<AdminResponse> done(int code, String reason, String message) {

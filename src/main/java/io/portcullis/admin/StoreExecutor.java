@@ -1,6 +1,8 @@
 package io.portcullis.admin;
 
+import io.portcullis.model.Problem;
 import io.portcullis.sources.store.StoreException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,7 +58,10 @@ final class StoreExecutor implements AutoCloseable {
             case BAD_REQUEST -> 400;
             case INTERNAL -> 500;
         };
-        return json(code, ApiBodies.status(code, e.reason().text(), e.getMessage(), e.problems()));
+        // kubectl prints only the message: the errors go into it, not just into problems.
+        List<String> errors = e.problems().stream().filter(Problem::isError).map(Problem::toString).toList();
+        String message = errors.isEmpty() ? e.getMessage() : e.getMessage() + ": " + String.join("; ", errors);
+        return json(code, ApiBodies.status(code, e.reason().text(), message, e.problems()));
     }
 
     static AdminResponse json(int code, String body) {

@@ -28,4 +28,10 @@ final class HostPort {
         }
         return new InetSocketAddress(host, port);
     }
+
+    /** {@code 127.0.0.1:8443} or {@code [::1]:8443}. */
+    static String format(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
 }

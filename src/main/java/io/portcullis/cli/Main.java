@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "A default-deny egress gateway driven by Istio resources.",
         subcommands = {RunCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
                 ValidateCommand.class, CheckCommand.class, SuggestCommand.class, DiffCommand.class, CaCommand.class, CaptureCommand.class,
+                WebhookCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  ./portcullis run --config ./egress",
                 "  ./portcullis apply -f examples/articles/01-https-googleapis-serviceentry.yaml",

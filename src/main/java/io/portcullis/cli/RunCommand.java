@@ -1,6 +1,7 @@
 package io.portcullis.cli;
 
 import io.portcullis.MeshOptions;
+import io.portcullis.admin.AdminTls;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.learn.LearnSettings;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -151,6 +153,24 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--recent-connections", paramLabel = "N", defaultValue = "10000",
             description = "Recent connections kept for diff and the live view (a ring). Default: ${DEFAULT-VALUE}.")
     int recentConnections;
+    @Option(names = "--admin-tls-cert", paramLabel = "FILE",
+            description = "Serve the admin API over HTTPS with this PEM certificate chain (with --admin-tls-key);"
+                    + " kubectl sends --token only over HTTPS. Re-read when the file changes.")
+    Path adminTlsCert;
+
+    @Option(names = "--admin-tls-key", paramLabel = "FILE", description = "The PEM private key of --admin-tls-cert.")
+    Path adminTlsKey;
+
+    @Option(names = "--gateway-labels", paramLabel = "KEY=VALUE,...",
+            description = {"This instance's labels: it serves only the Gateways whose selector they match (Istio's"
+                    + " rule: every selector label, same value; an empty selector matches all).",
+                    "Without --gateway-labels(-file), every Gateway is served whatever its selector."})
+    String gatewayLabels;
+
+    @Option(names = "--gateway-labels-file", paramLabel = "FILE",
+            description = "Read this instance's labels from a Kubernetes downward-API file (key=\"value\" lines, as"
+                    + " fieldRef metadata.labels writes them); adds to --gateway-labels.")
+    Path gatewayLabelsFile;
 
     @Override
     public Integer call() throws Exception {
@@ -204,6 +224,12 @@ public final class RunCommand implements Callable<Integer> {
         LearnSettings defaults = LearnSettings.defaults(config);
         options = options.withLearn(new LearnSettings(learnMaxCandidates, recentConnections,
                 learnState != null ? learnState : defaults.stateFile(), defaults.saveEvery(), defaults.queueCapacity()));
+        options = options.withGatewayLabels(GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels,
+                gatewayLabelsFile));
+        Optional<AdminTls> tls = adminTls();
+        if (tls.isPresent()) {
+            options = options.withAdminTls(tls.get());
+        }
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -213,6 +239,22 @@ public final class RunCommand implements Callable<Integer> {
         }, "shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private Optional<AdminTls> adminTls() {
+        if ((adminTlsCert == null) != (adminTlsKey == null)) {
+            throw new ParameterException(spec.commandLine(), "--admin-tls-cert and --admin-tls-key go together");
+        }
+        if (adminTlsCert == null) {
+            return Optional.empty();
+        }
+        for (Path p : List.of(adminTlsCert, adminTlsKey)) {
+            if (!Files.isReadable(p)) {
+                throw new ParameterException(spec.commandLine(), (p == adminTlsCert ? "--admin-tls-cert" : "--admin-tls-key")
+                        + ": cannot read " + p);
+            }
+        }
+        return Optional.of(new AdminTls(adminTlsCert, adminTlsKey));
     }
 
     /** {@code gateway} or {@code sidecar}, in lower case as written on the command line. */

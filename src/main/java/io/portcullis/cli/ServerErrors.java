@@ -13,12 +13,22 @@ final class ServerErrors {
     static CliException refusal(AdminClient.Response r) {
         JsonNode b = r.body();
         StringBuilder sb = new StringBuilder();
+        List<String> errors = new java.util.ArrayList<>();
         for (JsonNode p : b.path("problems")) {
+            if ("error".equals(p.path("severity").asText())) {
+                errors.add(p.path("message").asText());
+            }
             sb.append("error".equals(p.path("severity").asText()) ? "error: " : "Warning: ")
                     .append(p.path("message").asText()).append('\n');
         }
         String reason = b.path("reason").asText(defaultReason(r.status()));
-        sb.append("Error from server (").append(reason).append("): ").append(b.path("message").asText());
+        // The server repeats the errors at the end of its message for kubectl; they are printed above.
+        String message = b.path("message").asText();
+        String repeated = ": " + String.join("; ", errors);
+        if (!errors.isEmpty() && message.endsWith(repeated)) {
+            message = message.substring(0, message.length() - repeated.length());
+        }
+        sb.append("Error from server (").append(reason).append("): ").append(message);
         if (r.status() == 401 || r.status() == 403) {
             sb.append("\n(the gateway requires the token of its --admin-token-file: pass --token-file FILE)");
         }

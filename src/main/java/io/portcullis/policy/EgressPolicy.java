@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.Gateway;
 import io.portcullis.model.Problem;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.model.ServiceEntry;
@@ -28,24 +29,33 @@ public final class EgressPolicy {
     private final List<ListenerSpec> listeners;
     private final Map<Integer, ListenerSpec> listenersByPort;
     private final List<Problem> notes;
+    private final List<Gateway> unselected;
 
-    private EgressPolicy(ResourceSet resources, OutboundPolicy outboundPolicy) {
+    private EgressPolicy(ResourceSet resources, OutboundPolicy outboundPolicy, GatewayLabels labels) {
         this.resources = resources;
         this.outboundPolicy = outboundPolicy;
         this.index = new ServiceEntryIndex(resources.serviceEntries());
-        this.router = new GatewayRouter(resources.gateways(), resources.virtualServices());
+        // Only the Gateways whose selector matches this instance open listeners and carry routes here.
+        List<Gateway> served = resources.gateways().stream().filter(g -> labels.selects(g.selector())).toList();
+        this.unselected = resources.gateways().stream().filter(g -> !labels.selects(g.selector())).toList();
+        this.router = new GatewayRouter(served, resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
         this.authorizer = new Authorizer(resources.authorizationPolicies());
         this.sidecar = new SidecarPolicy(resources, index, outboundPolicy);
         List<Problem> found = new ArrayList<>();
-        this.listeners = ListenerPlanner.plan(resources, found);
+        this.listeners = ListenerPlanner.plan(resources, served, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
         this.notes = List.copyOf(found);
     }
 
-    /** Compiles a validated resource set. */
+    /** Compiles a validated resource set for an instance without labels (it serves every Gateway). */
     public static EgressPolicy compile(ResourceSet resources, OutboundPolicy outboundPolicy) {
-        return new EgressPolicy(resources, outboundPolicy);
+        return compile(resources, outboundPolicy, GatewayLabels.unset());
+    }
+
+    /** Compiles a validated resource set for an instance with {@code labels}: see {@link GatewayLabels}. */
+    public static EgressPolicy compile(ResourceSet resources, OutboundPolicy outboundPolicy, GatewayLabels labels) {
+        return new EgressPolicy(resources, outboundPolicy, labels);
     }
 
     public static EgressPolicy empty(OutboundPolicy outboundPolicy) {
@@ -71,6 +81,11 @@ public final class EgressPolicy {
     }
 
     /** Warnings found while compiling (e.g. servers this version does not serve). */
+    /** The Gateways whose selector does not match this instance's labels: no listener, no routes here. */
+    public List<Gateway> unselectedGateways() {
+        return unselected;
+    }
+
     public List<Problem> notes() {
         return notes;
     }

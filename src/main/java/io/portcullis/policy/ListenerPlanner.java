@@ -18,9 +18,10 @@ final class ListenerPlanner {
     private ListenerPlanner() {
     }
 
-    static List<ListenerSpec> plan(ResourceSet set, List<Problem> notes) {
+    /** Plans the listeners of {@code gateways}, the Gateways of {@code set} this instance serves. */
+    static List<ListenerSpec> plan(ResourceSet set, List<Gateway> gateways, List<Problem> notes) {
         Map<Integer, ListenerSpec> byPort = new TreeMap<>();
-        for (Gateway gateway : set.gateways()) {
+        for (Gateway gateway : gateways) {
             for (int i = 0; i < gateway.servers().size(); i++) {
                 Gateway.Server server = gateway.servers().get(i);
                 ServerTlsMode mode = server.tls() == null ? null : server.tls().mode();

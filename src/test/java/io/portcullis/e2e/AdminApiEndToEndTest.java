@@ -123,10 +123,16 @@ class AdminApiEndToEndTest {
             assertThat(apply.status()).isEqualTo(422);
             assertThat(apply.json().at("/problems/0/message").asText()).startsWith("mine.yaml: malformed YAML at line");
 
-            assertThat(call(g, "PATCH", SE + "/x", "application/json", "{}").status()).isEqualTo(405);
+            // PATCH takes a merge patch (kubectl apply/edit); a plain JSON body is not one.
+            assertThat(call(g, "PATCH", SE + "/x", "application/json", "{}").status()).isEqualTo(415);
+            assertThat(call(g, "PATCH", SE + "/x", "application/merge-patch+json", "{}").status()).isEqualTo(404);
             assertThat(call(g, "GET", "/apis/networking.istio.io/v1/pods", null, null).status()).isEqualTo(404);
-            assertThat(call(g, "GET", "/apis", null, null).json().path("resources").toString())
-                    .contains("\"serviceentries\"", "\"se\"", "\"egressrules\"");
+            assertThat(call(g, "GET", "/apis", null, null).json().path("groups").toString())
+                    .contains("\"networking.istio.io\"", "\"config.istio.io\"");
+            assertThat(call(g, "GET", "/apis/networking.istio.io/v1", null, null).json().path("resources").toString())
+                    .contains("\"serviceentries\"", "\"se\"");
+            assertThat(call(g, "GET", "/apis/config.istio.io/v1alpha2", null, null).json().path("resources").toString())
+                    .contains("\"egressrules\"");
             Answer dry = call(g, "POST", SE + "?dryRun=All", "application/json", entry("dry", 443));
             assertThat(dry.status()).isEqualTo(201);
             assertThat(g.config.path().toFile().list()).as("a dry run writes nothing").isEmpty();

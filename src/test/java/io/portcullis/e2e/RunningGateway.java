@@ -5,7 +5,10 @@ import static org.awaitility.Awaitility.await;
 import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
+import io.portcullis.learn.LearnSettings;
 import io.portcullis.model.Cidr;
+import io.portcullis.admin.AdminTls;
+import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.AccessLogFormat;
@@ -25,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -102,30 +106,47 @@ final class RunningGateway implements AutoCloseable {
      * @param hosts        name to IP, written to the {@code --hosts-file}
      */
     record Options(OutboundPolicy mode, ProxySettings settings, List<Cidr> allowPrivate, Map<String, String> hosts,
-                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh) {
+                   AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh,
+                   GatewayLabels labels, Optional<AdminTls> adminTls) {
+        Options(OutboundPolicy mode, ProxySettings settings, List<Cidr> allowPrivate, Map<String, String> hosts,
+                AccessLogFormat format, int maxLabelValues, Path adminTokenFile, MeshOptions mesh) {
+            this(mode, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, GatewayLabels.unset(),
+                    Optional.empty());
+        }
+
+        /** The admin API over HTTPS, requiring {@code tokenFile}'s token. */
+        Options withAdminTls(AdminTls tls, Path tokenFile) {
+            return new Options(mode, settings, allowPrivate, hosts, format, maxLabelValues, tokenFile, mesh, labels,
+                    Optional.of(tls));
+        }
+
         static Options defaults() {
             return new Options(OutboundPolicy.REGISTRY_ONLY, ProxySettings.defaults(InetAddress.getLoopbackAddress()),
                     List.of(Cidr.parse("127.0.0.0/8")), Map.of(), AccessLogFormat.TEXT,
                     GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, MeshOptions.gateway());
         }
 
+        Options withLabels(GatewayLabels l) {
+            return new Options(mode, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, l, adminTls);
+        }
+
         Options withAllowPrivate(String... cidrs) {
             return new Options(mode, settings, Arrays.stream(cidrs).map(Cidr::parse).toList(), hosts, format,
-                    maxLabelValues, adminTokenFile, mesh);
+                    maxLabelValues, adminTokenFile, mesh, labels, adminTls);
         }
 
         Options withHost(String name, String ip) {
             Map<String, String> more = new LinkedHashMap<>(hosts);
             more.put(name, ip);
-            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile, mesh);
+            return new Options(mode, settings, allowPrivate, more, format, maxLabelValues, adminTokenFile, mesh, labels, adminTls);
         }
 
         Options withMode(OutboundPolicy m) {
-            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh);
+            return new Options(m, settings, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, labels, adminTls);
         }
 
         Options withSettings(ProxySettings s) {
-            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh);
+            return new Options(mode, s, allowPrivate, hosts, format, maxLabelValues, adminTokenFile, mesh, labels, adminTls);
         }
     }
 
@@ -143,7 +164,8 @@ final class RunningGateway implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 hosts, o.mode(), accessLog, o.settings(), 2, o.format(), o.maxLabelValues(), o.adminTokenFile(),
-                o.allowPrivate(), o.mesh());
+                o.allowPrivate(), o.mesh(), LearnSettings.defaults(config.path()).withStateFile(null), o.labels(),
+                o.adminTls());
         return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
     }
 
@@ -186,6 +208,11 @@ final class RunningGateway implements AutoCloseable {
     /** The admin API, for {@code --server}. */
     String adminUrl() {
         return "http://127.0.0.1:" + gateway.adminAddress().getPort();
+    }
+
+    /** The admin API of a gateway started with admin TLS. */
+    String adminHttpsUrl() {
+        return "https://127.0.0.1:" + gateway.adminAddress().getPort();
     }
 
     /** Stops the gateway and starts a new one on the same folder, as a restart of the process would. */
