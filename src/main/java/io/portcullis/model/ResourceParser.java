@@ -24,7 +24,7 @@ public final class ResourceParser {
     private static final JsonNode EMPTY_SPEC = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final String SUPPORTED = "Portcullis reads ServiceEntry, Gateway, VirtualService and"
             + " DestinationRule of networking.istio.io/v1, v1beta1 or v1alpha3, and AuthorizationPolicy of"
-            + " security.istio.io/v1 or v1beta1";
+            + " security.istio.io/v1 or v1beta1, and v1 Secrets holding TLS material for credentialName";
 
     private ResourceParser() {
     }
@@ -154,6 +154,12 @@ public final class ResourceParser {
                     case "VirtualService" -> VirtualServiceMapper.map(id, spec);
                     default -> DestinationRuleMapper.map(id, spec);
                 };
+            }
+            case TlsSecret.KIND -> {
+                if (apiVersion.equals("v1")) {
+                    // A Secret has no spec: its type and data sit beside metadata.
+                    return SecretMapper.map(id, top);
+                }
             }
             case "EnvoyFilter" -> {
                 if (networking) {
