@@ -17,6 +17,16 @@ import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.portcullis.sources.kubernetes.ClusterSnapshot;
+import io.portcullis.sources.kubernetes.KubernetesClients;
+import io.portcullis.sources.kubernetes.KubernetesSettings;
+import io.portcullis.sources.kubernetes.KubernetesSource;
+import io.portcullis.sources.kubernetes.Rejection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import io.portcullis.sources.store.FolderStore;
 import io.portcullis.telemetry.AccessLog;
 import io.portcullis.telemetry.Telemetry;
@@ -50,6 +60,9 @@ public final class Portcullis implements AutoCloseable {
     private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
+    private KubernetesClient kubeClient;
+    private KubernetesSource kube;
+    private volatile Set<String> lastRejections = Set.of();
     private AdminServer admin;
     private ResourceApi resourceApi;
     private InetSocketAddress proxyAddress;
@@ -112,17 +125,10 @@ public final class Portcullis implements AutoCloseable {
             long every = options.mesh().certsReload().toMillis();
             certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
         }
-        source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
-        // API writes go into the folder; the folder source's reload puts them in force before the API answers.
-        resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
-                policy::get);
-        List<AdminRoute> routes = new ArrayList<>();
-        routes.add(new MetricsRoute(metrics));
-        routes.addAll(resourceApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
-        LoadResult first = source.start();
-        if (first.hasErrors()) {
-            LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
+        if (options.kubernetes().isPresent()) {
+            startKubernetes(token, options.kubernetes().get());
+        } else {
+            startFolder(token);
         }
         if (capture != null) {
             LOG.info("sidecar: capture listener on {}, admin on {}, outbound policy {}, on mismatch {}",
@@ -137,6 +143,62 @@ public final class Portcullis implements AutoCloseable {
                     options.allowPrivate());
         }
         ready = true;
+    }
+
+    private void startFolder(AdminToken token) throws IOException, InterruptedException {
+        source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
+        // API writes go into the folder; the folder source's reload puts them in force before the API answers.
+        resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
+                policy::get);
+        List<AdminRoute> routes = new ArrayList<>();
+        routes.add(new MetricsRoute(metrics));
+        routes.addAll(resourceApi.routes());
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
+        LoadResult first = source.start();
+        if (first.hasErrors()) {
+            LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
+        }
+    }
+
+    /** Resources from the API server; ready once the informers have listed everything once. */
+    private void startKubernetes(AdminToken token, KubernetesSettings settings) throws IOException, InterruptedException {
+        kubeClient = KubernetesClients.create(settings);
+        kube = new KubernetesSource(kubeClient, settings, this::applyCluster);
+        resourceApi = new ResourceApi(policy::get);
+        List<AdminRoute> routes = new ArrayList<>();
+        routes.add(new MetricsRoute(metrics));
+        routes.addAll(resourceApi.routes());
+        KubernetesSource k = kube;
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready && k.synced(), token, routes);
+        LOG.info("kubernetes: API server {} as {}; not ready until the first full sync", kubeClient.getMasterUrl(),
+                kube.identity());
+        kube.start();
+    }
+
+    /** Called by the Kubernetes source with each snapshot of the cluster, on its thread. */
+    private void applyCluster(ClusterSnapshot snapshot) {
+        apply(snapshot.result());
+        Map<String, Integer> byKind = new HashMap<>();
+        Set<String> messages = new HashSet<>();
+        for (Rejection r : snapshot.rejections()) {
+            byKind.merge(r.object().kind(), 1, Integer::sum);
+            messages.add(r.object() + ": " + r.message());
+        }
+        metrics.rejectedResources(byKind, REJECTABLE_KINDS);
+        if (!messages.equals(lastRejections)) {
+            // Every replica says it in its own log; only the leader writes status and Events.
+            messages.stream().filter(m -> !lastRejections.contains(m)).sorted()
+                    .forEach(m -> LOG.error("kubernetes: skipped {}", m));
+            lastRejections = Set.copyOf(messages);
+        }
+    }
+
+    private static final List<String> REJECTABLE_KINDS = List.of("ServiceEntry", "Gateway", "VirtualService",
+            "DestinationRule", "AuthorizationPolicy", "Secret");
+
+    /** The Kubernetes source, when the resources come from an API server. */
+    public java.util.Optional<KubernetesSource> kubernetes() {
+        return java.util.Optional.ofNullable(kube);
     }
 
     /** Called by the folder source with each valid whole configuration, on its thread. */
@@ -155,7 +217,8 @@ public final class Portcullis implements AutoCloseable {
         }
         metrics.configApplied();
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
-                        + " {} AuthorizationPolicy", generation.incrementAndGet(), options.configDir(),
+                        + " {} AuthorizationPolicy", generation.incrementAndGet(),
+                kube != null ? "the Kubernetes API" : options.configDir(),
                 set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
                 set.destinationRules().size(), set.authorizationPolicies().size());
     }
@@ -224,6 +287,12 @@ public final class Portcullis implements AutoCloseable {
         ready = false;
         if (certsReload != null) {
             certsReload.shutdownNow();
+        }
+        if (kube != null) {
+            kube.close();
+        }
+        if (kubeClient != null) {
+            kubeClient.close();
         }
         try {
             if (source != null) {

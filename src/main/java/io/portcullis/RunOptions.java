@@ -21,6 +21,7 @@ import java.util.List;
  * @param allowPrivate  {@code --allow-private}: loopback/private/link-local ranges the SSRF guard lets
  *                      through for every entry (empty: only addresses an entry lists itself)
  * @param mesh          role, mesh identity and capture settings
+ * @param kubernetes    {@code --source kubernetes}: how to reach the API server; empty: the folder {@code configDir}
  */
 public record RunOptions(
         Path configDir,
@@ -35,10 +36,27 @@ public record RunOptions(
         int maxLabelValues,
         Path adminTokenFile,
         List<Cidr> allowPrivate,
-        MeshOptions mesh) {
+        MeshOptions mesh,
+        java.util.Optional<io.portcullis.sources.kubernetes.KubernetesSettings> kubernetes) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
+    }
+
+    /** Options of a gateway that reads the folder {@code configDir}. */
+    public RunOptions(Path configDir, InetSocketAddress proxyBind, InetSocketAddress adminBind, Path hostsFile,
+                      OutboundPolicy outboundPolicy, Path accessLogFile, ProxySettings proxySettings, int workerThreads,
+                      AccessLogFormat accessLogFormat, int maxLabelValues, Path adminTokenFile, List<Cidr> allowPrivate,
+                      MeshOptions mesh) {
+        this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
+                accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, java.util.Optional.empty());
+    }
+
+    /** A copy that reads its resources from the Kubernetes API server instead of a folder. */
+    public RunOptions withKubernetes(io.portcullis.sources.kubernetes.KubernetesSettings k) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh,
+                java.util.Optional.of(k));
     }
 
     /**
@@ -54,18 +72,18 @@ public record RunOptions(
     /** A copy with an admin token file. */
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh);
+                workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, kubernetes);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, kubernetes);
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
-                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m);
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, kubernetes);
     }
 }

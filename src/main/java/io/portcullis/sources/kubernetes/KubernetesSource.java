@@ -1,0 +1,312 @@
+package io.portcullis.sources.kubernetes;
+
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.portcullis.model.CredentialRef;
+import io.portcullis.model.DestinationRule;
+import io.portcullis.model.Gateway;
+import io.portcullis.model.ResourceId;
+import io.portcullis.model.ResourceKind;
+import io.portcullis.model.ResourceSet;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Istio resources from the Kubernetes API server: one fabric8 informer (list, then watch) per
+ * kind at the one version discovery chose, in every namespace or in each {@code --namespace},
+ * and one per Secret a {@code credentialName} names. Every change re-compiles the whole valid set
+ * ({@link ClusterState}: a bad object is skipped alone) and hands it to the consumer, debounced by
+ * {@link #SETTLE} so a burst of changes is one snapshot.
+ *
+ * <p>An API server that goes away leaves the last snapshot in force: the informers keep their
+ * caches and reconnect with exponential backoff, then list again (fabric8's Reflector). The
+ * source is {@link #synced()} once every informer has listed once and that state was handed on;
+ * it stays synced during an outage. Only the replica that holds the Lease writes status and Events.
+ *
+ * <p>Threads: informer callbacks parse on fabric8's threads; snapshots, status and Events are
+ * made on the single {@code kubernetes-config} thread; the consumer is called there.
+ */
+public final class KubernetesSource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+    /** Changes arriving this close together make one snapshot. */
+    static final long SETTLE = 20;
+
+    private final KubernetesClient client;
+    private final KubernetesSettings settings;
+    private final Consumer<ClusterSnapshot> consumer;
+    private final ClusterState state = new ClusterState();
+    private final ScheduledExecutorService thread;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final List<SharedIndexInformer<?>> kindInformers = new ArrayList<>();
+    private final Map<ResourceId, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final String identity;
+    private final StatusWriter status;
+    private final Leadership leadership;
+    private volatile List<WatchedKind> watched = List.of();
+    private volatile boolean synced;
+    private volatile ClusterSnapshot last;
+
+    public KubernetesSource(KubernetesClient client, KubernetesSettings settings, Consumer<ClusterSnapshot> consumer) {
+        this.client = client;
+        this.settings = settings;
+        this.consumer = consumer;
+        this.identity = settings.identity().orElseGet(KubernetesSource::defaultIdentity);
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kubernetes-config");
+            t.setDaemon(true);
+            return t;
+        });
+        this.status = new StatusWriter(client, identity);
+        String leaseNamespace = settings.leaseNamespace()
+                .orElse(Optional.ofNullable(client.getNamespace()).orElse("default"));
+        this.leadership = new Leadership(client, leaseNamespace, identity, settings.leaseDuration(),
+                this::onLeading, thread);
+    }
+
+    /**
+     * Discovers the versions and starts the informers; returns at once (the first list happens in
+     * the background: see {@link #synced()}). Kinds the cluster does not serve are logged and skipped.
+     */
+    public void start() {
+        thread.execute(this::discoverAndWatch);
+    }
+
+    /** Whether every informer has listed once and the result is in force. Stays true while the API server is away. */
+    public boolean synced() {
+        return synced;
+    }
+
+    /** The kinds watched and the version chosen for each, e.g. {@code serviceentries.networking.istio.io/v1}. */
+    public List<String> watchedResources() {
+        return watched.stream().map(WatchedKind::resource).toList();
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    public boolean isLeader() {
+        return leadership.isLeader();
+    }
+
+    private void discoverAndWatch() {
+        List<WatchedKind> kinds = new ArrayList<>();
+        for (ResourceKind kind : WatchedKind.KINDS) {
+            Optional<String> version = discover(kind);
+            if (version.isEmpty()) {
+                LOG.error("the API server serves no {} in versions {}; is its CustomResourceDefinition installed?"
+                        + " Not watched", kind.qualifiedPlural(), kind.versions());
+                continue;
+            }
+            kinds.add(new WatchedKind(kind, version.get()));
+        }
+        watched = List.copyOf(kinds);
+        LOG.info("kubernetes: watching {} in {}", watchedResources(),
+                settings.namespaces().isEmpty() ? "all namespaces" : "namespaces " + settings.namespaces());
+        for (WatchedKind k : kinds) {
+            for (String ns : namespacesOrAll()) {
+                var op = client.genericKubernetesResources(k.context());
+                SharedIndexInformer<io.fabric8.kubernetes.api.model.GenericKubernetesResource> informer =
+                        ns == null ? op.inAnyNamespace().runnableInformer(0) : op.inNamespace(ns).runnableInformer(0);
+                String where = ns == null ? "in all namespaces" : "in namespace " + ns;
+                start(informer, k.kind().qualifiedPlural(), where);
+                kindInformers.add(informer);
+            }
+        }
+        leadership.start();
+        schedule();
+    }
+
+    /** Through discovery ({@code /apis/GROUP/VERSION}): v1 when served, else the newest served version. */
+    private Optional<String> discover(ResourceKind kind) {
+        List<String> served = new ArrayList<>();
+        for (String version : kind.versions()) {
+            try {
+                APIResourceList list = client.getApiResources(kind.group() + "/" + version);
+                if (list != null && list.getResources().stream().map(APIResource::getName)
+                        .anyMatch(kind.plural()::equals)) {
+                    served.add(version);
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    LOG.error("discovery: {}", ApiErrors.describe(e, "get", "/apis/" + kind.group() + "/" + version,
+                            "(API discovery)"));
+                }
+            }
+        }
+        return ServedVersions.choose(served);
+    }
+
+    private List<String> namespacesOrAll() {
+        return settings.namespaces().isEmpty() ? java.util.Collections.singletonList(null) : settings.namespaces();
+    }
+
+    private <T extends HasMetadata> void start(SharedIndexInformer<T> informer, String resource, String where) {
+        informer.addEventHandler(new ResourceEventHandler<T>() {
+            @Override
+            public void onAdd(T obj) {
+                changed(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                changed(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                removed(obj);
+            }
+        });
+        informer.exceptionHandler((started, t) -> {
+            String message = ApiErrors.describe(t, "list, watch", resource, where);
+            // Said once per distinct failure, not on every retry; retried with backoff whatever it is.
+            if (reported.add(message)) {
+                LOG.error("kubernetes: {}; retrying with backoff, the last configuration stays in force", message);
+            }
+            return true;
+        });
+        informer.start().whenComplete((v, t) -> {
+            reported.removeIf(m -> m.contains(resource));
+            schedule();
+        });
+    }
+
+    private void changed(HasMetadata obj) {
+        ApiObjects.Read read = ApiObjects.read(obj);
+        if (state.put(read.object(), read.parsed())) {
+            schedule();
+        }
+    }
+
+    private void removed(HasMetadata obj) {
+        String ns = obj.getMetadata().getNamespace() == null ? "default" : obj.getMetadata().getNamespace();
+        if (state.remove(new ResourceId(obj.getKind(), ns, obj.getMetadata().getName()))) {
+            schedule();
+        }
+    }
+
+    private void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            thread.schedule(this::rebuild, SETTLE, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void rebuild() {
+        scheduled.set(false);
+        try {
+            boolean allListed = kindInformers.stream().allMatch(SharedIndexInformer::hasSynced);
+            ClusterSnapshot snapshot = state.snapshot();
+            followSecrets(snapshot.result().resources());
+            boolean secretsListed = secretInformers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+            if (!synced && !(allListed && secretsListed && !watched.isEmpty())) {
+                // Before the first full list a partial view would deny what the cluster allows: wait for it.
+                return;
+            }
+            last = snapshot;
+            consumer.accept(snapshot);
+            if (!synced) {
+                synced = true;
+                LOG.info("kubernetes: first full sync done ({} objects)", state.size());
+            }
+            if (leadership.isLeader()) {
+                status.write(snapshot);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("kubernetes: unexpected failure while compiling the cluster's resources", e);
+        }
+    }
+
+    private void onLeading() {
+        status.newTerm();
+        ClusterSnapshot s = last;
+        if (s != null) {
+            status.write(s);
+        }
+    }
+
+    /** One informer per Secret a credentialName names (by field selector on its name), none for the rest. */
+    private void followSecrets(ResourceSet set) {
+        Set<ResourceId> wanted = new HashSet<>();
+        Stream.concat(
+                set.destinationRules().stream().flatMap(KubernetesSource::credentials),
+                set.gateways().stream().flatMap(KubernetesSource::credentials))
+                .forEach(ref -> ref.secretId().ifPresent(wanted::add));
+        for (ResourceId id : wanted) {
+            secretInformers.computeIfAbsent(id, key -> {
+                SharedIndexInformer<Secret> informer = client.secrets().inNamespace(key.namespace())
+                        .withName(key.name()).runnableInformer(0);
+                start(informer, "secrets", "named " + key.name() + " in namespace " + key.namespace());
+                return informer;
+            });
+        }
+        secretInformers.entrySet().removeIf(e -> {
+            if (wanted.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().stop();
+            if (state.remove(e.getKey())) {
+                schedule();
+            }
+            return true;
+        });
+    }
+
+    private static Stream<CredentialRef> credentials(DestinationRule dr) {
+        List<DestinationRule.TrafficPolicy> policies = new ArrayList<>();
+        policies.add(dr.trafficPolicy());
+        dr.subsets().forEach(s -> policies.add(s.trafficPolicy()));
+        return policies.stream().filter(p -> p != null).flatMap(p -> Stream.concat(Stream.of(p.tls()),
+                        p.portLevelSettings().stream().map(DestinationRule.PortTrafficPolicy::tls)))
+                .filter(t -> t != null && t.credential().isPresent()).map(t -> t.credential().get());
+    }
+
+    private static Stream<CredentialRef> credentials(Gateway gw) {
+        return gw.servers().stream().map(Gateway.Server::tls)
+                .filter(t -> t != null && t.credential().isPresent()).map(t -> t.credential().get());
+    }
+
+    private static String defaultIdentity() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "portcullis";
+            }
+        }
+        // Two gateways on one host (or in one JVM, as in tests) must still be two candidates.
+        return host + "_" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Override
+    public void close() {
+        leadership.close();
+        thread.shutdownNow();
+        kindInformers.forEach(SharedIndexInformer::stop);
+        secretInformers.values().forEach(SharedIndexInformer::stop);
+    }
+}
