@@ -289,6 +289,27 @@ class KubernetesSourceEndToEndTest {
         }
     }
 
+    @Test
+    void aForbiddenListIsAClearErrorThatNamesVerbAndResourceAndTheReplicaStaysUnready() throws Exception {
+        api.server().expect().get().withPath("/apis/networking.istio.io/v1/serviceentries?resourceVersion=0")
+                .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("serviceentries.networking.istio.io is forbidden: User \"system:serviceaccount:"
+                                + "egress:portcullis\" cannot list resource \"serviceentries\" in API group"
+                                + " \"networking.istio.io\" at the cluster scope").build())
+                .always();
+        try (RunningGateway g = RunningGateway.startKubernetes(settings("replica-a"), "api.example.test")) {
+            var source = g.gateway.kubernetes().orElseThrow();
+            await().atMost(WAIT).until(() -> !source.problems().isEmpty());
+            assertThat(source.problems()).singleElement().asString()
+                    .startsWith("403 Forbidden: the API server refused to list, watch serviceentries.networking.istio.io"
+                            + " in all namespaces")
+                    .contains("grant this gateway's ServiceAccount the verbs [list, watch]")
+                    .contains("cannot list resource");
+            assertThat(source.synced()).isFalse();
+            assertThat(ready(g)).isEqualTo(503);
+        }
+    }
+
     private static int ready(RunningGateway g) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(g.adminUrl() + "/healthz/ready")).build();
         return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -32,6 +32,8 @@ public final class KubernetesClients {
         }
         config.setWatchReconnectInterval(RECONNECT_MILLIS);
         config.setRequestRetryBackoffInterval(RECONNECT_MILLIS);
+        // Single calls (discovery, status, Events) retry briefly; the informers have their own backoff.
+        config.setRequestRetryBackoffLimit(2);
         return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
     }
 }

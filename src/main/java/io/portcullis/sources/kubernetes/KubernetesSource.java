@@ -52,15 +52,27 @@ public final class KubernetesSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
     /** Changes arriving this close together make one snapshot. */
     static final long SETTLE = 20;
+    /**
+     * How long a snapshot that names a Secret not yet listed waits for it: long enough that a
+     * DestinationRule and its Secret created together apply together, short enough that an API
+     * server that stops answering does not hold back the other changes.
+     */
+    static final long SECRET_WAIT_MILLIS = 2_000;
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
     private final Consumer<ClusterSnapshot> consumer;
     private final ClusterState state = new ClusterState();
     private final ScheduledExecutorService thread;
+    /** Status and Events are written here, so a slow or absent API server never holds back a snapshot. */
+    private final java.util.concurrent.ExecutorService statusThread;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final List<SharedIndexInformer<?>> kindInformers = new ArrayList<>();
     private final Map<ResourceId, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
+    private final Map<ResourceId, Long> secretStarted = new ConcurrentHashMap<>();
+    private final Map<String, String> problems = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicReference<ClusterSnapshot> toWrite =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final String identity;
     private final StatusWriter status;
@@ -76,6 +88,11 @@ public final class KubernetesSource implements AutoCloseable {
         this.identity = settings.identity().orElseGet(KubernetesSource::defaultIdentity);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kubernetes-config");
+            t.setDaemon(true);
+            return t;
+        });
+        this.statusThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kubernetes-status");
             t.setDaemon(true);
             return t;
         });
@@ -104,6 +121,14 @@ public final class KubernetesSource implements AutoCloseable {
         return watched.stream().map(WatchedKind::resource).toList();
     }
 
+    /**
+     * Why some informer cannot list or watch right now (e.g. a 403 that names the verb and the
+     * resource), until it succeeds; empty when every informer has listed once.
+     */
+    public List<String> problems() {
+        return problems.values().stream().sorted().toList();
+    }
+
     public String identity() {
         return identity;
     }
@@ -112,16 +137,44 @@ public final class KubernetesSource implements AutoCloseable {
         return leadership.isLeader();
     }
 
+    /** Thrown when discovery cannot be answered (API server away, RBAC): retried with backoff. */
+    private static final class DiscoveryFailed extends RuntimeException {
+        DiscoveryFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private void discoverAndWatch() {
+        discoverAndWatch(0);
+    }
+
+    private void discoverAndWatch(int attempt) {
         List<WatchedKind> kinds = new ArrayList<>();
-        for (ResourceKind kind : WatchedKind.KINDS) {
-            Optional<String> version = discover(kind);
-            if (version.isEmpty()) {
-                LOG.error("the API server serves no {} in versions {}; is its CustomResourceDefinition installed?"
-                        + " Not watched", kind.qualifiedPlural(), kind.versions());
-                continue;
+        Map<String, Optional<APIResourceList>> discovered = new java.util.HashMap<>();
+        try {
+            for (ResourceKind kind : WatchedKind.KINDS) {
+                Optional<String> version = discover(kind, discovered);
+                if (version.isEmpty()) {
+                    LOG.error("the API server serves no {} in versions {}; is its CustomResourceDefinition installed?"
+                            + " Not watched", kind.qualifiedPlural(), kind.versions());
+                    continue;
+                }
+                kinds.add(new WatchedKind(kind, version.get()));
             }
-            kinds.add(new WatchedKind(kind, version.get()));
+        } catch (DiscoveryFailed | KubernetesClientException e) {
+            String message = e instanceof DiscoveryFailed ? e.getMessage()
+                    : ApiErrors.describe(e, "get", "/apis", "(API discovery)");
+            problems.put("discovery", message);
+            long delay = Math.min(30_000, 500L << Math.min(attempt, 6));
+            LOG.error("kubernetes: {}; trying again in {} ms", message, delay);
+            thread.schedule(() -> discoverAndWatch(attempt + 1), delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        problems.remove("discovery");
+        if (kinds.isEmpty()) {
+            problems.put("discovery", "the API server serves none of the Istio kinds; install their CRDs");
+            thread.schedule(() -> discoverAndWatch(attempt + 1), 10_000, TimeUnit.MILLISECONDS);
+            return;
         }
         watched = List.copyOf(kinds);
         LOG.info("kubernetes: watching {} in {}", watchedResources(),
@@ -141,20 +194,27 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     /** Through discovery ({@code /apis/GROUP/VERSION}): v1 when served, else the newest served version. */
-    private Optional<String> discover(ResourceKind kind) {
+    private Optional<String> discover(ResourceKind kind, Map<String, Optional<APIResourceList>> cache) {
         List<String> served = new ArrayList<>();
         for (String version : kind.versions()) {
             try {
-                APIResourceList list = client.getApiResources(kind.group() + "/" + version);
+                String groupVersion = kind.group() + "/" + version;
+                Optional<APIResourceList> cached = cache.get(groupVersion);
+                if (cached == null) {
+                    cached = Optional.ofNullable(client.getApiResources(groupVersion));
+                    cache.put(groupVersion, cached);
+                }
+                APIResourceList list = cached.orElse(null);
                 if (list != null && list.getResources().stream().map(APIResource::getName)
                         .anyMatch(kind.plural()::equals)) {
                     served.add(version);
                 }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
-                    LOG.error("discovery: {}", ApiErrors.describe(e, "get", "/apis/" + kind.group() + "/" + version,
+                    throw new DiscoveryFailed(ApiErrors.describe(e, "get", "/apis/" + kind.group() + "/" + version,
                             "(API discovery)"));
                 }
+                cache.put(kind.group() + "/" + version, Optional.empty());
             }
         }
         return ServedVersions.choose(served);
@@ -183,6 +243,7 @@ public final class KubernetesSource implements AutoCloseable {
         });
         informer.exceptionHandler((started, t) -> {
             String message = ApiErrors.describe(t, "list, watch", resource, where);
+            problems.put(resource + " " + where, message);
             // Said once per distinct failure, not on every retry; retried with backoff whatever it is.
             if (reported.add(message)) {
                 LOG.error("kubernetes: {}; retrying with backoff, the last configuration stays in force", message);
@@ -191,6 +252,7 @@ public final class KubernetesSource implements AutoCloseable {
         });
         informer.start().whenComplete((v, t) -> {
             reported.removeIf(m -> m.contains(resource));
+            problems.remove(resource + " " + where);
             schedule();
         });
     }
@@ -222,6 +284,14 @@ public final class KubernetesSource implements AutoCloseable {
             ClusterSnapshot snapshot = state.snapshot();
             followSecrets(snapshot.result().resources());
             boolean secretsListed = secretInformers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+            long now = System.nanoTime();
+            boolean secretPending = secretInformers.entrySet().stream().anyMatch(e -> !e.getValue().hasSynced()
+                    && now - secretStarted.getOrDefault(e.getKey(), now) < SECRET_WAIT_MILLIS * 1_000_000);
+            if (synced && secretPending) {
+                // A newly named Secret is being listed: apply the change with it, not before it.
+                thread.schedule(this::schedule, SETTLE, TimeUnit.MILLISECONDS);
+                return;
+            }
             if (!synced && !(allListed && secretsListed && !watched.isEmpty())) {
                 // Before the first full list a partial view would deny what the cluster allows: wait for it.
                 return;
@@ -233,7 +303,7 @@ public final class KubernetesSource implements AutoCloseable {
                 LOG.info("kubernetes: first full sync done ({} objects)", state.size());
             }
             if (leadership.isLeader()) {
-                status.write(snapshot);
+                writeStatus(snapshot);
             }
         } catch (RuntimeException e) {
             LOG.error("kubernetes: unexpected failure while compiling the cluster's resources", e);
@@ -241,10 +311,22 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     private void onLeading() {
-        status.newTerm();
+        statusThread.execute(status::newTerm);
         ClusterSnapshot s = last;
         if (s != null) {
-            status.write(s);
+            writeStatus(s);
+        }
+    }
+
+    /** Only the newest snapshot is written: snapshots made while a write is under way replace each other. */
+    private void writeStatus(ClusterSnapshot snapshot) {
+        if (toWrite.getAndSet(snapshot) == null) {
+            statusThread.execute(() -> {
+                ClusterSnapshot newest = toWrite.getAndSet(null);
+                if (newest != null && leadership.isLeader()) {
+                    status.write(newest);
+                }
+            });
         }
     }
 
@@ -259,6 +341,7 @@ public final class KubernetesSource implements AutoCloseable {
             secretInformers.computeIfAbsent(id, key -> {
                 SharedIndexInformer<Secret> informer = client.secrets().inNamespace(key.namespace())
                         .withName(key.name()).runnableInformer(0);
+                secretStarted.put(key, System.nanoTime());
                 start(informer, "secrets", "named " + key.name() + " in namespace " + key.namespace());
                 return informer;
             });
@@ -268,6 +351,7 @@ public final class KubernetesSource implements AutoCloseable {
                 return false;
             }
             e.getValue().stop();
+            secretStarted.remove(e.getKey());
             if (state.remove(e.getKey())) {
                 schedule();
             }
@@ -306,6 +390,7 @@ public final class KubernetesSource implements AutoCloseable {
     public void close() {
         leadership.close();
         thread.shutdownNow();
+        statusThread.shutdownNow();
         kindInformers.forEach(SharedIndexInformer::stop);
         secretInformers.values().forEach(SharedIndexInformer::stop);
     }
