@@ -217,10 +217,10 @@ public final class Portcullis implements AutoCloseable {
         }
         metrics.configApplied();
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
-                        + " {} AuthorizationPolicy", generation.incrementAndGet(),
+                        + " {} AuthorizationPolicy, {} Secret", generation.incrementAndGet(),
                 kube != null ? "the Kubernetes API" : options.configDir(),
                 set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
-                set.destinationRules().size(), set.authorizationPolicies().size());
+                set.destinationRules().size(), set.authorizationPolicies().size(), set.secrets().size());
     }
 
     /** On the timer thread: rotated workload certificates apply to new connections. */
