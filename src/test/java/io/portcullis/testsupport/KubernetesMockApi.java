@@ -40,6 +40,12 @@ import java.util.Queue;
 public final class KubernetesMockApi implements AutoCloseable {
     public static final String NETWORKING = "networking.istio.io";
     public static final String SECURITY = "security.istio.io";
+    /** The mock logs every request at INFO through java.util.logging; held here so the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     private final KubernetesMockServer server;
     private final KubernetesClient client;

@@ -71,6 +71,8 @@ public final class KubernetesSource implements AutoCloseable {
     private final Map<ResourceId, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
     private final Map<ResourceId, Long> secretStarted = new ConcurrentHashMap<>();
     private final Map<String, String> problems = new ConcurrentHashMap<>();
+    /** The resourceVersion of each object last read, so an object is parsed once per version. */
+    private final Map<ResourceId, String> versions = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicReference<ClusterSnapshot> toWrite =
             new java.util.concurrent.atomic.AtomicReference<>();
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
@@ -258,16 +260,45 @@ public final class KubernetesSource implements AutoCloseable {
     }
 
     private void changed(HasMetadata obj) {
+        ResourceId id = idOf(obj);
+        String version = obj.getMetadata().getResourceVersion();
+        if (version != null && version.equals(versions.get(id))) {
+            // Already read from the informer's store (first sync) or delivered twice.
+            return;
+        }
         ApiObjects.Read read = ApiObjects.read(obj);
+        if (version != null) {
+            versions.put(id, version);
+        }
         if (state.put(read.object(), read.parsed())) {
             schedule();
         }
     }
 
     private void removed(HasMetadata obj) {
-        String ns = obj.getMetadata().getNamespace() == null ? "default" : obj.getMetadata().getNamespace();
-        if (state.remove(new ResourceId(obj.getKind(), ns, obj.getMetadata().getName()))) {
+        ResourceId id = idOf(obj);
+        versions.remove(id);
+        if (state.remove(id)) {
             schedule();
+        }
+    }
+
+    private static ResourceId idOf(HasMetadata obj) {
+        String ns = obj.getMetadata().getNamespace() == null ? "default" : obj.getMetadata().getNamespace();
+        return new ResourceId(obj.getKind(), ns, obj.getMetadata().getName());
+    }
+
+    /**
+     * Reads every object the informers' stores hold. An informer reports itself synced once its
+     * store holds the first list, while its notifications may still be on their way: the first
+     * snapshot is made from the stores, so readiness never announces a partial view.
+     */
+    private void readStores() {
+        for (SharedIndexInformer<?> informer : kindInformers) {
+            informer.getStore().list().forEach(o -> changed((HasMetadata) o));
+        }
+        for (SharedIndexInformer<Secret> informer : secretInformers.values()) {
+            informer.getStore().list().forEach(this::changed);
         }
     }
 
@@ -281,6 +312,9 @@ public final class KubernetesSource implements AutoCloseable {
         scheduled.set(false);
         try {
             boolean allListed = kindInformers.stream().allMatch(SharedIndexInformer::hasSynced);
+            if (!synced && allListed) {
+                readStores();
+            }
             ClusterSnapshot snapshot = state.snapshot();
             followSecrets(snapshot.result().resources());
             boolean secretsListed = secretInformers.values().stream().allMatch(SharedIndexInformer::hasSynced);
@@ -291,6 +325,10 @@ public final class KubernetesSource implements AutoCloseable {
                 // A newly named Secret is being listed: apply the change with it, not before it.
                 thread.schedule(this::schedule, SETTLE, TimeUnit.MILLISECONDS);
                 return;
+            }
+            if (!synced && secretsListed) {
+                readStores();
+                snapshot = state.snapshot();
             }
             if (!synced && !(allListed && secretsListed && !watched.isEmpty())) {
                 // Before the first full list a partial view would deny what the cluster allows: wait for it.
