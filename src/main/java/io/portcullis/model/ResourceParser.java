@@ -34,13 +34,25 @@ public final class ResourceParser {
      * @param text     the file's content
      */
     public static ParsedFile parse(String fileName, String text) {
+        return parse(fileName, text, Documents.isJson(fileName));
+    }
+
+    /**
+     * Reads JSON text that did not come from a file, e.g. an object from the Kubernetes API
+     * server; {@code origin} is what problems name as the file.
+     */
+    public static ParsedFile parseJson(String origin, String json) {
+        return parse(origin, json, true);
+    }
+
+    private static ParsedFile parse(String fileName, String text, boolean json) {
         Findings findings = new Findings(fileName);
         List<Resource> resources = new ArrayList<>();
         if (text == null) {
             findings.error(null, "no content");
             return new ParsedFile(resources, findings.problems());
         }
-        for (Document d : Documents.read(fileName, text, findings)) {
+        for (Document d : Documents.read(text, findings, json)) {
             try {
                 readDocument(d, findings, resources);
             } catch (RuntimeException e) {

@@ -43,8 +43,8 @@ final class ApiObjects {
         ApiObject object = new ApiObject(resource.getApiVersion(), resource.getKind(),
                 meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName(), meta.getUid(),
                 generation == null ? 0 : generation, meta.getCreationTimestamp(), statusMark(status));
-        // JSON is YAML: the parser reads the tree's text as a file's document.
-        return new Read(object, ResourceParser.parse(ClusterState.ORIGIN, tree.toString()));
+        // The same parser as a file's, on the tree's JSON text.
+        return new Read(object, ResourceParser.parseJson(ClusterState.ORIGIN, tree.toString()));
     }
 
     /** The message of the condition Portcullis wrote, when the status carries one. */

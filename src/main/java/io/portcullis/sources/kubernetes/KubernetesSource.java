@@ -67,6 +67,8 @@ public final class KubernetesSource implements AutoCloseable {
     /** Status and Events are written here, so a slow or absent API server never holds back a snapshot. */
     private final java.util.concurrent.ExecutorService statusThread;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Whether the objects changed since the last snapshot handed on. */
+    private final AtomicBoolean dirty = new AtomicBoolean(true);
     private final List<SharedIndexInformer<?>> kindInformers = new ArrayList<>();
     private final Map<ResourceId, SharedIndexInformer<Secret>> secretInformers = new ConcurrentHashMap<>();
     private final Map<ResourceId, Long> secretStarted = new ConcurrentHashMap<>();
@@ -271,6 +273,7 @@ public final class KubernetesSource implements AutoCloseable {
             versions.put(id, version);
         }
         if (state.put(read.object(), read.parsed())) {
+            dirty.set(true);
             schedule();
         }
     }
@@ -279,6 +282,7 @@ public final class KubernetesSource implements AutoCloseable {
         ResourceId id = idOf(obj);
         versions.remove(id);
         if (state.remove(id)) {
+            dirty.set(true);
             schedule();
         }
     }
@@ -310,6 +314,11 @@ public final class KubernetesSource implements AutoCloseable {
 
     private void rebuild() {
         scheduled.set(false);
+        // Cleared before reading, so a change that arrives while this snapshot is made makes the next one.
+        if (!dirty.getAndSet(false) && synced) {
+            // Woken by an informer (re)starting or a pending Secret, with nothing new to compile.
+            return;
+        }
         try {
             boolean allListed = kindInformers.stream().allMatch(SharedIndexInformer::hasSynced);
             if (!synced && allListed) {
@@ -323,6 +332,7 @@ public final class KubernetesSource implements AutoCloseable {
                     && now - secretStarted.getOrDefault(e.getKey(), now) < SECRET_WAIT_MILLIS * 1_000_000);
             if (synced && secretPending) {
                 // A newly named Secret is being listed: apply the change with it, not before it.
+                dirty.set(true);
                 thread.schedule(this::schedule, SETTLE, TimeUnit.MILLISECONDS);
                 return;
             }
@@ -332,6 +342,7 @@ public final class KubernetesSource implements AutoCloseable {
             }
             if (!synced && !(allListed && secretsListed && !watched.isEmpty())) {
                 // Before the first full list a partial view would deny what the cluster allows: wait for it.
+                dirty.set(true);
                 return;
             }
             last = snapshot;
@@ -344,6 +355,7 @@ public final class KubernetesSource implements AutoCloseable {
                 writeStatus(snapshot);
             }
         } catch (RuntimeException e) {
+            dirty.set(true);
             LOG.error("kubernetes: unexpected failure while compiling the cluster's resources", e);
         }
     }
@@ -390,7 +402,9 @@ public final class KubernetesSource implements AutoCloseable {
             }
             e.getValue().stop();
             secretStarted.remove(e.getKey());
+            versions.remove(e.getKey());
             if (state.remove(e.getKey())) {
+                dirty.set(true);
                 schedule();
             }
             return true;
