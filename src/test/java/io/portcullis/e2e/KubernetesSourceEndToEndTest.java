@@ -208,6 +208,43 @@ class KubernetesSourceEndToEndTest {
     }
 
     @Test
+    void whenTheLeaderStopsTheOtherReplicaTakesTheLeaseAndWritesStatus() throws Exception {
+        RunningGateway a = replica("replica-a");
+        RunningGateway b = replica("replica-b");
+        List<RunningGateway> open = new java.util.ArrayList<>(List.of(a, b));
+        try {
+            var sa = a.gateway.kubernetes().orElseThrow();
+            var sb = b.gateway.kubernetes().orElseThrow();
+            await().atMost(WAIT).until(() -> sa.isLeader() || sb.isLeader());
+            assertThat(sa.isLeader() && sb.isLeader()).isFalse();
+            RunningGateway leader = sa.isLeader() ? a : b;
+            RunningGateway other = leader == a ? b : a;
+            leader.close();
+            open.remove(leader);
+            var survivor = other.gateway.kubernetes().orElseThrow();
+            await().atMost(WAIT).until(survivor::isLeader);
+
+            api.apply("""
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: late, namespace: default}
+                    spec:
+                      hosts: ["not a host"]
+                      ports: [{number: 443, name: tls, protocol: TLS}]
+                    """);
+            await().atMost(WAIT).untilAsserted(() -> {
+                List<Map<String, Object>> conditions = api.get("ServiceEntry", "default", "late").get("status", "conditions");
+                assertThat(conditions).singleElement()
+                        .satisfies(c -> assertThat((String) c.get("message")).contains("spec.hosts[0]"));
+            });
+        } finally {
+            for (RunningGateway g : open) {
+                g.close();
+            }
+        }
+    }
+
+    @Test
     void aSecretNamedByCredentialNameDrivesMutualTlsOriginationAndItsRotationIsPickedUp() throws Exception {
         TestCa ca = TestCa.create("origin ca");
         TestCa stranger = TestCa.create("a ca the origin does not trust");

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * and namespace). On the JDK's HttpClient, so no second Netty enters the process.
  */
 public final class KubernetesClients {
-    /** First watch reconnect after this, doubling up to 32 times as long (fabric8's backoff). */
+    /** First watch reconnect after this, doubling with each failure up to 32 times as long, 8 s (fabric8's backoff). */
     private static final int RECONNECT_MILLIS = 250;
 
     private KubernetesClients() {

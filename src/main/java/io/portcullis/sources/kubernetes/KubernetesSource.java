@@ -345,6 +345,10 @@ public final class KubernetesSource implements AutoCloseable {
                 dirty.set(true);
                 return;
             }
+            if (synced && snapshot.equals(last)) {
+                // The same objects again (e.g. a watch that re-sends what the list gave): nothing to recompile.
+                return;
+            }
             last = snapshot;
             consumer.accept(snapshot);
             if (!synced) {
