@@ -63,6 +63,7 @@ public final class Portcullis implements AutoCloseable {
     private KubernetesClient kubeClient;
     private KubernetesSource kube;
     private volatile Set<String> lastRejections = Set.of();
+    private volatile Set<String> lastWarnings = Set.of();
     private AdminServer admin;
     private ResourceApi resourceApi;
     private InetSocketAddress proxyAddress;
@@ -185,6 +186,10 @@ public final class Portcullis implements AutoCloseable {
             messages.add(r.object() + ": " + r.message());
         }
         metrics.rejectedResources(byKind, REJECTABLE_KINDS);
+        Set<String> warnings = new HashSet<>();
+        snapshot.result().warnings().forEach(w -> warnings.add(w.toString()));
+        warnings.stream().filter(w -> !lastWarnings.contains(w)).sorted().forEach(w -> LOG.warn("{}", w));
+        lastWarnings = Set.copyOf(warnings);
         if (!messages.equals(lastRejections)) {
             // Every replica says it in its own log; only the leader writes status and Events.
             messages.stream().filter(m -> !lastRejections.contains(m)).sorted()

@@ -208,6 +208,20 @@ class KubernetesSourceEndToEndTest {
     }
 
     @Test
+    void readinessComesWithEveryObjectOfTheFirstListInForce() throws Exception {
+        int entries = 300;
+        for (int i = 0; i < entries; i++) {
+            api.apply(serviceEntry("se-" + i, "api-" + i + ".example.test", 443));
+        }
+        try (RunningGateway g = RunningGateway.startKubernetes(settings("replica-a"))) {
+            var source = g.gateway.kubernetes().orElseThrow();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(1)).until(source::synced);
+            // Ready means the whole first list is in force, not the part whose notifications have arrived.
+            assertThat(g.gateway.policy().resources().serviceEntries()).hasSize(entries);
+        }
+    }
+
+    @Test
     void whenTheLeaderStopsTheOtherReplicaTakesTheLeaseAndWritesStatus() throws Exception {
         RunningGateway a = replica("replica-a");
         RunningGateway b = replica("replica-b");

@@ -1,18 +1,14 @@
 package io.portcullis.sources.kubernetes;
 
-import io.fabric8.kubernetes.api.model.APIResource;
-import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.portcullis.model.CredentialRef;
 import io.portcullis.model.DestinationRule;
 import io.portcullis.model.Gateway;
 import io.portcullis.model.ResourceId;
-import io.portcullis.model.ResourceKind;
 import io.portcullis.model.ResourceSet;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -141,36 +137,18 @@ public final class KubernetesSource implements AutoCloseable {
         return leadership.isLeader();
     }
 
-    /** Thrown when discovery cannot be answered (API server away, RBAC): retried with backoff. */
-    private static final class DiscoveryFailed extends RuntimeException {
-        DiscoveryFailed(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     private void discoverAndWatch() {
         discoverAndWatch(0);
     }
 
     private void discoverAndWatch(int attempt) {
-        List<WatchedKind> kinds = new ArrayList<>();
-        Map<String, Optional<APIResourceList>> discovered = new java.util.HashMap<>();
+        List<WatchedKind> kinds;
         try {
-            for (ResourceKind kind : WatchedKind.KINDS) {
-                Optional<String> version = discover(kind, discovered);
-                if (version.isEmpty()) {
-                    LOG.error("the API server serves no {} in versions {}; is its CustomResourceDefinition installed?"
-                            + " Not watched", kind.qualifiedPlural(), kind.versions());
-                    continue;
-                }
-                kinds.add(new WatchedKind(kind, version.get()));
-            }
-        } catch (DiscoveryFailed | KubernetesClientException e) {
-            String message = e instanceof DiscoveryFailed ? e.getMessage()
-                    : ApiErrors.describe(e, "get", "/apis", "(API discovery)");
-            problems.put("discovery", message);
+            kinds = ApiDiscovery.discover(client);
+        } catch (ApiDiscovery.Failed e) {
+            problems.put("discovery", e.getMessage());
             long delay = Math.min(30_000, 500L << Math.min(attempt, 6));
-            LOG.error("kubernetes: {}; trying again in {} ms", message, delay);
+            LOG.error("kubernetes: {}; trying again in {} ms", e.getMessage(), delay);
             thread.schedule(() -> discoverAndWatch(attempt + 1), delay, TimeUnit.MILLISECONDS);
             return;
         }
@@ -195,33 +173,6 @@ public final class KubernetesSource implements AutoCloseable {
         }
         leadership.start();
         schedule();
-    }
-
-    /** Through discovery ({@code /apis/GROUP/VERSION}): v1 when served, else the newest served version. */
-    private Optional<String> discover(ResourceKind kind, Map<String, Optional<APIResourceList>> cache) {
-        List<String> served = new ArrayList<>();
-        for (String version : kind.versions()) {
-            try {
-                String groupVersion = kind.group() + "/" + version;
-                Optional<APIResourceList> cached = cache.get(groupVersion);
-                if (cached == null) {
-                    cached = Optional.ofNullable(client.getApiResources(groupVersion));
-                    cache.put(groupVersion, cached);
-                }
-                APIResourceList list = cached.orElse(null);
-                if (list != null && list.getResources().stream().map(APIResource::getName)
-                        .anyMatch(kind.plural()::equals)) {
-                    served.add(version);
-                }
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw new DiscoveryFailed(ApiErrors.describe(e, "get", "/apis/" + kind.group() + "/" + version,
-                            "(API discovery)"));
-                }
-                cache.put(kind.group() + "/" + version, Optional.empty());
-            }
-        }
-        return ServedVersions.choose(served);
     }
 
     private List<String> namespacesOrAll() {
