@@ -54,6 +54,8 @@ public final class KubernetesSource implements AutoCloseable {
      * server that stops answering does not hold back the other changes.
      */
     static final long SECRET_WAIT_MILLIS = 2_000;
+    /** How often a snapshot waiting for a Secret's list looks again. */
+    private static final long SECRET_RECHECK_MILLIS = 50;
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
@@ -277,22 +279,26 @@ public final class KubernetesSource implements AutoCloseable {
             }
             ClusterSnapshot snapshot = state.snapshot();
             followSecrets(snapshot.result().resources());
-            boolean secretsListed = secretInformers.values().stream().allMatch(SharedIndexInformer::hasSynced);
             long now = System.nanoTime();
             boolean secretPending = secretInformers.entrySet().stream().anyMatch(e -> !e.getValue().hasSynced()
                     && now - secretStarted.getOrDefault(e.getKey(), now) < SECRET_WAIT_MILLIS * 1_000_000);
             if (synced && secretPending) {
                 // A newly named Secret is being listed: apply the change with it, not before it.
                 dirty.set(true);
-                thread.schedule(this::schedule, SETTLE, TimeUnit.MILLISECONDS);
+                thread.schedule(this::schedule, SECRET_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
                 return;
             }
-            if (!synced && secretsListed) {
+            if (!synced && allListed && !secretPending && !secretInformers.isEmpty()) {
+                // The Secrets named by the first list, now listed too.
                 readStores();
                 snapshot = state.snapshot();
             }
-            if (!synced && !(allListed && secretsListed && !watched.isEmpty())) {
-                // Before the first full list a partial view would deny what the cluster allows: wait for it.
+            if (!synced && !(allListed && !secretPending && !watched.isEmpty())) {
+                // Before the first full list a partial view would deny what the cluster allows: wait for it. A
+                // Secret that cannot be listed (RBAC) does not hold readiness back for longer than SECRET_WAIT_MILLIS.
+                if (allListed && secretPending) {
+                    thread.schedule(this::schedule, SECRET_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+                }
                 dirty.set(true);
                 return;
             }
