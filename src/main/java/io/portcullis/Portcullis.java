@@ -17,9 +17,7 @@ import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.portcullis.sources.kubernetes.ClusterSnapshot;
-import io.portcullis.sources.kubernetes.KubernetesClients;
 import io.portcullis.sources.kubernetes.KubernetesSettings;
 import io.portcullis.sources.kubernetes.KubernetesSource;
 import io.portcullis.sources.kubernetes.Rejection;
@@ -60,7 +58,6 @@ public final class Portcullis implements AutoCloseable {
     private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
-    private KubernetesClient kubeClient;
     private KubernetesSource kube;
     private volatile Set<String> lastRejections = Set.of();
     private volatile Set<String> lastWarnings = Set.of();
@@ -163,16 +160,14 @@ public final class Portcullis implements AutoCloseable {
 
     /** Resources from the API server; ready once the informers have listed everything once. */
     private void startKubernetes(AdminToken token, KubernetesSettings settings) throws IOException, InterruptedException {
-        kubeClient = KubernetesClients.create(settings);
-        kube = new KubernetesSource(kubeClient, settings, this::applyCluster);
+        kube = KubernetesSource.connect(settings, this::applyCluster);
         resourceApi = new ResourceApi(policy::get);
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
         KubernetesSource k = kube;
         admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready && k.synced(), token, routes);
-        LOG.info("kubernetes: API server {} as {}; not ready until the first full sync", kubeClient.getMasterUrl(),
-                kube.identity());
+        LOG.info("kubernetes: API server {} as {}; not ready until the first full sync", kube.server(), kube.identity());
         kube.start();
     }
 
@@ -295,9 +290,6 @@ public final class Portcullis implements AutoCloseable {
         }
         if (kube != null) {
             kube.close();
-        }
-        if (kubeClient != null) {
-            kubeClient.close();
         }
         try {
             if (source != null) {

@@ -12,14 +12,14 @@ import java.nio.file.Path;
  * ({@code $KUBECONFIG}, {@code ~/.kube/config}, or inside a pod the service account's token, CA
  * and namespace). On the JDK's HttpClient, so no second Netty enters the process.
  */
-public final class KubernetesClients {
+final class KubernetesClients {
     /** First watch reconnect after this, doubling with each failure up to 32 times as long, 8 s (fabric8's backoff). */
     private static final int RECONNECT_MILLIS = 250;
 
     private KubernetesClients() {
     }
 
-    public static KubernetesClient create(KubernetesSettings settings) {
+    static KubernetesClient create(KubernetesSettings settings) {
         Config config;
         if (settings.kubeconfig().isPresent()) {
             Path file = settings.kubeconfig().get();

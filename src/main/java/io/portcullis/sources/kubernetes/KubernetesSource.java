@@ -82,6 +82,23 @@ public final class KubernetesSource implements AutoCloseable {
     private volatile List<WatchedKind> watched = List.of();
     private volatile boolean synced;
     private volatile ClusterSnapshot last;
+    private boolean ownsClient;
+
+    /**
+     * A source on its own client ({@link KubernetesClients#create}), closed with it.
+     *
+     * @throws IllegalArgumentException when {@code --kubeconfig} cannot be read
+     */
+    public static KubernetesSource connect(KubernetesSettings settings, Consumer<ClusterSnapshot> consumer) {
+        KubernetesSource source = new KubernetesSource(KubernetesClients.create(settings), settings, consumer);
+        source.ownsClient = true;
+        return source;
+    }
+
+    /** The API server this source follows, for logs. */
+    public String server() {
+        return String.valueOf(client.getMasterUrl());
+    }
 
     public KubernetesSource(KubernetesClient client, KubernetesSettings settings, Consumer<ClusterSnapshot> consumer) {
         this.client = client;
@@ -406,5 +423,8 @@ public final class KubernetesSource implements AutoCloseable {
         statusThread.shutdownNow();
         kindInformers.forEach(SharedIndexInformer::stop);
         secretInformers.values().forEach(SharedIndexInformer::stop);
+        if (ownsClient) {
+            client.close();
+        }
     }
 }
