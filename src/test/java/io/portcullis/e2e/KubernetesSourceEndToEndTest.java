@@ -361,6 +361,34 @@ class KubernetesSourceEndToEndTest {
         }
     }
 
+    @Test
+    void aSecretItMayNotReadIsNamedAsSuchAndDoesNotHoldReadinessBack() throws Exception {
+        api.server().expect().get()
+                .withPath("/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dorigin-client&resourceVersion=0")
+                .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("secrets is forbidden").build())
+                .always();
+        api.apply(serviceEntry("api", "api.example.test", origin.port()));
+        api.apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: mutual, namespace: default}
+                spec:
+                  host: mutual.example.test
+                  trafficPolicy:
+                    tls: {mode: MUTUAL, credentialName: origin-client}
+                """);
+        try (RunningGateway g = RunningGateway.startKubernetes(settings("replica-a"), "api.example.test")) {
+            var source = g.gateway.kubernetes().orElseThrow();
+            await().atMost(WAIT).until(source::synced);
+            assertThat(ready(g)).isEqualTo(200);
+            assertThat(status(g, "http://api.example.test:" + origin.port() + "/")).isEqualTo("200");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(source.problems()).singleElement().asString()
+                    .startsWith("403 Forbidden: the API server refused to list, watch secrets named origin-client in"
+                            + " namespace default; grant this gateway's ServiceAccount the verbs [list, watch] on secrets"));
+        }
+    }
+
     private static int ready(RunningGateway g) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create(g.adminUrl() + "/healthz/ready")).build();
         return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
