@@ -14,7 +14,6 @@ import io.portcullis.model.ResourceKind;
 import io.portcullis.model.TlsSecret;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -129,8 +128,7 @@ final class StatusWriter {
         try {
             client.v1().events().inNamespace(o.namespace()).resource(event).create();
         } catch (KubernetesClientException e) {
-            LOG.warn("event for {}: {}", o, ApiErrors.describe(e, "create", "events", "in namespace "
-                    + o.namespace().toLowerCase(Locale.ROOT)));
+            LOG.warn("event for {}: {}", o, ApiErrors.describe(e, "create", "events", "in namespace " + o.namespace()));
         }
     }
 }
