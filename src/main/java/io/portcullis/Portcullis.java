@@ -24,6 +24,14 @@ import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.FolderSource;
+import io.portcullis.sources.kubernetes.ClusterSnapshot;
+import io.portcullis.sources.kubernetes.KubernetesSettings;
+import io.portcullis.sources.kubernetes.KubernetesSource;
+import io.portcullis.sources.kubernetes.Rejection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import io.portcullis.sources.store.FolderStore;
 import io.portcullis.telemetry.AccessLog;
 import io.portcullis.telemetry.Telemetry;
@@ -69,6 +77,9 @@ public final class Portcullis implements AutoCloseable {
     });
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
+    private KubernetesSource kube;
+    private volatile Set<String> lastRejections = Set.of();
+    private volatile Set<String> lastWarnings = Set.of();
     private AdminServer admin;
     private ResourceApi resourceApi;
     private InetSocketAddress proxyAddress;
@@ -135,22 +146,10 @@ public final class Portcullis implements AutoCloseable {
             long every = options.mesh().certsReload().toMillis();
             certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
         }
-        source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
-        // API writes go into the folder; the folder source's reload puts them in force before the API answers.
-        FolderStore store = new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC());
-        resourceApi = new ResourceApi(store, policy::get);
-        // The folder source always takes API writes, so the live view's "Allow" may apply.
-        LearnApi learnApi = new LearnApi(learner, policy::get, store, resourceApi, true);
-        List<AdminRoute> routes = new ArrayList<>();
-        routes.add(new MetricsRoute(metrics));
-        routes.addAll(resourceApi.routes());
-        routes.addAll(learnApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes, learnApi.streams(),
-                Optional.of(new AcceptBackoff(metrics, "admin endpoint")), adminCertificate);
-        ownListeners.add(admin.address(), "admin endpoint");
-        LoadResult first = source.start();
-        if (first.hasErrors()) {
-            LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
+        if (options.kubernetes().isPresent()) {
+            startKubernetes(token, options.kubernetes().get());
+        } else {
+            startFolder(token);
         }
         // The data plane opens only now, with the first configuration in force: a client that
         // connects as soon as the port opens is judged by the operator's configuration, never by
@@ -175,6 +174,74 @@ public final class Portcullis implements AutoCloseable {
         ready = true;
     }
 
+    private void startFolder(AdminToken token) throws IOException, InterruptedException {
+        source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
+        // API writes go into the folder; the folder source's reload puts them in force before the API answers.
+        FolderStore store = new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC());
+        resourceApi = new ResourceApi(store, policy::get);
+        // The folder source always takes API writes, so the live view's "Allow" may apply.
+        LearnApi learnApi = new LearnApi(learner, policy::get, Optional.of(store), resourceApi, true);
+        startAdmin(token, learnApi, () -> ready);
+        LoadResult first = source.start();
+        if (first.hasErrors()) {
+            LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
+        }
+    }
+
+    /** The admin endpoint, with the resource API, the learner's API and the metrics. */
+    private void startAdmin(AdminToken token, LearnApi learnApi, java.util.function.BooleanSupplier isReady)
+            throws InterruptedException {
+        List<AdminRoute> routes = new ArrayList<>();
+        routes.add(new MetricsRoute(metrics));
+        routes.addAll(resourceApi.routes());
+        routes.addAll(learnApi.routes());
+        admin = AdminServer.start(Transport.best(), options.adminBind(), isReady, token, routes, learnApi.streams(),
+                Optional.of(new AcceptBackoff(metrics, "admin endpoint")), adminCertificate);
+        ownListeners.add(admin.address(), "admin endpoint");
+    }
+
+    /** Resources from the API server; ready once the informers have listed everything once. */
+    private void startKubernetes(AdminToken token, KubernetesSettings settings) throws IOException, InterruptedException {
+        kube = KubernetesSource.connect(settings, this::applyCluster);
+        resourceApi = new ResourceApi(policy::get);
+        // The cluster is written with kubectl, not through this API: the live view shows the YAML to copy.
+        LearnApi learnApi = new LearnApi(learner, policy::get, Optional.empty(), resourceApi, false);
+        KubernetesSource k = kube;
+        startAdmin(token, learnApi, () -> ready && k.synced());
+        LOG.info("kubernetes: API server {} as {}; not ready until the first full sync", kube.server(), kube.identity());
+        kube.start();
+    }
+
+    /** Called by the Kubernetes source with each snapshot of the cluster, on its thread. */
+    private void applyCluster(ClusterSnapshot snapshot) {
+        apply(snapshot.result());
+        Map<String, Integer> byKind = new HashMap<>();
+        Set<String> messages = new HashSet<>();
+        for (Rejection r : snapshot.rejections()) {
+            byKind.merge(r.object().kind(), 1, Integer::sum);
+            messages.add(r.object() + ": " + r.message());
+        }
+        metrics.rejectedResources(byKind, REJECTABLE_KINDS);
+        Set<String> warnings = new HashSet<>();
+        snapshot.result().warnings().forEach(w -> warnings.add(w.toString()));
+        warnings.stream().filter(w -> !lastWarnings.contains(w)).sorted().forEach(w -> LOG.warn("{}", w));
+        lastWarnings = Set.copyOf(warnings);
+        if (!messages.equals(lastRejections)) {
+            // Every replica says it in its own log; only the leader writes status and Events.
+            messages.stream().filter(m -> !lastRejections.contains(m)).sorted()
+                    .forEach(m -> LOG.error("kubernetes: skipped {}", m));
+            lastRejections = Set.copyOf(messages);
+        }
+    }
+
+    private static final List<String> REJECTABLE_KINDS = List.of("ServiceEntry", "Gateway", "VirtualService",
+            "DestinationRule", "AuthorizationPolicy", "Secret");
+
+    /** The Kubernetes source, when the resources come from an API server. */
+    public java.util.Optional<KubernetesSource> kubernetes() {
+        return java.util.Optional.ofNullable(kube);
+    }
+
     /** Called by the folder source with each valid whole configuration, on its thread. */
     private synchronized void apply(LoadResult loaded) {
         ResourceSet set = loaded.resources();
@@ -193,9 +260,10 @@ public final class Portcullis implements AutoCloseable {
         }
         metrics.configApplied();
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
-                        + " {} AuthorizationPolicy", generation.incrementAndGet(), options.configDir(),
+                        + " {} AuthorizationPolicy, {} Secret", generation.incrementAndGet(),
+                kube != null ? "the Kubernetes API" : options.configDir(),
                 set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
-                set.destinationRules().size(), set.authorizationPolicies().size());
+                set.destinationRules().size(), set.authorizationPolicies().size(), set.secrets().size());
     }
 
     /** On the timer thread: rotated workload certificates apply to new connections. */
@@ -263,6 +331,9 @@ public final class Portcullis implements AutoCloseable {
         adminCertsReload.shutdownNow();
         if (certsReload != null) {
             certsReload.shutdownNow();
+        }
+        if (kube != null) {
+            kube.close();
         }
         try {
             if (source != null) {

@@ -6,6 +6,7 @@ import io.portcullis.model.Cidr;
 import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.sources.kubernetes.KubernetesSettings;
 import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * @param learn         what the learner keeps (candidates, recent connections) and where it saves them
  * @param gatewayLabels this instance's labels, which decide the Gateways it serves ({@code --gateway-labels})
  * @param adminTls      HTTPS for the admin API ({@code --admin-tls-cert}, {@code --admin-tls-key}); empty for HTTP
+ * @param kubernetes    {@code --source kubernetes}: how to reach the API server; empty: the folder {@code configDir}
  */
 public record RunOptions(
         Path configDir,
@@ -45,7 +47,8 @@ public record RunOptions(
         MeshOptions mesh,
         LearnSettings learn,
         GatewayLabels gatewayLabels,
-        Optional<AdminTls> adminTls) {
+        Optional<AdminTls> adminTls,
+        Optional<KubernetesSettings> kubernetes) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
@@ -61,7 +64,8 @@ public record RunOptions(
                       MeshOptions mesh) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
                 accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh,
-                LearnSettings.defaults(configDir).withStateFile(null), GatewayLabels.unset(), Optional.empty());
+                LearnSettings.defaults(configDir).withStateFile(null), GatewayLabels.unset(), Optional.empty(),
+                Optional.empty());
     }
 
     /**
@@ -78,41 +82,48 @@ public record RunOptions(
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, learn, gatewayLabels,
-                adminTls);
+                adminTls, kubernetes);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, learn, gatewayLabels,
-                adminTls);
+                adminTls, kubernetes);
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, learn, gatewayLabels,
-                adminTls);
+                adminTls, kubernetes);
     }
 
     /** A copy with other learner settings. */
     public RunOptions withLearn(LearnSettings l) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, l, gatewayLabels,
-                adminTls);
+                adminTls, kubernetes);
     }
 
     /** A copy with these instance labels. */
     public RunOptions withGatewayLabels(GatewayLabels labels) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, labels,
-                adminTls);
+                adminTls, kubernetes);
     }
 
     /** A copy whose admin API serves HTTPS with these files. */
     public RunOptions withAdminTls(AdminTls tls) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, gatewayLabels,
-                Optional.of(tls));
+                Optional.of(tls), kubernetes);
+    }
+
+    /** A copy that reads its resources from the Kubernetes API server instead of a folder. */
+    public RunOptions withKubernetes(KubernetesSettings k) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, gatewayLabels,
+                adminTls, Optional.of(k));
     }
 }

@@ -13,6 +13,7 @@ import io.portcullis.sources.store.ApplyRequest.Mode;
 import io.portcullis.sources.store.FolderStore;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -29,10 +30,10 @@ final class DiffRoute implements AdminRoute {
 
     private final Learner learner;
     private final Supplier<EgressPolicy> policy;
-    private final FolderStore store;
+    private final Optional<FolderStore> store;
     private final StoreExecutor executor;
 
-    DiffRoute(Learner learner, Supplier<EgressPolicy> policy, FolderStore store, StoreExecutor executor) {
+    DiffRoute(Learner learner, Supplier<EgressPolicy> policy, Optional<FolderStore> store, StoreExecutor executor) {
         this.learner = learner;
         this.policy = policy;
         this.store = store;
@@ -50,6 +51,11 @@ final class DiffRoute implements AdminRoute {
             return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
                     r.method() + " is not allowed on " + PATH + " (allowed: POST)", List.of())));
         }
+        if (store.isEmpty()) {
+            return CompletableFuture.completedFuture(StoreExecutor.json(501, ApiBodies.status(501, "NotImplemented",
+                    "diff previews a change against the configuration folder; this gateway reads its resources from"
+                            + " the Kubernetes API, so preview there with kubectl apply --dry-run=server", List.of())));
+        }
         OutboundPolicy mode;
         try {
             String m = r.param("outboundPolicy");
@@ -60,7 +66,7 @@ final class DiffRoute implements AdminRoute {
         }
         return executor.submit(() -> {
             String ns = r.param("namespace") == null || r.param("namespace").isBlank() ? "default" : r.param("namespace");
-            LoadResult after = store.preview(new ApplyRequest(ApplyRoute.files(r), ns, Mode.APPLY, true));
+            LoadResult after = store.get().preview(new ApplyRequest(ApplyRoute.files(r), ns, Mode.APPLY, true));
             EgressPolicy current = policy.get();
             EgressPolicy candidate = EgressPolicy.compile(after.resources(),
                     mode != null ? mode : current.outboundPolicy());

@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -28,8 +29,12 @@ public final class LearnApi {
     private final List<AdminRoute> routes;
     private final List<EventStream> streams;
 
-    /** @param writable whether the admin API may write the configuration (the live view's "Allow") */
-    public LearnApi(Learner learner, Supplier<EgressPolicy> policy, FolderStore store, ResourceApi resources,
+    /**
+     * @param store    the folder that {@code diff} previews a change against; empty where the
+     *                 resources come from elsewhere (Kubernetes), and {@code diff} is then refused
+     * @param writable whether the admin API may write the configuration (the live view's "Allow")
+     */
+    public LearnApi(Learner learner, Supplier<EgressPolicy> policy, Optional<FolderStore> store, ResourceApi resources,
                     boolean writable) {
         this.learner = learner;
         this.policy = policy;

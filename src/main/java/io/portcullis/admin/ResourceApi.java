@@ -24,6 +24,14 @@ public final class ResourceApi implements AutoCloseable {
         return executor;
     }
 
+    /**
+     * Only {@code check}: for a gateway whose resources live in the Kubernetes API server, where
+     * {@code kubectl} writes them; this API has no folder to write into.
+     */
+    public ResourceApi(Supplier<EgressPolicy> policy) {
+        this.routes = List.of(new CheckRoute(policy));
+    }
+
     public List<AdminRoute> routes() {
         return routes;
     }

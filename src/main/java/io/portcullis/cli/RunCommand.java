@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import io.portcullis.sources.kubernetes.KubernetesSettings;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -40,9 +41,24 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "DIR",
-            description = "Folder of Istio YAML/JSON (*.yaml, *.yml, *.json); created when missing.")
+    @Option(names = "--config", paramLabel = "DIR",
+            description = "Folder of Istio YAML/JSON (*.yaml, *.yml, *.json); created when missing. Required with --source folder.")
     Path config;
+
+    @Option(names = "--source", paramLabel = "SOURCE", defaultValue = "folder",
+            description = {"Where the Istio resources come from: folder (--config) or kubernetes (the API server:"
+                    + " --kubeconfig, else $KUBECONFIG, ~/.kube/config, or the pod's service account).",
+                    "Default: ${DEFAULT-VALUE}."})
+    String source;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "With --source kubernetes: the kubeconfig to use (default: $KUBECONFIG, ~/.kube/config,"
+                    + " or in a pod its service account).")
+    Path kubeconfig;
+
+    @Option(names = "--namespace", paramLabel = "NS",
+            description = "With --source kubernetes: watch only this namespace (repeatable). Default: all namespaces.")
+    List<String> namespaces = new ArrayList<>();
 
     @Option(names = "--proxy-address", paramLabel = "ADDR", defaultValue = "0.0.0.0",
             description = "Address of the explicit proxy (HTTP forward + CONNECT). Default: ${DEFAULT-VALUE}.")
@@ -187,6 +203,7 @@ public final class RunCommand implements Callable<Integer> {
         if (hostsFile != null && !Files.isReadable(hostsFile)) {
             throw new ParameterException(spec.commandLine(), "--hosts-file: cannot read " + hostsFile);
         }
+        Optional<KubernetesSettings> kubernetes = kubernetesSettings();
         InetSocketAddress adminBind = HostPort.parse(admin, "--admin");
         AdminTokenCheck.check(spec.commandLine(), admin, adminBind, adminTokenFile);
         List<Cidr> allowed = new ArrayList<>();
@@ -230,6 +247,9 @@ public final class RunCommand implements Callable<Integer> {
         if (tls.isPresent()) {
             options = options.withAdminTls(tls.get());
         }
+        if (kubernetes.isPresent()) {
+            options = options.withKubernetes(kubernetes.get());
+        }
         Portcullis gateway = Portcullis.start(options);
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -255,6 +275,40 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return Optional.of(new AdminTls(adminTlsCert, adminTlsKey));
+    }
+
+    /** {@code --source} and its options: empty for the folder, which then must be given. */
+    private Optional<KubernetesSettings> kubernetesSettings() {
+        switch (source.toLowerCase(Locale.ROOT)) {
+            case "folder" -> {
+                if (config == null) {
+                    throw new ParameterException(spec.commandLine(), "--config DIR is required with --source folder");
+                }
+                if (kubeconfig != null || !namespaces.isEmpty()) {
+                    throw new ParameterException(spec.commandLine(),
+                            "--kubeconfig and --namespace need --source kubernetes");
+                }
+                return Optional.empty();
+            }
+            case "kubernetes" -> {
+                if (config != null) {
+                    throw new ParameterException(spec.commandLine(), "--config reads a folder; with --source kubernetes"
+                            + " the resources come from the API server (leave --config out)");
+                }
+                if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+                    throw new ParameterException(spec.commandLine(), "--kubeconfig: cannot read " + kubeconfig);
+                }
+                for (String ns : namespaces) {
+                    if (!ns.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                        throw new ParameterException(spec.commandLine(), "--namespace: \"" + ns
+                                + "\" is not a namespace name (expected: a DNS-1123 label)");
+                    }
+                }
+                return Optional.of(KubernetesSettings.of(Optional.ofNullable(kubeconfig), namespaces));
+            }
+            default -> throw new ParameterException(spec.commandLine(), "--source: '" + source
+                    + "' is not a source (expected: folder or kubernetes)");
+        }
     }
 
     /** {@code gateway} or {@code sidecar}, in lower case as written on the command line. */

@@ -55,7 +55,18 @@ public final class Pem {
 
     /** The first private key of a PEM file. */
     public static PrivateKey readPrivateKey(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            return readPrivateKey(reader, file.toString());
+        }
+    }
+
+    /** The first private key of PEM text (a Secret's entry); {@code source} names it in errors, the text never. */
+    public static PrivateKey readPrivateKey(String pem, String source) throws IOException {
+        return readPrivateKey(new java.io.StringReader(pem), source);
+    }
+
+    private static PrivateKey readPrivateKey(Reader reader, String file) throws IOException {
+        try (PEMParser parser = new PEMParser(reader)) {
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
                 if (o instanceof PrivateKeyInfo info) {

@@ -28,8 +28,8 @@ final class ClientTlsReader {
             }
         }
         Boolean insecure = tls.bool("insecureSkipVerify");
+        String credentialName = tls.string("credentialName");
         boolean credential = tls.has("credentialName");
-        tls.notActedOn("credentialName", "Portcullis reads certificates from files, not from Kubernetes secrets");
         tls.notActedOn("caCrl", "Portcullis does not check revocation lists");
         if (credential) {
             for (String f : List.of("clientCertificate", "privateKey", "caCertificates")) {
@@ -48,6 +48,7 @@ final class ClientTlsReader {
             tls.warning("subjectAltNames", "ignored: insecureSkipVerify turns certificate verification off");
         }
         return new ClientTls(mode, clientCertificate, privateKey, caCertificates, subjectAltNames,
-                sni == null ? null : HostSyntax.lower(sni), Boolean.TRUE.equals(insecure));
+                sni == null ? null : HostSyntax.lower(sni), Boolean.TRUE.equals(insecure),
+                java.util.Optional.ofNullable(credentialName).filter(n -> !n.isEmpty()).map(CredentialRef::unbound));
     }
 }

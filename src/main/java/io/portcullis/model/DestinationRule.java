@@ -44,9 +44,23 @@ public record DestinationRule(
             String caCertificates,
             List<String> subjectAltNames,
             String sni,
-            boolean insecureSkipVerify) {
+            boolean insecureSkipVerify,
+            java.util.Optional<CredentialRef> credential) {
         public ClientTls {
             subjectAltNames = List.copyOf(subjectAltNames);
+        }
+
+        /** Settings from files only, without {@code credentialName}. */
+        public ClientTls(ClientTlsMode mode, String clientCertificate, String privateKey, String caCertificates,
+                         List<String> subjectAltNames, String sni, boolean insecureSkipVerify) {
+            this(mode, clientCertificate, privateKey, caCertificates, subjectAltNames, sni, insecureSkipVerify,
+                    java.util.Optional.empty());
+        }
+
+        /** A copy with {@code credentialName} bound (see {@link CredentialBinder}). */
+        public ClientTls withCredential(CredentialRef bound) {
+            return new ClientTls(mode, clientCertificate, privateKey, caCertificates, subjectAltNames, sni,
+                    insecureSkipVerify, java.util.Optional.of(bound));
         }
     }
 

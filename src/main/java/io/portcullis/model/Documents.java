@@ -63,7 +63,11 @@ final class Documents {
      * line and column; the documents before it are still returned.
      */
     static List<Document> read(String fileName, String text, Findings findings) {
-        boolean json = isJson(fileName);
+        return read(text, findings, isJson(fileName));
+    }
+
+    /** As {@link #read(String, String, Findings)}, the format given rather than taken from a file name. */
+    static List<Document> read(String text, Findings findings, boolean json) {
         String format = json ? "JSON" : "YAML";
         List<Document> out = new ArrayList<>();
         if (!json && tooLongLine(text, findings)) {

@@ -25,9 +25,22 @@ public record Gateway(ResourceId id, Map<String, String> selector, List<Server> 
             String serverCertificate,
             String privateKey,
             String caCertificates,
-            List<String> subjectAltNames) {
+            List<String> subjectAltNames,
+            java.util.Optional<CredentialRef> credential) {
         public ServerTls {
             subjectAltNames = List.copyOf(subjectAltNames);
+        }
+
+        /** Settings from files only, without {@code credentialName}. */
+        public ServerTls(ServerTlsMode mode, String serverCertificate, String privateKey, String caCertificates,
+                         List<String> subjectAltNames) {
+            this(mode, serverCertificate, privateKey, caCertificates, subjectAltNames, java.util.Optional.empty());
+        }
+
+        /** A copy with {@code credentialName} bound (see {@link CredentialBinder}). */
+        public ServerTls withCredential(CredentialRef bound) {
+            return new ServerTls(mode, serverCertificate, privateKey, caCertificates, subjectAltNames,
+                    java.util.Optional.of(bound));
         }
     }
 

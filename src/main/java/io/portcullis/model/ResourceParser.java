@@ -24,7 +24,7 @@ public final class ResourceParser {
     private static final JsonNode EMPTY_SPEC = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final String SUPPORTED = "Portcullis reads ServiceEntry, Gateway, VirtualService and"
             + " DestinationRule of networking.istio.io/v1, v1beta1 or v1alpha3, and AuthorizationPolicy of"
-            + " security.istio.io/v1 or v1beta1";
+            + " security.istio.io/v1 or v1beta1, and v1 Secrets holding TLS material for credentialName";
 
     private ResourceParser() {
     }
@@ -34,13 +34,25 @@ public final class ResourceParser {
      * @param text     the file's content
      */
     public static ParsedFile parse(String fileName, String text) {
+        return parse(fileName, text, Documents.isJson(fileName));
+    }
+
+    /**
+     * Reads JSON text that did not come from a file, e.g. an object from the Kubernetes API
+     * server; {@code origin} is what problems name as the file.
+     */
+    public static ParsedFile parseJson(String origin, String json) {
+        return parse(origin, json, true);
+    }
+
+    private static ParsedFile parse(String fileName, String text, boolean json) {
         Findings findings = new Findings(fileName);
         List<Resource> resources = new ArrayList<>();
         if (text == null) {
             findings.error(null, "no content");
             return new ParsedFile(resources, findings.problems());
         }
-        for (Document d : Documents.read(fileName, text, findings)) {
+        for (Document d : Documents.read(text, findings, json)) {
             try {
                 readDocument(d, findings, resources);
             } catch (RuntimeException e) {
@@ -154,6 +166,12 @@ public final class ResourceParser {
                     case "VirtualService" -> VirtualServiceMapper.map(id, spec);
                     default -> DestinationRuleMapper.map(id, spec);
                 };
+            }
+            case TlsSecret.KIND -> {
+                if (apiVersion.equals("v1")) {
+                    // A Secret has no spec: its type and data sit beside metadata.
+                    return SecretMapper.map(id, top);
+                }
             }
             case "EnvoyFilter" -> {
                 if (networking) {

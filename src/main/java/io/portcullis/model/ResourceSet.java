@@ -15,7 +15,8 @@ public record ResourceSet(
         List<VirtualService> virtualServices,
         List<DestinationRule> destinationRules,
         Map<ResourceId, String> origins,
-        List<AuthorizationPolicy> authorizationPolicies) {
+        List<AuthorizationPolicy> authorizationPolicies,
+        List<TlsSecret> secrets) {
 
     public static final ResourceSet EMPTY = new ResourceSet(List.of(), List.of(), List.of(), List.of(), Map.of());
 
@@ -26,12 +27,25 @@ public record ResourceSet(
         destinationRules = List.copyOf(destinationRules);
         origins = Map.copyOf(origins);
         authorizationPolicies = List.copyOf(authorizationPolicies);
+        secrets = List.copyOf(secrets);
+    }
+
+    /** A set without Secrets. */
+    public ResourceSet(List<ServiceEntry> serviceEntries, List<Gateway> gateways, List<VirtualService> virtualServices,
+                       List<DestinationRule> destinationRules, Map<ResourceId, String> origins,
+                       List<AuthorizationPolicy> authorizationPolicies) {
+        this(serviceEntries, gateways, virtualServices, destinationRules, origins, authorizationPolicies, List.of());
+    }
+
+    /** The Secret {@code id} names, when the set has it. */
+    public java.util.Optional<TlsSecret> secret(ResourceId id) {
+        return secrets.stream().filter(s -> s.id().equals(id)).findFirst();
     }
 
     /** A set without AuthorizationPolicies. */
     public ResourceSet(List<ServiceEntry> serviceEntries, List<Gateway> gateways, List<VirtualService> virtualServices,
                        List<DestinationRule> destinationRules, Map<ResourceId, String> origins) {
-        this(serviceEntries, gateways, virtualServices, destinationRules, origins, List.of());
+        this(serviceEntries, gateways, virtualServices, destinationRules, origins, List.of(), List.of());
     }
 
     /** The file a resource came from, or null. */
@@ -39,6 +53,7 @@ public record ResourceSet(
         return origins.get(id);
     }
 
+    /** The Istio resources; Secrets are in {@link #secrets()} only, so listings and logs never carry them. */
     public List<Resource> all() {
         List<Resource> all = new ArrayList<>();
         all.addAll(serviceEntries);
@@ -56,6 +71,7 @@ public record ResourceSet(
         List<VirtualService> vs = new ArrayList<>();
         List<DestinationRule> dr = new ArrayList<>();
         List<AuthorizationPolicy> ap = new ArrayList<>();
+        List<TlsSecret> secrets = new ArrayList<>();
         for (Resource r : resources) {
             if (r instanceof ServiceEntry s) {
                 se.add(s);
@@ -67,8 +83,10 @@ public record ResourceSet(
                 dr.add(d);
             } else if (r instanceof AuthorizationPolicy a) {
                 ap.add(a);
+            } else if (r instanceof TlsSecret s) {
+                secrets.add(s);
             }
         }
-        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins), ap);
+        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins), ap, secrets);
     }
 }

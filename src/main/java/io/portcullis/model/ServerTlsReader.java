@@ -6,7 +6,7 @@ import java.util.List;
 
 /** Reads {@code Gateway.servers[].tls} (Istio's {@code ServerTLSSettings}) with pilot's {@code validateTLSOptions} rules. */
 final class ServerTlsReader {
-    private static final String NO_SECRETS = "Portcullis reads certificates from files, not from Kubernetes secrets";
+    private static final String NO_SECRETS = "Portcullis reads one Secret per server: credentialName";
 
     private ServerTlsReader() {
     }
@@ -18,8 +18,8 @@ final class ServerTlsReader {
         String privateKey = tls.string("privateKey");
         String caCertificates = tls.string("caCertificates");
         List<String> subjectAltNames = tls.strings("subjectAltNames");
+        String credentialName = tls.string("credentialName");
         boolean credential = tls.has("credentialName") || tls.has("credentialNames") || tls.has("tlsCertificates");
-        tls.notActedOn("credentialName", NO_SECRETS);
         tls.notActedOn("credentialNames", NO_SECRETS);
         tls.notActedOn("tlsCertificates", "Portcullis serves one certificate per server: serverCertificate");
         tls.notActedOn("httpsRedirect", "Portcullis serves no HTTP redirects");
@@ -32,7 +32,8 @@ final class ServerTlsReader {
         if (mode != null) {
             checkMode(tls, mode, credential);
         }
-        return new ServerTls(mode, serverCertificate, privateKey, caCertificates, subjectAltNames);
+        return new ServerTls(mode, serverCertificate, privateKey, caCertificates, subjectAltNames,
+                java.util.Optional.ofNullable(credentialName).filter(n -> !n.isEmpty()).map(CredentialRef::unbound));
     }
 
     private static void checkMode(Node tls, ServerTlsMode mode, boolean credential) {

@@ -78,6 +78,7 @@ final class ListenerPlanner {
     private static boolean sameCertificates(Gateway.ServerTls a, Gateway.ServerTls b) {
         return a.mode() == b.mode() && java.util.Objects.equals(a.serverCertificate(), b.serverCertificate())
                 && java.util.Objects.equals(a.privateKey(), b.privateKey())
-                && java.util.Objects.equals(a.caCertificates(), b.caCertificates());
+                && java.util.Objects.equals(a.caCertificates(), b.caCertificates())
+                && a.credential().equals(b.credential());
     }
 }

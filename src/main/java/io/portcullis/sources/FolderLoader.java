@@ -1,5 +1,6 @@
 package io.portcullis.sources;
 
+import io.portcullis.model.CredentialBinder;
 import io.portcullis.model.ParsedFile;
 import io.portcullis.model.Problem;
 import io.portcullis.model.Resource;
@@ -137,8 +138,10 @@ public final class FolderLoader {
                 }
             }
         });
-        ResourceSet set = ResourceSet.of(resources, origins);
+        CredentialBinder.Bound bound = CredentialBinder.bind(ResourceSet.of(resources, origins));
+        ResourceSet set = bound.set();
         problems.addAll(ResourceSetValidator.validate(set));
+        problems.addAll(bound.problems());
         LoadResult result = new LoadResult(set, problems);
         return result.hasErrors() ? new LoadResult(ResourceSet.EMPTY, problems) : result;
     }

@@ -155,6 +155,23 @@ final class RunningGateway implements AutoCloseable {
     }
 
     static RunningGateway start(TempConfigDir config, Options o) throws Exception {
+        return start(config, o, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A gateway that follows the Kubernetes API server {@code kubernetes} names instead of its folder. */
+    static RunningGateway startKubernetes(io.portcullis.sources.kubernetes.KubernetesSettings kubernetes,
+                                          String... hostNames) throws Exception {
+        Map<String, String> hosts = new LinkedHashMap<>();
+        for (String name : hostNames) {
+            hosts.put(name, "127.0.0.1");
+        }
+        Options o = Options.defaults();
+        return start(TempConfigDir.create(), new Options(o.mode(), o.settings(), o.allowPrivate(), hosts, o.format(),
+                o.maxLabelValues(), null, o.mesh()), options -> options.withKubernetes(kubernetes));
+    }
+
+    private static RunningGateway start(TempConfigDir config, Options o, java.util.function.UnaryOperator<RunOptions> more)
+            throws Exception {
         Path hosts = Files.createTempFile("portcullis-hosts", ".txt");
         StringBuilder sb = new StringBuilder();
         o.hosts().forEach((name, ip) -> sb.append(ip).append(' ').append(name).append('\n'));
@@ -165,8 +182,8 @@ final class RunningGateway implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 hosts, o.mode(), accessLog, o.settings(), 2, o.format(), o.maxLabelValues(), o.adminTokenFile(),
                 o.allowPrivate(), o.mesh(), LearnSettings.defaults(config.path()).withStateFile(null), o.labels(),
-                o.adminTls());
-        return new RunningGateway(config, hosts, accessLog, Portcullis.start(options));
+                o.adminTls(), Optional.empty());
+        return new RunningGateway(config, hosts, accessLog, Portcullis.start(more.apply(options)));
     }
 
     /**

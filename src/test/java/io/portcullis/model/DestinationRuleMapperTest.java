@@ -103,9 +103,22 @@ class DestinationRuleMapperTest {
                 """);
         for (String field : List.of("spec.workloadSelector", "spec.trafficPolicy.connectionPool",
                 "spec.trafficPolicy.outlierDetection", "spec.trafficPolicy.loadBalancer.consistentHash",
-                "spec.trafficPolicy.portLevelSettings[0].connectionPool", "spec.trafficPolicy.tls.credentialName")) {
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool")) {
             warning(yaml, field, "not acted on");
         }
+    }
+
+    @Test
+    void credentialNameIsCarriedAsTheSecretToReadTheMaterialFrom() {
+        DestinationRule r = Fixtures.single(dr("""
+                host: api.example.com
+                trafficPolicy: {tls: {mode: MUTUAL, credentialName: api-client}}
+                """), DestinationRule.class);
+        assertThat(r.trafficPolicy().tls().credential()).contains(CredentialRef.unbound("api-client"));
+        assertThat(Fixtures.warnings(dr("""
+                host: api.example.com
+                trafficPolicy: {tls: {mode: MUTUAL, credentialName: api-client}}
+                """))).isEmpty();
     }
 
     static Stream<Arguments> invalid() {

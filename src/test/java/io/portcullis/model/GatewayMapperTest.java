@@ -69,13 +69,14 @@ class GatewayMapperTest {
     }
 
     @Test
-    void credentialNameSatisfiesSimpleButIsNotActedOn() {
-        warning(gw("""
+    void credentialNameSatisfiesSimpleAndIsCarriedAsTheServersSecret() {
+        Gateway g = single(gw("""
                 servers:
                 - port: {number: 443, name: https, protocol: HTTPS}
                   hosts: [api.example.com]
                   tls: {mode: SIMPLE, credential_name: api-cert}
-                """), "spec.servers[0].tls.credential_name", "not from Kubernetes secrets");
+                """), Gateway.class);
+        assertThat(g.servers().get(0).tls().credential()).contains(CredentialRef.unbound("api-cert"));
     }
 
     @Test

@@ -17,7 +17,9 @@ import io.portcullis.model.DestinationRule.PortTrafficPolicy;
 import io.portcullis.model.DestinationRule.TrafficPolicy;
 import io.portcullis.model.Gateway.ServerTls;
 import io.portcullis.model.Gateway.ServerTlsMode;
+import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.proxy.tls.SecretMaterial;
 import io.portcullis.policy.ListenerSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,7 +80,7 @@ public final class TlsContexts {
         Map<ServerTls, Lookup> servers = new HashMap<>();
         for (ListenerSpec l : policy.listeners()) {
             if (l.isMutualTls() && l.tls() != null && !servers.containsKey(l.tls())) {
-                Lookup lookup = buildServer(l.tls(), identity);
+                Lookup lookup = buildServer(l.tls(), identity, policy.resources());
                 servers.put(l.tls(), lookup);
                 if (lookup.problem() != null) {
                     problems.add("listener on port " + l.port() + " (" + l.servers().get(0).gateway() + "): "
@@ -90,7 +92,7 @@ public final class TlsContexts {
         for (DestinationRule dr : policy.resources().destinationRules()) {
             for (ClientTls tls : clientSettings(dr)) {
                 if (tls.mode() != ClientTlsMode.DISABLE && !clients.containsKey(tls)) {
-                    Lookup lookup = buildClient(tls, identity);
+                    Lookup lookup = buildClient(tls, identity, policy.resources());
                     clients.put(tls, lookup);
                     if (lookup.problem() != null) {
                         problems.add(dr.id() + " tls " + tls.mode() + ": " + lookup.problem());
@@ -135,7 +137,7 @@ public final class TlsContexts {
         }
     }
 
-    private static Lookup buildServer(ServerTls tls, MeshIdentity identity) {
+    private static Lookup buildServer(ServerTls tls, MeshIdentity identity, ResourceSet resources) {
         try {
             KeyMaterial key;
             List<X509Certificate> trust;
@@ -145,6 +147,11 @@ public final class TlsContexts {
                 }
                 key = new KeyMaterial(identity.key(), identity.chain());
                 trust = identity.roots();
+            } else if (tls.credential().isPresent()) {
+                // credentialName: the server certificate, its key and the CAs that verify clients, from one Secret.
+                SecretMaterial secret = SecretMaterial.of(tls.credential().get(), resources);
+                key = new KeyMaterial(secret.privateKey(), List.of(secret.certificates("a server certificate")));
+                trust = List.of(secret.caArray());
             } else {
                 key = new KeyMaterial(privateKey(tls.privateKey(), identity), certificates(tls.serverCertificate(), identity));
                 trust = certificates(tls.caCertificates(), identity);
@@ -159,7 +166,7 @@ public final class TlsContexts {
         }
     }
 
-    private static Lookup buildClient(ClientTls tls, MeshIdentity identity) {
+    private static Lookup buildClient(ClientTls tls, MeshIdentity identity, ResourceSet resources) {
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider());
             if (tls.mode() == ClientTlsMode.ISTIO_MUTUAL) {
@@ -168,6 +175,16 @@ public final class TlsContexts {
                 }
                 b.keyManager(identity.key(), identity.chain().toArray(new X509Certificate[0]));
                 b.trustManager(identity.roots().toArray(new X509Certificate[0]));
+            } else if (tls.credential().isPresent()) {
+                SecretMaterial secret = SecretMaterial.of(tls.credential().get(), resources);
+                if (tls.mode() == ClientTlsMode.MUTUAL) {
+                    b.keyManager(secret.privateKey(), secret.certificates("a client certificate"));
+                }
+                if (tls.insecureSkipVerify()) {
+                    b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+                } else if (secret.hasCa()) {
+                    b.trustManager(secret.caArray());
+                }
             } else {
                 if (tls.mode() == ClientTlsMode.MUTUAL) {
                     b.keyManager(privateKey(tls.privateKey(), identity),

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.portcullis.model.ResourceSet;
 import io.portcullis.model.DestinationRule;
 import io.portcullis.model.DestinationRule.ClientTls;
 import io.portcullis.model.DestinationRule.ClientTlsMode;
@@ -77,7 +78,7 @@ public final class OriginationContexts {
             Written where = e.getValue();
             Prepared p;
             try {
-                p = new Prepared(build(tls), null);
+                p = new Prepared(build(tls, snapshot.resources()), null);
                 if (tls.insecureSkipVerify()) {
                     LOG.warn("{}: insecureSkipVerify is on: TLS originated with these settings accepts any server"
                             + " certificate for any name", where.location());
@@ -160,7 +161,15 @@ public final class OriginationContexts {
         }
     }
 
-    static SslContext build(ClientTls tls) throws IOException, GeneralSecurityException {
+    static SslContext build(ClientTls tls, ResourceSet resources) throws IOException, GeneralSecurityException {
+        if (tls.credential().isPresent()) {
+            return build(tls, SecretMaterial.of(tls.credential().get(), resources));
+        }
+        return build(tls, (SecretMaterial) null);
+    }
+
+    /** @param secret the credentialName's material, or null for file paths */
+    private static SslContext build(ClientTls tls, SecretMaterial secret) throws IOException, GeneralSecurityException {
         if (tls.mode() == ClientTlsMode.ISTIO_MUTUAL) {
             throw new UnsupportedOperationException("mode ISTIO_MUTUAL is the mesh's own mutual TLS; the gateway"
                     + " role originates SIMPLE and MUTUAL");
@@ -169,8 +178,10 @@ public final class OriginationContexts {
                 .sslProvider(io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
                 // Names are checked by UpstreamTrustManager, which says which check failed.
                 .endpointIdentificationAlgorithm(null)
-                .trustManager(trustManager(tls));
-        if (tls.mode() == ClientTlsMode.MUTUAL) {
+                .trustManager(trustManager(tls, secret));
+        if (tls.mode() == ClientTlsMode.MUTUAL && secret != null) {
+            builder.keyManager(secret.privateKey(), secret.certificates("a client certificate"));
+        } else if (tls.mode() == ClientTlsMode.MUTUAL) {
             File cert = readable(tls.clientCertificate(), "clientCertificate");
             File key = readable(tls.privateKey(), "privateKey");
             builder.keyManager(cert, key);
@@ -178,18 +189,24 @@ public final class OriginationContexts {
         return builder.build();
     }
 
-    private static TrustManager trustManager(ClientTls tls) throws IOException, GeneralSecurityException {
+    private static TrustManager trustManager(ClientTls tls, SecretMaterial secret)
+            throws IOException, GeneralSecurityException {
         if (tls.insecureSkipVerify()) {
             return InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0];
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         String source;
-        if (tls.caCertificates() == null) {
+        if (secret != null && secret.hasCa()) {
+            tmf.init(caStore(secret.caCertificates()));
+            source = "the CA of " + secret.describe();
+        } else if (tls.caCertificates() == null) {
             tmf.init((KeyStore) null);
             source = "the system trust store";
         } else {
             File ca = readable(tls.caCertificates(), "caCertificates");
-            tmf.init(caStore(ca));
+            try (InputStream in = Files.newInputStream(ca.toPath())) {
+                tmf.init(caStore(CertificateFactory.getInstance("X.509").generateCertificates(in)));
+            }
             source = "caCertificates " + ca;
         }
         for (TrustManager tm : tmf.getTrustManagers()) {
@@ -200,13 +217,9 @@ public final class OriginationContexts {
         throw new GeneralSecurityException("no X.509 trust manager available");
     }
 
-    private static KeyStore caStore(File pem) throws IOException, GeneralSecurityException {
-        Collection<? extends Certificate> certs;
-        try (InputStream in = Files.newInputStream(pem.toPath())) {
-            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-        }
+    private static KeyStore caStore(Collection<? extends Certificate> certs) throws IOException, GeneralSecurityException {
         if (certs.isEmpty()) {
-            throw new GeneralSecurityException("caCertificates " + pem + " holds no certificate");
+            throw new GeneralSecurityException("the CA bundle holds no certificate");
         }
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);

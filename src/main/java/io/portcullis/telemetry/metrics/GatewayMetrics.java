@@ -117,6 +117,16 @@ public final class GatewayMetrics {
         counter(MetricCatalog.ACCEPT_FAILURES).labelValues(cause).inc();
     }
 
+    /**
+     * The resources the Kubernetes source currently skips, by kind; kinds absent from
+     * {@code byKind} count zero.
+     */
+    public void rejectedResources(java.util.Map<String, Integer> byKind, java.util.Collection<String> kinds) {
+        for (String kind : kinds) {
+            gauge(MetricCatalog.REJECTED_RESOURCES).labelValues(kind).set(byKind.getOrDefault(kind, 0));
+        }
+    }
+
     public void dnsLookup(boolean resolved, long nanos) {
         counter(MetricCatalog.DNS_LOOKUPS).inc();
         if (!resolved) {

@@ -42,6 +42,8 @@ public enum MetricCatalog {
     CONFIG_REJECTIONS("portcullis_config_rejections_total", Type.COUNTER, "configurations",
             "Configurations rejected whole because they did not validate; the previous one stayed in force.",
             List.of()),
+    REJECTED_RESOURCES("portcullis_config_rejected_resources", Type.GAUGE, "resources",
+            "Resources skipped alone because they did not validate (Kubernetes source), by kind.", List.of("kind")),
     DNS_LOOKUPS("portcullis_dns_lookups_total", Type.COUNTER, "lookups",
             "Upstream name lookups (answered from cache, hosts file or name servers).", List.of()),
     DNS_FAILURES("portcullis_dns_failures_total", Type.COUNTER, "lookups",
