@@ -6,6 +6,7 @@ import io.portcullis.admin.AdminToken;
 import io.portcullis.admin.MetricsRoute;
 import io.portcullis.admin.ResourceApi;
 import io.portcullis.identity.MeshCredentials;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
@@ -215,8 +216,7 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return AddressText.hostPort(a);
     }
 
     @Override

@@ -10,9 +10,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.policy.Decision;
-import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
@@ -200,8 +200,7 @@ public final class UpstreamConnector {
     };
 
     static String format(InetSocketAddress a) {
-        String host = HostCanonicalizer.format(a.getAddress().getAddress());
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return AddressText.hostPort(a);
     }
 
     private static String describe(Throwable t) {
