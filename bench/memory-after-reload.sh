@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Memory given back after a large reload (issue 11, defect 14): starts the gateway on a small
 # configuration, reloads 50,000 ServiceEntries (in files under the 4 MiB cap), then the small
-# configuration again, and prints the resident size (VmRSS) and the live heap (after a full GC,
-# from jcmd) at each step. Loopback only; bounded in time (about two minutes).
+# configuration again, and prints the resident size (VmRSS) and the heap (committed, used; from
+# jcmd, without forcing a GC) at each step, then the live heap after a forced full GC. Loopback
+# only; bounded in time (about two minutes).
 #
 #   bench/memory-after-reload.sh [JAR]        JAR defaults to target/portcullis.jar
 #   PORTCULLIS_JAVA_OPTS='-Xmx1g' bench/memory-after-reload.sh   compare other JVM settings
 #   LAUNCHER=1 bench/memory-after-reload.sh   start through ./portcullis (its heap defaults)
+#   SETTLE_SECONDS=45                          the wait between the last two measurements
+#   LIVE_AT_PEAK=1                             also force a GC with the entries in force (their live size)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="${1:-$root/target/portcullis.jar}"
@@ -51,7 +54,7 @@ PY
   for f in "$work"/config/.large-*.yaml; do mv "$f" "$work/config/${f##*/.}"; done
 }
 
-applied() { grep -c 'configuration .* applied' "$work/log" || true; }
+applied() { grep -c 'configuration .* applied' "$work/log" 2>/dev/null || true; }
 wait_applied() {
   local want=$1
   for _ in $(seq 1 600); do
@@ -60,14 +63,15 @@ wait_applied() {
   done
   echo "timed out waiting for configuration $want" >&2; tail -20 "$work/log" >&2; exit 1
 }
-measure() {
-  local label=$1 rss live committed
-  rss=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
-  jcmd "$pid" GC.run >/dev/null
-  live=$(jcmd "$pid" GC.heap_info | awk '/garbage-first heap|def new generation|total/ && /used/ {for(i=1;i<=NF;i++) if ($i=="used") {print $(i+1); exit}}')
-  committed=$(jcmd "$pid" GC.heap_info | awk '/garbage-first heap|total/ {for(i=1;i<=NF;i++) if ($i=="total") {print $(i+1); exit}}')
-  printf '%-34s RSS %6s MiB   heap used after full GC %8s   heap committed %8s\n' "$label" "$rss" "$live" "$committed"
+heap() {
+  # G1 prints "garbage-first heap total 69632K, used 12642K"; Serial/Parallel print one line a generation.
+  jcmd "$pid" GC.heap_info | awk '/total/ && /used/ {
+      for (i = 1; i <= NF; i++) { if ($i == "total") t += $(i+1); if ($i == "used") u += $(i+1) }
+    } END { printf "heap committed %5d MiB, used %5d MiB", t / 1024, u / 1024 }'
 }
+rss() { awk '/VmRSS/ {printf "%5d", $2 / 1024}' "/proc/$pid/status"; }
+# No forced GC here: what the JVM gives back by itself is the point.
+measure() { printf '%-40s RSS %s MiB   %s\n' "$1" "$(rss)" "$(heap)"; }
 
 small
 if [[ -n "${LAUNCHER:-}" ]]; then
@@ -85,9 +89,17 @@ measure "small config, at start"
 large
 wait_applied 2
 measure "$entries ServiceEntries applied"
+if [[ -n "${LIVE_AT_PEAK:-}" ]]; then
+  # Disturbs what follows (the forced GC shrinks the heap): for the live size only.
+  jcmd "$pid" GC.run >/dev/null
+  measure "$entries ServiceEntries, after a full GC"
+fi
 rm -f "$work"/config/large-*.yaml
 wait_applied 3
 sleep "$settle"
 measure "back to small config, ${settle}s later"
 sleep "$settle"
 measure "back to small config, $((2 * settle))s later"
+jcmd "$pid" GC.run >/dev/null
+sleep 2
+measure "after a forced full GC (live heap)"
