@@ -208,6 +208,10 @@ public final class UpstreamConnector {
             return "no address";
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
+        // Netty wraps the errno text ("io_uring connect(..) failed with error(-111): ", "finishConnect(..)
+        // failed: ") and appends the address in the JDK's long form (": /2001:db8:0:0:0:0:0:1:443"); the
+        // caller has already named it, in brackets and RFC 5952 form.
+        return m == null ? t.getClass().getSimpleName()
+                : m.replaceFirst("^[\\w ]*[cC]onnect\\(\\.\\.\\) failed[^:]*: ", "").replaceFirst(": /[\\[\\]0-9A-Fa-f:.%]+$", "");
     }
 }
