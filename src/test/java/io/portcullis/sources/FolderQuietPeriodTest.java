@@ -53,6 +53,18 @@ class FolderQuietPeriodTest {
         return GATEWAY.formatted(name) + ENTRY.formatted(name, name);
     }
 
+    /** Truncates {@code f} and writes {@code text} in five flushes, pausing before each. */
+    private static void writeInFlushes(Path f, String text, long pauseMillis) throws Exception {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        try (OutputStream out = Files.newOutputStream(f, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (int i = 0; i < 5; i++) {
+                Thread.sleep(pauseMillis);
+                out.write(bytes, i * bytes.length / 5, (i + 1) * bytes.length / 5 - i * bytes.length / 5);
+                out.flush();
+            }
+        }
+    }
+
     @Test
     void aFileWrittenInPlaceInSeveralFlushesIsAppliedOnceWhole() throws Exception {
         Path f = dir.resolve("egress.yaml");
@@ -64,14 +76,7 @@ class FolderQuietPeriodTest {
             assertThat(applied).hasSize(1);
             // As a tool that truncates and writes in five flushes, pausing between them: longer than
             // the former 100 ms settle time, far shorter than the quiet period.
-            byte[] text = file("new").getBytes(StandardCharsets.UTF_8);
-            try (OutputStream out = Files.newOutputStream(f, StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (int i = 0; i < 5; i++) {
-                    Thread.sleep(250);
-                    out.write(text, i * text.length / 5, (i + 1) * text.length / 5 - i * text.length / 5);
-                    out.flush();
-                }
-            }
+            writeInFlushes(f, file("new"), 250);
             // Quiet from now on, but for less than a minute: nothing was applied, the old configuration stands.
             Thread.sleep(1_000);
             assertThat(applied).as("nothing applied while the file was being written").hasSize(1);
@@ -87,14 +92,7 @@ class FolderQuietPeriodTest {
         List<LoadResult> rejected = new CopyOnWriteArrayList<>();
         try (FolderSource source = new FolderSource(dir, applied::add, rejected::add, Duration.ofSeconds(2))) {
             source.start();
-            byte[] text = file("new").getBytes(StandardCharsets.UTF_8);
-            try (OutputStream out = Files.newOutputStream(f, StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (int i = 0; i < 5; i++) {
-                    Thread.sleep(150);
-                    out.write(text, i * text.length / 5, (i + 1) * text.length / 5 - i * text.length / 5);
-                    out.flush();
-                }
-            }
+            writeInFlushes(f, file("new"), 150);
             await().atMost(WAIT).until(() -> applied.size() >= 2);
             Thread.sleep(3_000);
             assertThat(rejected).isEmpty();

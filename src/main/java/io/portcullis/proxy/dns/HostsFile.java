@@ -1,9 +1,7 @@
 package io.portcullis.proxy.dns;
 
-import io.portcullis.model.Cidr;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +43,7 @@ public record HostsFile(Map<String, List<InetAddress>> byName, List<String> skip
             if (fields.length == 0 || fields[0].isEmpty()) {
                 continue;
             }
-            InetAddress address = literal(fields[0]);
+            InetAddress address = NameServers.literal(fields[0]);
             if (address == null || fields.length < 2) {
                 skipped.add("line " + (n + 1) + ": \"" + line.trim() + "\" is not IP NAME...");
                 continue;
@@ -70,15 +68,5 @@ public record HostsFile(Map<String, List<InetAddress>> byName, List<String> skip
     private static String normalize(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
-    }
-
-    private static InetAddress literal(String text) {
-        int zone = text.indexOf('%');
-        byte[] bytes = Cidr.literalBytes(zone < 0 ? text : text.substring(0, zone));
-        try {
-            return bytes == null ? null : InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            return null;
-        }
     }
 }

@@ -115,7 +115,8 @@ public record NameServers(List<InetSocketAddress> servers, String source, String
         throw new IllegalArgumentException("'" + text + "': port '" + digits + "' is not 1-65535");
     }
 
-    private static InetAddress literal(String text) {
+    /** An IP literal (a zone id dropped) as an address, never looked up; null for anything else. */
+    static InetAddress literal(String text) {
         int zone = text.indexOf('%');
         byte[] bytes = Cidr.literalBytes(zone < 0 ? text : text.substring(0, zone));
         try {
