@@ -72,6 +72,19 @@ class UpstreamResolverTest {
     }
 
     @Test
+    void aNameServerThatDoesNotAnswerIsFollowedByTheNextInOrder() throws Exception {
+        try (TinyDnsServer dead = TinyDnsServer.start();
+             TinyDnsServer dns = TinyDnsServer.start().answer("db.dns.test", ip("192.0.2.45"))) {
+            InetSocketAddress silent = dead.address();
+            dead.close();
+            try (UpstreamResolver r = new UpstreamResolver(transport, new DnsOptions(List.of(silent, dns.address()),
+                    dir.resolve("never-read")), null)) {
+                assertThat(resolve(r, "db.dns.test")).containsExactly(ip("192.0.2.45"));
+            }
+        }
+    }
+
+    @Test
     void withoutANameServerAndWithoutAHostsFileTheStartIsRefused() throws Exception {
         Path empty = Files.writeString(dir.resolve("resolv.conf"), "search example.internal\n");
         assertThatThrownBy(() -> new UpstreamResolver(transport, new DnsOptions(List.of(), empty), null))
