@@ -67,7 +67,8 @@ public final class RunCommand implements Callable<Integer> {
     Path adminTokenFile;
 
     @Option(names = "--hosts-file", paramLabel = "FILE",
-            description = "'IP NAME...' lines that answer before the system resolver (tests, air-gapped sites).")
+            description = "'IP NAME...' lines that answer before the system resolver (tests, air-gapped sites): every"
+                    + " address listed for a name, in file order; read again when it changes.")
     Path hostsFile;
 
     // Name servers (issue 11): only these are ever asked; never a built-in public server.
