@@ -19,7 +19,6 @@ import io.portcullis.proxy.ListenAddress;
 import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.Transport;
 import io.portcullis.proxy.capture.CaptureServer;
-import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
@@ -90,6 +89,9 @@ public final class Portcullis implements AutoCloseable {
         this.options = options;
         // Read first: a missing identity fails the start before any thread exists.
         MeshCredentials mesh = options.mesh().meshCerts() == null ? null : MeshCredentials.load(options.mesh().meshCerts());
+        // Also before any thread: no name server (and no --hosts-file) fails the start.
+        Transport transport = options.mesh().isSidecar() ? Transport.best() : Transport.configured();
+        UpstreamResolver resolver = new UpstreamResolver(transport, options.dns(), options.hostsFile());
         this.policy = new CurrentPolicy(EgressPolicy.empty(options.outboundPolicy()));
         this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out, options.accessLogFormat())
                 : AccessLog.toFile(options.accessLogFile(), options.accessLogFormat());
@@ -97,10 +99,6 @@ public final class Portcullis implements AutoCloseable {
         // Fed by the access log's writer thread, so learning costs the event loops nothing.
         this.learner = new Learner(options.learn(), metrics::totals);
         accessLog.onRecord(learner::offer);
-        // The sidecar reads SO_ORIGINAL_DST through epoll's socket options.
-        Transport transport = options.mesh().isSidecar() ? Transport.best() : Transport.configured();
-        UpstreamResolver resolver = new UpstreamResolver(transport,
-                options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
         this.tlsContexts = new TlsContexts(mesh);
         Telemetry telemetry = new Telemetry(accessLog, metrics);

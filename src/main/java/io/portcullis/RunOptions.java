@@ -6,6 +6,7 @@ import io.portcullis.model.Cidr;
 import io.portcullis.policy.GatewayLabels;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.dns.DnsOptions;
 import io.portcullis.sources.kubernetes.KubernetesSettings;
 import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
@@ -30,6 +31,7 @@ import java.util.Optional;
  * @param gatewayLabels this instance's labels, which decide the Gateways it serves ({@code --gateway-labels})
  * @param adminTls      HTTPS for the admin API ({@code --admin-tls-cert}, {@code --admin-tls-key}); empty for HTTP
  * @param kubernetes    {@code --source kubernetes}: how to reach the API server; empty: the folder {@code configDir}
+ * @param dns           {@code --dns-server} and {@code --resolv-conf}: the only name servers asked
  */
 public record RunOptions(
         Path configDir,
@@ -48,7 +50,8 @@ public record RunOptions(
         LearnSettings learn,
         GatewayLabels gatewayLabels,
         Optional<AdminTls> adminTls,
-        Optional<KubernetesSettings> kubernetes) {
+        Optional<KubernetesSettings> kubernetes,
+        DnsOptions dns) {
 
     public RunOptions {
         allowPrivate = List.copyOf(allowPrivate);
@@ -65,7 +68,7 @@ public record RunOptions(
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
                 accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh,
                 LearnSettings.defaults(configDir).withStateFile(null), GatewayLabels.unset(), Optional.empty(),
-                Optional.empty());
+                Optional.empty(), DnsOptions.system());
     }
 
     /**
@@ -82,48 +85,55 @@ public record RunOptions(
     public RunOptions withAdminTokenFile(Path tokenFile) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, tokenFile, allowPrivate, mesh, learn, gatewayLabels,
-                adminTls, kubernetes);
+                adminTls, kubernetes, dns);
     }
 
     /** A copy whose SSRF guard lets {@code ranges} through. */
     public RunOptions withAllowPrivate(List<Cidr> ranges) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, ranges, mesh, learn, gatewayLabels,
-                adminTls, kubernetes);
+                adminTls, kubernetes, dns);
     }
 
     /** A copy in another mesh role or with another identity. */
     public RunOptions withMesh(MeshOptions m) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, m, learn, gatewayLabels,
-                adminTls, kubernetes);
+                adminTls, kubernetes, dns);
     }
 
     /** A copy with other learner settings. */
     public RunOptions withLearn(LearnSettings l) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, l, gatewayLabels,
-                adminTls, kubernetes);
+                adminTls, kubernetes, dns);
     }
 
     /** A copy with these instance labels. */
     public RunOptions withGatewayLabels(GatewayLabels labels) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, labels,
-                adminTls, kubernetes);
+                adminTls, kubernetes, dns);
     }
 
     /** A copy whose admin API serves HTTPS with these files. */
     public RunOptions withAdminTls(AdminTls tls) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, gatewayLabels,
-                Optional.of(tls), kubernetes);
+                Optional.of(tls), kubernetes, dns);
     }
 
     /** A copy that reads its resources from the Kubernetes API server instead of a folder. */
     public RunOptions withKubernetes(KubernetesSettings k) {
         return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
                 workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, gatewayLabels,
-                adminTls, Optional.of(k));
+                adminTls, Optional.of(k), dns);
+    }
+
+    /** A copy that asks these name servers. */
+    public RunOptions withDns(DnsOptions d) {
+        return new RunOptions(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings,
+                workerThreads, accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh, learn, gatewayLabels,
+                adminTls, kubernetes, d);
     }
 }

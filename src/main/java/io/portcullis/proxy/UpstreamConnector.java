@@ -10,9 +10,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.policy.Decision;
-import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
@@ -218,8 +218,7 @@ public final class UpstreamConnector {
     };
 
     static String format(InetSocketAddress a) {
-        String host = HostCanonicalizer.format(a.getAddress().getAddress());
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return AddressText.hostPort(a);
     }
 
     private static String describe(Throwable t) {
@@ -227,6 +226,10 @@ public final class UpstreamConnector {
             return "no address";
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
+        // Netty wraps the errno text ("io_uring connect(..) failed with error(-111): ", "finishConnect(..)
+        // failed: ") and appends the address in the JDK's long form (": /2001:db8:0:0:0:0:0:1:443"); the
+        // caller has already named it, in brackets and RFC 5952 form.
+        return m == null ? t.getClass().getSimpleName()
+                : m.replaceFirst("^[\\w ]*[cC]onnect\\(\\.\\.\\) failed[^:]*: ", "").replaceFirst(": /[\\[\\]0-9A-Fa-f:.%]+$", "");
     }
 }

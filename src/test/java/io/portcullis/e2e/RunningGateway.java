@@ -6,6 +6,7 @@ import io.portcullis.MeshOptions;
 import io.portcullis.Portcullis;
 import io.portcullis.RunOptions;
 import io.portcullis.learn.LearnSettings;
+import io.portcullis.proxy.dns.DnsOptions;
 import io.portcullis.model.Cidr;
 import io.portcullis.admin.AdminTls;
 import io.portcullis.policy.GatewayLabels;
@@ -182,7 +183,7 @@ final class RunningGateway implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 hosts, o.mode(), accessLog, o.settings(), 2, o.format(), o.maxLabelValues(), o.adminTokenFile(),
                 o.allowPrivate(), o.mesh(), LearnSettings.defaults(config.path()).withStateFile(null), o.labels(),
-                o.adminTls(), Optional.empty());
+                o.adminTls(), Optional.empty(), DnsOptions.system());
         return new RunningGateway(config, hosts, accessLog, Portcullis.start(more.apply(options)));
     }
 

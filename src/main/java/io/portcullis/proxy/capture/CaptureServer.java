@@ -19,6 +19,7 @@ import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.capture.CapturedFlow.CaptureContext;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.telemetry.Telemetry;
@@ -95,7 +96,7 @@ public final class CaptureServer implements AutoCloseable {
                 bound.add((InetSocketAddress) ch.localAddress());
             } catch (Exception e) {
                 last = e;
-                LOG.warn("no capture listener on {}: {}", bind, e.getMessage());
+                LOG.warn("no capture listener on {}: {}", AddressText.hostPort(bind), e.getMessage());
             }
         }
         if (bound.isEmpty()) {
