@@ -220,6 +220,8 @@ def message(typ, fields):
     out = {}
     for k, v in fields.items():
         if isinstance(k, str) and re.fullmatch(r'[A-Z][A-Za-z0-9_]*', k):
+            if v is None:
+                continue  # an unset proto field (a nil map value, by contrast, is kept)
             if isinstance(v, dict) and v.get('__oneof__'):
                 v = dict(v)
                 del v['__oneof__']
@@ -247,7 +249,7 @@ def clean(v):
 
 def strip_nulls(v):
     if isinstance(v, dict):
-        return {k: strip_nulls(x) for k, x in v.items() if x is not None and k != '__oneof__'}
+        return {k: strip_nulls(x) for k, x in v.items() if k != '__oneof__'}
     if isinstance(v, list):
         return [strip_nulls(x) for x in v]
     return v
@@ -357,6 +359,10 @@ def gw_server(server):
     return res('Gateway', {'selector': {'istio': 'egressgateway'}, 'servers': [server]})
 
 def vs_route(route):
+    removed = any(v is None or (k == 'fault' and all(x is None for x in v.values())) for k, v in route.items())
+    route = {k: v for k, v in route.items() if v is not None and not (k == 'fault' and all(x is None for x in v.values()))}
+    if removed and not any(k in route for k in ('route', 'redirect', 'directResponse')):
+        route['route'] = dest()
     return res('VirtualService', {'hosts': ['foo.bar'], 'http': [route]})
 
 def dest(host='foo.baz'):

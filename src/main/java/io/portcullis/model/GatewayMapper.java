@@ -9,6 +9,8 @@ import java.util.Map;
 
 /** Maps and validates the {@code spec} of a {@code networking.istio.io Gateway} (pilot's {@code ValidateGateway}). */
 final class GatewayMapper {
+    private static final String UNIX_PREFIX = "unix://";
+
     private GatewayMapper() {
     }
 
@@ -46,9 +48,16 @@ final class GatewayMapper {
 
     private static Server server(Node s) {
         Node portNode = s.child("port", "Gateway.Port");
+        String bind = s.string("bind");
+        boolean unixBind = bind != null && bind.startsWith(UNIX_PREFIX);
+        if (unixBind && bind.length() == UNIX_PREFIX.length()) {
+            s.error("bind", "a unix domain socket bind needs a path after " + UNIX_PREFIX);
+        } else if (bind != null && !unixBind && !bind.isEmpty() && !HostSyntax.isIpLiteral(bind)) {
+            s.error("bind", "\"" + bind + "\" is not an IP address (expected an IP or " + UNIX_PREFIX + "PATH)");
+        }
         ServicePort port = null;
         if (portNode != null) {
-            port = PortReader.gatewayPort(portNode);
+            port = PortReader.gatewayPort(portNode, unixBind);
         } else if (!s.has("port")) {
             s.error("port", "required");
         }
@@ -101,6 +110,12 @@ final class GatewayMapper {
                         + " or \"*\"");
             }
             String problem = HostSyntax.hostProblem(host, true);
+            if (problem == null && HostSyntax.isPartialWildcard(host)) {
+                problem = "\"" + host + "\" is a partial wildcard; a Gateway host takes \"*\" only as a whole first"
+                        + " label (*.example.com)";
+            } else if (problem == null && !host.equals("*") && !host.contains(".")) {
+                problem = "\"" + host + "\" is a short name; a Gateway host must be a fully qualified name or *";
+            }
             if (problem != null) {
                 s.findings().error(where, problem);
             }
