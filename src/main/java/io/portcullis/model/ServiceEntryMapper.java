@@ -17,6 +17,11 @@ final class ServiceEntryMapper {
     }
 
     static ServiceEntry map(ResourceId id, Node spec) {
+        return map(id, spec, false);
+    }
+
+    /** @param usesWaypoint whether the entry's labels send it through an ambient waypoint (istio.io/use-waypoint) */
+    static ServiceEntry map(ResourceId id, Node spec, boolean usesWaypoint) {
         List<String> hosts = HostSyntax.readHosts(spec, "hosts", false);
         List<String> rawAddresses = spec.strings("addresses");
         List<Cidr> addresses = addresses(spec, rawAddresses);
@@ -43,6 +48,10 @@ final class ServiceEntryMapper {
         }
         if (resolution != null) {
             new Rules(spec, hosts, rawAddresses, addresses, ports, resolution, endpoints).check();
+        }
+        if (usesWaypoint && resolution == Resolution.DYNAMIC_DNS && location == Location.MESH_INTERNAL) {
+            spec.error("location", "MESH_INTERNAL with resolution DYNAMIC_DNS cannot go through a waypoint"
+                    + " (label istio.io/use-waypoint)");
         }
         List<Cidr> valid = addresses.stream().filter(Objects::nonNull).toList();
         if (resolution == Resolution.STATIC && endpoints.isEmpty()) {
