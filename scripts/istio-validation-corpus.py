@@ -6,7 +6,8 @@ turns each case into a whole resource as YAML-ready data, and writes one YAML fi
 function: a list of {test, name, valid, resource}. Cases that use Go helpers this reader does not
 evaluate are counted as skipped, never guessed.
 
-Usage: git -C ISTIO show HEAD:pkg/config/validation/validation_test.go | \
+Usage: { git -C ISTIO show HEAD:pkg/config/validation/validation_test.go;
+         git -C ISTIO show HEAD:pkg/config/validation/virtualservice_test.go; } | \
          scripts/istio-validation-corpus.py OUTDIR
 """
 import json, re, sys
@@ -407,6 +408,9 @@ WRAP = {
     'TestValidateAuthorizationPolicy': lambda c: res('AuthorizationPolicy', c['in'], group='security.istio.io',
                                                      **({'annotations': c['annotations']} if c.get('annotations') else {})),
     'Test_validateExportTo': lambda c: export_to(c),
+    'TestValidateChainingVirtualService': lambda c: res('VirtualService', c['in']),
+    'TestValidateRootHTTPRoute': lambda c: vs_route(c['route']),
+    'TestValidateDelegateHTTPRoute': lambda c: res('VirtualService', {'http': [c['route']]}),
 }
 
 def export_to(c):
@@ -441,7 +445,7 @@ for test, wrap in WRAP.items():
         rows.append({'test': test, 'name': c.get('name', ''), 'valid': valid_of(c), 'resource': r})
     total += len(rows)
     with open(os.path.join(OUT, test + '.yaml'), 'w') as f:
-        f.write(f"# Derived from istio/istio pkg/config/validation/validation_test.go {test}\n")
+        f.write(f"# Derived from istio/istio pkg/config/validation/*_test.go {test}\n")
         f.write(f"# by scripts/istio-validation-corpus.py: {len(rows)} cases, {len(skipped)} skipped\n")
         for s in skipped:
             f.write("#   skipped: " + " ".join(f"{s[0]} ({s[1]})".split()) + "\n")

@@ -35,7 +35,8 @@ class IstioValidationAgreementTest {
             "TestValidateDestination", "TestValidateRouteDestination", "TestValidateCORSPolicy",
             "TestValidateDestinationRule", "TestValidateTrafficPolicy", "TestValidateConnectionPool",
             "TestValidateLoadBalancer", "TestValidateOutlierDetection", "TestValidateServiceEntries",
-            "TestValidateAuthorizationPolicy", "Test_validateExportTo");
+            "TestValidateAuthorizationPolicy", "Test_validateExportTo", "TestValidateChainingVirtualService",
+            "TestValidateRootHTTPRoute", "TestValidateDelegateHTTPRoute");
     private static final List<String> CRD_FILES = List.of("authz", "destinationrule", "serviceentry");
 
     private static final ObjectMapper YAML = new YAMLMapper();
