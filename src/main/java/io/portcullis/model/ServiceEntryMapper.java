@@ -54,10 +54,13 @@ final class ServiceEntryMapper {
                     + " (label istio.io/use-waypoint)");
         }
         List<Cidr> valid = addresses.stream().filter(Objects::nonNull).toList();
-        if (resolution == Resolution.STATIC && endpoints.isEmpty()) {
-            // Istio fills such an entry from workloads Portcullis does not see; without an address it allows nothing.
-            spec.warning("endpoints", "none that Portcullis can use with resolution STATIC; accepted but not acted on"
-                    + " by Portcullis (this entry allows no destination)");
+        boolean allLeftOut = !endpointNodes.isEmpty() && endpoints.isEmpty();
+        if ((resolution == Resolution.STATIC && endpoints.isEmpty()) || allLeftOut) {
+            // Istio fills a STATIC entry without endpoints from workloads Portcullis does not see, and sends an entry
+            // whose endpoints are all sockets or remote networks there; Portcullis has no such address, so the entry
+            // allows nothing rather than falling back to the host's public address.
+            spec.warning("endpoints", "none that Portcullis can use" + (allLeftOut ? "" : " with resolution STATIC")
+                    + "; accepted but not acted on by Portcullis (this entry allows no destination)");
             ports = List.of();
         }
         return new ServiceEntry(id, hosts, valid, ports, location, resolution, endpoints, exportTo);

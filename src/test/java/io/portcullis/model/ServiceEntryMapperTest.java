@@ -363,6 +363,16 @@ class ServiceEntryMapperTest {
         warning(unixOnly, "spec.endpoints[0].address", "unix domain socket; accepted but not acted on");
         assertThat(single(unixOnly, ServiceEntry.class).ports()).isEmpty();
 
+        String unixWithDns = se("""
+                hosts: [db.example.com]
+                ports: [{number: 5432, name: pg, protocol: TCP}]
+                resolution: DNS
+                endpoints: [{address: "unix:///var/run/pg.sock"}]
+                """);
+        warning(unixWithDns, "spec.endpoints", "allows no destination");
+        assertThat(single(unixWithDns, ServiceEntry.class).ports()).as("never the host's public address instead")
+                .isEmpty();
+
         String noPorts = se("""
                 hosts: [api.example.com]
                 """);
