@@ -250,26 +250,10 @@ final class HttpRouteCheck {
         }
     }
 
-    /** Envoy reads {@code %VARIABLE%} in header values: a lone {@code %} must be written {@code %%}. */
     private void headerValue(String value, String at) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                findings.error(at, "a header value cannot contain control characters");
-                return;
-            }
-            if (c == '%') {
-                if (i + 1 < value.length() && value.charAt(i + 1) == '%') {
-                    i++;
-                    continue;
-                }
-                int end = value.indexOf('%', i + 1);
-                if (end < 0) {
-                    findings.error(at, "\"" + value + "\" has an unescaped % (write %% for a literal %)");
-                    return;
-                }
-                i = end;
-            }
+        String problem = HeaderValueSyntax.problem(value);
+        if (problem != null) {
+            findings.error(at, problem);
         }
     }
 
