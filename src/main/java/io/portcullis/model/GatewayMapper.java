@@ -1,5 +1,6 @@
 package io.portcullis.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.model.Gateway.Server;
 import io.portcullis.model.Gateway.ServerTls;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ final class GatewayMapper {
         Map<String, String> serverNames = new HashMap<>();
         for (Node s : spec.children("servers", "Gateway.Server")) {
             Server server = server(s);
-            servers.add(server);
+            if (!isUnixBind(s)) {
+                servers.add(server);
+            }
             if (server.port() != null && server.port().name() != null) {
                 String first = portNames.putIfAbsent(server.port().name(), s.path());
                 if (first != null) {
@@ -65,12 +68,23 @@ final class GatewayMapper {
         Node tlsNode = s.child("tls", "Gateway.ServerTLSSettings");
         ServerTls tls = tlsNode == null ? null : ServerTlsReader.read(tlsNode);
         String name = s.string("name");
-        s.notActedOn("bind", "Portcullis binds every listener to its own listen address");
+        if (unixBind) {
+            // Left out of the model: no TCP listener is opened for it, least of all on an ephemeral port 0.
+            s.warning("bind", "a unix domain socket; accepted but not acted on by Portcullis (it listens on TCP"
+                    + " only), so this server is not served");
+        } else {
+            s.notActedOn("bind", "Portcullis binds every listener to its own listen address");
+        }
         s.notActedOn("defaultEndpoint", "Istio does not implement it either");
         if (port != null && port.protocol() != null) {
             protocolFitsTls(s, port.protocol(), tls, tlsNode);
         }
         return new Server(port, hosts, tls, name);
+    }
+
+    private static boolean isUnixBind(Node s) {
+        JsonNode bind = s.raw("bind");
+        return bind != null && bind.isTextual() && bind.textValue().startsWith(UNIX_PREFIX);
     }
 
     /** Istio's rule: TLS and HTTPS servers need TLS settings; other servers may not have any. */
