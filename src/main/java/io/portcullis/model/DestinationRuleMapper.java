@@ -42,6 +42,7 @@ final class DestinationRuleMapper {
             TrafficPolicy subsetPolicy = trafficPolicy(s.child("trafficPolicy", "DestinationRule.TrafficPolicy"));
             subsets.add(new Subset(name, labels, subsetPolicy));
         }
+        ConfigMapCredentialCheck.check(spec, id.namespace());
         boolean selectsWorkloads = spec.has("workloadSelector");
         List<String> exportTo = ExportTo.read(spec, false, id.namespace(), selectsWorkloads);
         LabelSyntax.check(spec.raw("workloadSelector") == null ? null

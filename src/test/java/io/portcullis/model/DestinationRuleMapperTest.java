@@ -139,6 +139,10 @@ class DestinationRuleMapperTest {
                         host: api.example.com
                         subsets: [{name: v1, labels: {"bad key": v1}}]
                         """, "spec.subsets[0].labels", "is not a label key"),
+                arguments("a ConfigMap of another namespace", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, credentialName: "configmap://other/ca"}}
+                        """, "spec.trafficPolicy.tls.credentialName", "only use ConfigMaps of its own namespace"),
                 arguments("host required", """
                         trafficPolicy: {tls: {mode: SIMPLE}}
                         """, "spec.host", "required"),
