@@ -6,6 +6,7 @@ import io.portcullis.model.AuthorizationPolicy.ConditionKey;
 import io.portcullis.model.AuthorizationPolicy.Operation;
 import io.portcullis.model.AuthorizationPolicy.Rule;
 import io.portcullis.model.AuthorizationPolicy.Source;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,8 +18,6 @@ import java.util.stream.Collectors;
  * that need an HTTP request or a JWT are refused by name rather than silently never matching.
  */
 final class AuthorizationPolicyMapper {
-    private static final String HTTP_ONLY = "needs an HTTP request; Portcullis authorizes connections (use hosts,"
-            + " ports or when on connection.sni)";
     private static final String KEYS = Arrays.stream(ConditionKey.values()).map(ConditionKey::key)
             .collect(Collectors.joining(", "));
 
@@ -26,22 +25,127 @@ final class AuthorizationPolicyMapper {
     }
 
     static AuthorizationPolicy map(ResourceId id, Node spec) {
-        Action action = action(spec);
+        return map(id, spec, null);
+    }
+
+    /**
+     * @param dryRun the value of the {@code istio.io/dry-run} annotation, or null when absent
+     * @return null (with no error) for a policy Portcullis accepts but does not enforce (AUDIT)
+     */
+    static AuthorizationPolicy map(ResourceId id, Node spec, String dryRun) {
+        String actionText = spec.string("action");
+        Action action = action(spec, actionText);
+        boolean custom = "CUSTOM".equals(actionText);
+        selector(spec);
         spec.notActedOn("selector", "every AuthorizationPolicy applies to every gateway listener of Portcullis");
         spec.notActedOn("targetRef", "every AuthorizationPolicy applies to every gateway listener of Portcullis");
         spec.notActedOn("targetRefs", "every AuthorizationPolicy applies to every gateway listener of Portcullis");
-        if (spec.has("provider")) {
-            spec.error("provider", "only with action CUSTOM, which Portcullis does not support");
+        boolean noRules = !spec.has("rules");
+        JsonNode provider = spec.raw("provider");
+        if (provider != null && !custom) {
+            spec.error("provider", "only with action CUSTOM");
+        }
+        if (custom && noRules) {
+            spec.error("rules", "required with action CUSTOM (a CUSTOM policy without rules never applies; write"
+                    + " rules: [{}] to apply it to everything)");
+        } else if (custom && (provider == null || provider.path("name").asText("").isEmpty())) {
+            spec.error("provider", "provider.name is required with action CUSTOM");
+        }
+        if (action == Action.DENY && !custom && noRules) {
+            spec.error("rules", "required with action DENY (a DENY policy without rules never applies; write"
+                    + " rules: [{}] to deny everything)");
+        }
+        dryRun(spec, dryRun, actionText);
+        if (custom) {
+            customRuleLimits(spec.raw("rules"), spec.fieldPath("rules"), spec.findings());
         }
         List<Rule> rules = new ArrayList<>();
         for (Node r : spec.children("rules", "AuthorizationPolicy.Rule")) {
-            rules.add(rule(r));
+            Rule rule = rule(r, action, id.namespace());
+            if (rule != null) {
+                rules.add(rule);
+            }
+        }
+        if ("AUDIT".equals(actionText)) {
+            return null;
         }
         return new AuthorizationPolicy(id, action, rules);
     }
 
-    private static Action action(Node spec) {
-        String text = spec.string("action");
+    /** Istio's limits on a CUSTOM policy: the external authorizer is not given source identities. */
+    private static void customRuleLimits(JsonNode rules, String at, Findings findings) {
+        if (rules == null) {
+            return;
+        }
+        List<String> identityFields = List.of("namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts",
+                "trustDomains", "notTrustDomains", "principals", "notPrincipals", "requestPrincipals",
+                "notRequestPrincipals");
+        List<String> identityKeys = List.of("source.namespace", "source.serviceAccount", "source.trustDomain",
+                "source.principal");
+        for (int i = 0; i < rules.size(); i++) {
+            JsonNode rule = rules.get(i);
+            for (int j = 0; j < rule.path("from").size(); j++) {
+                JsonNode source = rule.path("from").get(j).path("source");
+                for (String f : identityFields) {
+                    if (source.has(f)) {
+                        findings.error(at + "[" + i + "].from[" + j + "].source." + f, "not supported with action CUSTOM");
+                    }
+                }
+            }
+            for (int j = 0; j < rule.path("when").size(); j++) {
+                String key = rule.path("when").get(j).path("key").asText("");
+                if (identityKeys.contains(key) || key.startsWith("request.auth.")) {
+                    findings.error(at + "[" + i + "].when[" + j + "].key", key + " is not supported with action CUSTOM");
+                }
+            }
+        }
+    }
+
+    /** Istio's selector rules: label syntax, no empty key, no wildcard; one of selector and targetRef(s). */
+    private static void selector(Node spec) {
+        JsonNode selector = spec.raw("selector");
+        int kinds = (selector != null ? 1 : 0) + (spec.has("targetRef") ? 1 : 0)
+                + (spec.isEmptyList("targetRefs") ? 0 : 1);
+        if (kinds > 1) {
+            spec.errorHere("only one of selector, targetRef and targetRefs can be set");
+        }
+        if (selector == null) {
+            return;
+        }
+        String at = spec.fieldPath("selector") + ".matchLabels";
+        boolean reported = false;
+        for (var it = selector.path("matchLabels").fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().isEmpty()) {
+                spec.findings().error(at, "a selector label key cannot be empty");
+                reported = true;
+            } else if (e.getKey().contains("*") || e.getValue().asText("").contains("*")) {
+                spec.findings().error(Node.join(at, e.getKey()), "a selector takes no wildcards");
+                reported = true;
+            }
+        }
+        if (!reported) {
+            LabelSyntax.check(selector.get("matchLabels"), at, spec.findings());
+        }
+    }
+
+    /** Istio's {@code istio.io/dry-run}: a boolean, only on ALLOW and DENY policies. */
+    private static void dryRun(Node spec, String value, String action) {
+        if (value == null) {
+            return;
+        }
+        if (action != null && !action.equals("ALLOW") && !action.equals("DENY")) {
+            spec.findings().error("metadata.annotations", "the annotation istio.io/dry-run is only for ALLOW and DENY policies");
+        } else if (!List.of("true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False", "T", "F")
+                .contains(value)) {
+            spec.findings().error("metadata.annotations", "the annotation istio.io/dry-run must be true or false (found \"" + value + "\")");
+        } else if (List.of("true", "1", "t", "TRUE", "True", "T").contains(value)) {
+            spec.findings().warning("metadata.annotations", "the annotation istio.io/dry-run is not acted on by Portcullis yet: this policy is"
+                    + " enforced, not only evaluated");
+        }
+    }
+
+    private static Action action(Node spec, String text) {
         if (text == null) {
             return Action.ALLOW;
         }
@@ -51,9 +155,14 @@ final class AuthorizationPolicyMapper {
             case "DENY":
                 return Action.DENY;
             case "AUDIT":
+                spec.warning("action", "AUDIT is accepted but not acted on by Portcullis (it writes no audit log);"
+                        + " the policy changes nothing");
+                return Action.ALLOW;
             case "CUSTOM":
-                spec.error("action", text + " is not supported by Portcullis (ALLOW and DENY are enforced)");
-                return null;
+                // Without an external authorizer, what a CUSTOM policy matches is refused: never more open.
+                spec.warning("action", "CUSTOM is not acted on as Istio does (Portcullis calls no external"
+                        + " authorizer): what its rules match is denied");
+                return Action.DENY;
             default:
                 spec.error("action", "\"" + text + "\" is not a valid action (expected one of: ALLOW, DENY, AUDIT,"
                         + " CUSTOM)");
@@ -61,7 +170,19 @@ final class AuthorizationPolicyMapper {
         }
     }
 
-    private static Rule rule(Node r) {
+    /**
+     * A rule, or null when it cannot match a connection. Fields Portcullis cannot check on a connection (HTTP
+     * request attributes, JWT, trust domains) follow Istio's rule for TCP traffic: in an ALLOW policy the rule
+     * matches nothing; in a DENY policy those fields are left out, so it denies more, never less.
+     */
+    private static Rule rule(Node r, Action action, String namespace) {
+        Unchecked unchecked = new Unchecked();
+        if (r.has("from") && r.isEmptyList("from")) {
+            r.error("from", "must not be empty (leave it out to match every source)");
+        }
+        if (r.has("to") && r.isEmptyList("to")) {
+            r.error("to", "must not be empty (leave it out to match every operation)");
+        }
         List<Source> from = new ArrayList<>();
         for (Node f : r.children("from", "AuthorizationPolicy.Rule.From")) {
             Node s = f.child("source", "AuthorizationPolicy.Source");
@@ -71,7 +192,7 @@ final class AuthorizationPolicyMapper {
                 }
                 continue;
             }
-            from.add(source(s));
+            from.add(source(s, namespace, unchecked));
         }
         List<Operation> to = new ArrayList<>();
         for (Node t : r.children("to", "AuthorizationPolicy.Rule.To")) {
@@ -82,45 +203,113 @@ final class AuthorizationPolicyMapper {
                 }
                 continue;
             }
-            to.add(operation(o));
+            to.add(operation(o, unchecked));
         }
         List<Condition> when = new ArrayList<>();
         for (Node c : r.children("when", "AuthorizationPolicy.Condition")) {
-            Condition condition = condition(c);
+            Condition condition = condition(c, unchecked);
             if (condition != null) {
                 when.add(condition);
             }
         }
+        if (unchecked.any && action == Action.ALLOW) {
+            r.findings().warning(r.path(), "this ALLOW rule uses " + String.join(", ", unchecked.fields) + ", which Portcullis cannot"
+                    + " check on a connection; as Istio does for TCP traffic, the rule matches nothing");
+            return null;
+        }
+        if (unchecked.any) {
+            r.findings().warning(r.path(), "this DENY rule uses " + String.join(", ", unchecked.fields) + ", which Portcullis cannot"
+                    + " check on a connection; as Istio does for TCP traffic, they are left out and the rule denies"
+                    + " more");
+        }
         return new Rule(from, to, when);
     }
 
-    private static Source source(Node s) {
+    /** The fields of one rule that a connection cannot answer. */
+    private static final class Unchecked {
+        private final List<String> fields = new ArrayList<>();
+        private boolean any;
+
+        void add(Node n, String field) {
+            any = true;
+            fields.add(n.fieldPath(field));
+        }
+    }
+
+    private static Source source(Node s, String namespace, Unchecked unchecked) {
         if (s.isEmptyObject()) {
             s.errorHere("a source must have at least one field (Istio refuses an empty source)");
         }
-        for (String f : List.of("requestPrincipals", "notRequestPrincipals")) {
+        for (String f : List.of("requestPrincipals", "notRequestPrincipals", "remoteIpBlocks", "notRemoteIpBlocks",
+                "trustDomains", "notTrustDomains")) {
             if (s.has(f)) {
-                s.error(f, "JWT request principals need an HTTP request; Portcullis authorizes connections by their"
-                        + " mTLS principal (use principals)");
+                List<String> values = f.endsWith("IpBlocks") ? List.of() : patterns(s, f);
+                if (f.endsWith("IpBlocks")) {
+                    cidrs(s, f);
+                }
+                if (f.endsWith("TrustDomains")) {
+                    values.stream().filter(v -> v.contains("/")).forEach(v ->
+                            s.error(f, "\"" + v + "\": a trust domain has no '/'"));
+                }
+                unchecked.add(s, f);
             }
         }
-        for (String f : List.of("remoteIpBlocks", "notRemoteIpBlocks")) {
-            if (s.has(f)) {
-                s.error(f, "remote IP blocks come from X-Forwarded-For; Portcullis sees the connection's own source"
-                        + " (use ipBlocks)");
+        List<String> principals = new ArrayList<>(patterns(s, "principals"));
+        List<String> notPrincipals = new ArrayList<>(patterns(s, "notPrincipals"));
+        List<String> namespaces = patterns(s, "namespaces");
+        List<String> notNamespaces = patterns(s, "notNamespaces");
+        boolean identities = !principals.isEmpty() || !notPrincipals.isEmpty() || !namespaces.isEmpty()
+                || !notNamespaces.isEmpty();
+        for (String f : List.of("serviceAccounts", "notServiceAccounts")) {
+            List<String> accounts = serviceAccounts(s, f, namespace);
+            if (!accounts.isEmpty() && identities) {
+                s.error(f, "cannot be combined with principals or namespaces (Istio refuses it too)");
             }
+            (f.equals("serviceAccounts") ? principals : notPrincipals).addAll(accounts);
         }
-        return new Source(patterns(s, "principals"), patterns(s, "notPrincipals"), patterns(s, "namespaces"),
-                patterns(s, "notNamespaces"), cidrs(s, "ipBlocks"), cidrs(s, "notIpBlocks"));
+        return new Source(principals, notPrincipals, namespaces, notNamespaces, cidrs(s, "ipBlocks"),
+                cidrs(s, "notIpBlocks"));
     }
 
-    private static Operation operation(Node o) {
+    /**
+     * Istio's {@code serviceAccounts}: {@code name} (in the policy's namespace) or {@code namespace/name}, read as
+     * the principal {@code * /ns/NAMESPACE/sa/NAME} of any trust domain.
+     */
+    private static List<String> serviceAccounts(Node s, String field, String namespace) {
+        List<String> values = s.strings(field);
+        List<String> principals = new ArrayList<>();
+        if (values.size() > 16) {
+            s.error(field, "at most 16 service accounts");
+        }
+        for (int i = 0; i < values.size(); i++) {
+            String v = values.get(i);
+            String where = s.elementPath(field, i);
+            int slash = v.indexOf('/');
+            if (v.isEmpty() || v.contains("*") || v.length() > 320 || slash != v.lastIndexOf('/')
+                    || slash == 0 || slash == v.length() - 1) {
+                s.findings().error(where, "\"" + v + "\" is not a service account (expected name or namespace/name,"
+                        + " no wildcards)");
+                continue;
+            }
+            String ns = slash < 0 ? namespace : v.substring(0, slash);
+            String sa = slash < 0 ? v : v.substring(slash + 1);
+            principals.add("*/ns/" + ns + "/sa/" + sa);
+        }
+        return principals;
+    }
+
+    private static Operation operation(Node o, Unchecked unchecked) {
         if (o.isEmptyObject()) {
             o.errorHere("an operation must have at least one field (Istio refuses an empty operation)");
         }
         for (String f : List.of("methods", "notMethods", "paths", "notPaths")) {
             if (o.has(f)) {
-                o.error(f, f + " " + HTTP_ONLY);
+                for (String v : o.strings(f)) {
+                    if (v.isEmpty()) {
+                        o.error(f, "values must not be empty");
+                    }
+                }
+                unchecked.add(o, f);
             }
         }
         List<String> hosts = patterns(o, "hosts").stream().map(HostSyntax::lower).toList();
@@ -128,7 +317,7 @@ final class AuthorizationPolicyMapper {
         return new Operation(hosts, notHosts, ports(o, "ports"), ports(o, "notPorts"));
     }
 
-    private static Condition condition(Node c) {
+    private static Condition condition(Node c, Unchecked unchecked) {
         String key = c.requiredString("key");
         List<String> values = c.strings("values");
         List<String> notValues = c.strings("notValues");
@@ -139,8 +328,18 @@ final class AuthorizationPolicyMapper {
             return null;
         }
         ConditionKey k = ConditionKey.of(key);
+        if (k == null && isIstioRequestKey(key)) {
+            for (String v : values) {
+                if (v.isEmpty()) {
+                    c.error("values", "values must not be empty");
+                }
+            }
+            unchecked.add(c, "key");
+            return null;
+        }
         if (k == null) {
-            c.error("key", "\"" + key + "\" is not a condition a connection has (supported: " + KEYS + ")");
+            c.error("key", "\"" + key + "\" is not an Istio condition key a connection has (supported: " + KEYS
+                    + "; HTTP and JWT keys are accepted but not checked)");
             return null;
         }
         for (String field : List.of("values", "notValues")) {
@@ -153,6 +352,22 @@ final class AuthorizationPolicyMapper {
             }
         }
         return new Condition(k, values, notValues);
+    }
+
+    /** Istio's keys that need an HTTP request, a JWT, or data Portcullis does not have. */
+    private static boolean isIstioRequestKey(String key) {
+        return bracketed(key, "request.headers") || bracketed(key, "request.auth.claims")
+                || bracketed(key, "experimental.envoy.filters.") || key.equals("remote.ip")
+                || key.equals("request.auth.principal") || key.equals("request.auth.audiences")
+                || key.equals("request.auth.presenter") || key.equals("source.serviceAccount")
+                || key.equals("source.trustDomain");
+    }
+
+    private static boolean bracketed(String key, String prefix) {
+        if (prefix.endsWith(".")) {
+            return key.startsWith(prefix) && key.length() > prefix.length();
+        }
+        return key.startsWith(prefix + "[") && key.endsWith("]") && key.length() > prefix.length() + 2;
     }
 
     private static String valueProblem(ConditionKey key, String value) {

@@ -44,11 +44,31 @@ final class ClientTlsReader {
                 }
             }
         }
-        if (Boolean.TRUE.equals(insecure) && !subjectAltNames.isEmpty()) {
-            tls.warning("subjectAltNames", "ignored: insecureSkipVerify turns certificate verification off");
+        if (Boolean.TRUE.equals(insecure)) {
+            insecureConflicts(tls, mode, !subjectAltNames.isEmpty(), credential);
         }
         return new ClientTls(mode, clientCertificate, privateKey, caCertificates, subjectAltNames,
                 sni == null ? null : HostSyntax.lower(sni), Boolean.TRUE.equals(insecure),
                 java.util.Optional.ofNullable(credentialName).filter(n -> !n.isEmpty()).map(CredentialRef::unbound));
+    }
+
+    /**
+     * Istio refuses verification settings next to {@code insecureSkipVerify: true}: they would be silently
+     * dropped. With MUTUAL a credentialName also carries the client key, so only SIMPLE refuses it.
+     */
+    private static void insecureConflicts(Node tls, ClientTlsMode mode, boolean sans, boolean credential) {
+        if (mode != ClientTlsMode.SIMPLE && mode != ClientTlsMode.MUTUAL) {
+            return;
+        }
+        String why = "cannot be set with insecureSkipVerify: true (verification is off, so it would be ignored)";
+        if (tls.has("caCertificates")) {
+            tls.error("caCertificates", why);
+        }
+        if (sans) {
+            tls.error("subjectAltNames", why);
+        }
+        if (credential && mode == ClientTlsMode.SIMPLE) {
+            tls.error("credentialName", why);
+        }
     }
 }

@@ -37,11 +37,17 @@ final class DestinationRuleMapper {
             } else if (name != null && names.putIfAbsent(name, s.path()) != null) {
                 s.error("name", "subset name \"" + name + "\" is already used by " + names.get(name));
             }
+            LabelSyntax.check(s.raw("labels"), s.fieldPath("labels"), s.findings());
             Map<String, String> labels = s.stringMap("labels");
             TrafficPolicy subsetPolicy = trafficPolicy(s.child("trafficPolicy", "DestinationRule.TrafficPolicy"));
             subsets.add(new Subset(name, labels, subsetPolicy));
         }
-        List<String> exportTo = ExportTo.read(spec, false);
+        ConfigMapCredentialCheck.check(spec, id.namespace());
+        boolean selectsWorkloads = spec.has("workloadSelector");
+        List<String> exportTo = ExportTo.read(spec, false, id.namespace(), selectsWorkloads);
+        LabelSyntax.check(spec.raw("workloadSelector") == null ? null
+                : spec.raw("workloadSelector").get("matchLabels"), spec.fieldPath("workloadSelector") + ".matchLabels",
+                spec.findings());
         spec.notActedOn("workloadSelector", "a DestinationRule applies to every caller of Portcullis");
         return new DestinationRule(id, host, policy, subsets, exportTo);
     }
@@ -68,9 +74,12 @@ final class DestinationRuleMapper {
             }
             String portLoadBalancer = loadBalancer(p);
             ClientTls portTls = ClientTlsReader.read(p.child("tls", "DestinationRule.ClientTLSSettings"));
+            TrafficTuningCheck.check(p);
             notActedOnTuning(p);
             ports.add(new PortTrafficPolicy(number, portLoadBalancer, portTls));
         }
+        TrafficTuningCheck.check(tp);
+        TrafficTuningCheck.checkTunnel(tp);
         notActedOnTuning(tp);
         tp.notActedOn("tunnel", "Portcullis does not tunnel upstream connections");
         tp.notActedOn("proxyProtocol", "Portcullis sends no PROXY protocol header upstream");
@@ -112,6 +121,7 @@ final class DestinationRuleMapper {
         lb.notActedOn("localityLbSetting", "Portcullis does not balance load");
         lb.notActedOn("warmupDurationSecs", "Portcullis does not balance load");
         lb.notActedOn("warmup", "Portcullis does not balance load");
+        lb.notActedOn("zoneAwareLbSetting", "Portcullis does not balance load");
         policy.warning("loadBalancer", "accepted but not acted on by Portcullis (it connects to one upstream"
                 + " address per connection)");
         return simple;

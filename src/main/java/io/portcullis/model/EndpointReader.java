@@ -2,10 +2,13 @@ package io.portcullis.model;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** Reads one {@code ServiceEntry.endpoints[]} entry (Istio's {@code WorkloadEntry}). */
 final class EndpointReader {
+    private static final String UNIX_PREFIX = "unix://";
+
     private EndpointReader() {
     }
 
@@ -13,11 +16,36 @@ final class EndpointReader {
      * @param resolution the entry's resolution, which decides what an address may be; null when invalid
      * @param portNames  the names of the entry's ports, which {@code ports} keys must be
      */
-    static Endpoint read(Node e, Resolution resolution, Set<String> portNames) {
-        String address = e.requiredString("address");
-        if (address != null && resolution != null) {
+    static Optional<Endpoint> read(Node e, Resolution resolution, Set<String> portNames) {
+        String address = e.string("address");
+        boolean usable = true;
+        if ((address == null || address.isEmpty()) && !e.has("network")) {
+            e.error("address", "required");
+        } else if (address == null || address.isEmpty()) {
+            e.warning("address", "absent: an endpoint on another network (network set), reached through that network's"
+                    + " gateway; accepted but not acted on by Portcullis (it has one network)");
+            usable = false;
+        } else if (address.startsWith(UNIX_PREFIX)) {
+            usable = false;
+            String path = address.substring(UNIX_PREFIX.length());
+            if (path.isEmpty()) {
+                e.error("address", "a unix domain socket address needs a path after " + UNIX_PREFIX);
+            } else if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) {
+                e.error("address", "\"" + path + "\" is not an absolute path to a socket file (or an @abstract name)");
+            } else if (portNames.size() != 1) {
+                e.error("address", "a unix domain socket endpoint needs exactly one port in spec.ports (found "
+                        + portNames.size() + ")");
+            } else {
+                e.warning("address", "a unix domain socket; accepted but not acted on by Portcullis (it connects"
+                        + " over the network only)");
+            }
+            if (!e.isEmptyObject() && e.raw("ports") != null && e.raw("ports").size() > 0) {
+                e.error("ports", "a unix domain socket endpoint has no ports");
+            }
+        } else if (resolution != null) {
             checkAddress(e, address, resolution);
         }
+        LabelSyntax.check(e.raw("labels"), e.fieldPath("labels"), e.findings());
         Map<String, Integer> ports = new LinkedHashMap<>();
         e.entries("ports").forEach((name, value) -> {
             String where = Node.join(e.fieldPath("ports"), name);
@@ -35,14 +63,10 @@ final class EndpointReader {
         e.notActedOn("locality", "Portcullis does not balance by locality");
         e.notActedOn("weight", "Portcullis does not weigh endpoints");
         e.notActedOn("serviceAccount", "Portcullis does not check an endpoint's identity");
-        return new Endpoint(address == null ? "" : address, ports, labels);
+        return usable ? Optional.of(new Endpoint(address, ports, labels)) : Optional.empty();
     }
 
     private static void checkAddress(Node e, String address, Resolution resolution) {
-        if (address.startsWith("unix://")) {
-            e.error("address", "unix domain socket endpoints are not supported by Portcullis");
-            return;
-        }
         boolean ip = HostSyntax.isIpLiteral(address);
         if (resolution == Resolution.STATIC && !ip) {
             e.error("address", "\"" + address + "\" is not an IP address (resolution STATIC needs IP endpoints;"

@@ -1,5 +1,6 @@
 package io.portcullis.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.model.Gateway.Server;
 import io.portcullis.model.Gateway.ServerTls;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.Map;
 
 /** Maps and validates the {@code spec} of a {@code networking.istio.io Gateway} (pilot's {@code ValidateGateway}). */
 final class GatewayMapper {
+    private static final String UNIX_PREFIX = "unix://";
+
     private GatewayMapper() {
     }
 
@@ -26,7 +29,9 @@ final class GatewayMapper {
         Map<String, String> serverNames = new HashMap<>();
         for (Node s : spec.children("servers", "Gateway.Server")) {
             Server server = server(s);
-            servers.add(server);
+            if (!isUnixBind(s)) {
+                servers.add(server);
+            }
             if (server.port() != null && server.port().name() != null) {
                 String first = portNames.putIfAbsent(server.port().name(), s.path());
                 if (first != null) {
@@ -46,9 +51,16 @@ final class GatewayMapper {
 
     private static Server server(Node s) {
         Node portNode = s.child("port", "Gateway.Port");
+        String bind = s.string("bind");
+        boolean unixBind = bind != null && bind.startsWith(UNIX_PREFIX);
+        if (unixBind && bind.length() == UNIX_PREFIX.length()) {
+            s.error("bind", "a unix domain socket bind needs a path after " + UNIX_PREFIX);
+        } else if (bind != null && !unixBind && !bind.isEmpty() && !HostSyntax.isIpLiteral(bind)) {
+            s.error("bind", "\"" + bind + "\" is not an IP address (expected an IP or " + UNIX_PREFIX + "PATH)");
+        }
         ServicePort port = null;
         if (portNode != null) {
-            port = PortReader.gatewayPort(portNode);
+            port = PortReader.gatewayPort(portNode, unixBind);
         } else if (!s.has("port")) {
             s.error("port", "required");
         }
@@ -56,12 +68,23 @@ final class GatewayMapper {
         Node tlsNode = s.child("tls", "Gateway.ServerTLSSettings");
         ServerTls tls = tlsNode == null ? null : ServerTlsReader.read(tlsNode);
         String name = s.string("name");
-        s.notActedOn("bind", "Portcullis binds every listener to its own listen address");
+        if (unixBind) {
+            // Left out of the model: no TCP listener is opened for it, least of all on an ephemeral port 0.
+            s.warning("bind", "a unix domain socket; accepted but not acted on by Portcullis (it listens on TCP"
+                    + " only), so this server is not served");
+        } else {
+            s.notActedOn("bind", "Portcullis binds every listener to its own listen address");
+        }
         s.notActedOn("defaultEndpoint", "Istio does not implement it either");
         if (port != null && port.protocol() != null) {
             protocolFitsTls(s, port.protocol(), tls, tlsNode);
         }
         return new Server(port, hosts, tls, name);
+    }
+
+    private static boolean isUnixBind(Node s) {
+        JsonNode bind = s.raw("bind");
+        return bind != null && bind.isTextual() && bind.textValue().startsWith(UNIX_PREFIX);
     }
 
     /** Istio's rule: TLS and HTTPS servers need TLS settings; other servers may not have any. */
@@ -101,6 +124,12 @@ final class GatewayMapper {
                         + " or \"*\"");
             }
             String problem = HostSyntax.hostProblem(host, true);
+            if (problem == null && HostSyntax.isPartialWildcard(host)) {
+                problem = "\"" + host + "\" is a partial wildcard; a Gateway host takes \"*\" only as a whole first"
+                        + " label (*.example.com)";
+            } else if (problem == null && !host.equals("*") && !host.contains(".")) {
+                problem = "\"" + host + "\" is a short name; a Gateway host must be a fully qualified name or *";
+            }
             if (problem != null) {
                 s.findings().error(where, problem);
             }

@@ -38,6 +38,37 @@ final class HostSyntax {
         return true;
     }
 
+    /**
+     * Istio's partial wildcard: a first label of {@code *} or {@code *-} followed by letters and digits
+     * ({@code *foo.example.com}, {@code *-api.example.com}). Istio accepts it in service entries and routes.
+     */
+    static boolean isPartialWildcard(String host) {
+        int dot = host.indexOf('.');
+        String first = dot < 0 ? host : host.substring(0, dot);
+        if (!first.startsWith("*") || first.equals("*") || first.length() > 63) {
+            return false;
+        }
+        String rest = first.startsWith("*-") ? first.substring(2) : first.substring(1);
+        return isLabel(rest) && (dot < 0 || isSubdomain(host.substring(dot + 1)));
+    }
+
+    /**
+     * Istio's internal SNI name for AUTO_PASSTHROUGH gateways, {@code outbound_.PORT_._.HOST}
+     * (e.g. {@code outbound_.15010_._.istiod.istio-system.svc.cluster.local}).
+     */
+    static boolean isOutboundSniName(String host) {
+        if (!host.startsWith("outbound_")) {
+            return false;
+        }
+        String[] parts = host.split("_", -1);
+        if (parts.length < 4) {
+            return false;
+        }
+        String port = parts[1].replaceAll("^\\.+|\\.+$", "");
+        String name = parts[3].replaceAll("^\\.+|\\.+$", "");
+        return port.matches("[0-9].*") && name.matches("[a-zA-Z].*");
+    }
+
     static boolean isWildcard(String host) {
         return host.equals("*") || host.startsWith("*.");
     }
@@ -54,6 +85,12 @@ final class HostSyntax {
             return allowStar ? null : "\"*\" is not allowed here (expected: a DNS name or *.suffix)";
         }
         String name = host.startsWith("*.") ? host.substring(2) : host;
+        if (isPartialWildcard(host)) {
+            if (host.indexOf('.') < 0) {
+                return null;
+            }
+            name = host.substring(host.indexOf('.') + 1);
+        }
         if (name.contains("*")) {
             return "\"" + host + "\" is not a valid host: \"*\" may only be the whole first label (*.example.com)";
         }
@@ -103,6 +140,11 @@ final class HostSyntax {
             String problem = hostProblem(host, allowStar);
             if (problem != null) {
                 node.findings().error(node.elementPath(field, i), problem);
+            } else if (isPartialWildcard(host)) {
+                // Left out of the model: Portcullis's wildcard index takes whole labels only.
+                node.findings().warning(node.elementPath(field, i), "\"" + host + "\" is a partial wildcard; accepted"
+                        + " but not acted on by Portcullis (it matches \"*\" only as a whole first label, *.example.com)");
+                continue;
             }
             hosts.add(host);
         }

@@ -47,7 +47,12 @@ final class MatchReader {
             String host = HostSyntax.lower(raw.get(i));
             String where = m.elementPath("sniHosts", i);
             String problem = HostSyntax.hostProblem(host, true);
-            if (problem != null) {
+            if (HostSyntax.isIpLiteral(host)) {
+                m.findings().warning(where, "\"" + host + "\" is an IP address; SNI carries names only, so most clients"
+                        + " never send it and this match is unlikely to apply");
+            } else if (problem != null && HostSyntax.isOutboundSniName(host) && vsHosts.contains(host)) {
+                m.findings().warning(where, "Istio's internal AUTO_PASSTHROUGH name; matched literally by Portcullis");
+            } else if (problem != null) {
                 m.findings().error(where, problem);
             } else if (vsHosts.stream().noneMatch(h -> HostSyntax.isSubsetOf(host, h))) {
                 m.findings().error(where, "SNI host \"" + host + "\" is not covered by any of the VirtualService's"

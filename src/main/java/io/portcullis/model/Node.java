@@ -199,13 +199,30 @@ final class Node {
         }
         for (int i = 0; i < v.size(); i++) {
             JsonNode e = v.get(i);
+            String flowIpv6 = flowIpv6(e);
             if (e.isTextual()) {
                 out.add(e.textValue());
+            } else if (flowIpv6 != null) {
+                out.add(flowIpv6);
             } else {
                 findings.error(elementPath(name, i), "expected a string, got " + describe(e));
             }
         }
         return out;
+    }
+
+    /**
+     * An IPv6 literal ending in {@code ::} written unquoted in a flow list ({@code [2001:db8::]}) reads, in YAML 1.1,
+     * as a one-key map with a null value; Kubernetes reads it as the string. Only that exact shape, and only when
+     * it gives back an IP address, is read as the string.
+     */
+    private static String flowIpv6(JsonNode e) {
+        if (!e.isObject() || e.size() != 1) {
+            return null;
+        }
+        Map.Entry<String, JsonNode> only = e.fields().next();
+        String text = only.getKey() + ":";
+        return only.getValue().isNull() && text.contains("::") && Cidr.literalBytes(text) != null ? text : null;
     }
 
     /** A map of strings to strings (labels, selectors); empty when absent. */

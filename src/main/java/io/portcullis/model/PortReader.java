@@ -28,7 +28,18 @@ final class PortReader {
 
     /** {@code Gateway.servers[].port}: every field required, as Istio's validation has it. */
     static ServicePort gatewayPort(Node port) {
-        int number = requiredPort(port, "number");
+        return gatewayPort(port, false);
+    }
+
+    /** As {@link #gatewayPort(Node)}; a server bound to a unix socket has port number 0 (or none). */
+    static ServicePort gatewayPort(Node port, boolean unixBind) {
+        int number;
+        if (unixBind) {
+            Integer n = port.has("number") ? port.integer("number", 0, 0) : Integer.valueOf(0);
+            number = n == null ? 0 : n;
+        } else {
+            number = requiredPort(port, "number");
+        }
         // Istio checks only that a gateway port has a name, not its form.
         String name = portName(port, false);
         Protocol protocol = null;

@@ -161,7 +161,7 @@ public final class ResourceParser {
                     return null;
                 }
                 return switch (kind) {
-                    case "ServiceEntry" -> ServiceEntryMapper.map(id, spec);
+                    case "ServiceEntry" -> ServiceEntryMapper.map(id, spec, usesWaypoint(top));
                     case "Gateway" -> GatewayMapper.map(id, spec);
                     case "VirtualService" -> VirtualServiceMapper.map(id, spec);
                     default -> DestinationRuleMapper.map(id, spec);
@@ -206,8 +206,11 @@ public final class ResourceParser {
                     }
                     Node spec = top.child("spec", kind);
                     // Istio's allow-nothing policy is written without a spec, or with an empty one.
+                    JsonNode dryRun = top.raw("metadata") == null ? null
+                            : top.raw("metadata").path("annotations").get("istio.io/dry-run");
                     return AuthorizationPolicyMapper.map(id, spec != null ? spec
-                            : Node.of(EMPTY_SPEC, "spec", kind, top.findings()));
+                            : Node.of(EMPTY_SPEC, "spec", kind, top.findings()),
+                            dryRun == null || dryRun.isNull() ? null : dryRun.asText());
                 }
             }
             default -> {
@@ -217,6 +220,13 @@ public final class ResourceParser {
         top.allowRest();
         top.error("kind", "unsupported kind \"" + kind + "\" (apiVersion " + apiVersion + "); " + SUPPORTED);
         return null;
+    }
+
+    /** Istio's ambient label: a value other than empty or "none" sends traffic through a waypoint. */
+    private static boolean usesWaypoint(Node top) {
+        JsonNode metadata = top.raw("metadata");
+        String value = metadata == null ? "" : metadata.path("labels").path("istio.io/use-waypoint").asText("");
+        return !value.isEmpty() && !value.equalsIgnoreCase("none");
     }
 
     private static Node spec(Node top, String kind) {

@@ -2,11 +2,15 @@ package io.portcullis.model;
 
 import io.portcullis.model.Gateway.ServerTls;
 import io.portcullis.model.Gateway.ServerTlsMode;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /** Reads {@code Gateway.servers[].tls} (Istio's {@code ServerTLSSettings}) with pilot's {@code validateTLSOptions} rules. */
 final class ServerTlsReader {
     private static final String NO_SECRETS = "Portcullis reads one Secret per server: credentialName";
+
+    private static final List<String> CERTIFICATE_FIELDS = List.of("serverCertificate", "privateKey",
+            "caCertificates", "tlsCertificates", "credentialName", "credentialNames");
 
     private ServerTlsReader() {
     }
@@ -37,39 +41,70 @@ final class ServerTlsReader {
     }
 
     private static void checkMode(Node tls, ServerTlsMode mode, boolean credential) {
-        switch (mode) {
-            case ISTIO_MUTUAL -> {
-                for (String f : List.of("serverCertificate", "privateKey", "caCertificates", "credentialName",
-                        "credentialNames", "tlsCertificates")) {
-                    if (tls.has(f)) {
-                        tls.error(f, "must not be set with mode ISTIO_MUTUAL (the gateway's own mesh certificate is"
-                                + " used)");
-                    }
+        if (mode == ServerTlsMode.ISTIO_MUTUAL) {
+            for (String f : CERTIFICATE_FIELDS) {
+                if (set(tls, f)) {
+                    tls.error(f, "must not be set with mode ISTIO_MUTUAL (the gateway's own mesh certificate is used)");
                 }
             }
-            case PASSTHROUGH, AUTO_PASSTHROUGH -> {
-                for (String f : List.of("serverCertificate", "privateKey", "caCertificates")) {
-                    if (tls.has(f)) {
-                        tls.warning(f, "ignored with mode " + mode + " (the TLS is not terminated here)");
-                    }
+            return;
+        }
+        if (mode == ServerTlsMode.PASSTHROUGH || mode == ServerTlsMode.AUTO_PASSTHROUGH) {
+            for (String f : CERTIFICATE_FIELDS) {
+                if (set(tls, f)) {
+                    tls.warning(f, "ignored with mode " + mode + " (the TLS is not terminated here)");
                 }
             }
-            case SIMPLE, MUTUAL, OPTIONAL_MUTUAL -> {
-                if (credential) {
-                    return;
+        }
+        boolean namedCredential = set(tls, "credentialName") || set(tls, "credentialNames");
+        int sources = (set(tls, "serverCertificate") && set(tls, "privateKey") ? 1 : 0)
+                + (set(tls, "credentialName") ? 1 : 0) + (set(tls, "credentialNames") ? 1 : 0)
+                + (set(tls, "tlsCertificates") ? 1 : 0);
+        if (sources > 1) {
+            tls.errorHere("give the server's certificate one way only: credentialName, credentialNames,"
+                    + " serverCertificate with privateKey, or tlsCertificates");
+        }
+        boolean terminates = mode == ServerTlsMode.SIMPLE || mode == ServerTlsMode.MUTUAL
+                || mode == ServerTlsMode.OPTIONAL_MUTUAL;
+        if (terminates && !namedCredential) {
+            if (mode != ServerTlsMode.SIMPLE) {
+                requireField(tls, "caCertificates", mode);
+            }
+            if (set(tls, "tlsCertificates")) {
+                List<Node> certs = tls.children("tlsCertificates", "Gateway.ServerTLSSettings.TLSCertificate");
+                for (Node cert : certs) {
+                    cert.allow("caCertificates");
+                    requireField(cert, "serverCertificate", mode);
+                    requireField(cert, "privateKey", mode);
                 }
+                if (certs.size() > 2) {
+                    tls.warning("tlsCertificates", "Istio serves at most 2 certificates per server");
+                }
+            } else {
                 requireField(tls, "serverCertificate", mode);
                 requireField(tls, "privateKey", mode);
-                if (mode != ServerTlsMode.SIMPLE) {
-                    requireField(tls, "caCertificates", mode);
-                }
             }
-            default -> throw new IllegalStateException("unhandled mode " + mode);
+        }
+        if (terminates && namedCredential) {
+            // The credential carries the certificates (and any CRL): Istio checks nothing more.
+            return;
+        }
+        if (set(tls, "caCrl") && set(tls, "credentialName")) {
+            tls.error("caCrl", "cannot be combined with credentialName (the CRL comes with the credential)");
+        }
+        if (set(tls, "caCrl") && mode == ServerTlsMode.SIMPLE) {
+            tls.error("caCrl", "has no use with mode SIMPLE (no client certificate is checked)");
         }
     }
 
+    /** Istio treats an empty string or list as unset (protobuf's zero value). */
+    private static boolean set(Node tls, String field) {
+        JsonNode v = tls.raw(field);
+        return v != null && !(v.isTextual() && v.textValue().isEmpty()) && !(v.isContainerNode() && v.isEmpty());
+    }
+
     private static void requireField(Node tls, String field, ServerTlsMode mode) {
-        if (!tls.has(field)) {
+        if (!set(tls, field)) {
             String why = field.equals("caCertificates") ? " (the CAs that verify client certificates)" : "";
             tls.error(field, "required with mode " + mode + why);
         }

@@ -1,5 +1,6 @@
 package io.portcullis.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -16,6 +17,11 @@ final class ServiceEntryMapper {
     }
 
     static ServiceEntry map(ResourceId id, Node spec) {
+        return map(id, spec, false);
+    }
+
+    /** @param usesWaypoint whether the entry's labels send it through an ambient waypoint (istio.io/use-waypoint) */
+    static ServiceEntry map(ResourceId id, Node spec, boolean usesWaypoint) {
         List<String> hosts = HostSyntax.readHosts(spec, "hosts", false);
         List<String> rawAddresses = spec.strings("addresses");
         List<Cidr> addresses = addresses(spec, rawAddresses);
@@ -23,7 +29,14 @@ final class ServiceEntryMapper {
         Location location = spec.enumValue("location", Location.class, Location.MESH_EXTERNAL);
         Resolution resolution = spec.enumValue("resolution", Resolution.class, Resolution.NONE);
         List<Node> endpointNodes = spec.children("endpoints", "ServiceEntry.WorkloadEntry");
-        List<String> exportTo = ExportTo.read(spec, true);
+        List<String> exportTo = ExportTo.read(spec, true, id.namespace(), false);
+        JsonNode selector = spec.raw("workloadSelector");
+        if (selector != null) {
+            LabelSyntax.check(selector.get("labels"), spec.fieldPath("workloadSelector") + ".labels", spec.findings());
+            if (spec.has("endpoints")) {
+                spec.error("workloadSelector", "cannot be combined with endpoints (Istio allows one of the two)");
+            }
+        }
         spec.notActedOn("subjectAltNames", "Portcullis verifies an upstream's certificate from its DestinationRule");
         spec.notActedOn("workloadSelector", "Portcullis has no workloads to select; list endpoints instead");
 
@@ -31,12 +44,25 @@ final class ServiceEntryMapper {
         ports.stream().map(ServicePort::name).filter(Objects::nonNull).forEach(portNames::add);
         List<Endpoint> endpoints = new ArrayList<>();
         for (Node e : endpointNodes) {
-            endpoints.add(EndpointReader.read(e, resolution, portNames));
+            EndpointReader.read(e, resolution, portNames).ifPresent(endpoints::add);
         }
         if (resolution != null) {
             new Rules(spec, hosts, rawAddresses, addresses, ports, resolution, endpoints).check();
         }
+        if (usesWaypoint && resolution == Resolution.DYNAMIC_DNS && location == Location.MESH_INTERNAL) {
+            spec.error("location", "MESH_INTERNAL with resolution DYNAMIC_DNS cannot go through a waypoint"
+                    + " (label istio.io/use-waypoint)");
+        }
         List<Cidr> valid = addresses.stream().filter(Objects::nonNull).toList();
+        boolean allLeftOut = !endpointNodes.isEmpty() && endpoints.isEmpty();
+        if ((resolution == Resolution.STATIC && endpoints.isEmpty()) || allLeftOut) {
+            // Istio fills a STATIC entry without endpoints from workloads Portcullis does not see, and sends an entry
+            // whose endpoints are all sockets or remote networks there; Portcullis has no such address, so the entry
+            // allows nothing rather than falling back to the host's public address.
+            spec.warning("endpoints", "none that Portcullis can use" + (allLeftOut ? "" : " with resolution STATIC")
+                    + "; accepted but not acted on by Portcullis (this entry allows no destination)");
+            ports = List.of();
+        }
         return new ServiceEntry(id, hosts, valid, ports, location, resolution, endpoints, exportTo);
     }
 
@@ -57,7 +83,8 @@ final class ServiceEntryMapper {
     private static List<ServicePort> ports(Node spec) {
         List<Node> nodes = spec.children("ports", "ServiceEntry.ServicePort");
         if (spec.isEmptyList("ports")) {
-            spec.error("ports", "required (at least one port: Portcullis allows a destination only on a declared port)");
+            spec.warning("ports", "absent; accepted but not acted on by Portcullis (it allows a destination only on a"
+                    + " declared port, so this entry allows nothing)");
         }
         List<ServicePort> ports = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -90,10 +117,7 @@ final class ServiceEntryMapper {
                     warnOpenTcpPorts();
                 }
                 case STATIC -> {
-                    if (endpoints.isEmpty()) {
-                        spec.error("endpoints", "required with resolution STATIC (at least one endpoint with an IP"
-                                + " address)");
-                    }
+                    // No endpoints: accepted and made inert by map(), as Istio accepts it.
                 }
                 case DNS, DNS_ROUND_ROBIN -> {
                     if (endpoints.isEmpty()) {

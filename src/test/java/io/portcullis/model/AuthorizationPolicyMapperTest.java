@@ -101,22 +101,13 @@ class AuthorizationPolicyMapperTest {
 
     static Stream<Arguments> invalid() {
         return Stream.of(
-                arguments("AUDIT", "action: AUDIT", "spec.action", "AUDIT is not supported by Portcullis"),
                 arguments("bad action", "action: allow", "spec.action", "\"allow\" is not a valid action"),
-                arguments("provider", "{action: DENY, provider: {name: ext}}", "spec.provider", "only with action CUSTOM"),
+                arguments("provider", "{action: DENY, provider: {name: ext}, rules: [{}]}", "spec.provider", "only with action CUSTOM"),
                 arguments("empty source", "rules: [{from: [{source: {}}]}]", "spec.rules[0].from[0].source",
                         "a source must have at least one field"),
                 arguments("from without source", "rules: [{from: [{}]}]", "spec.rules[0].from[0].source", "required"),
                 arguments("empty operation", "rules: [{to: [{operation: {}}]}]", "spec.rules[0].to[0].operation",
                         "an operation must have at least one field"),
-                arguments("JWT principals", "rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]",
-                        "spec.rules[0].from[0].source.requestPrincipals", "JWT request principals need an HTTP request"),
-                arguments("remote IPs", "rules: [{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}]",
-                        "spec.rules[0].from[0].source.remoteIpBlocks", "use ipBlocks"),
-                arguments("HTTP methods", "rules: [{to: [{operation: {methods: [GET]}}]}]",
-                        "spec.rules[0].to[0].operation.methods", "needs an HTTP request"),
-                arguments("HTTP paths", "rules: [{to: [{operation: {paths: [/admin]}}]}]",
-                        "spec.rules[0].to[0].operation.paths", "needs an HTTP request"),
                 arguments("bad CIDR", "rules: [{from: [{source: {ipBlocks: [10.0.0.0/33]}}]}]",
                         "spec.rules[0].from[0].source.ipBlocks[0]", "is not a CIDR"),
                 arguments("bad port", "rules: [{to: [{operation: {ports: [\"https\"]}}]}]",
@@ -127,8 +118,16 @@ class AuthorizationPolicyMapperTest {
                         "spec.rules[0].from[0].source.principals[0]", "may only be the first or the last character"),
                 arguments("empty principal", "rules: [{from: [{source: {principals: [\"\"]}}]}]",
                         "spec.rules[0].from[0].source.principals[0]", "must not be empty"),
-                arguments("HTTP condition", "rules: [{when: [{key: \"request.headers[x-user]\", values: [a]}]}]",
-                        "spec.rules[0].when[0].key", "is not a condition a connection has (supported: source.ip,"),
+                arguments("unknown condition key", "rules: [{when: [{key: request.colour, values: [a]}]}]",
+                        "spec.rules[0].when[0].key", "is not an Istio condition key"),
+                arguments("DENY without rules", "action: DENY", "spec.rules", "required with action DENY"),
+                arguments("CUSTOM without provider", "{action: CUSTOM, rules: [{}]}", "spec.provider",
+                        "provider.name is required"),
+                arguments("service accounts with principals",
+                        "rules: [{from: [{source: {principals: [a], serviceAccounts: [b]}}]}]",
+                        "spec.rules[0].from[0].source.serviceAccounts", "cannot be combined with principals"),
+                arguments("selector wildcard", "{selector: {matchLabels: {app: \"*\"}}}",
+                        "spec.selector.matchLabels.app", "a selector takes no wildcards"),
                 arguments("condition without values", "rules: [{when: [{key: connection.sni}]}]",
                         "spec.rules[0].when[0]", "at least one of values or notValues is required"),
                 arguments("condition key required", "rules: [{when: [{values: [a]}]}]",
@@ -157,9 +156,39 @@ class AuthorizationPolicyMapperTest {
                 """, "apiVersion", "expected: security.istio.io/v1 or v1beta1");
     }
 
+    /**
+     * Istio accepts these; Portcullis follows Istio's rule for TCP traffic: an ALLOW rule with a field a
+     * connection cannot answer matches nothing, a DENY rule loses that field and denies more. (They were
+     * refused before Portcullis followed Istio's validation.)
+     */
+    @Test
+    void fieldsAConnectionCannotAnswerNeverOpenMore() {
+        String allow = ap("rules: [{to: [{operation: {methods: [GET], ports: [\"443\"]}}]}]");
+        warning(allow, "spec.rules[0]", "this ALLOW rule uses spec.rules[0].to[0].operation.methods");
+        assertThat(single(allow, AuthorizationPolicy.class).rules()).isEmpty();
+
+        String deny = ap("{action: DENY, rules: [{from: [{source: {requestPrincipals: [\"*\"]}}],"
+                + " when: [{key: \"request.headers[x-user]\", values: [a]}]}]}");
+        warning(deny, "spec.rules[0]", "the rule denies more");
+        AuthorizationPolicy.Rule rule = single(deny, AuthorizationPolicy.class).rules().get(0);
+        assertThat(rule.when()).isEmpty();
+        assertThat(rule.from().get(0).principals()).isEmpty();
+
+        String custom = ap("{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {ports: [\"22\"]}}]}]}");
+        warning(custom, "spec.action", "what its rules match is denied");
+        assertThat(single(custom, AuthorizationPolicy.class).action()).isEqualTo(AuthorizationPolicy.Action.DENY);
+
+        String accounts = ap("rules: [{from: [{source: {serviceAccounts: [sleep, other/curl]}}]}]");
+        assertThat(single(accounts, AuthorizationPolicy.class).rules().get(0).from().get(0).principals())
+                .containsExactly("*/ns/istio-system/sa/sleep", "*/ns/other/sa/curl");
+
+        assertThat(Fixtures.parse(ap("action: AUDIT")).resources()).isEmpty();
+        assertThat(Fixtures.errors(ap("action: AUDIT"))).isEmpty();
+    }
+
     @Test
     void refusedPoliciesAreNamedInTheMessage() {
-        Problem p = onlyError(ap("action: CUSTOM"), "spec.action", "CUSTOM");
+        Problem p = onlyError(ap("action: allow"), "spec.action", "allow");
         assertThat(p.toString()).startsWith("test.yaml: AuthorizationPolicy/istio-system/egress spec.action: ");
         assertThat(List.of(p.resource().kind())).containsExactly("AuthorizationPolicy");
     }

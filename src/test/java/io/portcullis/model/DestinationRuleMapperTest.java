@@ -123,6 +123,39 @@ class DestinationRuleMapperTest {
 
     static Stream<Arguments> invalid() {
         return Stream.of(
+                arguments("insecureSkipVerify with a CA", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, insecureSkipVerify: true, caCertificates: /ca.pem}}
+                        """, "spec.trafficPolicy.tls.caCertificates", "cannot be set with insecureSkipVerify: true"),
+                arguments("insecureSkipVerify with names to verify", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: MUTUAL, insecureSkipVerify: true, clientCertificate: /c.pem,
+                          privateKey: /k.pem, subjectAltNames: [api.example.com]}}
+                        """, "spec.trafficPolicy.tls.subjectAltNames", "cannot be set with insecureSkipVerify: true"),
+                arguments("a negative pool size", """
+                        host: api.example.com
+                        trafficPolicy: {connectionPool: {tcp: {maxConnections: -1}}}
+                        """, "spec.trafficPolicy.connectionPool.tcp.maxConnections", "is negative"),
+                arguments("a sub-millisecond timeout", """
+                        host: api.example.com
+                        trafficPolicy: {connectionPool: {tcp: {connectTimeout: 1500us}}}
+                        """, "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "finer than a millisecond"),
+                arguments("an ejection percentage over 100", """
+                        host: api.example.com
+                        trafficPolicy: {outlierDetection: {maxEjectionPercent: 101}}
+                        """, "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "is not a percentage"),
+                arguments("a maglev table that is not prime", """
+                        host: api.example.com
+                        trafficPolicy: {loadBalancer: {consistentHash: {maglev: {tableSize: 1000}}}}
+                        """, "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize", "not a prime"),
+                arguments("a subset label key", """
+                        host: api.example.com
+                        subsets: [{name: v1, labels: {"bad key": v1}}]
+                        """, "spec.subsets[0].labels", "is not a label key"),
+                arguments("a ConfigMap of another namespace", """
+                        host: api.example.com
+                        trafficPolicy: {tls: {mode: SIMPLE, credentialName: "configmap://other/ca"}}
+                        """, "spec.trafficPolicy.tls.credentialName", "only use ConfigMaps of its own namespace"),
                 arguments("host required", """
                         trafficPolicy: {tls: {mode: SIMPLE}}
                         """, "spec.host", "required"),

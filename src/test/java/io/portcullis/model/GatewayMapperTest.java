@@ -122,6 +122,64 @@ class GatewayMapperTest {
                 """), "spec.servers[0].tls.serverCertificate", "ignored with mode PASSTHROUGH");
     }
 
+    @Test
+    void aServerBoundToAUnixSocketIsAcceptedButNotServed() {
+        String yaml = gw("""
+                servers:
+                - port: {number: 0, name: http, protocol: HTTP}
+                  hosts: [api.example.com]
+                  bind: unix:///var/run/gw.sock
+                - port: {number: 80, name: http2, protocol: HTTP}
+                  hosts: [api.example.com]
+                """);
+        warning(yaml, "spec.servers[0].bind", "so this server is not served");
+        assertThat(single(yaml, Gateway.class).servers()).extracting(s -> s.port().number()).containsExactly(80);
+    }
+
+    static Stream<Arguments> istioRules() {
+        return Stream.of(
+                arguments("a short name", """
+                        servers:
+                        - port: {number: 80, name: http, protocol: HTTP}
+                          hosts: [api]
+                        """, "spec.servers[0].hosts[0]", "is a short name"),
+                arguments("a partial wildcard", """
+                        servers:
+                        - port: {number: 80, name: http, protocol: HTTP}
+                          hosts: ["*api.example.com"]
+                        """, "spec.servers[0].hosts[0]", "is a partial wildcard"),
+                arguments("a port with a unix bind", """
+                        servers:
+                        - port: {number: 80, name: http, protocol: HTTP}
+                          hosts: [api.example.com]
+                          bind: unix:///var/run/gw.sock
+                        """, "spec.servers[0].port.number", "80"),
+                arguments("two certificate sources", """
+                        servers:
+                        - port: {number: 443, name: https, protocol: HTTPS}
+                          hosts: [api.example.com]
+                          tls: {mode: SIMPLE, credentialName: api, serverCertificate: /c.pem, privateKey: /k.pem}
+                        """, "spec.servers[0].tls", "give the server's certificate one way only"),
+                arguments("a tlsCertificates entry without its key", """
+                        servers:
+                        - port: {number: 443, name: https, protocol: HTTPS}
+                          hosts: [api.example.com]
+                          tls: {mode: SIMPLE, tlsCertificates: [{serverCertificate: /c.pem}]}
+                        """, "spec.servers[0].tls.tlsCertificates[0].privateKey", "required with mode SIMPLE"),
+                arguments("a CRL with SIMPLE", """
+                        servers:
+                        - port: {number: 443, name: https, protocol: HTTPS}
+                          hosts: [api.example.com]
+                          tls: {mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem, caCrl: /crl.pem}
+                        """, "spec.servers[0].tls.caCrl", "has no use with mode SIMPLE"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("istioRules")
+    void refusesWhatIstioRefuses(String rule, String spec, String field, String fragment) {
+        onlyError(gw(spec), field, fragment);
+    }
+
     static Stream<Arguments> invalid() {
         return Stream.of(
                 arguments("a server has no addresses (the Redis workshop's mistake)", """

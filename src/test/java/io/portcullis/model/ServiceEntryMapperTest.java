@@ -165,10 +165,6 @@ class ServiceEntryMapperTest {
                         hosts: ["*"]
                         ports: [{number: 443, name: tls, protocol: TLS}]
                         """, "spec.hosts[0]", "\"*\" is not allowed"),
-                arguments("* inside a label", """
-                        hosts: [ok.example.com, "*foo.example.com"]
-                        ports: [{number: 443, name: tls, protocol: TLS}]
-                        """, "spec.hosts[1]", "may only be the whole first label"),
                 arguments("* in a later label", """
                         hosts: ["a.*.example.com"]
                         ports: [{number: 443, name: tls, protocol: TLS}]
@@ -199,12 +195,6 @@ class ServiceEntryMapperTest {
                         ports: [{number: 5432, name: pg, protocol: TCP}]
                         endpoints: [{address: 192.0.2.1}]
                         """, "spec.endpoints", "must be empty with resolution NONE"),
-                arguments("STATIC needs endpoints", """
-                        hosts: [db.example.com]
-                        addresses: [192.0.2.1]
-                        ports: [{number: 5432, name: pg, protocol: TCP}]
-                        resolution: STATIC
-                        """, "spec.endpoints", "required with resolution STATIC"),
                 arguments("STATIC endpoints are IPs", """
                         hosts: [db.example.com]
                         ports: [{number: 5432, name: pg, protocol: TCP}]
@@ -261,9 +251,6 @@ class ServiceEntryMapperTest {
                         ports: [{number: 5432, name: pg, protocol: TCP}]
                         resolution: DNS
                         """, "spec.hosts", "need resolution NONE"),
-                arguments("ports required", """
-                        hosts: [api.example.com]
-                        """, "spec.ports", "required"),
                 arguments("port number required", """
                         hosts: [api.example.com]
                         ports: [{name: tls, protocol: TLS}]
@@ -343,6 +330,54 @@ class ServiceEntryMapperTest {
                         hosts: [api.example.com]
                         ports: [{number: 443, name: tls, protocol: TLS, tls: true}]
                         """, "spec.ports[0].tls", "ServiceEntry.ServicePort has no field \"tls\""));
+    }
+
+    /**
+     * Istio accepts these, so Portcullis does too; it cannot act on them, so the entry allows nothing through
+     * them, and a warning says so. (These were refused before Portcullis followed Istio's validation.)
+     */
+    @Test
+    void acceptsWhatIstioAcceptsButAllowsNothingThroughIt() {
+        String partial = se("""
+                hosts: [ok.example.com, "*foo.example.com"]
+                ports: [{number: 443, name: tls, protocol: TLS}]
+                """);
+        warning(partial, "spec.hosts[1]", "partial wildcard; accepted but not acted on");
+        assertThat(single(partial, ServiceEntry.class).hosts()).containsExactly("ok.example.com");
+
+        String staticWithoutEndpoints = se("""
+                hosts: [db.example.com]
+                addresses: [192.0.2.1]
+                ports: [{number: 5432, name: pg, protocol: TCP}]
+                resolution: STATIC
+                """);
+        warning(staticWithoutEndpoints, "spec.endpoints", "allows no destination");
+        assertThat(single(staticWithoutEndpoints, ServiceEntry.class).ports()).isEmpty();
+
+        String unixOnly = se("""
+                hosts: [db.example.com]
+                ports: [{number: 5432, name: pg, protocol: TCP}]
+                resolution: STATIC
+                endpoints: [{address: "unix:///var/run/pg.sock"}]
+                """);
+        warning(unixOnly, "spec.endpoints[0].address", "unix domain socket; accepted but not acted on");
+        assertThat(single(unixOnly, ServiceEntry.class).ports()).isEmpty();
+
+        String unixWithDns = se("""
+                hosts: [db.example.com]
+                ports: [{number: 5432, name: pg, protocol: TCP}]
+                resolution: DNS
+                endpoints: [{address: "unix:///var/run/pg.sock"}]
+                """);
+        warning(unixWithDns, "spec.endpoints", "allows no destination");
+        assertThat(single(unixWithDns, ServiceEntry.class).ports()).as("never the host's public address instead")
+                .isEmpty();
+
+        String noPorts = se("""
+                hosts: [api.example.com]
+                """);
+        warning(noPorts, "spec.ports", "allows nothing");
+        assertThat(single(noPorts, ServiceEntry.class).ports()).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -158,7 +158,7 @@ class VirtualServiceMapperTest {
                           route: [{destination: {host: api.example.com}}]
                         """, "spec.tls[0].match[0].sni_hosts[1]", "is not covered by any of the VirtualService's hosts"),
                 arguments("SNI host is a name", """
-                        hosts: ["*"]
+                        hosts: ["*.example.com"]
                         tls:
                         - match: [{sniHosts: ["a b"]}]
                           route: [{destination: {host: api.example.com}}]
