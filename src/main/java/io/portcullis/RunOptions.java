@@ -67,7 +67,7 @@ public record RunOptions(
                       MeshOptions mesh) {
         this(configDir, proxyBind, adminBind, hostsFile, outboundPolicy, accessLogFile, proxySettings, workerThreads,
                 accessLogFormat, maxLabelValues, adminTokenFile, allowPrivate, mesh,
-                LearnSettings.defaults(configDir).withStateFile(null), GatewayLabels.unset(), Optional.empty(),
+                LearnSettings.inMemory(), GatewayLabels.unset(), Optional.empty(),
                 Optional.empty(), DnsOptions.system());
     }
 

@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis diff -f FILE|DIR}: what applying these files would do to recent traffic. Nothing is applied. */
 @Command(name = "diff", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Replay the connections the running gateway saw recently against its configuration with these",
-                "files applied, and print those whose verdict would change (allowed -> denied first), grouped by",
-                "destination and caller, with the reason each would get. Nothing is applied."},
+        description = {"Show which recent connections these files would allow or cut, without applying them.",
+                "The connections the running gateway saw recently are replayed against its configuration with the"
+                        + " files applied; those whose verdict would change are printed (allowed -> denied first),"
+                        + " grouped by destination and caller, with the reason each would get."},
         footer = {"", "Examples:", "  ./portcullis suggest > learned.yaml && ./portcullis diff -f learned.yaml",
                 "  ./portcullis diff -f ./egress/",
                 "  ./portcullis diff -f learned.yaml --outbound-policy REGISTRY_ONLY   # before leaving ALLOW_ANY", "",

@@ -175,7 +175,8 @@ public final class RunCommand implements Callable<Integer> {
     // Learn, preview, watch (suggest, diff, /ui).
     @Option(names = "--learn-state", paramLabel = "FILE",
             description = "Where learned destinations survive restarts (rewritten every 30s and on shutdown)."
-                    + " Default: portcullis-state/<config folder name>-learned.json next to --config.")
+                    + " Default: portcullis-state/<config folder name>-learned.json next to --config; with"
+                    + " --source kubernetes, none (memory only).")
     Path learnState;
 
     @Option(names = "--learn-max-candidates", paramLabel = "N", defaultValue = "10000",
@@ -261,7 +262,8 @@ public final class RunCommand implements Callable<Integer> {
         if (learnMaxCandidates < 1 || recentConnections < 1) {
             throw new ParameterException(spec.commandLine(), "--learn-max-candidates and --recent-connections must be > 0");
         }
-        LearnSettings defaults = LearnSettings.defaults(config);
+        // With --source kubernetes there is no folder to keep the state beside: memory only unless --learn-state.
+        LearnSettings defaults = config != null ? LearnSettings.defaults(config) : LearnSettings.inMemory();
         options = options.withLearn(new LearnSettings(learnMaxCandidates, recentConnections,
                 learnState != null ? learnState : defaults.stateFile(), defaults.saveEvery(), defaults.queueCapacity()));
         options = options.withGatewayLabels(GatewayLabelsOptions.resolve(spec.commandLine(), gatewayLabels,

@@ -14,10 +14,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis suggest}: the ServiceEntries and AuthorizationPolicies the learned traffic needs. */
 @Command(name = "suggest", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Print ready-to-apply YAML for what the running gateway learned: ServiceEntries for the",
-                "undeclared destinations (by name; several names under one domain as a *. wildcard; an address",
-                "only for TCP without a name) and, for callers with an identity, the AuthorizationPolicy giving",
-                "each exactly what it used. Each resource carries its evidence as comments."},
+        description = {"Print the ServiceEntries and AuthorizationPolicies that the learned traffic needs, as YAML.",
+                "ServiceEntries cover the undeclared destinations the running gateway saw (by name; several names"
+                        + " under one domain as a *. wildcard; an address only for TCP without a name); for callers with"
+                        + " an identity, an AuthorizationPolicy gives each exactly what it used. Each resource carries"
+                        + " its evidence as comments."},
         footer = {"", "Examples:", "  ./portcullis suggest > learned.yaml && ./portcullis diff -f learned.yaml",
                 "  ./portcullis suggest --since 1h --for spiffe://cluster.local/ns/shop/sa/orders",
                 "  ./portcullis suggest -o json"})

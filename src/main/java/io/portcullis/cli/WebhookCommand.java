@@ -17,10 +17,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code portcullis webhook}: the validating admission webhook, until SIGTERM or SIGINT. */
 @Command(name = "webhook", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serve a Kubernetes validating admission webhook (AdmissionReview admission.k8s.io/v1) at "
-                + AdmissionReviewRoute.PATH + " over TLS.",
-                "ServiceEntry, Gateway, VirtualService, DestinationRule and AuthorizationPolicy objects are checked with",
-                "the rules of 'portcullis validate'; an invalid one is refused with the resource, the field and the reason."},
+        description = {"Serve a Kubernetes validating admission webhook for the Istio kinds, over TLS.",
+                "AdmissionReview (admission.k8s.io/v1) requests at " + AdmissionReviewRoute.PATH + " for ServiceEntry,"
+                        + " Gateway, VirtualService, DestinationRule and AuthorizationPolicy objects are checked with"
+                        + " the rules of 'portcullis validate'; an invalid one is refused with the resource, the field"
+                        + " and the reason."},
         footer = {"", "Example:", "  ./portcullis webhook --listen 0.0.0.0:8443 --tls-cert /tls/tls.crt --tls-key /tls/tls.key"})
 public final class WebhookCommand implements Callable<Integer> {
     @Spec

@@ -26,6 +26,11 @@ public record LearnSettings(int maxCandidates, int recentConnections, Path state
     }
 
     /** The defaults, with the state file in {@code portcullis-state/} next to the configuration folder. */
+    /** The default limits, kept in memory only: no state file. */
+    public static LearnSettings inMemory() {
+        return new LearnSettings(DEFAULT_MAX_CANDIDATES, DEFAULT_RECENT_CONNECTIONS, null, Duration.ofSeconds(30), 65_536);
+    }
+
     public static LearnSettings defaults(Path configDir) {
         return new LearnSettings(DEFAULT_MAX_CANDIDATES, DEFAULT_RECENT_CONNECTIONS, defaultStateFile(configDir),
                 Duration.ofSeconds(30), 65_536);
