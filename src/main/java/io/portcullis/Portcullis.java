@@ -114,7 +114,7 @@ public final class Portcullis implements AutoCloseable {
         }
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         // API writes go into the folder; the folder source's reload puts them in force before the API answers.
-        resourceApi = new ResourceApi(new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC()),
+        resourceApi = new ResourceApi(new FolderStore(source.folder(), source::reloadNow, Clock.systemUTC()),
                 policy::get);
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));

@@ -39,6 +39,8 @@ public final class FolderSource implements AutoCloseable {
     private static final List<String> CHANGED_WHILE_READ = List.of("(changed while read)");
 
     private final Path dir;
+    /** Kept parsed between reloads: a change costs the parse of the files it touched. */
+    private final ParsedFolder folder;
     private final Consumer<LoadResult> onValid;
     private final Consumer<LoadResult> onRejected;
     private final WatchService watch;
@@ -55,6 +57,7 @@ public final class FolderSource implements AutoCloseable {
     public FolderSource(Path dir, Consumer<LoadResult> onValid, Consumer<LoadResult> onRejected) throws IOException {
         Files.createDirectories(dir);
         this.dir = dir;
+        this.folder = new ParsedFolder(dir);
         this.onValid = onValid;
         this.onRejected = onRejected;
         this.watch = FileSystems.getDefault().newWatchService();
@@ -102,6 +105,11 @@ public final class FolderSource implements AutoCloseable {
         }
     }
 
+    /** The folder as this source last read it: for the admin API, so a file is parsed once for both. */
+    public ParsedFolder folder() {
+        return folder;
+    }
+
     /**
      * Loads the folder now, on the calling thread, and hands it to the consumer if it is valid: for
      * a writer (the admin API) that has just changed the folder and answers once it is in force.
@@ -124,7 +132,7 @@ public final class FolderSource implements AutoCloseable {
         if (!force && fingerprint.equals(lastFingerprint)) {
             return null;
         }
-        LoadResult result = FolderLoader.load(dir);
+        LoadResult result = folder.refresh().load();
         for (int attempt = 1; !fingerprint.equals(fingerprint()) || FolderTransaction.pending(dir); attempt++) {
             // Files changed while being read: act on a consistent folder, never on a mix of old and new files.
             if (!force || attempt > MAX_REREADS) {
@@ -132,7 +140,7 @@ public final class FolderSource implements AutoCloseable {
                 return null;
             }
             fingerprint = fingerprint();
-            result = FolderLoader.load(dir);
+            result = folder.refresh().load();
         }
         lastFingerprint = fingerprint;
         if (result.hasErrors()) {
