@@ -11,13 +11,6 @@ import java.time.Instant;
  * cut is computed at most once per file version.
  */
 public final class FolderFile {
-    /**
-     * How long after its modification time a file must have been read for its stamp to be
-     * trusted: more than the coarsest clock tick of a file system that keeps modification times
-     * (one second, ext3), so no write can hide behind an unchanged stamp.
-     */
-    private static final long SETTLE_NANOS = 2_000_000_000L;
-
     private final String name;
     private final Stamp stamp;
     private final String text;
@@ -43,9 +36,12 @@ public final class FolderFile {
         return new FolderFile(name, newStamp, text, parsed, readAt, raw);
     }
 
-    /** Whether this file was read long enough after its modification time for an unchanged stamp to mean unchanged text. */
-    boolean settled() {
-        return readAtNanos - stamp.modifiedNanos() > SETTLE_NANOS;
+    /**
+     * Whether this file was read more than {@code settleNanos} after it was last modified or
+     * changed, so that an unchanged stamp means unchanged text.
+     */
+    boolean settled(long settleNanos) {
+        return readAtNanos - Math.max(stamp.modifiedNanos(), stamp.changedNanos()) > settleNanos;
     }
 
     public String name() {

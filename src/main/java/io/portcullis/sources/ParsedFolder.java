@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -17,13 +20,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The configuration folder kept parsed between reads, so that a change costs the parse of the
  * files it touched, not of the whole folder. Each {@link #refresh} lists the folder and looks at
- * every file's size, modification time and inode (one {@code stat} each); only a file whose
+ * every file's size, modification and change times and inode (one {@code stat} each); only a file whose
  * stamp differs from the last read is read and parsed again. Validation of the rules between
  * resources still runs on the whole set ({@link FolderSnapshot#load}), from the parsed files.
  *
  * <p>A file written in place twice within one tick of the file system's clock, to the same size,
  * keeps its stamp. So, as git does for its index, a stamp is trusted only once the file was read
- * well after its modification time ({@link FolderFile#settled}); until then the file is read again
+ * well after its last change ({@link #SETTLE}); until then the file is read again
  * at each refresh and parsed again only if its text changed. A file that changes while it is read
  * is read again at the next refresh.
  *
@@ -31,11 +34,25 @@ import java.util.concurrent.TimeUnit;
  * call it on an event loop.
  */
 public final class ParsedFolder {
+    /**
+     * How long after its last change a file must have been read for its stamp to be trusted: more
+     * than the coarsest clock tick of a file system that keeps modification times (one second,
+     * ext3), so no write can hide behind an unchanged stamp.
+     */
+    static final Duration SETTLE = Duration.ofSeconds(2);
+
     private final Path dir;
+    private final long settleNanos;
     private FolderSnapshot current;
 
     public ParsedFolder(Path dir) {
+        this(dir, SETTLE);
+    }
+
+    /** With another settling time: for tests. */
+    ParsedFolder(Path dir, Duration settle) {
         this.dir = dir;
+        this.settleNanos = settle.toNanos();
         this.current = FolderSnapshot.of(new TreeMap<>(), List.of());
     }
 
@@ -68,7 +85,7 @@ public final class ParsedFolder {
                     if (stamp == null) {
                         continue; // not a regular file
                     }
-                    if (before != null && before.stamp().equals(stamp) && before.settled()) {
+                    if (before != null && before.stamp().equals(stamp) && before.settled(settleNanos)) {
                         next.put(name, before);
                     } else {
                         FolderFile now = read(p, name, stamp, before);
@@ -121,20 +138,35 @@ public final class ParsedFolder {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    /** What tells a file's versions apart without reading it. */
-    record Stamp(long size, long modifiedNanos, Object fileKey) {
-        /** This stamp made unequal to every other, the file's own included. */
-        Stamp unsettled() {
-            return new Stamp(size, modifiedNanos, new Object());
-        }
+    /**
+     * What tells a file's versions apart without reading it. The change time is there because a
+     * copy that keeps the modification time ({@code cp -p}, {@code touch -r}) still changes it, and
+     * no program can set it back.
+     */
+    record Stamp(long size, long modifiedNanos, long changedNanos, Object fileKey) {
+        private static final String UNIX = "unix:size,lastModifiedTime,ctime,ino,dev,isRegularFile";
 
         /** Null when {@code p} is not a regular file. */
         static Stamp of(Path p) throws IOException {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            if (!a.isRegularFile()) {
+            Map<String, Object> a;
+            try {
+                a = Files.readAttributes(p, UNIX);
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                // Not a Unix file system view: size, modification time and file key only.
+                BasicFileAttributes b = Files.readAttributes(p, BasicFileAttributes.class);
+                return b.isRegularFile() ? new Stamp(b.size(), b.lastModifiedTime().to(TimeUnit.NANOSECONDS), 0,
+                        b.fileKey()) : null;
+            }
+            if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
                 return null;
             }
-            return new Stamp(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
+            return new Stamp((Long) a.get("size"), ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS),
+                    ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS), a.get("dev") + ":" + a.get("ino"));
+        }
+
+        /** This stamp made unequal to every other, the file's own included. */
+        Stamp unsettled() {
+            return new Stamp(size, modifiedNanos, changedNanos, new Object());
         }
 
         java.time.Instant modified() {
