@@ -44,6 +44,25 @@ public final class FolderSnapshot {
         return next;
     }
 
+    /**
+     * Whether {@code other} holds the same files with the same texts and the same read problems
+     * (files read again with unchanged text count as the same): nothing to load again.
+     */
+    public boolean sameTexts(FolderSnapshot other) {
+        if (other == this) {
+            return true;
+        }
+        if (other == null || !other.readProblems.equals(readProblems) || !other.files.keySet().equals(files.keySet())) {
+            return false;
+        }
+        for (var e : files.entrySet()) {
+            if (e.getValue().parsed() != other.files.get(e.getKey()).parsed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The readable configuration files, by name (which is also their order of precedence). */
     public SortedMap<String, FolderFile> files() {
         return files;

@@ -4,15 +4,12 @@ import io.portcullis.model.Problem;
 import io.portcullis.model.ResourceSet;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -36,7 +33,6 @@ public final class FolderSource implements AutoCloseable {
     private static final int PENDING_WARNING = 20;
     /** Immediate re-reads of a folder that keeps changing, for a forced reload, before giving up until the next change. */
     private static final int MAX_REREADS = 5;
-    private static final List<String> CHANGED_WHILE_READ = List.of("(changed while read)");
 
     private final Path dir;
     /** Kept parsed between reloads: a change costs the parse of the files it touched. */
@@ -45,7 +41,8 @@ public final class FolderSource implements AutoCloseable {
     private final Consumer<LoadResult> onRejected;
     private final WatchService watch;
     private final Thread thread;
-    private List<String> lastFingerprint = List.of();
+    /** The folder as last handed on (or rejected); null before the first load and after an inconsistent read. */
+    private FolderSnapshot lastSnapshot;
     private int deferred;
     private volatile boolean closed;
 
@@ -128,21 +125,27 @@ public final class FolderSource implements AutoCloseable {
             return null;
         }
         deferred = 0;
-        List<String> fingerprint = fingerprint();
-        if (!force && fingerprint.equals(lastFingerprint)) {
+        // One look at every file per pass (the parsed folder re-reads only changed files); a second
+        // look after it tells whether anything changed meanwhile.
+        FolderSnapshot snapshot = folder.refresh();
+        if (!force && snapshot.sameTexts(lastSnapshot)) {
             return null;
         }
-        LoadResult result = folder.refresh().load();
-        for (int attempt = 1; !fingerprint.equals(fingerprint()) || FolderTransaction.pending(dir); attempt++) {
+        LoadResult result = snapshot.load();
+        for (int attempt = 1; ; attempt++) {
+            FolderSnapshot after = folder.refresh();
+            if (after.sameTexts(snapshot) && !FolderTransaction.pending(dir)) {
+                break;
+            }
             // Files changed while being read: act on a consistent folder, never on a mix of old and new files.
             if (!force || attempt > MAX_REREADS) {
-                lastFingerprint = CHANGED_WHILE_READ;
+                lastSnapshot = null;
                 return null;
             }
-            fingerprint = fingerprint();
-            result = folder.refresh().load();
+            snapshot = after;
+            result = snapshot.load();
         }
-        lastFingerprint = fingerprint;
+        lastSnapshot = snapshot;
         if (result.hasErrors()) {
             LOG.error("configuration in {} rejected ({} error(s)); the previous configuration stays in force:",
                     dir, result.errors().size());
@@ -155,26 +158,6 @@ public final class FolderSource implements AutoCloseable {
         }
         onValid.accept(result);
         return result;
-    }
-
-    /** Name, size, modification time and inode of every candidate file: cheap to compare every rescan. */
-    private List<String> fingerprint() {
-        List<String> out = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                if (f.getFileName().toString().startsWith(".")) {
-                    // Skipped by the loader too (editors' and atomic-rename temp files): not a change.
-                    continue;
-                }
-                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                out.add(f.getFileName() + "|" + a.size() + "|" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
-                        + "|" + a.fileKey());
-            }
-        } catch (IOException e) {
-            out.add("unreadable:" + e.getMessage());
-        }
-        out.sort(null);
-        return out;
     }
 
     @Override
