@@ -77,7 +77,7 @@ public final class FolderStore {
     private FolderView view() {
         FolderSnapshot snapshot = folder.refresh();
         if (lastView == null || lastView.snapshot() != snapshot) {
-            lastView = FolderView.of(snapshot);
+            lastView = FolderView.of(snapshot, lastView);
         }
         return lastView;
     }
@@ -85,10 +85,11 @@ public final class FolderStore {
     /** Resources of {@code kind} in {@code namespace} (null: every namespace), by namespace and name as kubectl lists. */
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();
-        for (Location at : view().all()) {
+        FolderView view = view();
+        for (Location at : view.all()) {
             Key key = FolderView.key(at.object());
             if (key.kind() == kind && (namespace == null || namespace.equals(key.namespace()))) {
-                out.add(stored(key, at));
+                out.add(stored(view, key, at));
             }
         }
         out.sort(java.util.Comparator.comparing(StoredObject::namespace).thenComparing(StoredObject::name));
@@ -97,11 +98,12 @@ public final class FolderStore {
 
     public synchronized StoredObject get(ResourceKind kind, String namespace, String name) throws StoreException {
         Key key = new Key(kind, namespace, name);
-        Location at = view().find(key);
+        FolderView view = view();
+        Location at = view.find(key);
         if (at == null) {
             throw notFound(key);
         }
-        return stored(key, at);
+        return stored(view, key, at);
     }
 
     /** The errors that keep the folder as it is now from being loaded; empty when it is valid. */
@@ -148,7 +150,7 @@ public final class FolderStore {
             if (at == null) {
                 throw notFound(key);
             }
-            StoredObject current = stored(key, at);
+            StoredObject current = stored(view, key, at);
             if (expectedVersion != null && !expectedVersion.equals(current.resourceVersion())) {
                 throw new StoreException(StoreException.Reason.CONFLICT, stale(key, expectedVersion, current));
             }
@@ -192,7 +194,7 @@ public final class FolderStore {
             throw new StoreException(StoreException.Reason.ALREADY_EXISTS,
                     key.kind().qualifiedPlural() + " \"" + key.name() + "\" already exists (in " + at.file() + ")");
         }
-        StoredObject current = stored(key, at);
+        StoredObject current = stored(view, key, at);
         if (s.givenVersion() != null && !s.givenVersion().equals(current.resourceVersion())) {
             conflicts.add(stale(key, s.givenVersion(), current));
         }
@@ -259,10 +261,10 @@ public final class FolderStore {
                 + "); the gateway keeps its last good configuration until they are fixed"));
     }
 
-    private static StoredObject stored(Key key, Location at) {
+    private static StoredObject stored(FolderView view, Key key, Location at) {
         String ns = key.namespace();
         ObjectNode tree = at.object().tree();
-        String version = ObjectNormalizer.version(tree, ns);
+        String version = view.version(key, at);
         String created = ObjectNormalizer.creationTimestamp(tree);
         if (created == null) {
             created = ObjectNormalizer.timestamp(at.fileModified());

@@ -11,6 +11,7 @@ import io.portcullis.sources.ParsedFolder;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.TreeMap;
  * The configuration folder as read at one moment: every file's text, cut into segments, and an
  * index from (kind, namespace, name) to where each resource is written. Made from a
  * {@link FolderSnapshot}, whose files are parsed and cut once per version, so a view costs one
- * pass over the folder's resources and no file reading. Immutable.
+ * pass over the folder's resources and no file reading. Immutable but for a cache of versions.
  */
 final class FolderView {
     /** Identifies a resource across kinds of different API groups. */
@@ -35,12 +36,36 @@ final class FolderView {
     /** Where a resource is written: a file, the segment of it, the object as written. */
     record Location(String file, int segment, RawObject object, Instant fileModified) {}
 
+    /** A resource's version, computed for the object it was computed from. */
+    private record Versioned(RawObject object, String version) {}
+
     private final FolderSnapshot snapshot;
     private final Map<Key, Location> index;
+    /**
+     * Versions computed so far (a hash of the normalized tree, the costly part of a list), carried
+     * from view to view and trusted while the object is the same instance, i.e. the same file version.
+     * Changed under the store's lock only.
+     */
+    private final Map<Key, Versioned> versions;
 
-    private FolderView(FolderSnapshot snapshot, Map<Key, Location> index) {
+    private FolderView(FolderSnapshot snapshot, Map<Key, Location> index, Map<Key, Versioned> versions) {
         this.snapshot = snapshot;
         this.index = index;
+        this.versions = versions;
+    }
+
+    /** A view of {@code snapshot}, reusing the versions {@code previous} (may be null) computed for unchanged files. */
+    static FolderView of(FolderSnapshot snapshot, FolderView previous) {
+        FolderView view = of(snapshot);
+        if (previous != null) {
+            previous.versions.forEach((key, v) -> {
+                Location at = view.index.get(key);
+                if (at != null && at.object() == v.object()) {
+                    view.versions.put(key, v);
+                }
+            });
+        }
+        return view;
     }
 
     static FolderView of(FolderSnapshot snapshot) {
@@ -57,7 +82,7 @@ final class FolderView {
                 }
             }
         });
-        return new FolderView(snapshot, index);
+        return new FolderView(snapshot, index, new HashMap<>());
     }
 
     /** A view of {@code dir} read afresh, nothing kept: for a one-off reader; a store keeps a {@link ParsedFolder}. */
@@ -89,6 +114,16 @@ final class FolderView {
     RawFile file(String name) {
         FolderFile f = snapshot.files().get(name);
         return f == null ? null : f.raw();
+    }
+
+    /** The {@code resourceVersion} of the resource at {@code at}. */
+    String version(Key key, Location at) {
+        Versioned v = versions.get(key);
+        if (v == null || v.object() != at.object()) {
+            v = new Versioned(at.object(), ObjectNormalizer.version(at.object().tree(), key.namespace()));
+            versions.put(key, v);
+        }
+        return v.version();
     }
 
     Location find(Key key) {
