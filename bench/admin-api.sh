@@ -2,10 +2,10 @@
 # Measures the admin API against the packaged jar: the latency of one apply (a write validated as
 # the whole folder, fsynced, and in force when it answers) as the folder grows, of a list, and of
 # a check. Usage: bench/admin-api.sh [SIZES...]   (default: 0 100 500 folder resources)
-# Needs curl and target/portcullis.jar (mvn -DskipTests package). Prints one line per measure.
+# Needs curl and target/portcullis.jar (mvn -DskipTests package), or PORTCULLIS_JAR. Prints one line per measure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$root/target/portcullis.jar"
+jar="${PORTCULLIS_JAR:-$root/target/portcullis.jar}"  # PORTCULLIS_JAR: another build, to compare
 sizes=("$@")
 [[ $# -eq 0 ]] && sizes=(0 100 500)
 work="$(mktemp -d)"

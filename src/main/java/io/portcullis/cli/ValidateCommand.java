@@ -1,7 +1,6 @@
 package io.portcullis.cli;
 
 import io.portcullis.model.Problem;
-import io.portcullis.model.RawFile;
 import io.portcullis.sources.FolderLoader;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
@@ -47,13 +46,12 @@ public final class ValidateCommand implements Callable<Integer>, ReadsStdin {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, String> texts = new LinkedHashMap<>();
-        int resources = 0;
         for (SourceFile f : Manifests.read(files, stdin)) {
-            if (texts.putIfAbsent(f.name(), f.text()) == null) {
-                resources += RawFile.split(f.name(), f.text()).objects().size();
-            }
+            texts.putIfAbsent(f.name(), f.text());
         }
         LoadResult result = FolderLoader.fromFiles(texts);
+        // Counted from the valid set (each resource once), not by cutting every file a second time.
+        int resources = result.resources().all().size();
         for (Problem p : result.problems()) {
             err.println((p.isError() ? "error: " : "warning: ") + p);
         }

@@ -44,7 +44,7 @@ public final class FolderLoader {
 
     public static LoadResult load(Path dir) {
         FolderFiles files = readFiles(dir);
-        return assemble(new TreeMap<>(files.texts()), new ArrayList<>(files.problems()));
+        return parseAll(new TreeMap<>(files.texts()), new ArrayList<>(files.problems()));
     }
 
     /**
@@ -112,20 +112,38 @@ public final class FolderLoader {
                 }
             });
         }
-        return assemble(texts, problems);
+        return parseAll(texts, problems);
     }
 
-    private static LoadResult assemble(SortedMap<String, String> texts, List<Problem> problems) {
+    private static LoadResult parseAll(SortedMap<String, String> texts, List<Problem> problems) {
+        SortedMap<String, ParsedFile> parsed = new TreeMap<>();
+        texts.forEach((file, text) -> parsed.put(file, parseFile(file, text)));
+        return assemble(parsed, problems);
+    }
+
+    /**
+     * Parses one file's text, refusing text larger than {@link #MAX_FILE_BYTES}: text handed in
+     * directly (admin API) gets the same bound as a file on disk.
+     */
+    public static ParsedFile parseFile(String file, String text) {
+        if (text != null && text.length() > MAX_FILE_BYTES) {
+            return new ParsedFile(List.of(), List.of(Problem.error(file, null, null, "larger than "
+                    + MAX_FILE_BYTES / (1024 * 1024) + " MiB; refused")));
+        }
+        return ResourceParser.parse(file, text);
+    }
+
+    /**
+     * The resources of parsed files, in file-name order, as one set validated whole: what
+     * {@link ParsedFolder} uses so that unchanged files are not parsed again.
+     *
+     * @param earlier problems already found (e.g. files that could not be read), reported first
+     */
+    public static LoadResult assemble(SortedMap<String, ParsedFile> files, List<Problem> earlier) {
+        List<Problem> problems = new ArrayList<>(earlier);
         List<Resource> resources = new ArrayList<>();
         Map<ResourceId, String> origins = new LinkedHashMap<>();
-        texts.forEach((file, text) -> {
-            if (text != null && text.length() > MAX_FILE_BYTES) {
-                // Text handed in directly (admin API) gets the same bound as a file on disk.
-                problems.add(Problem.error(file, null, null, "larger than " + MAX_FILE_BYTES / (1024 * 1024)
-                        + " MiB; refused"));
-                return;
-            }
-            ParsedFile parsed = ResourceParser.parse(file, text);
+        files.forEach((file, parsed) -> {
             problems.addAll(parsed.problems());
             for (Resource r : parsed.resources()) {
                 String first = origins.putIfAbsent(r.id(), file);
@@ -156,7 +174,7 @@ public final class FolderLoader {
         return isConfigFileName(p.getFileName().toString()) && Files.isRegularFile(p);
     }
 
-    private static String describe(Exception e) {
+    static String describe(Exception e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }

@@ -4,7 +4,6 @@ import io.portcullis.model.Problem;
 import io.portcullis.model.ResourceSet;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +11,7 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -51,15 +48,17 @@ public final class FolderSource implements AutoCloseable {
     private static final int MAX_REREADS = 5;
     /** A writer that never pauses is read after this many quiet periods anyway. */
     private static final int MAX_QUIET_WAITS = 10;
-    private static final List<String> CHANGED_WHILE_READ = List.of("(changed while read)");
 
     private final Path dir;
+    /** Kept parsed between reloads: a change costs the parse of the files it touched. */
+    private final ParsedFolder folder;
     private final Consumer<LoadResult> onValid;
     private final Consumer<LoadResult> onRejected;
     private final WatchService watch;
     private final Thread thread;
     private final Duration quiet;
-    private List<String> lastFingerprint = List.of();
+    /** The folder as last handed on (or rejected); null before the first load and after an inconsistent read. */
+    private FolderSnapshot lastSnapshot;
     private int deferred;
     private volatile boolean closed;
 
@@ -78,6 +77,7 @@ public final class FolderSource implements AutoCloseable {
         Files.createDirectories(dir);
         this.quiet = quiet;
         this.dir = dir;
+        this.folder = new ParsedFolder(dir);
         this.onValid = onValid;
         this.onRejected = onRejected;
         this.watch = FileSystems.getDefault().newWatchService();
@@ -137,6 +137,11 @@ public final class FolderSource implements AutoCloseable {
         }
     }
 
+    /** The folder as this source last read it: for the admin API, so a file is parsed once for both. */
+    public ParsedFolder folder() {
+        return folder;
+    }
+
     /**
      * Takes the key's events; true when one says a file (not a dot file: temporary files of atomic
      * writes, the ConfigMap's {@code ..data}) was modified in place rather than created, renamed or deleted.
@@ -174,21 +179,27 @@ public final class FolderSource implements AutoCloseable {
             return null;
         }
         deferred = 0;
-        List<String> fingerprint = fingerprint();
-        if (!force && fingerprint.equals(lastFingerprint)) {
+        // One look at every file per pass (the parsed folder re-reads only changed files); a second
+        // look after it tells whether anything changed meanwhile.
+        FolderSnapshot snapshot = folder.refresh();
+        if (!force && snapshot.sameTexts(lastSnapshot)) {
             return null;
         }
-        LoadResult result = FolderLoader.load(dir);
-        for (int attempt = 1; !fingerprint.equals(fingerprint()) || FolderTransaction.pending(dir); attempt++) {
+        LoadResult result = snapshot.load();
+        for (int attempt = 1; ; attempt++) {
+            FolderSnapshot after = folder.refresh();
+            if (after.sameTexts(snapshot) && !FolderTransaction.pending(dir)) {
+                break;
+            }
             // Files changed while being read: act on a consistent folder, never on a mix of old and new files.
             if (!force || attempt > MAX_REREADS) {
-                lastFingerprint = CHANGED_WHILE_READ;
+                lastSnapshot = null;
                 return null;
             }
-            fingerprint = fingerprint();
-            result = FolderLoader.load(dir);
+            snapshot = after;
+            result = snapshot.load();
         }
-        lastFingerprint = fingerprint;
+        lastSnapshot = snapshot;
         if (result.hasErrors()) {
             LOG.error("configuration in {} rejected ({} error(s)); the previous configuration stays in force:",
                     dir, result.errors().size());
@@ -201,26 +212,6 @@ public final class FolderSource implements AutoCloseable {
         }
         onValid.accept(result);
         return result;
-    }
-
-    /** Name, size, modification time and inode of every candidate file: cheap to compare every rescan. */
-    private List<String> fingerprint() {
-        List<String> out = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                if (f.getFileName().toString().startsWith(".")) {
-                    // Skipped by the loader too (editors' and atomic-rename temp files): not a change.
-                    continue;
-                }
-                BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                out.add(f.getFileName() + "|" + a.size() + "|" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
-                        + "|" + a.fileKey());
-            }
-        } catch (IOException e) {
-            out.add("unreadable:" + e.getMessage());
-        }
-        out.sort(null);
-        return out;
     }
 
     @Override

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * no target always runs first or last), prints the table and writes RESULTS.md.
  *
  * <pre>
- * BenchRun --repo DIR --work DIR [--rounds 3] [--seconds 5] [--warmup-seconds 10]
+ * BenchRun --repo DIR --work DIR [--rounds 3] [--seconds 5] [--warmup-seconds 10] [--load standard|light]
  *          [--rows 1,2,3a,...] [--targets direct,nginx,haproxy,squid,portcullis] [--idle N] [--cpu 1]
  *          [--variant NAME=JAVA_OPTS]... [--max-minutes 40] [--results FILE]
  * BenchRun --repo DIR --work DIR --soak MINUTES     (row 2 against Portcullis, live heap each minute)
@@ -32,14 +32,15 @@ public final class BenchRun {
 
     record Options(Path repo, Path work, int rounds, int seconds, int warmupSeconds, Set<Row> rows, int idle,
                    String cpu, int maxMinutes, Path results, Set<String> targets, Map<String, String> variants,
-                   int soakMinutes) {
+                   int soakMinutes, LoadShape load) {
         static Options parse(String[] args) {
             Path repo = null;
             Path work = null;
             int rounds = 3;
             int seconds = 5;
             // Long enough for the JIT to compile Portcullis's paths before anything is counted.
-            int warmup = 10;
+            Integer warmup = null;
+            LoadShape load = LoadShape.STANDARD;
             Set<Row> rows = EnumSet.allOf(Row.class);
             int idle = Math.min(10_000, Lab.maxConnections() - 50);
             String cpu = Integer.toString(Runtime.getRuntime().availableProcessors() - 1);
@@ -63,6 +64,7 @@ public final class BenchRun {
                     case "--results" -> results = Path.of(value);
                     case "--targets" -> targets = Set.of(value.split(","));
                     case "--soak" -> soak = Integer.parseInt(value);
+                    case "--load" -> load = LoadShape.named(value);
                     case "--variant" -> {
                         int eq = value.indexOf('=');
                         if (eq < 1) {
@@ -80,8 +82,9 @@ public final class BenchRun {
             if (rounds < 1 || seconds < 1) {
                 throw new IllegalArgumentException("--rounds and --seconds must be at least 1");
             }
-            return new Options(repo, work, rounds, seconds, warmup, rows, idle, cpu, maxMinutes,
-                    results == null ? repo.resolve("bench/RESULTS.md") : results, targets, variants, soak);
+            return new Options(repo, work, rounds, seconds, warmup == null ? load.warmupSeconds() : warmup, rows, idle,
+                    cpu, maxMinutes, results == null ? repo.resolve("bench/RESULTS.md") : results, targets, variants,
+                    soak, load);
         }
 
         private static Set<Row> parseRows(String list) {
@@ -127,7 +130,7 @@ public final class BenchRun {
             log("starting the origin, nginx, HAProxy, Squid and Portcullis (pinned to CPU " + o.cpu() + ") in " + o.work());
             lab.start(o.repo().resolve("portcullis"), o.targets(), o.variants());
             TlsLoad tls = new TlsLoad(lab.caCertificate().toFile(), Lab.SNI, lab.originHttps);
-            Measure measure = new Measure(lab, tls, o.idle());
+            Measure measure = new Measure(lab, tls, o.idle(), o.load());
             List<Row> rows = new ArrayList<>(o.rows());
             List<Row> loadRows = rows.stream().filter(r -> !r.isMemory()).toList();
             List<Row> memoryRows = rows.stream().filter(Row::isMemory).toList();

@@ -10,19 +10,18 @@ import java.util.List;
  * The load generators (wrk, iperf3, {@link TlsLoad}) are not pinned; the proxies are.
  */
 final class Measure {
-    private static final int WRK_THREADS = 2;
-    private static final int WRK_CONNECTIONS = 50;
-    private static final int TLS_CONCURRENCY = 32;
     private static final double MIB = 1024 * 1024;
 
     private final Lab lab;
     private final TlsLoad tls;
     private final int idleConnections;
+    private final LoadShape load;
 
-    Measure(Lab lab, TlsLoad tls, int idleConnections) {
+    Measure(Lab lab, TlsLoad tls, int idleConnections, LoadShape load) {
         this.lab = lab;
         this.tls = tls;
         this.idleConnections = idleConnections;
+        this.load = load;
     }
 
     Measurement run(Row row, Target t, int round, int seconds) throws IOException, InterruptedException {
@@ -40,7 +39,7 @@ final class Measure {
                 boolean forward = row == Row.FORWARD_KEEP_ALIVE && !t.isDirect();
                 int port = forward ? t.proxy() : t.tcpHttp();
                 List<String> headers = row == Row.NEW_CONNECTION ? List.of("Connection: close") : List.of();
-                Wrk.Result r = Wrk.run("http://127.0.0.1:" + port + "/", WRK_THREADS, WRK_CONNECTIONS, seconds,
+                Wrk.Result r = Wrk.run("http://127.0.0.1:" + port + "/", load.wrkThreads(), load.wrkConnections(), seconds,
                         forward ? lab.work.resolve("forward.lua") : null, headers);
                 value = r.perSecond();
                 ops = r.requests();
@@ -55,15 +54,15 @@ final class Measure {
                 errors = 0;
             }
             case TLS_HANDSHAKE -> {
-                TlsLoad.Result r = tls.run(local(t.tls()), false, false, TLS_CONCURRENCY, seconds);
+                TlsLoad.Result r = tls.run(local(t.tls()), false, false, load.tlsConcurrency(), seconds);
                 value = r.perSecond();
                 ops = r.completed();
                 errors = r.failed();
             }
             case CONNECT_TLS_REQUEST -> {
                 TlsLoad.Result r = t.isDirect()
-                        ? tls.run(local(t.tls()), false, true, TLS_CONCURRENCY, seconds)
-                        : tls.run(local(t.proxy()), true, true, TLS_CONCURRENCY, seconds);
+                        ? tls.run(local(t.tls()), false, true, load.tlsConcurrency(), seconds)
+                        : tls.run(local(t.proxy()), true, true, load.tlsConcurrency(), seconds);
                 value = r.perSecond();
                 ops = r.completed();
                 errors = r.failed();

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The file changes one write makes, computed against a {@link FolderView}: a resource of its own
@@ -73,7 +72,7 @@ final class FileEdits {
     void create(Key key, ObjectNode tree) {
         String name = ResourceFileNames.of(key);
         String yaml = ObjectText.yaml(tree);
-        if (!view.texts().containsKey(name) && !edited.containsKey(name)) {
+        if (!view.hasFile(name) && !edited.containsKey(name)) {
             edited.put(name, new ArrayList<>(List.of(yaml)));
             return;
         }
@@ -82,14 +81,21 @@ final class FileEdits {
         texts.add((last.isEmpty() || last.endsWith("\n") ? "" : "\n") + "---\n" + yaml);
     }
 
-    /** The folder's file texts as they will be after the change. */
+    /** The files the change writes, by name, to their new text; null for a file it removes. */
+    Map<String, String> changes() {
+        Map<String, String> out = new LinkedHashMap<>();
+        edited.forEach((name, segments) -> out.put(name, segments == null ? null : join(segments)));
+        return out;
+    }
+
+    /** The folder's file texts as they will be after the change (every file: prefer {@link #changes}). */
     SortedMap<String, String> result() {
-        SortedMap<String, String> out = new TreeMap<>(view.texts());
-        edited.forEach((name, segments) -> {
-            if (segments == null) {
+        SortedMap<String, String> out = view.texts();
+        changes().forEach((name, text) -> {
+            if (text == null) {
                 out.remove(name);
             } else {
-                out.put(name, join(segments));
+                out.put(name, text);
             }
         });
         return out;
@@ -99,7 +105,7 @@ final class FileEdits {
     FolderTransaction transaction(Path dir) {
         FolderTransaction tx = new FolderTransaction(dir);
         edited.forEach((name, segments) -> {
-            String before = view.texts().get(name);
+            String before = view.text(name);
             if (segments == null) {
                 tx.delete(name, before);
             } else {

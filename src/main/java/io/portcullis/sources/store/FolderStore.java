@@ -10,10 +10,11 @@ import io.portcullis.model.RawFile.Segment;
 import io.portcullis.model.ResourceId;
 import io.portcullis.model.ResourceKind;
 import io.portcullis.model.ResourceParser;
-import io.portcullis.sources.FolderLoader;
+import io.portcullis.sources.FolderSnapshot;
 import io.portcullis.sources.FolderTransaction;
 import io.portcullis.sources.FolderTransaction.ConcurrentEditException;
 import io.portcullis.sources.LoadResult;
+import io.portcullis.sources.ParsedFolder;
 import io.portcullis.sources.store.ApplyRequest.Mode;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
 import io.portcullis.sources.store.ApplyResult.Action;
@@ -37,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * The configuration folder as a store of resources, for the admin API: list, get, apply (create
  * or replace, all or nothing) and delete, with a {@code resourceVersion} per resource.
  *
- * <p>The folder is the only state. Every call reads it afresh, so hand edits are always seen, and
- * a write is computed against what was read, validated as the whole folder it would produce
- * ({@link FolderLoader#fromFiles}), and refused before anything is written when it would add an
+ * <p>The folder is the only state. Every call looks at it afresh, so hand edits are always seen
+ * (a {@link ParsedFolder} re-reads and re-parses only the files that changed), and a write is
+ * computed against what was read, validated as the whole folder it would produce
+ * ({@link FolderSnapshot#loadWith}: only the files it changes are parsed), and refused before anything is written when it would add an
  * error. It is then written with one {@link FolderTransaction} (temporary files, fsync, atomic
  * renames; all files or none), which fails rather than overwrite a file edited by hand meanwhile;
  * the write is then retried against the new content. Once written, {@code afterWrite} (the folder
@@ -52,23 +54,42 @@ public final class FolderStore {
     private static final int ATTEMPTS = 3;
 
     private final Path dir;
+    private final ParsedFolder folder;
     private final Supplier<LoadResult> afterWrite;
     private final Clock clock;
+    /** The view of the folder's last snapshot: made again only when a file changed. */
+    private FolderView lastView;
 
     /** @param afterWrite called after each write, on the writing thread; returns the folder as loaded (may be null) */
     public FolderStore(Path dir, Supplier<LoadResult> afterWrite, Clock clock) {
-        this.dir = dir;
+        this(new ParsedFolder(dir), afterWrite, clock);
+    }
+
+    /** As {@link #FolderStore(Path, Supplier, Clock)}, sharing {@code folder} with the folder source: one parse per change. */
+    public FolderStore(ParsedFolder folder, Supplier<LoadResult> afterWrite, Clock clock) {
+        this.dir = folder.dir();
+        this.folder = folder;
         this.afterWrite = afterWrite;
         this.clock = clock;
+    }
+
+    /** The folder as it is now (hand edits included), re-reading only the files that changed. */
+    private FolderView view() {
+        FolderSnapshot snapshot = folder.refresh();
+        if (lastView == null || lastView.snapshot() != snapshot) {
+            lastView = FolderView.of(snapshot, lastView);
+        }
+        return lastView;
     }
 
     /** Resources of {@code kind} in {@code namespace} (null: every namespace), by namespace and name as kubectl lists. */
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();
-        for (Location at : FolderView.read(dir).all()) {
+        FolderView view = view();
+        for (Location at : view.all()) {
             Key key = FolderView.key(at.object());
             if (key.kind() == kind && (namespace == null || namespace.equals(key.namespace()))) {
-                out.add(stored(key, at));
+                out.add(stored(view, key, at));
             }
         }
         out.sort(java.util.Comparator.comparing(StoredObject::namespace).thenComparing(StoredObject::name));
@@ -77,23 +98,24 @@ public final class FolderStore {
 
     public synchronized StoredObject get(ResourceKind kind, String namespace, String name) throws StoreException {
         Key key = new Key(kind, namespace, name);
-        Location at = FolderView.read(dir).find(key);
+        FolderView view = view();
+        Location at = view.find(key);
         if (at == null) {
             throw notFound(key);
         }
-        return stored(key, at);
+        return stored(view, key, at);
     }
 
     /** The errors that keep the folder as it is now from being loaded; empty when it is valid. */
     public synchronized List<Problem> folderErrors() {
-        return FolderView.read(dir).loaded().errors();
+        return view().loaded().errors();
     }
 
     /** Creates or replaces every resource of the request, or none (see {@link ApplyRequest.Mode}). */
     public synchronized ApplyResult apply(ApplyRequest request) throws StoreException {
         Submission submission = Submission.read(request);
         for (int attempt = 1; ; attempt++) {
-            FolderView view = FolderView.read(dir);
+            FolderView view = view();
             FileEdits edits = new FileEdits(view);
             List<Outcome> outcomes = new ArrayList<>();
             List<String> conflicts = new ArrayList<>();
@@ -124,7 +146,7 @@ public final class FolderStore {
      */
     public synchronized LoadResult preview(ApplyRequest request) throws StoreException {
         Submission submission = Submission.read(request);
-        FolderView view = FolderView.read(dir);
+        FolderView view = view();
         FileEdits edits = new FileEdits(view);
         List<String> conflicts = new ArrayList<>();
         for (Submitted s : submission.objects()) {
@@ -134,7 +156,7 @@ public final class FolderStore {
             throw new StoreException(StoreException.Reason.CONFLICT, String.join("; ", conflicts));
         }
         checkFolder(view, edits, submission.warnings());
-        return edits.isEmpty() ? view.loaded() : FolderLoader.fromFiles(edits.result(), view.readProblems());
+        return edits.isEmpty() ? view.loaded() : view.snapshot().loadWith(edits.changes());
     }
 
     /** Deletes one resource; {@code expectedVersion} (may be null) must be its current version. */
@@ -142,12 +164,12 @@ public final class FolderStore {
                                            boolean dryRun) throws StoreException {
         Key key = new Key(kind, namespace, name);
         for (int attempt = 1; ; attempt++) {
-            FolderView view = FolderView.read(dir);
+            FolderView view = view();
             Location at = view.find(key);
             if (at == null) {
                 throw notFound(key);
             }
-            StoredObject current = stored(key, at);
+            StoredObject current = stored(view, key, at);
             if (expectedVersion != null && !expectedVersion.equals(current.resourceVersion())) {
                 throw new StoreException(StoreException.Reason.CONFLICT, stale(key, expectedVersion, current));
             }
@@ -178,7 +200,7 @@ public final class FolderStore {
      */
     public synchronized ApplyResult deleteAll(List<Deletion> targets, boolean dryRun) throws StoreException {
         for (int attempt = 1; ; attempt++) {
-            FolderView view = FolderView.read(dir);
+            FolderView view = view();
             FileEdits edits = new FileEdits(view);
             List<Outcome> outcomes = new ArrayList<>();
             Set<Key> seen = new HashSet<>();
@@ -188,7 +210,7 @@ public final class FolderStore {
                 if (at == null || !seen.add(key)) {
                     continue;
                 }
-                StoredObject current = stored(key, at);
+                StoredObject current = stored(view, key, at);
                 edits.remove(at, key);
                 outcomes.add(new Outcome(d.kind(), d.namespace(), d.name(), Action.DELETED, current.resourceVersion(),
                         current.object()));
@@ -230,7 +252,7 @@ public final class FolderStore {
             throw new StoreException(StoreException.Reason.ALREADY_EXISTS,
                     key.kind().qualifiedPlural() + " \"" + key.name() + "\" already exists (in " + at.file() + ")");
         }
-        StoredObject current = stored(key, at);
+        StoredObject current = stored(view, key, at);
         if (s.givenVersion() != null && !s.givenVersion().equals(current.resourceVersion())) {
             conflicts.add(stale(key, s.givenVersion(), current));
         }
@@ -255,7 +277,7 @@ public final class FolderStore {
             return List.of();
         }
         LoadResult before = view.loaded();
-        LoadResult after = FolderLoader.fromFiles(edits.result(), view.readProblems());
+        LoadResult after = view.snapshot().loadWith(edits.changes());
         Set<String> old = new HashSet<>();
         before.problems().forEach(p -> old.add(p.toString()));
         List<Problem> errors = after.errors().stream().filter(p -> !old.contains(p.toString())).toList();
@@ -297,10 +319,10 @@ public final class FolderStore {
                 + "); the gateway keeps its last good configuration until they are fixed"));
     }
 
-    private static StoredObject stored(Key key, Location at) {
+    private static StoredObject stored(FolderView view, Key key, Location at) {
         String ns = key.namespace();
         ObjectNode tree = at.object().tree();
-        String version = ObjectNormalizer.version(tree, ns);
+        String version = view.version(key, at);
         String created = ObjectNormalizer.creationTimestamp(tree);
         if (created == null) {
             created = ObjectNormalizer.timestamp(at.fileModified());

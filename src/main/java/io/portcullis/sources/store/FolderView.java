@@ -4,23 +4,25 @@ import io.portcullis.model.Problem;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.RawFile.RawObject;
 import io.portcullis.model.ResourceKind;
-import io.portcullis.sources.FolderLoader;
-import io.portcullis.sources.FolderLoader.FolderFiles;
+import io.portcullis.sources.FolderFile;
+import io.portcullis.sources.FolderSnapshot;
 import io.portcullis.sources.LoadResult;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.portcullis.sources.ParsedFolder;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The configuration folder as read at one moment: every file's text, cut into segments, and an
- * index from (kind, namespace, name) to where each resource is written. Built per request, so a
- * hand edit is always seen; blocking file I/O, never on an event loop. Immutable.
+ * index from (kind, namespace, name) to where each resource is written. Made from a
+ * {@link FolderSnapshot}, whose files are parsed and cut once per version, so a view costs one
+ * pass over the folder's resources and no file reading. Immutable but for a cache of versions.
  */
 final class FolderView {
     /** Identifies a resource across kinds of different API groups. */
@@ -34,36 +36,62 @@ final class FolderView {
     /** Where a resource is written: a file, the segment of it, the object as written. */
     record Location(String file, int segment, RawObject object, Instant fileModified) {}
 
-    private final FolderFiles files;
-    private final Map<String, RawFile> rawFiles;
-    private final Map<Key, Location> index;
-    private LoadResult loaded;
+    /** A resource's version, computed for the object it was computed from. */
+    private record Versioned(RawObject object, String version) {}
 
-    private FolderView(FolderFiles files, Map<String, RawFile> rawFiles, Map<Key, Location> index) {
-        this.files = files;
-        this.rawFiles = rawFiles;
+    private final FolderSnapshot snapshot;
+    private final Map<Key, Location> index;
+    /**
+     * Versions computed so far (a hash of the normalized tree, the costly part of a list), carried
+     * from view to view and trusted while the object is the same instance, i.e. the same file version.
+     * Changed under the store's lock only.
+     */
+    private final Map<Key, Versioned> versions;
+
+    private FolderView(FolderSnapshot snapshot, Map<Key, Location> index, Map<Key, Versioned> versions) {
+        this.snapshot = snapshot;
         this.index = index;
+        this.versions = versions;
     }
 
-    static FolderView read(Path dir) {
-        FolderFiles files = FolderLoader.readFiles(dir);
-        Map<String, RawFile> raw = new LinkedHashMap<>();
+    /** A view of {@code snapshot}, reusing the versions {@code previous} (may be null) computed for unchanged files. */
+    static FolderView of(FolderSnapshot snapshot, FolderView previous) {
+        FolderView view = of(snapshot);
+        if (previous != null) {
+            previous.versions.forEach((key, v) -> {
+                Location at = view.index.get(key);
+                if (at != null && at.object() == v.object()) {
+                    view.versions.put(key, v);
+                }
+            });
+        }
+        return view;
+    }
+
+    static FolderView of(FolderSnapshot snapshot) {
         Map<Key, Location> index = new LinkedHashMap<>();
-        files.texts().forEach((name, text) -> {
-            RawFile file = RawFile.split(name, text);
-            raw.put(name, file);
-            Instant modified = modified(dir.resolve(name));
+        snapshot.files().forEach((name, f) -> {
+            RawFile file = f.raw();
             for (int i = 0; i < file.segments().size(); i++) {
                 for (RawObject o : file.segments().get(i).objects()) {
                     Key key = key(o);
                     if (key != null) {
                         // The first definition is the one in force; a second one makes the folder invalid anyway.
-                        index.putIfAbsent(key, new Location(name, i, o, modified));
+                        index.putIfAbsent(key, new Location(name, i, o, f.modified()));
                     }
                 }
             }
         });
-        return new FolderView(files, raw, index);
+        return new FolderView(snapshot, index, new HashMap<>());
+    }
+
+    /** A view of {@code dir} read afresh, nothing kept: for a one-off reader; a store keeps a {@link ParsedFolder}. */
+    static FolderView read(Path dir) {
+        return of(new ParsedFolder(dir).refresh());
+    }
+
+    FolderSnapshot snapshot() {
+        return snapshot;
     }
 
     /** The key of a raw object, or null for kinds the API does not know. */
@@ -73,16 +101,29 @@ final class FolderView {
                 .orElse(null);
     }
 
-    SortedMap<String, String> texts() {
-        return files.texts();
+    /** A file's text, or null when there is no such readable file. */
+    String text(String name) {
+        FolderFile f = snapshot.files().get(name);
+        return f == null ? null : f.text();
     }
 
-    List<Problem> readProblems() {
-        return files.problems();
+    boolean hasFile(String name) {
+        return snapshot.files().containsKey(name);
     }
 
     RawFile file(String name) {
-        return rawFiles.get(name);
+        FolderFile f = snapshot.files().get(name);
+        return f == null ? null : f.raw();
+    }
+
+    /** The {@code resourceVersion} of the resource at {@code at}. */
+    String version(Key key, Location at) {
+        Versioned v = versions.get(key);
+        if (v == null || v.object() != at.object()) {
+            v = new Versioned(at.object(), ObjectNormalizer.version(at.object().tree(), key.namespace()));
+            versions.put(key, v);
+        }
+        return v.version();
     }
 
     Location find(Key key) {
@@ -93,19 +134,19 @@ final class FolderView {
         return new ArrayList<>(index.values());
     }
 
-    /** The folder validated as it is now: the errors a change must not add to. */
-    LoadResult loaded() {
-        if (loaded == null) {
-            loaded = FolderLoader.fromFiles(files.texts(), files.problems());
-        }
-        return loaded;
+    /** The texts of every readable file, by name. */
+    SortedMap<String, String> texts() {
+        SortedMap<String, String> out = new TreeMap<>();
+        snapshot.files().forEach((name, f) -> out.put(name, f.text()));
+        return out;
     }
 
-    private static Instant modified(Path file) {
-        try {
-            return Files.getLastModifiedTime(file).toInstant();
-        } catch (IOException e) {
-            return Instant.now();
-        }
+    List<Problem> readProblems() {
+        return snapshot.readProblems();
+    }
+
+    /** The folder validated as it is now: the errors a change must not add to. */
+    LoadResult loaded() {
+        return snapshot.load();
     }
 }

@@ -1,0 +1,108 @@
+package io.portcullis.sources;
+
+import io.portcullis.model.ParsedFile;
+import io.portcullis.model.Problem;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The configuration folder at one refresh of a {@link ParsedFolder}: its files by name, parsed,
+ * and the files that could not be read. Validated whole on first use of {@link #load}, once.
+ * Immutable and thread-safe.
+ */
+public final class FolderSnapshot {
+    private final SortedMap<String, FolderFile> files;
+    private final List<Problem> readProblems;
+    private volatile LoadResult loaded;
+
+    private FolderSnapshot(SortedMap<String, FolderFile> files, List<Problem> readProblems) {
+        this.files = files;
+        this.readProblems = readProblems;
+    }
+
+    static FolderSnapshot of(SortedMap<String, FolderFile> files, List<Problem> readProblems) {
+        return new FolderSnapshot(Collections.unmodifiableSortedMap(new TreeMap<>(files)), List.copyOf(readProblems));
+    }
+
+    /**
+     * This snapshot with {@code same}: the same file names with the same parses (some read again),
+     * so the validation already done carries over; this snapshot itself when nothing was read again.
+     */
+    FolderSnapshot withSameTexts(SortedMap<String, FolderFile> same) {
+        boolean identical = true;
+        for (var e : same.entrySet()) {
+            identical &= e.getValue() == files.get(e.getKey());
+        }
+        if (identical) {
+            return this;
+        }
+        FolderSnapshot next = of(same, readProblems);
+        next.loaded = loaded;
+        return next;
+    }
+
+    /**
+     * Whether {@code other} holds the same files with the same texts and the same read problems
+     * (files read again with unchanged text count as the same): nothing to load again.
+     */
+    public boolean sameTexts(FolderSnapshot other) {
+        if (other == this) {
+            return true;
+        }
+        if (other == null || !other.readProblems.equals(readProblems) || !other.files.keySet().equals(files.keySet())) {
+            return false;
+        }
+        for (var e : files.entrySet()) {
+            if (e.getValue().parsed() != other.files.get(e.getKey()).parsed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The readable configuration files, by name (which is also their order of precedence). */
+    public SortedMap<String, FolderFile> files() {
+        return files;
+    }
+
+    /** A problem for each file or folder that could not be read. */
+    public List<Problem> readProblems() {
+        return readProblems;
+    }
+
+    /** The whole folder, validated; the same result each call. */
+    public LoadResult load() {
+        LoadResult r = loaded;
+        if (r == null) {
+            r = FolderLoader.assemble(parsed(Map.of()), readProblems);
+            loaded = r;
+        }
+        return r;
+    }
+
+    /**
+     * The folder as it would be with {@code changes} made, validated whole: only the changed
+     * files are parsed.
+     *
+     * @param changes file name to its new text; a null text removes the file
+     */
+    public LoadResult loadWith(Map<String, String> changes) {
+        return FolderLoader.assemble(parsed(changes), readProblems);
+    }
+
+    private SortedMap<String, ParsedFile> parsed(Map<String, String> changes) {
+        SortedMap<String, ParsedFile> out = new TreeMap<>();
+        files.forEach((name, f) -> out.put(name, f.parsed()));
+        changes.forEach((name, text) -> {
+            if (text == null) {
+                out.remove(name);
+            } else {
+                out.put(name, FolderLoader.parseFile(name, text));
+            }
+        });
+        return out;
+    }
+}
