@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 11, defect 14: {@code ./portcullis} starts the JVM with heap settings that fit a container
  * and give memory back (a share of the memory limit, G1 with periodic collections that uncommit
- * free heap), and {@code PORTCULLIS_JAVA_OPTS} still overrides them. The launcher runs a real JVM
+ * free heap; the serial collector for one-shot commands, issue 17), and {@code PORTCULLIS_JAVA_OPTS}
+ * still overrides them. The launcher runs a real JVM
  * on a jar whose main class reports the flags in force ({@code PORTCULLIS_JAR}).
  */
 class LauncherHeapSettingsTest {
@@ -52,10 +53,12 @@ class LauncherHeapSettingsTest {
         return jar;
     }
 
-    private Map<String, String> flags(String javaOpts) throws Exception {
+    /** The flags the launcher starts the JVM with for {@code command} (the probe ignores it). */
+    private Map<String, String> flags(String javaOpts, String command) throws Exception {
         String jar = "PORTCULLIS_JAR=" + probeJar();
-        Cli.Result r = javaOpts == null ? Cli.run(RUN, "env", "-u", "PORTCULLIS_JAVA_OPTS", jar, "./portcullis")
-                : Cli.run(RUN, "env", jar, "PORTCULLIS_JAVA_OPTS=" + javaOpts, "./portcullis");
+        Cli.Result r = javaOpts == null
+                ? Cli.run(RUN, "env", "-u", "PORTCULLIS_JAVA_OPTS", jar, "./portcullis", command)
+                : Cli.run(RUN, "env", jar, "PORTCULLIS_JAVA_OPTS=" + javaOpts, "./portcullis", command);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         Map<String, String> out = new HashMap<>();
         r.stdout().lines().map(l -> l.split("=", 2)).forEach(kv -> out.put(kv[0], kv[1]));
@@ -64,7 +67,7 @@ class LauncherHeapSettingsTest {
 
     @Test
     void theLauncherSizesTheHeapForAContainerAndGivesItBack() throws Exception {
-        Map<String, String> f = flags(null);
+        Map<String, String> f = flags(null, "run");
         assertThat(f).containsEntry("MaxRAMPercentage", "40.0").containsEntry("UseG1GC", "true")
                 .containsEntry("G1PeriodicGCInterval", "60000").containsEntry("G1PeriodicGCInvokesConcurrent", "false")
                 .containsEntry("MaxHeapFreeRatio", "30")
@@ -72,8 +75,16 @@ class LauncherHeapSettingsTest {
     }
 
     @Test
+    void oneShotCommandsRunOnTheSerialCollectorWithTheSameHeapBounds() throws Exception {
+        Map<String, String> f = flags(null, "validate");
+        assertThat(f).containsEntry("UseSerialGC", "true").containsEntry("UseG1GC", "false")
+                .containsEntry("MaxRAMPercentage", "40.0").containsEntry("MaxHeapFreeRatio", "30")
+                .containsEntry("MinHeapFreeRatio", "10");
+    }
+
+    @Test
     void portcullisJavaOptsOverridesThemAndMayNameAnotherCollector() throws Exception {
-        Map<String, String> f = flags("-XX:MaxRAMPercentage=60 -XX:+UseSerialGC");
+        Map<String, String> f = flags("-XX:MaxRAMPercentage=60 -XX:+UseSerialGC", "run");
         assertThat(f).containsEntry("MaxRAMPercentage", "60.0").containsEntry("UseSerialGC", "true")
                 .containsEntry("UseG1GC", "false");
     }
