@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.Future;
 import io.portcullis.telemetry.ConnectionLog;
 import java.io.ByteArrayOutputStream;
@@ -20,8 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Coverage-guided fuzzing of the ClientHello peek (Netty's {@code AbstractSniHandler} parser
  * under {@link ClientHelloPeek}'s bounds), fed in one to four reads. Whatever the bytes, the peek
- * ends one of three ways and never throws past itself: it decides (and then replays every byte it
- * held, in order), it refuses with a recorded reason and closes, or it is still waiting for more.
+ * ends one of three ways and never throws past itself, with or without the client's FIN after its
+ * bytes: it decides (and then replays every byte it held, in order), it refuses with a recorded
+ * reason and closes, or it is still waiting for more.
  * {@code mvn verify} replays the committed corpus ({@code ClientHelloPeekFuzzTestInputs});
  * {@code bench/fuzz} explores.
  */
@@ -31,6 +33,7 @@ class ClientHelloPeekFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void clientHello(FuzzedDataProvider data) {
         int reads = data.consumeInt(1, 4);
+        boolean halfClose = data.consumeBoolean();
         int[] cuts = new int[reads - 1];
         for (int i = 0; i < cuts.length; i++) {
             cuts[i] = data.consumeInt(0, 20_000);
@@ -45,6 +48,11 @@ class ClientHelloPeekFuzzTest {
                 int to = i < cuts.length ? Math.min(input.length, from + cuts[i]) : input.length;
                 channel.writeInbound(Unpooled.wrappedBuffer(input, from, to - from));
                 from = to;
+            }
+            if (halfClose && channel.isOpen()) {
+                // The client's FIN after its bytes (a half-close, or the end of a dropped connection).
+                channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                channel.runPendingTasks();
             }
             channel.checkException();
             if (peek.decided != null) {
@@ -73,7 +81,7 @@ class ClientHelloPeekFuzzTest {
         RecordingPeek peek = new RecordingPeek(log);
         EmbeddedChannel channel = new EmbeddedChannel(peek);
         try {
-            channel.writeInbound(Unpooled.wrappedBuffer(hello, 0, hello.length - 1));
+            channel.writeInbound(Unpooled.wrappedBuffer(hello, 0, hello.length - 2)); // the last two: the fuzzer's choices
             assertThat(peek.decided).isEqualTo(Optional.empty());
         } finally {
             channel.finishAndReleaseAll();
