@@ -6,13 +6,15 @@ import io.portcullis.admin.AdminToken;
 import io.portcullis.admin.MetricsRoute;
 import io.portcullis.admin.ResourceApi;
 import io.portcullis.identity.MeshCredentials;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.GatewayServer;
+import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.Transport;
 import io.portcullis.proxy.capture.CaptureServer;
-import io.portcullis.proxy.dns.HostsFile;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
 import io.portcullis.sources.LoadResult;
@@ -26,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +50,8 @@ public final class Portcullis implements AutoCloseable {
     private final GatewayServer server;
     private final CaptureServer capture;
     private final TlsContexts tlsContexts;
+    /** Every listening socket of this process: no upstream connection may go to one. */
+    private final OwnListeners ownListeners;
     private final ScheduledExecutorService certsReload;
     private final AtomicLong generation = new AtomicLong();
     private FolderSource source;
@@ -60,24 +65,24 @@ public final class Portcullis implements AutoCloseable {
         this.options = options;
         // Read first: a missing identity fails the start before any thread exists.
         MeshCredentials mesh = options.mesh().meshCerts() == null ? null : MeshCredentials.load(options.mesh().meshCerts());
+        // Also before any thread: no name server (and no --hosts-file) fails the start.
+        Transport transport = options.mesh().isSidecar() ? Transport.best() : Transport.configured();
+        UpstreamResolver resolver = new UpstreamResolver(transport, options.dns(), options.hostsFile());
         this.policy = new CurrentPolicy(EgressPolicy.empty(options.outboundPolicy()));
         this.accessLog = options.accessLogFile() == null ? AccessLog.toStdout(System.out, options.accessLogFormat())
                 : AccessLog.toFile(options.accessLogFile(), options.accessLogFormat());
         this.metrics = new GatewayMetrics(options.maxLabelValues());
-        // The sidecar reads SO_ORIGINAL_DST through epoll's socket options.
-        Transport transport = options.mesh().isSidecar() ? Transport.best() : Transport.configured();
-        UpstreamResolver resolver = new UpstreamResolver(transport,
-                options.hostsFile() == null ? null : HostsFile.read(options.hostsFile()));
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
         this.tlsContexts = new TlsContexts(mesh);
         Telemetry telemetry = new Telemetry(accessLog, metrics);
+        this.ownListeners = new OwnListeners();
         // One role per process: a sidecar has no explicit proxy and no Gateway listeners.
         this.server = options.mesh().isSidecar() ? null
                 : new GatewayServer(transport, options.proxySettings(), policy, resolver, telemetry, threads,
-                        options.allowPrivate(), tlsContexts);
+                        options.allowPrivate(), tlsContexts, ownListeners);
         this.capture = !options.mesh().isSidecar() ? null
                 : new CaptureServer(transport, options.proxySettings(), policy, resolver, tlsContexts,
-                        options.mesh().onMismatch(), telemetry, threads);
+                        options.mesh().onMismatch(), telemetry, threads, ownListeners);
         this.certsReload = mesh == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-certs");
             t.setDaemon(true);
@@ -104,6 +109,7 @@ public final class Portcullis implements AutoCloseable {
         }
         if (capture != null) {
             captureAddresses = capture.start(options.mesh().captureBinds());
+            captureAddresses.forEach(a -> ownListeners.add(a, "capture listener"));
         } else {
             proxyAddress = server.startProxy(options.proxyBind());
         }
@@ -119,7 +125,9 @@ public final class Portcullis implements AutoCloseable {
         List<AdminRoute> routes = new ArrayList<>();
         routes.add(new MetricsRoute(metrics));
         routes.addAll(resourceApi.routes());
-        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes);
+        admin = AdminServer.start(Transport.best(), options.adminBind(), () -> ready, token, routes,
+                Optional.of(new AcceptBackoff(metrics, "admin endpoint")));
+        ownListeners.add(admin.address(), "admin endpoint");
         LoadResult first = source.start();
         if (first.hasErrors()) {
             LOG.error("starting with no configuration: everything is denied until {} validates", options.configDir());
@@ -215,8 +223,7 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return AddressText.hostPort(a);
     }
 
     @Override
@@ -244,6 +251,7 @@ public final class Portcullis implements AutoCloseable {
         if (capture != null) {
             capture.close();
         }
+        ownListeners.close();
         try {
             accessLog.close();
         } catch (InterruptedException e) {

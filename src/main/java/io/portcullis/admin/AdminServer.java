@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.portcullis.proxy.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -55,10 +57,19 @@ public final class AdminServer implements AutoCloseable {
     /** @param token null for no authentication (allowed on loopback only; {@code run} enforces it) */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
                                     AdminToken token, List<AdminRoute> routes) throws InterruptedException {
+        return start(transport, bind, ready, token, routes, Optional.empty());
+    }
+
+    /** @param onAcceptFailure on the listening channel: what to do when accept fails ({@code AcceptBackoff}) */
+    public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
+                                    AdminToken token, List<AdminRoute> routes, Optional<ChannelHandler> onAcceptFailure)
+            throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1);
         List<AdminRoute> all = List.copyOf(routes);
         try {
-            Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
+            ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(transport.serverChannel());
+            onAcceptFailure.ifPresent(bootstrap::handler);
+            Channel ch = bootstrap
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel c) {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
+import io.portcullis.model.AddressText;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,7 @@ final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
                 if (refusal != null) {
                     refusing = true;
                     boolean missing = refusal.startsWith("no ");
-                    LOG.warn("admin: refused {} {} from {}: {}", request.method(), path, ctx.channel().remoteAddress(),
+                    LOG.warn("admin: refused {} {} from {}: {}", request.method(), path, AddressText.of(ctx.channel().remoteAddress()),
                             refusal);
                     ReferenceCountUtil.release(msg);
                     refuse(ctx, missing ? HttpResponseStatus.UNAUTHORIZED : HttpResponseStatus.FORBIDDEN, refusal);

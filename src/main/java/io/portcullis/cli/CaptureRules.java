@@ -44,8 +44,10 @@ final class CaptureRules {
             rules.add(rule(tool, "-A", OUTPUT_CHAIN, "-m", "owner", "--gid-owner", String.valueOf(gid), "-j", "RETURN"));
         }
         for (Cidr c : s.excludeCidrs()) {
-            if (c.isIpv4() != v6) {
-                rules.add(rule(tool, "-A", OUTPUT_CHAIN, "-d", c.toString(), "-j", "RETURN"));
+            // An IPv4-mapped prefix of /96 or longer also stands for its IPv4 range, which iptables sees.
+            Cidr forTool = v6 || c.isIpv4() ? c : c.ipv4Equivalent().orElse(c);
+            if (forTool.isIpv4() != v6) {
+                rules.add(rule(tool, "-A", OUTPUT_CHAIN, "-d", forTool.toString(), "-j", "RETURN"));
             }
         }
         rules.add(rule(tool, "-A", OUTPUT_CHAIN, "-j", REDIRECT_CHAIN));

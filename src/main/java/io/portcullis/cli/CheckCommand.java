@@ -1,6 +1,7 @@
 package io.portcullis.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ObjectText;
 import io.portcullis.policy.CheckQuery;
 import java.io.PrintWriter;
@@ -45,8 +46,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        CheckQuery query;
         try {
-            CheckQuery.parse(to, sni, from);
+            query = CheckQuery.parse(to, sni, from);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--to: " + e.getMessage());
         }
@@ -63,13 +65,13 @@ public final class CheckCommand implements Callable<Integer> {
         if (output != null) {
             out.print(output.equals("json") ? ObjectText.json(b) : ObjectText.yaml(b));
         } else {
-            print(out, b);
+            print(out, AddressText.hostPort(query.host(), query.port()), b);
         }
         out.flush();
         return b.path("allowed").asBoolean() ? 0 : 1;
     }
 
-    private void print(PrintWriter out, JsonNode b) {
+    private static void print(PrintWriter out, String to, JsonNode b) {
         out.println((b.path("allowed").asBoolean() ? "ALLOWED" : "DENIED") + "  " + to + "  via "
                 + b.path("path").asText());
         out.println("reason:   " + b.path("reason").asText() + ": " + b.path("message").asText());

@@ -1,6 +1,7 @@
 package io.portcullis.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ResourceKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +96,7 @@ final class KindColumns {
                 for (JsonNode d : route.path("route")) {
                     String h = d.at("/destination/host").asText();
                     JsonNode port = d.at("/destination/port/number");
-                    String hp = port.isMissingNode() ? h : h + ":" + port.asText();
+                    String hp = port.isMissingNode() ? h : AddressText.hostPort(h, port.asInt());
                     if (!hosts.contains(hp)) {
                         hosts.add(hp);
                     }

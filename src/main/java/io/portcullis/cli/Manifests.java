@@ -3,6 +3,9 @@ package io.portcullis.cli;
 import io.portcullis.sources.FolderLoader;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +31,7 @@ final class Manifests {
         for (String arg : arguments) {
             if (arg.equals("-")) {
                 try {
-                    files.add(new SourceFile(STDIN, new String(stdin.readAllBytes(), StandardCharsets.UTF_8)));
+                    files.add(new SourceFile(STDIN, text(STDIN, stdin)));
                 } catch (IOException e) {
                     throw new CliException("error: cannot read stdin: " + e.getMessage());
                 }
@@ -54,14 +57,25 @@ final class Manifests {
         return files;
     }
 
-    private static SourceFile file(Path p) {
+    /** The text of a file or stdin: at most {@link FolderLoader#MAX_FILE_BYTES}, strict UTF-8 (as the folder reads it). */
+    private static String text(String name, InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(FolderLoader.MAX_FILE_BYTES + 1);
+        if (bytes.length > FolderLoader.MAX_FILE_BYTES) {
+            throw new CliException("error: " + name + " is larger than " + FolderLoader.MAX_FILE_BYTES / (1024 * 1024)
+                    + " MiB (" + FolderLoader.MAX_FILE_BYTES + " bytes); refused");
+        }
         try {
-            if (Files.size(p) > FolderLoader.MAX_FILE_BYTES) {
-                throw new CliException("error: " + p + " is larger than " + FolderLoader.MAX_FILE_BYTES + " bytes");
-            }
-            return new SourceFile(p.toString(), Files.readString(p, StandardCharsets.UTF_8));
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new CliException("error: " + p + " is not UTF-8 text");
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (CharacterCodingException e) {
+            throw new CliException("error: " + name + " is not UTF-8 text");
+        }
+    }
+
+    private static SourceFile file(Path p) {
+        try (InputStream in = Files.newInputStream(p)) {
+            return new SourceFile(p.toString(), text(p.toString(), in));
         } catch (IOException e) {
             throw new CliException("error: cannot read " + p + ": " + e.getMessage());
         }

@@ -7,6 +7,9 @@ import io.portcullis.model.Cidr;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Transport;
+import io.portcullis.proxy.dns.DnsOptions;
+import io.portcullis.proxy.dns.NameServers;
+import io.portcullis.proxy.dns.NoNameServerException;
 import io.portcullis.telemetry.AccessLogFormat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -64,8 +67,21 @@ public final class RunCommand implements Callable<Integer> {
     Path adminTokenFile;
 
     @Option(names = "--hosts-file", paramLabel = "FILE",
-            description = "'IP NAME...' lines that answer before the system resolver (tests, air-gapped sites).")
+            description = "'IP NAME...' lines that answer before the system resolver (tests, air-gapped sites): every"
+                    + " address listed for a name, in file order; read again when it changes.")
     Path hostsFile;
+
+    // Name servers (issue 11): only these are ever asked; never a built-in public server.
+    @Option(names = "--dns-server", paramLabel = "ADDR[:PORT]",
+            description = {"A name server to ask instead of those of --resolv-conf (repeatable, in order; port 53 by"
+                    + " default; [v6-address]:PORT for IPv6)."})
+    List<String> dnsServers = new ArrayList<>();
+
+    @Option(names = "--resolv-conf", paramLabel = "FILE", defaultValue = "/etc/resolv.conf",
+            description = "Where the name servers are read from without --dns-server; read again when it changes."
+                    + " With no usable one the gateway refuses to start, unless --hosts-file is given."
+                    + " Default: ${DEFAULT-VALUE}.")
+    Path resolvConf;
 
     @Option(names = "--outbound-policy", paramLabel = "MODE", defaultValue = "REGISTRY_ONLY",
             description = "REGISTRY_ONLY (deny what is not declared) or ALLOW_ANY (allow and log it). Default: ${DEFAULT-VALUE}.")
@@ -152,6 +168,12 @@ public final class RunCommand implements Callable<Integer> {
         if (hostsFile != null && !Files.isReadable(hostsFile)) {
             throw new ParameterException(spec.commandLine(), "--hosts-file: cannot read " + hostsFile);
         }
+        DnsOptions dns;
+        try {
+            dns = new DnsOptions(NameServers.ofFlags(dnsServers).servers(), resolvConf);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--dns-server: " + e.getMessage());
+        }
         InetSocketAddress adminBind = HostPort.parse(admin, "--admin");
         AdminTokenCheck.check(spec.commandLine(), admin, adminBind, adminTokenFile);
         List<Cidr> allowed = new ArrayList<>();
@@ -182,8 +204,13 @@ public final class RunCommand implements Callable<Integer> {
                 inspectTimeout, idleTimeout, connectTimeout);
         RunOptions options = new RunOptions(config, new InetSocketAddress(proxyAddress, proxyPort),
                 adminBind, hostsFile, outboundPolicy, accessLog, settings, workers,
-                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh);
-        Portcullis gateway = Portcullis.start(options);
+                accessLogFormat, maxLabelValues, adminTokenFile, allowed, mesh, dns);
+        Portcullis gateway;
+        try {
+            gateway = Portcullis.start(options);
+        } catch (NoNameServerException e) {
+            throw new CliException("error: " + e.getMessage());
+        }
         ReopenOnHangup.install(gateway::reopenAccessLog);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

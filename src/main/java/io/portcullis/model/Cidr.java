@@ -4,10 +4,18 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An IPv4 or IPv6 prefix. A bare address is a full-length prefix. Built only through
  * {@link #parse}, which never consults DNS: it accepts literal addresses only.
+ *
+ * <p>IPv6 text keeps IPv6 meaning, IPv4-mapped forms included: {@code ::ffff:0:0/16} is the IPv6
+ * prefix {@code ::/16}, never {@code 0.0.0.0/16}. A prefix of {@code /96} or longer inside
+ * {@code ::ffff:0:0/96} (which Istio accepts) also covers the IPv4 range it denotes, since a
+ * connection to {@code ::ffff:a.b.c.d} reaches {@code a.b.c.d}: {@code ::ffff:10.0.0.0/104} covers
+ * {@code 10.0.0.0/8}, {@code ::ffff:0:0/96} all of IPv4. A shorter IPv6 prefix covers no IPv4
+ * address, whatever its bits: default-deny reads nothing into it.
  */
 public final class Cidr {
     private final byte[] network;
@@ -28,7 +36,7 @@ public final class Cidr {
         String s = text.trim();
         int slash = s.indexOf('/');
         String addressPart = slash < 0 ? s : s.substring(0, slash);
-        byte[] bytes = literalBytes(addressPart);
+        byte[] bytes = prefixBytes(addressPart);
         if (bytes == null) {
             throw new IllegalArgumentException("\"" + text + "\" is not an IP address or CIDR");
         }
@@ -47,7 +55,25 @@ public final class Cidr {
         return new Cidr(mask(bytes, prefix), prefix);
     }
 
-    /** The bytes of an IPv4 dotted quad or an IPv6 literal, or null when {@code s} is neither. */
+    /** Like {@link #literalBytes}, but IPv6 text always gives 16 bytes (IPv4-mapped included). */
+    private static byte[] prefixBytes(String s) {
+        byte[] bytes = literalBytes(s);
+        if (bytes != null && bytes.length == 4 && s.indexOf(':') >= 0) {
+            // The JDK returned the IPv4 address of an IPv4-mapped literal: put the mapping back.
+            byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xff;
+            mapped[11] = (byte) 0xff;
+            System.arraycopy(bytes, 0, mapped, 12, 4);
+            return mapped;
+        }
+        return bytes;
+    }
+
+    /**
+     * The bytes of an IPv4 dotted quad or an IPv6 literal, or null when {@code s} is neither. An
+     * IPv4-mapped IPv6 literal gives the 4 bytes of the IPv4 address it reaches (a connection
+     * target, not a prefix).
+     */
     public static byte[] literalBytes(String s) {
         if (s.isEmpty()) {
             return null;
@@ -110,11 +136,23 @@ public final class Cidr {
         return contains(address.getAddress());
     }
 
+    /** Whether the prefix holds {@code address} (4 or 16 bytes), IPv4 addresses in a mapped prefix of /96 or longer included. */
     public boolean contains(byte[] address) {
         if (address.length != network.length) {
-            return false;
+            return address.length == 4 && ipv4Equivalent().map(v4 -> v4.contains(address)).orElse(false);
         }
         return Arrays.equals(mask(address, prefixLength), network);
+    }
+
+    /**
+     * The IPv4 range a prefix of {@code ::ffff:0:0/96} of length 96 or more denotes
+     * ({@code ::ffff:10.0.0.0/104} is {@code 10.0.0.0/8}); empty for every other prefix.
+     */
+    public Optional<Cidr> ipv4Equivalent() {
+        if (network.length != 16 || prefixLength < 96 || !AddressText.isMapped(network)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Cidr(Arrays.copyOfRange(network, 12, 16), prefixLength - 96));
     }
 
     public boolean isSingleAddress() {
@@ -131,12 +169,9 @@ public final class Cidr {
         return 31 * Arrays.hashCode(network) + prefixLength;
     }
 
+    /** {@code 10.0.0.0/8}, {@code 2001:db8::/32}, {@code ::ffff:0.0.0.0/96}: IPv6 in RFC 5952 form. */
     @Override
     public String toString() {
-        try {
-            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefixLength;
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+        return (network.length == 4 ? AddressText.address(network) : AddressText.ipv6(network)) + "/" + prefixLength;
     }
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,14 +36,20 @@ final class Documents {
     // SnakeYAML copies its buffer for every 1 KiB of a token it has not consumed yet, so a single
     // 4 MiB line takes seconds; no configuration needs lines this long.
     static final int MAX_YAML_LINE = 256 * 1024;
+    /** No Istio resource nests deeper than about ten levels; Jackson's own bound (1000) costs stack in the tree mapping. */
+    static final int MAX_NESTING = 100;
+    private static final StreamReadConstraints CONSTRAINTS = StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_NESTING).build();
 
     private static final YAMLFactory YAML = YAMLFactory.builder()
             .loaderOptions(loaderOptions())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+            .streamReadConstraints(CONSTRAINTS)
             .build();
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(CONSTRAINTS)
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -77,6 +85,10 @@ final class Documents {
                     out.add(new Document(root, line));
                 }
             }
+        } catch (StreamConstraintsException e) {
+            findings.error(null, e.getMessage().contains("nesting depth")
+                    ? "nested deeper than " + MAX_NESTING + " levels; refused (no Istio resource nests that deep)"
+                    : "malformed " + format + ": " + e.getOriginalMessage().replaceFirst(", from `.*`\\)", ")"));
         } catch (JsonProcessingException e) {
             findings.error(null, malformed(format, e));
         } catch (IOException | RuntimeException e) {

@@ -19,8 +19,18 @@ public final class AddressTrie<V> {
         V value;
     }
 
-    /** Stores {@code value} under {@code cidr} unless already present; returns the value kept. */
+    /**
+     * Stores {@code value} under {@code cidr} unless already present; returns the value kept. A
+     * mapped prefix of /96 or longer is stored under the IPv4 range it denotes too
+     * ({@link Cidr#ipv4Equivalent}).
+     */
     public V putIfAbsent(Cidr cidr, V value) {
+        V kept = put(cidr, value);
+        cidr.ipv4Equivalent().ifPresent(v4 -> put(v4, value));
+        return kept;
+    }
+
+    private V put(Cidr cidr, V value) {
         byte[] net = cidr.network();
         Node<V> node = net.length == 4 ? v4 : v6;
         for (int i = 0; i < cidr.prefixLength(); i++) {

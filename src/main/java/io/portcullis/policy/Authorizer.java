@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.AddressText;
 import io.portcullis.model.AuthorizationPolicy;
 import io.portcullis.model.AuthorizationPolicy.Action;
 import io.portcullis.model.AuthorizationPolicy.Condition;
@@ -128,7 +129,7 @@ public final class Authorizer {
 
     private static String describe(AuthzRequest r) {
         return (r.principal() == null ? "a caller without mTLS identity" : r.principal())
-                + " from " + (r.sourceIp() == null ? "?" : r.sourceIp().getHostAddress())
+                + " from " + (r.sourceIp() == null ? "?" : AddressText.address(r.sourceIp()))
                 + " to " + (r.host() != null ? r.host() + " on " : "") + "port " + r.destinationPort();
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.AddressText;
 import io.portcullis.model.Problem;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.model.ServiceEntry;
@@ -101,7 +102,7 @@ public final class EgressPolicy {
         if (binding != null) {
             return allow(binding, UpstreamPlanner.plan(binding, null, address, false));
         }
-        return undeclared(address.getHostAddress(), port, UpstreamTarget.ofAddress(address, port));
+        return undeclared(AddressText.address(address), port, UpstreamTarget.ofAddress(address, port));
     }
 
     /**
@@ -246,7 +247,7 @@ public final class EgressPolicy {
         if (outboundPolicy == OutboundPolicy.ALLOW_ANY) {
             return new Decision(Reason.UNDECLARED_ALLOWED, null, target, "undeclared, allowed by ALLOW_ANY");
         }
-        String message = "no ServiceEntry allows " + host + ":" + port;
+        String message = "no ServiceEntry allows " + AddressText.hostPort(host, port);
         ServiceEntry near = index.entryForHost(host);
         if (near != null) {
             message += " (" + near.id() + " declares " + host + " on port " + ServiceEntryIndex.portNumbers(near).stream()

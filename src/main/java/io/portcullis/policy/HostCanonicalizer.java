@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.AddressText;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -136,26 +137,9 @@ public final class HostCanonicalizer {
         return format(bytes);
     }
 
-    /** Dotted quad for IPv4 (and IPv4-mapped IPv6), RFC 5952 text for other IPv6. */
+    /** Dotted quad for IPv4 (and IPv4-mapped IPv6), RFC 5952 text for other IPv6: {@link AddressText#address}. */
     public static String format(byte[] address) {
-        if (address.length == 16 && isMapped(address)) {
-            byte[] v4 = new byte[4];
-            System.arraycopy(address, 12, v4, 0, 4);
-            return format(v4);
-        }
-        if (address.length == 4) {
-            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
-        }
-        return Ipv6Text.format(address);
-    }
-
-    private static boolean isMapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+        return AddressText.address(address);
     }
 
     /** An {@link InetAddress} for canonical literal bytes; never consults DNS. */

@@ -3,7 +3,7 @@ package io.portcullis.policy;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** IPv6 text to bytes (literals only, never DNS) and bytes to RFC 5952 text. */
+/** IPv6 text to bytes (literals only, never DNS); {@link io.portcullis.model.AddressText} writes them back. */
 final class Ipv6Text {
     private Ipv6Text() {
     }
@@ -20,43 +20,5 @@ final class Ipv6Text {
         } catch (UnknownHostException e) {
             return null;
         }
-    }
-
-    /** RFC 5952: lower-case hex, no leading zeros, the longest run of two or more zero groups as {@code ::}. */
-    static String format(byte[] a) {
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((a[2 * i] & 0xff) << 8) | (a[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(groups[i]));
-        }
-        return sb.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.AddressText;
 import io.portcullis.model.Cidr;
 import io.portcullis.model.DestinationRule;
 import io.portcullis.model.Endpoint;
@@ -48,8 +49,7 @@ final class PolicyExplainer {
             decision = policy.decideSni(listener, sni, ip);
             target = sni;
         } else {
-            path = "explicit proxy (CONNECT " + (ip != null && ip.length == 16 ? "[" + host + "]" : host) + ":"
-                    + q.port() + ")";
+            path = "explicit proxy (CONNECT " + AddressText.hostPort(host, q.port()) + ")";
             decision = ip != null ? policy.decideAddress(address(ip), q.port()) : policy.decideHost(host, q.port());
             target = host;
             if (q.sni() != null) {

@@ -78,7 +78,11 @@ public enum Reason {
     /** A connection on the capture port had no iptables original destination (it was not redirected). */
     NO_ORIGINAL_DST,
     /** The sidecar's own upstream connection came back to its capture port (it runs as a captured user). */
-    CAPTURE_LOOP;
+    CAPTURE_LOOP,
+    /** The client ended its input (FIN) before a complete TLS ClientHello arrived: nothing left to decide on. */
+    INCOMPLETE_CLIENT_HELLO,
+    /** The upstream address is one of the gateway's own listening sockets: connecting would loop into itself. */
+    SELF_CONNECTION;
 
     /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
     public String code() {

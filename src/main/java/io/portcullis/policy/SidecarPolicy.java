@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.AddressText;
 import io.portcullis.model.Cidr;
 import io.portcullis.model.DestinationRule.ClientTls;
 import io.portcullis.model.DestinationRule.ClientTlsMode;
@@ -109,7 +110,7 @@ public final class SidecarPolicy {
         if (binding == null) {
             binding = tcpAnyAddress.get(port);
         }
-        String what = (host != null ? host + " at " : "") + ip.getHostAddress() + ":" + port;
+        String what = (host != null ? host + " at " : "") + AddressText.hostPort(AddressText.address(ip), port);
         if (binding == null) {
             UpstreamTarget original = UpstreamTarget.ofAddress(ip, port);
             if (outboundPolicy == OutboundPolicy.ALLOW_ANY) {
@@ -154,12 +155,12 @@ public final class SidecarPolicy {
             UpstreamTarget upstream = otherBinding == null ? null : UpstreamPlanner.plan(otherBinding, target, null, true);
             if (upstream == null) {
                 return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, route.virtualService() + " routes " + what + " to "
-                        + target + ":" + targetPort + ", which no ServiceEntry declares on that port");
+                        + AddressText.hostPort(target, targetPort) + ", which no ServiceEntry declares on that port");
             }
             return allowed(binding, "allowed by " + binding.entry().id() + via, upstream, tls, host, route, false,
                     checkName, checkAddresses, mismatch);
         }
-        return allowed(binding, "allowed by " + binding.entry().id() + via + " to " + target + ":" + targetPort,
+        return allowed(binding, "allowed by " + binding.entry().id() + via + " to " + AddressText.hostPort(target, targetPort),
                 meshInternal(other, target, targetPort), tls, host, route, true, checkName, checkAddresses, mismatch);
     }
 

@@ -5,7 +5,8 @@ import io.portcullis.model.Cidr;
 /**
  * The address ranges an egress gateway must not reach unless told to: loopback, private
  * (RFC 1918), carrier-grade NAT, link-local (cloud metadata at 169.254.169.254), unique-local,
- * multicast, unspecified, and their relatives from the IANA special-purpose registries. IPv6
+ * multicast, unspecified, documentation (RFC 5737, RFC 3849: never routed on the Internet, so a
+ * name resolving there points inside some network), and their relatives from the IANA special-purpose registries. IPv6
  * forms that carry an IPv4 address (IPv4-mapped, NAT64, 6to4) are judged by the address they
  * carry, so {@code [64:ff9b::7f00:1]} is loopback; Teredo is refused outright (its embedded
  * address is obfuscated and only a tunnel interface would reach it). Pure and thread-safe.
@@ -21,14 +22,18 @@ public final class SpecialAddresses {
         add("169.254.0.0/16", "link-local (169.254.0.0/16, where cloud metadata services listen)");
         add("172.16.0.0/12", "private (RFC 1918, 172.16.0.0/12)");
         add("192.0.0.0/24", "IETF protocol assignments (192.0.0.0/24)");
+        add("192.0.2.0/24", "documentation (RFC 5737 TEST-NET-1, 192.0.2.0/24)");
         add("192.168.0.0/16", "private (RFC 1918, 192.168.0.0/16)");
         add("198.18.0.0/15", "benchmarking (RFC 2544, 198.18.0.0/15)");
+        add("198.51.100.0/24", "documentation (RFC 5737 TEST-NET-2, 198.51.100.0/24)");
+        add("203.0.113.0/24", "documentation (RFC 5737 TEST-NET-3, 203.0.113.0/24)");
         add("224.0.0.0/4", "multicast (224.0.0.0/4)");
         add("240.0.0.0/4", "reserved (240.0.0.0/4, incl. broadcast)");
         add("::/128", "unspecified (::)");
         add("::1/128", "loopback (::1)");
         add("::/96", "IPv4-compatible (deprecated, ::/96)");
         add("2001::/32", "Teredo tunnel (2001::/32)");
+        add("2001:db8::/32", "documentation (RFC 3849, 2001:db8::/32)");
         add("fc00::/7", "unique-local (RFC 4193, fc00::/7)");
         add("fe80::/10", "link-local (fe80::/10)");
         add("fec0::/10", "site-local (deprecated, fec0::/10)");

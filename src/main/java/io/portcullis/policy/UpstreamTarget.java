@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.AddressText;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -36,7 +37,7 @@ public record UpstreamTarget(List<Candidate> candidates) {
 
         @Override
         public String toString() {
-            return (name != null ? name : address.getHostAddress()) + ":" + port;
+            return AddressText.hostPort(name != null ? name : AddressText.address(address), port);
         }
     }
 }

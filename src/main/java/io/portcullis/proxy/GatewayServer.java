@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.portcullis.model.AddressText;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
@@ -61,6 +62,7 @@ public final class GatewayServer implements AutoCloseable {
     private final OriginationContexts origination = new OriginationContexts();
     private final UpstreamPool upstreamPool;
     private final TlsContexts tlsContexts;
+    private final OwnListeners own;
     private final Map<Integer, Channel> gatewayListeners = new TreeMap<>();
     /** Ports the current configuration wants but could not bind, with how many attempts failed. */
     private final Map<Integer, Integer> unbound = new TreeMap<>();
@@ -74,17 +76,15 @@ public final class GatewayServer implements AutoCloseable {
     private boolean closed;
     private Channel proxyListener;
 
-    public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         Telemetry telemetry, int workerThreads) {
-        this(transport, settings, policy, resolver, telemetry, workerThreads, List.of(), null);
-    }
-
     /**
      * @param allowPrivate {@code --allow-private}: special-purpose ranges the SSRF guard lets through
      * @param tlsContexts  the certificates of listeners that terminate mutual TLS; null refuses those connections
+     * @param own          the process's listening sockets: this server adds its own, and never connects to any
      */
     public GatewayServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate, TlsContexts tlsContexts) {
+                         Telemetry telemetry, int workerThreads, List<Cidr> allowPrivate, TlsContexts tlsContexts,
+                         OwnListeners own) {
+        this.own = own;
         this.tlsContexts = tlsContexts;
         this.transport = transport;
         this.settings = settings;
@@ -93,13 +93,13 @@ public final class GatewayServer implements AutoCloseable {
         this.resolver = resolver;
         this.workerGroup = transport.newGroup(workerThreads);
         this.connector = new UpstreamConnector(transport, resolver, settings, new PrivateAddressGuard(allowPrivate),
-                telemetry.metrics());
+                own, telemetry.metrics());
         this.upstreamPool = new UpstreamPool(connector, new TlsOriginator(origination, settings.connectTimeout()));
     }
 
     /** Binds the explicit proxy (HTTP forward + CONNECT); returns the bound address (port 0 picks one). */
     public InetSocketAddress startProxy(InetSocketAddress bind) throws InterruptedException {
-        proxyListener = serverBootstrap(true).childHandler(new ChannelInitializer<Channel>() {
+        proxyListener = serverBootstrap(true, "explicit proxy").childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 int port = ((InetSocketAddress) ch.localAddress()).getPort();
@@ -110,7 +110,9 @@ public final class GatewayServer implements AutoCloseable {
                         settings, log));
             }
         }).bind(bind).sync().channel();
-        return (InetSocketAddress) proxyListener.localAddress();
+        InetSocketAddress bound = (InetSocketAddress) proxyListener.localAddress();
+        own.add(bound, "explicit proxy");
+        return bound;
     }
 
     /**
@@ -138,6 +140,7 @@ public final class GatewayServer implements AutoCloseable {
         gatewayListeners.entrySet().removeIf(e -> {
             if (!ports.contains(e.getKey())) {
                 LOG.info("closing gateway listener on port {} (no Gateway server uses it any more)", e.getKey());
+                own.remove((InetSocketAddress) e.getValue().localAddress());
                 e.getValue().close();
                 return true;
             }
@@ -149,8 +152,9 @@ public final class GatewayServer implements AutoCloseable {
             }
             InetSocketAddress address = new InetSocketAddress(settings.gatewayAddress(), port);
             try {
-                Channel ch = serverBootstrap(false).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
+                Channel ch = serverBootstrap(false, "listener of Gateway server port " + port).childHandler(gatewayInitializer(port)).bind(address).sync().channel();
                 gatewayListeners.put(port, ch);
+                own.add((InetSocketAddress) ch.localAddress(), "listener of Gateway server port " + port);
                 Integer failures = unbound.remove(port);
                 LOG.info("gateway listener on {} ({}){}", format(address), next.listener(port).name(),
                         failures == null ? "" : " after " + failures + " failed attempts");
@@ -211,7 +215,8 @@ public final class GatewayServer implements AutoCloseable {
         return p;
     }
 
-    private ServerBootstrap serverBootstrap(boolean autoRead) {
+    /** @param name names the listener in the log line of {@link AcceptBackoff} */
+    private ServerBootstrap serverBootstrap(boolean autoRead, String name) {
         // Listeners accept on the worker loops themselves: a separate acceptor thread would cost a
         // cross-thread hand-off (an eventfd wake-up) per connection. TCP_NODELAY is Netty's default
         // for accepted and connected sockets (TransportTest pins it down), so it is not set twice.
@@ -220,6 +225,7 @@ public final class GatewayServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoff(telemetry.metrics(), name))
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.AUTO_READ, autoRead);
     }
@@ -249,7 +255,6 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return AddressText.hostPort(a);
     }
 }

@@ -40,6 +40,18 @@ public record Transport(
     /** The system property that picks a transport: {@code epoll}, {@code io_uring} or {@code nio}. */
     public static final String PROPERTY = "portcullis.transport";
 
+    /** Netty's switch for io_uring's multishot accept, read once when its {@code IoUring} class loads. */
+    static final String MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
+
+    static {
+        // A multishot accept that ends in an error (EMFILE at the open-file limit) is re-armed by Netty
+        // at once, whatever auto-read says: a tight loop that AcceptBackoff cannot pause. One accept
+        // submission per connection costs little next to the dozen other calls each one makes.
+        if (System.getProperty(MULTISHOT_ACCEPT) == null) {
+            System.setProperty(MULTISHOT_ACCEPT, "false");
+        }
+    }
+
     /**
      * The gateway role's transport: the one {@value #PROPERTY} names, else io_uring where the
      * kernel has it (it batches the dozen socket calls each proxied connection costs into one

@@ -10,9 +10,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.policy.Decision;
-import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
@@ -26,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -37,29 +38,36 @@ import java.util.function.Consumer;
  *
  * <p>Spoofing and SSRF defences live here, where the address is chosen: a name is resolved once
  * per connection and the connection goes to exactly an address of that answer (never to one the
- * client supplied for a name), and every address passes the {@link PrivateAddressGuard} first.
+ * client supplied for a name), and every address passes the {@link PrivateAddressGuard} first;
+ * none is ever one of the gateway's {@link OwnListeners} ({@code self_connection}).
  */
 public final class UpstreamConnector {
     private final Transport transport;
     private final UpstreamResolver resolver;
     private final ProxySettings settings;
     private final PrivateAddressGuard guard;
+    private final OwnListeners own;
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
     private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
-    /** @param metrics where lookups and connect times are counted */
+    /**
+     * @param metrics where lookups and connect times are counted
+     * @param own     the gateway's listening sockets, never connected to
+     */
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
-                             PrivateAddressGuard guard, GatewayMetrics metrics) {
-        this(transport, resolver, settings, guard, metrics, ch -> { });
+                             PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics) {
+        this(transport, resolver, settings, guard, own, metrics, ch -> { });
     }
 
     /**
      * @param connecting told of each upstream channel as its connect is set under way, on the event loop
      */
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
-                             PrivateAddressGuard guard, GatewayMetrics metrics, Consumer<Channel> connecting) {
+                             PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
+                             Consumer<Channel> connecting) {
+        this.own = own;
         this.connecting = connecting;
         this.transport = transport;
         this.resolver = resolver;
@@ -117,6 +125,16 @@ public final class UpstreamConnector {
                     // Another address of the same answer may be public; a refusal wins over other failures.
                     if (refused == null) {
                         refused = new UpstreamException(Reason.PRIVATE_ADDRESS, refusal);
+                    }
+                    next();
+                    return;
+                }
+                Optional<String> self = own.describe(address);
+                if (self.isPresent()) {
+                    // Whatever range the guard lets through, the gateway never connects to itself.
+                    if (refused == null) {
+                        refused = new UpstreamException(Reason.SELF_CONNECTION, format(address)
+                                + " is this gateway's own " + self.get() + ": it would connect to itself");
                     }
                     next();
                     return;
@@ -200,8 +218,7 @@ public final class UpstreamConnector {
     };
 
     static String format(InetSocketAddress a) {
-        String host = HostCanonicalizer.format(a.getAddress().getAddress());
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return AddressText.hostPort(a);
     }
 
     private static String describe(Throwable t) {
@@ -209,6 +226,10 @@ public final class UpstreamConnector {
             return "no address";
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
+        // Netty wraps the errno text ("io_uring connect(..) failed with error(-111): ", "finishConnect(..)
+        // failed: ") and appends the address in the JDK's long form (": /2001:db8:0:0:0:0:0:1:443"); the
+        // caller has already named it, in brackets and RFC 5952 form.
+        return m == null ? t.getClass().getSimpleName()
+                : m.replaceFirst("^[\\w ]*[cC]onnect\\(\\.\\.\\) failed[^:]*: ", "").replaceFirst(": /[\\[\\]0-9A-Fa-f:.%]+$", "");
     }
 }

@@ -183,7 +183,8 @@ public final class FolderLoader {
                     .toString();
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (CharacterCodingException e) {
-            throw new IOException("not UTF-8 text", e);
+            // The decoder's own detail ("Input length = 1") helps nobody.
+            throw new IOException("not UTF-8 text");
         }
     }
 }

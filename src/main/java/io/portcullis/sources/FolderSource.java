@@ -9,6 +9,8 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
@@ -22,20 +24,33 @@ import org.slf4j.LoggerFactory;
 /**
  * The watched configuration folder: loads it whole at start and again whenever a file in it
  * changes (inotify, with a periodic re-scan as a safety net), and hands each valid whole set to
- * the consumer. A set with errors is rejected whole: the consumer is not called, so the previous
+ * the consumer.
+ *
+ * <p>When a change is read: a file written in place (an editor's save, {@code cat > file}, a
+ * configuration tool flushing in several writes) is read once it has been quiet for
+ * {@link #QUIET} (no further write event in the folder), so a half-written file is never applied
+ * prefix by prefix; a writer that never pauses is read after {@code 10 × QUIET} anyway. A file
+ * renamed into place (an atomic write, the admin API) and the Kubernetes ConfigMap {@code ..data}
+ * symlink swap change the folder in one step and are read at once, after {@link #SETTLE}.
+ *
+ * <p>A set with errors is rejected whole: the consumer is not called, so the previous
  * configuration stays in force, and the errors are logged once per change. While a
  * {@link FolderTransaction} is being carried out the folder is not read, so a change made through
  * the admin API is seen whole or not at all.
  */
 public final class FolderSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FolderSource.class);
-    /** Editors write a file in several steps; let them finish before reading. */
+    /** A rename's companion events (the other half of a swap) arrive within this; then the folder is read. */
     private static final Duration SETTLE = Duration.ofMillis(100);
+    /** A file written in place is read once no write event has come for this long. */
+    public static final Duration QUIET = Duration.ofMillis(400);
     private static final Duration RESCAN = Duration.ofMillis(500);
     /** Rescans a pending change may take before it is reported (one rescan is {@link #RESCAN}). */
     private static final int PENDING_WARNING = 20;
     /** Immediate re-reads of a folder that keeps changing, for a forced reload, before giving up until the next change. */
     private static final int MAX_REREADS = 5;
+    /** A writer that never pauses is read after this many quiet periods anyway. */
+    private static final int MAX_QUIET_WAITS = 10;
     private static final List<String> CHANGED_WHILE_READ = List.of("(changed while read)");
 
     private final Path dir;
@@ -43,6 +58,7 @@ public final class FolderSource implements AutoCloseable {
     private final Consumer<LoadResult> onRejected;
     private final WatchService watch;
     private final Thread thread;
+    private final Duration quiet;
     private List<String> lastFingerprint = List.of();
     private int deferred;
     private volatile boolean closed;
@@ -53,7 +69,14 @@ public final class FolderSource implements AutoCloseable {
 
     /** Like {@link #FolderSource(Path, Consumer)}, also telling {@code onRejected} of each set rejected whole. */
     public FolderSource(Path dir, Consumer<LoadResult> onValid, Consumer<LoadResult> onRejected) throws IOException {
+        this(dir, onValid, onRejected, QUIET);
+    }
+
+    /** With another quiet period for files written in place (tests use a long one, so they never depend on speed). */
+    FolderSource(Path dir, Consumer<LoadResult> onValid, Consumer<LoadResult> onRejected, Duration quiet)
+            throws IOException {
         Files.createDirectories(dir);
+        this.quiet = quiet;
         this.dir = dir;
         this.onValid = onValid;
         this.onRejected = onRejected;
@@ -85,14 +108,26 @@ public final class FolderSource implements AutoCloseable {
     }
 
     private void loop() {
+        // Set while a file written in place waits for quiet: when its first write event came.
+        long writingSince = 0;
         while (!closed) {
             try {
-                var key = watch.poll(RESCAN.toMillis(), TimeUnit.MILLISECONDS);
+                boolean writing = writingSince != 0;
+                WatchKey key = watch.poll(writing ? quiet.toMillis() : RESCAN.toMillis(), TimeUnit.MILLISECONDS);
                 if (key != null) {
-                    Thread.sleep(SETTLE.toMillis());
-                    key.pollEvents();
-                    key.reset();
+                    if (!writing) {
+                        Thread.sleep(SETTLE.toMillis());
+                    }
+                    boolean writtenInPlace = drain(key);
+                    if (writtenInPlace && !writing) {
+                        writingSince = System.nanoTime();
+                    }
+                    if ((writing || writtenInPlace)
+                            && System.nanoTime() - writingSince < quiet.toNanos() * MAX_QUIET_WAITS) {
+                        continue;
+                    }
                 }
+                writingSince = 0;
                 reloadIfChanged(false);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
@@ -100,6 +135,25 @@ public final class FolderSource implements AutoCloseable {
                 LOG.error("configuration folder {}: unexpected failure while reloading", dir, e);
             }
         }
+    }
+
+    /**
+     * Takes the key's events; true when one says a file (not a dot file: temporary files of atomic
+     * writes, the ConfigMap's {@code ..data}) was modified in place rather than created, renamed or deleted.
+     */
+    private static boolean drain(WatchKey key) {
+        boolean inPlace = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                // Events were lost: nothing says the writer has finished.
+                inPlace = true;
+            } else if (event.kind() == StandardWatchEventKinds.ENTRY_MODIFY && event.context() instanceof Path p
+                    && !p.getFileName().toString().startsWith(".")) {
+                inPlace = true;
+            }
+        }
+        key.reset();
+        return inPlace;
     }
 
     /**

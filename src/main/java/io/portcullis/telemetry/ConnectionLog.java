@@ -1,11 +1,10 @@
 package io.portcullis.telemetry;
 
-import io.netty.util.NetUtil;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceId;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.Reason;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -252,9 +251,8 @@ public final class ConnectionLog {
     public ConnectionRecord snapshot() {
         long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         String authority = method == null || requestedHost == null ? "-"
-                : (requestedHost.contains(":") ? "[" + requestedHost + "]" : requestedHost) + ":" + requestedPort;
-        String requested = requestedHost == null ? "-"
-                : (requestedHost.contains(":") ? "[" + requestedHost + "]" : requestedHost) + ":" + requestedPort;
+                : AddressText.hostPort(requestedHost, requestedPort);
+        String requested = requestedHost == null ? "-" : AddressText.hostPort(requestedHost, requestedPort);
         return new ConnectionRecord(start, durationMs, listener, client, local, dash(method), dash(path),
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
                 dash(serverName), reason, reason == null || reason.allows() ? dash(null) : dash(message), resource,
@@ -272,11 +270,6 @@ public final class ConnectionLog {
     }
 
     private static String format(SocketAddress address) {
-        if (address instanceof InetSocketAddress isa && isa.getAddress() != null) {
-            // RFC 5952 form for IPv6 (fd00::1, not fd00:0:0:0:0:0:0:1).
-            String host = NetUtil.toAddressString(isa.getAddress());
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + isa.getPort();
-        }
-        return String.valueOf(address);
+        return AddressText.of(address);
     }
 }

@@ -25,6 +25,7 @@ public final class ResponseFlags {
             case INSPECT_TIMEOUT, IDLE_TIMEOUT -> "SI";
             case DNS_FAILURE -> "DF";
             case UPSTREAM_CONNECT_FAILURE -> "UF";
+            case INCOMPLETE_CLIENT_HELLO -> "DC";
             // A refusal added later (authorization, address guards) is a policy denial until it says otherwise.
             default -> reason.allows() ? NONE : "UAEX";
         };

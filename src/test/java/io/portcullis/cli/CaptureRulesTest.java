@@ -27,8 +27,20 @@ class CaptureRulesTest {
                 "iptables -w 5 -t nat -A PORTCULLIS_OUTPUT -j PORTCULLIS_REDIRECT",
                 "iptables -w 5 -t nat -A OUTPUT -p tcp -j PORTCULLIS_OUTPUT");
         assertThat(lines(CaptureRules.install("ip6tables", s)))
-                .contains("ip6tables -w 5 -t nat -A PORTCULLIS_OUTPUT -d fd00:0:0:0:0:0:0:0/8 -j RETURN")
+                .contains("ip6tables -w 5 -t nat -A PORTCULLIS_OUTPUT -d fd00::/8 -j RETURN")
                 .noneMatch(l -> l.contains("10.96.0.0"));
+    }
+
+    @Test
+    void aMappedExclusionOf96OrLongerExcludesItsIpv4RangeFromIptablesToo() {
+        CaptureRules.Settings s = new CaptureRules.Settings(15001, List.of(1337), List.of(),
+                List.of(Cidr.parse("::ffff:10.96.0.0/108"), Cidr.parse("::ffff:0:0/16")));
+        assertThat(lines(CaptureRules.install("iptables", s)))
+                .contains("iptables -w 5 -t nat -A PORTCULLIS_OUTPUT -d 10.96.0.0/12 -j RETURN")
+                .noneMatch(l -> l.contains("0.0.0.0/16") || l.contains("::"));
+        assertThat(lines(CaptureRules.install("ip6tables", s)))
+                .contains("ip6tables -w 5 -t nat -A PORTCULLIS_OUTPUT -d ::ffff:10.96.0.0/108 -j RETURN",
+                        "ip6tables -w 5 -t nat -A PORTCULLIS_OUTPUT -d ::/16 -j RETURN");
     }
 
     @Test

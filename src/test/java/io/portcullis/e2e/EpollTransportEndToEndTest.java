@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The gateway runs on io_uring where the kernel has it and falls back to epoll where it has not:
  * the end-to-end classes most tied to the transport (CONNECT and forwarding, SNI and TCP
- * listeners, a request sent with an immediate half-close) run again here with epoll forced, so
- * the fallback stays as tested as the default. Test classes run one at a time in this JVM, so the
- * property is this class's alone while it runs.
+ * listeners, a request sent with an immediate half-close, CONNECT tunnels at their edges) run
+ * again here with epoll forced, so the fallback stays as tested as the default. Test classes run
+ * one at a time in this JVM, so the property is this class's alone while it runs.
  */
 class EpollTransportEndToEndTest {
 
@@ -54,5 +54,13 @@ class EpollTransportEndToEndTest {
 
     @Nested
     class ImmediateHalfClose extends ImmediateHalfCloseEndToEndTest {
+    }
+
+    @Nested
+    class ConnectTunnelEdges extends ConnectTunnelEdgesEndToEndTest {
+    }
+
+    @Nested
+    class IncompleteClientHello extends IncompleteClientHelloEndToEndTest {
     }
 }

@@ -56,8 +56,24 @@ final class GatewayProcess implements AutoCloseable {
 
     /** As {@link #start(Path, Path, String...)} with the admin endpoint on {@code adminAddress} (reached on 127.0.0.1). */
     static GatewayProcess startOn(String adminAddress, Path config, Path logs, String... extraArgs) throws IOException {
+        return startUnder(List.of(), adminAddress, config, logs, extraArgs);
+    }
+
+    /**
+     * As {@link #start(Path, Path, String...)} with at most {@code nofile} open files (soft and hard
+     * RLIMIT_NOFILE, set by {@code prlimit} before the JVM starts: the JVM raises its soft limit to
+     * the hard one by itself).
+     */
+    static GatewayProcess startWithOpenFileLimit(int nofile, Path config, Path logs, String... extraArgs)
+            throws IOException {
+        return startUnder(List.of("prlimit", "--nofile=" + nofile + ":" + nofile), "127.0.0.1", config, logs, extraArgs);
+    }
+
+    private static GatewayProcess startUnder(List<String> launcher, String adminAddress, Path config, Path logs,
+                                             String... extraArgs) throws IOException {
         int port = FreePorts.pick();
-        List<String> argv = new ArrayList<>(List.of(java(), "-jar", jar().toString(), "run", "--config",
+        List<String> argv = new ArrayList<>(launcher);
+        argv.addAll(List.of(java(), "-jar", jar().toString(), "run", "--config",
                 config.toString(), "--proxy-address", "127.0.0.1", "--proxy-port", "0", "--admin", adminAddress + ":" + port));
         argv.addAll(Arrays.asList(extraArgs));
         String tag = "gateway-" + port;

@@ -42,6 +42,9 @@ class PrivateAddressGuardTest {
             "[fec0::1]|site-local", "[::127.0.0.1]|IPv4-compatible", "[64:ff9b::7f00:1]|carries 127.0.0.1, loopback",
             "[64:ff9b:1::a9fe:a9fe]|carries 169.254.169.254", "[2002:a9fe:a9fe::]|carries 169.254.169.254",
             "[2002:7f00:1::]|carries 127.0.0.1", "[2001:0:4136:e378:8000:63bf:3fff:fdd2]|Teredo",
+            "192.0.2.1|documentation (RFC 5737 TEST-NET-1, 192.0.2.0/24)", "198.51.100.7|TEST-NET-2, 198.51.100.0/24",
+            "203.0.113.255|TEST-NET-3, 203.0.113.0/24", "[2001:db8::1337]|documentation (RFC 3849, 2001:db8::/32)",
+            "[2001:db8:ffff::1]|RFC 3849", "[64:ff9b::c000:201]|carries 192.0.2.1, documentation",
     })
     void specialAddressesAreRefusedWithWhatTheyAre(String address, String kind) throws Exception {
         String refusal = PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME);
@@ -50,7 +53,9 @@ class PrivateAddressGuardTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0",
-            "169.253.255.255", "192.169.0.1", "[2606:4700::1111]", "[64:ff9b::808:808]", "[2002:808:808::]"})
+            "169.253.255.255", "192.169.0.1", "[2606:4700::1111]", "[64:ff9b::808:808]", "[2002:808:808::]",
+            "192.0.1.255", "192.0.3.0", "198.51.99.255", "198.51.101.0", "203.0.112.255", "203.0.114.0",
+            "[2001:db7:ffff::1]", "[2001:db9::1]"})
     void publicAddressesPass(String address) throws Exception {
         assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME)).isNull();
         assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), null)).isNull();

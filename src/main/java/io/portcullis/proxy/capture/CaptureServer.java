@@ -8,8 +8,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.portcullis.MeshOptions.OnMismatch;
 import io.portcullis.policy.CurrentPolicy;
+import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.AccessLogHandler;
 import io.portcullis.proxy.IdleTimeout;
+import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Transport;
@@ -17,6 +19,7 @@ import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.capture.CapturedFlow.CaptureContext;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.proxy.mtls.TlsContexts;
+import io.portcullis.model.AddressText;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.telemetry.Telemetry;
@@ -48,7 +51,8 @@ public final class CaptureServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
 
     public CaptureServer(Transport transport, ProxySettings settings, CurrentPolicy policy, UpstreamResolver resolver,
-                         TlsContexts tlsContexts, OnMismatch onMismatch, Telemetry telemetry, int workerThreads) {
+                         TlsContexts tlsContexts, OnMismatch onMismatch, Telemetry telemetry, int workerThreads,
+                         OwnListeners ownListeners) {
         this.transport = transport;
         this.policy = policy;
         this.telemetry = telemetry;
@@ -61,8 +65,8 @@ public final class CaptureServer implements AutoCloseable {
         this.context = new CaptureContext(settings, new UpstreamConnector(transport, resolver, settings,
                 // The app chose the address and the capture rules sent it here: the sidecar passes it
                 // through, as Istio's does; the SSRF guard belongs to the gateway, which resolves names.
-                new PrivateAddressGuard(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))), telemetry.metrics(),
-                own::connecting), resolver, tlsContexts, onMismatch, own);
+                new PrivateAddressGuard(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))), ownListeners,
+                telemetry.metrics(), own::connecting), resolver, tlsContexts, onMismatch, own);
     }
 
     /**
@@ -83,6 +87,7 @@ public final class CaptureServer implements AutoCloseable {
                         .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
+                        .handler(new AcceptBackoff(telemetry.metrics(), "capture listener"))
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childHandler(initializer())
@@ -91,7 +96,7 @@ public final class CaptureServer implements AutoCloseable {
                 bound.add((InetSocketAddress) ch.localAddress());
             } catch (Exception e) {
                 last = e;
-                LOG.warn("no capture listener on {}: {}", bind, e.getMessage());
+                LOG.warn("no capture listener on {}: {}", AddressText.hostPort(bind), e.getMessage());
             }
         }
         if (bound.isEmpty()) {

@@ -4,10 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.MeshOptions.OnMismatch;
+import io.portcullis.model.AddressText;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.SidecarDecision;
@@ -61,8 +61,7 @@ final class CapturedFlow {
     Future<Channel> open(String name, boolean fromTls) {
         EventLoop loop = client.eventLoop();
         Promise<Channel> promise = loop.newPromise();
-        String address = NetUtil.toAddressString(original.getAddress());
-        log.requested(name != null ? name : address.contains(":") ? "[" + address + "]" : address, original.getPort());
+        log.requested(name != null ? name : AddressText.address(original.getAddress()), original.getPort());
         SidecarDecision d = policy.sidecar().decide(original.getAddress(), original.getPort(), name, fromTls);
         log.decided(d.asDecision());
         if (!d.allowed()) {
@@ -78,7 +77,7 @@ final class CapturedFlow {
                     check(d, f.getNow(), promise);
                 } else {
                     refuse(promise, Reason.DNS_FAILURE, "cannot resolve " + d.checkName() + " to check it against "
-                            + original.getAddress().getHostAddress() + ", the address the app connected to");
+                            + AddressText.address(original.getAddress()) + ", the address the app connected to");
                 }
             });
         }
@@ -92,8 +91,8 @@ final class CapturedFlow {
             return;
         }
         String what = (d.mismatch() == Reason.SNI_MISMATCH ? "SNI " : "Host ") + d.checkName() + " resolves to "
-                + addresses.stream().map(InetAddress::getHostAddress).collect(Collectors.joining(", "))
-                + ", not to " + original.getAddress().getHostAddress() + " where the app connected";
+                + addresses.stream().map(AddressText::address).collect(Collectors.joining(", "))
+                + ", not to " + AddressText.address(original.getAddress()) + " where the app connected";
         if (context.onMismatch() == OnMismatch.REROUTE) {
             // Through the gateway the name routes anyway; straight out it goes where the name resolves.
             UpstreamTarget target = d.viaGateway() ? d.upstream() : UpstreamTarget.ofAddress(addresses.get(0),

@@ -1,49 +1,72 @@
 package io.portcullis.proxy.dns;
 
-import io.netty.resolver.HostsFileEntriesProvider;
-import io.netty.resolver.HostsFileEntriesResolver;
-import io.netty.resolver.ResolvedAddressTypes;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code --hosts-file}: {@code IP NAME…} lines that answer before the system's hosts file and
- * DNS, so tests and air-gapped sites need no real DNS.
+ * The contents of a {@code --hosts-file}: {@code IP NAME…} lines (as {@code /etc/hosts}; {@code #}
+ * starts a comment) that answer before DNS, so tests and air-gapped sites need no real DNS. A name
+ * listed on several lines gets every address, in file order, IPv4 and IPv6 alike. Immutable and
+ * thread-safe; {@link UpstreamResolver} reads the file again when it changes.
+ *
+ * @param byName lower-case name without trailing dot → its addresses in file order
+ * @param skipped one line per malformed line ({@code line 3: "x y" does not start with an IP address})
  */
-public final class HostsFile implements HostsFileEntriesResolver {
-    private final Map<String, List<InetAddress>> v4;
-    private final Map<String, List<InetAddress>> v6;
-    private final HostsFileEntriesResolver fallback;
+public record HostsFile(Map<String, List<InetAddress>> byName, List<String> skipped) {
+    public static final HostsFile EMPTY = new HostsFile(Map.of(), List.of());
 
-    private HostsFile(HostsFileEntriesProvider entries, HostsFileEntriesResolver fallback) {
-        this.v4 = entries.ipv4Entries();
-        this.v6 = entries.ipv6Entries();
-        this.fallback = fallback;
+    public HostsFile {
+        byName = Map.copyOf(byName);
+        skipped = List.copyOf(skipped);
     }
 
-    /** Reads {@code file}; the system hosts file answers for names it lacks. */
     public static HostsFile read(Path file) throws IOException {
-        return new HostsFile(HostsFileEntriesProvider.parser().parse(file.toFile()), HostsFileEntriesResolver.DEFAULT);
+        return parse(Files.readString(file, StandardCharsets.UTF_8));
     }
 
-    @Override
-    public InetAddress address(String inetHost, ResolvedAddressTypes types) {
-        String name = inetHost.toLowerCase(Locale.ROOT);
-        List<InetAddress> first = types == ResolvedAddressTypes.IPV6_ONLY || types == ResolvedAddressTypes.IPV6_PREFERRED
-                ? v6.get(name) : v4.get(name);
-        List<InetAddress> second = first == v6.get(name) ? v4.get(name) : v6.get(name);
-        if (first != null && !first.isEmpty()) {
-            return first.get(0);
+    public static HostsFile parse(String text) {
+        Map<String, List<InetAddress>> byName = new LinkedHashMap<>();
+        List<String> skipped = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int n = 0; n < lines.length; n++) {
+            String line = lines[n];
+            int hash = line.indexOf('#');
+            String[] fields = (hash < 0 ? line : line.substring(0, hash)).trim().split("\\s+");
+            if (fields.length == 0 || fields[0].isEmpty()) {
+                continue;
+            }
+            InetAddress address = NameServers.literal(fields[0]);
+            if (address == null || fields.length < 2) {
+                skipped.add("line " + (n + 1) + ": \"" + line.trim() + "\" is not IP NAME...");
+                continue;
+            }
+            for (int i = 1; i < fields.length; i++) {
+                List<InetAddress> list = byName.computeIfAbsent(normalize(fields[i]), k -> new ArrayList<>());
+                if (!list.contains(address)) {
+                    list.add(address);
+                }
+            }
         }
-        if (second != null && !second.isEmpty() && types != ResolvedAddressTypes.IPV4_ONLY
-                && !(types == ResolvedAddressTypes.IPV6_ONLY && second.get(0) instanceof Inet4Address)) {
-            return second.get(0);
-        }
-        return fallback.address(inetHost, types);
+        Map<String, List<InetAddress>> frozen = new LinkedHashMap<>();
+        byName.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+        return new HostsFile(frozen, skipped);
+    }
+
+    /** Every address listed for {@code name}, in file order; empty when the file does not list it. */
+    public List<InetAddress> addresses(String name) {
+        return byName.getOrDefault(normalize(name), List.of());
+    }
+
+    private static String normalize(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.proxy.http;
 
+import io.portcullis.model.AddressText;
 import io.portcullis.policy.HostCanonicalizer;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -117,6 +118,6 @@ record Authority(String host, int port, InetAddress ip) {
 
     @Override
     public String toString() {
-        return hostForHeader() + ":" + port;
+        return AddressText.hostPort(host, port);
     }
 }

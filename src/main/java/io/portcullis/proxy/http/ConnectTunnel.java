@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.PortBinding;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
@@ -24,7 +26,9 @@ import java.util.Deque;
  * The explicit proxy's {@code CONNECT}: connects upstream (guarded like every connection), answers
  * {@code 200 Connection established}, then relays bytes — with a {@link TunnelInspector} in front
  * of the relay that looks at what the client sends first, so the SNI of a TLS ClientHello and the
- * Host of plain HTTP are held to the CONNECT authority. Runs on the client's event loop.
+ * Host of plain HTTP are held to the CONNECT authority (not on a port declared as opaque TCP,
+ * where neither names the destination). A client that half-closes before the {@code 200} has its
+ * half-close passed upstream once the relay is in place. Runs on the client's event loop.
  */
 final class ConnectTunnel {
     private final EgressPolicy policy;
@@ -66,10 +70,13 @@ final class ConnectTunnel {
             log.responded(200);
             p.remove(PipelineNames.HTTP_CODEC);
             Deque<Object> early = forwarder.takePending();
+            boolean inputEnded = forwarder.inputEnded();
             Relay.join(client, up, log);
-            TunnelInspector inspector = new TunnelInspector(policy, tunnel, up, settings, log);
-            p.addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_INSPECTOR, inspector);
-            up.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());
+            if (inspects(tunnel)) {
+                TunnelInspector inspector = new TunnelInspector(policy, tunnel, up, settings, log);
+                p.addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_INSPECTOR, inspector);
+                up.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());
+            }
             // Out first (its name may be needed again by an HTTP tunnel); its context still leads to the inspector.
             p.remove(forwarder);
             for (Object m : early) {
@@ -79,6 +86,23 @@ final class ConnectTunnel {
                     ReferenceCountUtil.release(m);
                 }
             }
+            // The relay flushes once per read batch: these bytes came in one that ended before it was here.
+            ctx.fireChannelReadComplete();
+            if (inputEnded) {
+                // The client half-closed before the 200: the end of its input follows its bytes upstream.
+                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            }
         });
+    }
+
+    /**
+     * Whether the tunnel's first bytes are inspected: where the ServiceEntry port is declared a
+     * protocol that is neither HTTP nor TLS (TCP, MONGO, MYSQL, REDIS), neither a Host nor an SNI
+     * names the destination, so the bytes are relayed at once, as Istio treats such a port.
+     * Undeclared destinations (ALLOW_ANY) and HTTP or TLS ports are inspected.
+     */
+    private static boolean inspects(Route.Tunnel tunnel) {
+        PortBinding binding = tunnel.decision().binding();
+        return binding == null || !binding.port().protocol().isOpaqueTcp();
     }
 }

@@ -438,6 +438,11 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         return out;
     }
 
+    /** Whether the client ended its input (half-closed) before the tunnel's relay was in place. */
+    boolean inputEnded() {
+        return inputShutdown;
+    }
+
     /** The tunnel could not be opened: answer like any other refusal. */
     void tunnelFailed(Reason reason, String message) {
         refuse(reason, message);
@@ -498,6 +503,11 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
             // The client sent its last byte (listeners allow half-close): answer what is under way, then close.
             // (Reading must not be switched on again: epoll refuses it on a shut input.)
             inputShutdown = true;
+            if (state == State.TUNNEL) {
+                // The tunnel's relay is not in place yet: ConnectTunnel replays this after the early
+                // bytes (passed on now, it would reach the pipeline's end and the upstream never learn of it).
+                return;
+            }
             Exchange x = exchange;
             if (x != null) {
                 x.clientKeepAlive = false;

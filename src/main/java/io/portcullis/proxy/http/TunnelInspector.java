@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.EgressPolicy;
@@ -31,8 +32,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>anything else, or a server that speaks first (SMTP, MySQL, SSH): bytes, unchanged.</li>
  * </ul>
  *
- * The first client bytes are held until the kind is known: at most a request head's worth
- * ({@code --max-header-size}) and {@code --inspect-timeout} long, else the tunnel is refused.
+ * The first client bytes are held only until the kind is known: at most a request head's worth
+ * ({@code --max-header-size}) and {@code --inspect-timeout} long, else the tunnel is refused; a
+ * client that ends its input meanwhile has what it sent relayed as bytes. Tunnels to a port
+ * declared as opaque TCP get no inspector ({@link ConnectTunnel}).
  * Runs on the client's event loop, which the upstream shares.
  */
 final class TunnelInspector extends ChannelInboundHandlerAdapter {
@@ -148,6 +151,8 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         c.pipeline().remove(this);
         if (bytes.isReadable()) {
             c.fireChannelRead(bytes);
+            // Flushed now: when the server spoke first, no client read batch is under way to end.
+            c.fireChannelReadComplete();
         } else {
             bytes.release();
         }
@@ -211,6 +216,19 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
                 uctx.fireChannelRead(msg);
             }
         };
+    }
+
+    /**
+     * The client ended its input: what is held is all it will send, so it cannot grow into a
+     * request head or a ClientHello that an upstream would act on; it goes on as bytes, followed by
+     * the half-close, rather than waiting for the inspect timeout.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!done && evt instanceof ChannelInputShutdownEvent) {
+            opaque();
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.model.AddressText;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ReadHold;
@@ -42,13 +43,13 @@ public final class UpstreamTls {
             if (!f.isSuccess()) {
                 upstream.close();
                 promise.tryFailure(new UpstreamException(Reason.TLS_HANDSHAKE_FAILED, "TLS to "
-                        + upstream.remoteAddress() + " failed: " + describe(f.cause())));
+                        + AddressText.of(upstream.remoteAddress()) + " failed: " + describe(f.cause())));
                 return;
             }
             if (!subjectAltNames.isEmpty() && !peerNamed(ssl, subjectAltNames)) {
                 upstream.close();
                 promise.tryFailure(new UpstreamException(Reason.TLS_HANDSHAKE_FAILED, "the certificate of "
-                        + upstream.remoteAddress() + " carries none of the subjectAltNames " + subjectAltNames));
+                        + AddressText.of(upstream.remoteAddress()) + " carries none of the subjectAltNames " + subjectAltNames));
                 return;
             }
             promise.trySuccess(upstream);

@@ -2,6 +2,7 @@ package io.portcullis.proxy.tls;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.AbstractSniHandler;
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * adds a timer that records {@code inspect_timeout} before closing (Netty's own closes without
  * saying why), the reasons for a ClientHello that is too large, not TLS or malformed, and, for
  * peeks that replay into a relay, holding the client's half-close until the buffered bytes have
- * gone ahead. Subclasses {@link #decide} with the SNI.
+ * gone ahead. A client that ends its input before the hello is complete is refused at once
+ * ({@code incomplete_client_hello}). Subclasses {@link #decide} with the SNI.
  */
 public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
     private static final int TLS_HANDSHAKE_RECORD = 22;
@@ -29,6 +31,8 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
     private final String what;
     private final InputEndHold inputEnd;
     private ScheduledFuture<?> timeout;
+    /** The hello is complete (or refused as not TLS) and the decision under way: an end of input now is held. */
+    private boolean deciding;
 
     /**
      * @param what         names the peeked hello in the timeout's message ("ClientHello", "inner ClientHello")
@@ -88,6 +92,15 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!deciding && evt instanceof ChannelInputShutdownEvent) {
+            // The client half-closed (or closed) mid-hello: no more bytes can complete it, so waiting
+            // for the inspect timeout would only hold the connection open.
+            cancelTimer();
+            log.refused(Reason.INCOMPLETE_CLIENT_HELLO, "the client ended its input after "
+                    + internalBuffer().readableBytes() + " bytes, before a complete " + what);
+            ctx.close();
+            return;
+        }
         if (inputEnd == null || !inputEnd.hold(evt)) {
             super.userEventTriggered(ctx, evt);
         }
@@ -95,6 +108,7 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
 
     @Override
     protected final Future<T> lookup(ChannelHandlerContext ctx, String sni) {
+        deciding = true;
         cancelTimer();
         // Netty hands over a server_name of length zero (invalid, RFC 6066 §3) as "": it names nothing.
         return decide(ctx, sni == null || sni.isEmpty() ? null : sni);

@@ -6,12 +6,11 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.portcullis.model.AddressText;
 import io.portcullis.policy.EgressPolicy;
-import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
 import io.portcullis.proxy.UpstreamException;
-import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class TlsOriginator {
         } catch (UpstreamException e) {
             return promise.setFailure(e);
         }
-        String where = hostPort(host, port) + " (" + address(upstream) + ")";
+        String where = AddressText.hostPort(host, port) + " (" + AddressText.of(upstream.remoteAddress()) + ")";
         SslHandler ssl = context.newHandler(upstream.alloc(), host, port);
         ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
         String sni = origination.tls().sni();
@@ -92,14 +91,4 @@ public final class TlsOriginator {
         return new UpstreamException(Reason.UPSTREAM_TLS_FAILURE, "TLS handshake with " + where + " failed: " + message);
     }
 
-    private static String hostPort(String host, int port) {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-    }
-
-    private static String address(Channel ch) {
-        if (ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
-            return hostPort(HostCanonicalizer.format(a.getAddress().getAddress()), a.getPort());
-        }
-        return String.valueOf(ch.remoteAddress());
-    }
 }

@@ -112,6 +112,11 @@ public final class GatewayMetrics {
         counter(MetricCatalog.CONFIG_REJECTIONS).inc();
     }
 
+    /** A listener's accept failed; {@code cause} is {@code fd_limit} or {@code other}. */
+    public void acceptFailed(String cause) {
+        counter(MetricCatalog.ACCEPT_FAILURES).labelValues(cause).inc();
+    }
+
     public void dnsLookup(boolean resolved, long nanos) {
         counter(MetricCatalog.DNS_LOOKUPS).inc();
         if (!resolved) {

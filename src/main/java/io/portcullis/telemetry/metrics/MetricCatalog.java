@@ -46,6 +46,10 @@ public enum MetricCatalog {
             "Upstream name lookups (answered from cache, hosts file or name servers).", List.of()),
     DNS_FAILURES("portcullis_dns_failures_total", Type.COUNTER, "lookups",
             "Upstream name lookups that gave no address.", List.of()),
+    ACCEPT_FAILURES("portcullis_accept_failures_total", Type.COUNTER, "connections",
+            "Failed accepts on the gateway's listeners, by cause: fd_limit (the open-file limit, RLIMIT_NOFILE,"
+                    + " or the system's file table) or other; accepting pauses briefly after each.",
+            List.of("cause")),
     LABEL_OVERFLOWS("portcullis_label_overflows_total", Type.COUNTER, "values",
             "Label values counted as 'other' because the label had reached its distinct-value budget.",
             List.of("label")),
