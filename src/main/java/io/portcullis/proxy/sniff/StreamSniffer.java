@@ -40,9 +40,12 @@ abstract class StreamSniffer implements ProtocolSniffer {
                 }
                 i = next;
             }
-        } catch (RuntimeException e) {
-            // Unparsable input, or a parser bug: either way the bytes must keep flowing untouched.
+        } catch (Unparsable e) {
             LOG.debug("{}: stopped parsing ({})", getClass().getSimpleName(), e.getMessage());
+            giveUp();
+        } catch (RuntimeException e) {
+            // A parser bug: the bytes must keep flowing untouched, but the bug must be seen.
+            LOG.warn("{}: parser error, stopped parsing this connection: {}", getClass().getSimpleName(), e.toString());
             giveUp();
         }
     }

@@ -47,7 +47,7 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
         this.inputEnd = holdInputEnd ? new InputEndHold() : null;
     }
 
-    /** Decides with the ClientHello's SNI ({@code null} when it names none or is not a ClientHello). */
+    /** Decides with the ClientHello's SNI ({@code null} when it names none, an empty one, or is not a ClientHello). */
     protected abstract Future<T> decide(ChannelHandlerContext ctx, String sni);
 
     /** The refusal text for a stream that is not TLS. */
@@ -110,7 +110,8 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
     protected final Future<T> lookup(ChannelHandlerContext ctx, String sni) {
         deciding = true;
         cancelTimer();
-        return decide(ctx, sni);
+        // Netty hands over a server_name of length zero (invalid, RFC 6066 §3) as "": it names nothing.
+        return decide(ctx, sni == null || sni.isEmpty() ? null : sni);
     }
 
     @Override

@@ -48,7 +48,7 @@ final class SnifferHarness {
         return whole;
     }
 
-    private static List<String> feed(Function<RecordingStats, ProtocolSniffer> factory, Turn[] turns, int splitTurn,
+    static List<String> feed(Function<RecordingStats, ProtocolSniffer> factory, Turn[] turns, int splitTurn,
                                      int splitAt) {
         RecordingStats stats = new RecordingStats();
         ProtocolSniffer sniffer = factory.apply(stats);
