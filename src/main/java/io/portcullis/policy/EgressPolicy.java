@@ -85,6 +85,14 @@ public final class EgressPolicy {
         return authorizer;
     }
 
+    /**
+     * The AuthorizationPolicies' verdict on one connection: the one function the listeners and
+     * {@code check} both call. Costs nothing when no policy is configured.
+     */
+    public AuthzResult authorize(AuthzRequest request) {
+        return authorizer.isEmpty() ? AuthzResult.NO_POLICY : authorizer.evaluate(request);
+    }
+
     /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */
     public Decision decideHost(String host, int port) {
         String h = HostNames.normalize(host);

@@ -92,4 +92,23 @@ public enum Reason {
     public boolean allows() {
         return this == DECLARED || this == UNDECLARED_ALLOWED;
     }
+
+    /**
+     * Whether this ends a connection that policy allowed, on the way to or from its upstream (name
+     * resolution, connect, TLS origination, the upstream's answer): not a refusal, so it is counted
+     * in {@code portcullis_upstream_failures_total} and logged with {@code decision=allowed}.
+     */
+    public boolean isUpstreamFailure() {
+        return switch (this) {
+            case DNS_FAILURE, UPSTREAM_CONNECT_FAILURE, UPSTREAM_CERT_UNTRUSTED, UPSTREAM_CERT_NAME_MISMATCH,
+                 UPSTREAM_CERT_EXPIRED, UPSTREAM_CERT_NOT_YET_VALID, UPSTREAM_TLS_FAILURE, UPSTREAM_TLS_CONFIG,
+                 UPSTREAM_TIMEOUT, UPSTREAM_RESET, BAD_UPSTREAM_RESPONSE, TLS_UNAVAILABLE -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether this refuses a connection by policy or inspection (a blocked call): neither allowed, nor an upstream failure, nor an idle close. */
+    public boolean isDenial() {
+        return !allows() && !isUpstreamFailure() && this != IDLE_TIMEOUT;
+    }
 }

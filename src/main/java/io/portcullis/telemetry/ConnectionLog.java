@@ -122,9 +122,15 @@ public final class ConnectionLog {
     /** Like {@link #refused(Reason, String)}, naming the resource that refused (e.g. an AuthorizationPolicy). */
     public void refused(Reason why, String detail, ResourceId by) {
         if (reason == null || reason.allows()) {
-            this.reason = why;
-            this.message = detail;
+            refused(why, detail);
             this.resource = by;
+            // A refusal is a decision like any other: the black hole as destination, and metrics hear of it.
+            this.destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
+            this.protocol = null;
+            if (!decidedOnce) {
+                decidedOnce = true;
+                observer.decided(this);
+            }
         }
     }
 
