@@ -82,7 +82,13 @@ public enum Reason {
     /** The client ended its input (FIN) before a complete TLS ClientHello arrived: nothing left to decide on. */
     INCOMPLETE_CLIENT_HELLO,
     /** The upstream address is one of the gateway's own listening sockets: connecting would loop into itself. */
-    SELF_CONNECTION;
+    SELF_CONNECTION,
+    /** An HTTP listener got a request in a version other than HTTP/1.x (e.g. HTTP/2 with prior knowledge): 505. */
+    UNSUPPORTED_HTTP_VERSION,
+    /** The client's connection broke (reset, broken pipe) while an allowed exchange was under way. */
+    CLIENT_RESET,
+    /** The gateway failed on a connection for a reason of its own (a bug): the operational log has the stack trace. */
+    INTERNAL_ERROR;
 
     /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
     public String code() {
@@ -109,6 +115,7 @@ public enum Reason {
 
     /** Whether this refuses a connection by policy or inspection (a blocked call): neither allowed, nor an upstream failure, nor an idle close. */
     public boolean isDenial() {
-        return !allows() && !isUpstreamFailure() && this != IDLE_TIMEOUT;
+        return !allows() && !isUpstreamFailure() && this != IDLE_TIMEOUT && this != CLIENT_RESET
+                && this != INTERNAL_ERROR;
     }
 }

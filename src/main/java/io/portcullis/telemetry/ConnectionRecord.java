@@ -63,7 +63,7 @@ public record ConnectionRecord(
      * left before a decision.
      */
     public String decision() {
-        return reason == null ? "closed" : allowed() ? "allowed" : "denied";
+        return reason == null ? "closed" : reason == Reason.INTERNAL_ERROR ? "error" : allowed() ? "allowed" : "denied";
     }
 
     /** Whether policy let the connection through, whatever happened upstream afterwards. */

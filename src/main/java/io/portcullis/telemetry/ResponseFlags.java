@@ -29,9 +29,11 @@ public final class ResponseFlags {
             case NO_SERVICE_ENTRY, NO_ROUTE, NOT_GATEWAY_HOST, NO_SNI, NOT_TLS, PRIVATE_ADDRESS, SELF_CONNECTION,
                  CAPTURE_LOOP, NO_ORIGINAL_DST -> "NR";
             case CLIENT_HELLO_TOO_LARGE, HEADER_TOO_LARGE, BAD_REQUEST, AMBIGUOUS_FRAMING, SNI_MISMATCH,
-                 HOST_MISMATCH, TLS_HANDSHAKE_FAILED -> "DPE";
+                 HOST_MISMATCH, TLS_HANDSHAKE_FAILED, UNSUPPORTED_HTTP_VERSION -> "DPE";
             case INSPECT_TIMEOUT, IDLE_TIMEOUT -> "SI";
-            case INCOMPLETE_CLIENT_HELLO -> "DC";
+            case INCOMPLETE_CLIENT_HELLO, CLIENT_RESET -> "DC";
+            // Envoy has no flag for its own failures; the reason code and the operational log say it.
+            case INTERNAL_ERROR -> NONE;
             case AUTHZ_DENIED -> "UAEX";
             case DNS_FAILURE -> "DF";
             case UPSTREAM_CONNECT_FAILURE, UPSTREAM_CERT_UNTRUSTED, UPSTREAM_CERT_NAME_MISMATCH, UPSTREAM_CERT_EXPIRED,
