@@ -44,7 +44,7 @@ class PrivateAddressGuardTest {
             "[2002:7f00:1::]|carries 127.0.0.1", "[2001:0:4136:e378:8000:63bf:3fff:fdd2]|Teredo",
     })
     void specialAddressesAreRefusedWithWhatTheyAre(String address, String kind) throws Exception {
-        String refusal = PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME);
+        String refusal = PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME).orElseThrow();
         assertThat(refusal).contains(kind).contains("ServiceEntry/default/db does not list", "--allow-private is not set");
     }
 
@@ -52,29 +52,29 @@ class PrivateAddressGuardTest {
     @ValueSource(strings = {"1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0",
             "169.253.255.255", "192.169.0.1", "[2606:4700::1111]", "[64:ff9b::808:808]", "[2002:808:808::]"})
     void publicAddressesPass(String address) throws Exception {
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME)).isNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), null)).isNull();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME)).isEmpty();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), null)).isEmpty();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"10.0.0.5", "10.9.9.9"})
     void anEntryOpensTheAddressesItLists(String address) throws Exception {
         ServiceEntry listing = entry(List.of("10.0.0.0/8"), List.of());
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), listing)).isNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("192.168.0.1"), listing)).contains("192.168.0.0/16");
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), listing)).isEmpty();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("192.168.0.1"), listing)).get().asString().contains("192.168.0.0/16");
         ServiceEntry endpoint = entry(List.of(), List.of("10.0.0.5"));
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.5"), endpoint)).isNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), endpoint)).isNotNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), null)).contains("no ServiceEntry lists");
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.5"), endpoint)).isEmpty();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), endpoint)).isPresent();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), null)).get().asString().contains("no ServiceEntry lists");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.9.9.9"})
     void theOperatorOpensRanges(String address) throws Exception {
         PrivateAddressGuard guard = new PrivateAddressGuard(List.of(Cidr.parse("127.0.0.0/8")));
-        assertThat(guard.refusal(ip(address), BY_NAME)).isNull();
-        assertThat(guard.refusal(ip("10.0.0.1"), BY_NAME)).contains("--allow-private 127.0.0.0/8 does not cover it");
+        assertThat(guard.refusal(ip(address), BY_NAME)).isEmpty();
+        assertThat(guard.refusal(ip("10.0.0.1"), BY_NAME)).get().asString().contains("--allow-private 127.0.0.0/8 does not cover it");
         // A range given for IPv4 does not open the same address wrapped in IPv6.
-        assertThat(guard.refusal(ip("[64:ff9b::7f00:1]"), BY_NAME)).isNotNull();
+        assertThat(guard.refusal(ip("[64:ff9b::7f00:1]"), BY_NAME)).isPresent();
     }
 }
