@@ -11,6 +11,7 @@ import io.portcullis.learn.Learner;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.GatewayServer;
 import io.portcullis.proxy.ListenAddress;
@@ -123,7 +124,7 @@ public final class Portcullis implements AutoCloseable {
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         // API writes go into the folder; the folder source's reload puts them in force before the API answers.
         FolderStore store = new FolderStore(options.configDir(), source::reloadNow, Clock.systemUTC());
-        resourceApi = new ResourceApi(store, policy::get);
+        resourceApi = new ResourceApi(store, policy::get, new PrivateAddressGuard(options.allowPrivate()));
         // The folder source always takes API writes, so the live view's "Allow" may apply.
         LearnApi learnApi = new LearnApi(learner, policy::get, store, resourceApi, true);
         List<AdminRoute> routes = new ArrayList<>();

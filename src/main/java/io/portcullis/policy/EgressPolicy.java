@@ -225,7 +225,12 @@ public final class EgressPolicy {
      * scan every resource, so it is never called per connection.
      */
     public Explanation explain(CheckQuery query) {
-        return new PolicyExplainer(this).explain(query);
+        return explain(query, PrivateAddressGuard.STRICT);
+    }
+
+    /** Like {@link #explain(CheckQuery)}, with the SSRF guard the listeners connect through. */
+    public Explanation explain(CheckQuery query, PrivateAddressGuard guard) {
+        return new PolicyExplainer(this, guard).explain(query);
     }
 
     /** The tls route a passthrough listener would pick for {@code sni}, or null; for {@link PolicyExplainer}. */

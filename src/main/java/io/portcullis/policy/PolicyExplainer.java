@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -29,9 +30,11 @@ final class PolicyExplainer {
     private record Scored(int score, Finding finding) {}
 
     private final EgressPolicy policy;
+    private final PrivateAddressGuard guard;
 
-    PolicyExplainer(EgressPolicy policy) {
+    PolicyExplainer(EgressPolicy policy, PrivateAddressGuard guard) {
         this.policy = policy;
+        this.guard = guard;
     }
 
     Explanation explain(CheckQuery q) {
@@ -80,6 +83,7 @@ final class PolicyExplainer {
             notes.add("the caller's and the listener's IP addresses are not known here: AuthorizationPolicy"
                     + " ipBlocks, remoteIpBlocks and destination.ip conditions were taken as not matching");
         }
+        decision = guarded(decision, notes);
         boolean viaListener = path.startsWith("Gateway");
         List<Finding> matched = matched(decision, target, ip, viaListener ? listener : null);
         if (authz != null && authz.policy() != null) {
@@ -87,6 +91,34 @@ final class PolicyExplainer {
         }
         List<Finding> near = decision.allowed() ? List.of() : nearMisses(decision, target, ip, q.port(), listener);
         return new Explanation(path, decision, matched, near, notes);
+    }
+
+    /**
+     * The SSRF guard's view, as the connector applies it: an allowed destination whose address is
+     * known now (an IP, a STATIC endpoint) is refused when the guard refuses that address; a name is
+     * checked when it resolves, at connect time, which a check does not do.
+     */
+    private Decision guarded(Decision d, List<String> notes) {
+        if (!d.allowed() || d.upstream() == null) {
+            return d;
+        }
+        ServiceEntry entry = d.binding() == null ? null : d.binding().entry();
+        boolean names = false;
+        for (UpstreamTarget.Candidate c : d.upstream().candidates()) {
+            if (c.address() == null) {
+                names = true;
+                continue;
+            }
+            Optional<String> refusal = guard.refusal(c.address(), entry);
+            if (refusal.isPresent()) {
+                return Decision.deny(Reason.PRIVATE_ADDRESS, refusal.get());
+            }
+        }
+        if (names) {
+            notes.add("the SSRF guard checks the addresses a name resolves to when connecting: loopback, private and"
+                    + " link-local ones are refused unless the ServiceEntry lists them or --allow-private covers them");
+        }
+        return d;
     }
 
     /**

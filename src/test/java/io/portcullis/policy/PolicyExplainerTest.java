@@ -146,4 +146,18 @@ class PolicyExplainerTest {
         assertThat(anonymous.decision().reason()).isEqualTo(Reason.AUTHZ_DENIED);
         assertThat(anonymous.notes()).anySatisfy(n -> assertThat(n).contains("no --from given"));
     }
+
+    @Test
+    void theSsrfGuardsViewIsPartOfTheAnswer() {
+        EgressPolicy allowAny = EgressPolicy.compile(FolderLoader.fromFiles(Map.of()).resources(), OutboundPolicy.ALLOW_ANY);
+        Explanation loopback = allowAny.explain(new CheckQuery("127.0.0.1", 6379, null, null));
+        assertThat(loopback.decision().reason()).isEqualTo(Reason.PRIVATE_ADDRESS);
+        assertThat(loopback.decision().message()).contains("127.0.0.1 is loopback", "--allow-private is not set");
+        Explanation allowed = allowAny.explain(new CheckQuery("127.0.0.1", 6379, null, null),
+                new PrivateAddressGuard(java.util.List.of(io.portcullis.model.Cidr.parse("127.0.0.0/8"))));
+        assertThat(allowed.decision().allowed()).isTrue();
+        Explanation name = allowAny.explain(new CheckQuery("api.example.test", 443, null, null));
+        assertThat(name.decision().allowed()).isTrue();
+        assertThat(name.notes()).anySatisfy(n -> assertThat(n).contains("SSRF guard checks the addresses"));
+    }
 }
