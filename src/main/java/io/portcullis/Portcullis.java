@@ -13,6 +13,7 @@ import io.portcullis.learn.Learner;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.policy.CurrentPolicy;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.proxy.AcceptBackoff;
 import io.portcullis.proxy.GatewayServer;
 import io.portcullis.proxy.ListenAddress;
@@ -176,7 +177,7 @@ public final class Portcullis implements AutoCloseable {
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         // API writes go into the folder; the folder source's reload puts them in force before the API answers.
         FolderStore store = new FolderStore(source.folder(), source::reloadNow, Clock.systemUTC());
-        resourceApi = new ResourceApi(store, policy::get);
+        resourceApi = new ResourceApi(store, policy::get, new PrivateAddressGuard(options.allowPrivate()));
         // The folder source always takes API writes, so the live view's "Allow" may apply.
         LearnApi learnApi = new LearnApi(learner, policy::get, Optional.of(store), resourceApi, true);
         startAdmin(token, learnApi, () -> ready);
@@ -201,7 +202,7 @@ public final class Portcullis implements AutoCloseable {
     /** Resources from the API server; ready once the informers have listed everything once. */
     private void startKubernetes(AdminToken token, KubernetesSettings settings) throws IOException, InterruptedException {
         kube = KubernetesSource.connect(settings, this::applyCluster);
-        resourceApi = new ResourceApi(policy::get);
+        resourceApi = new ResourceApi(policy::get, new PrivateAddressGuard(options.allowPrivate()));
         // The cluster is written with kubectl, not through this API: the live view shows the YAML to copy.
         LearnApi learnApi = new LearnApi(learner, policy::get, Optional.empty(), resourceApi, false);
         KubernetesSource k = kube;

@@ -188,6 +188,12 @@ public final class AdminServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof java.io.IOException) {
+                // A client that resets or goes away mid-request: worth a line only when looking for it.
+                LOG.debug("admin: connection from {} ended: {}", ctx.channel().remoteAddress(), cause.toString());
+            } else {
+                LOG.warn("admin: the connection from {} failed and was closed", ctx.channel().remoteAddress(), cause);
+            }
             ctx.close();
         }
     }

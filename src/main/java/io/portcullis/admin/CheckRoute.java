@@ -7,6 +7,7 @@ import io.portcullis.policy.CheckQuery;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Explanation;
+import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.UpstreamTarget;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,9 +22,11 @@ final class CheckRoute implements AdminRoute {
     private static final String PATH = "/check";
 
     private final Supplier<EgressPolicy> policy;
+    private final PrivateAddressGuard guard;
 
-    CheckRoute(Supplier<EgressPolicy> policy) {
+    CheckRoute(Supplier<EgressPolicy> policy, PrivateAddressGuard guard) {
         this.policy = policy;
+        this.guard = guard;
     }
 
     @Override
@@ -44,7 +47,7 @@ final class CheckRoute implements AdminRoute {
             return CompletableFuture.completedFuture(StoreExecutor.json(400, ApiBodies.status(400, "BadRequest",
                     "to: " + e.getMessage(), List.of())));
         }
-        return CompletableFuture.completedFuture(BodyFormat.tree(r, 200, body(q, policy.get().explain(q)), List.of()));
+        return CompletableFuture.completedFuture(BodyFormat.tree(r, 200, body(q, policy.get().explain(q, guard)), List.of()));
     }
 
     private static ObjectNode body(CheckQuery q, Explanation e) {

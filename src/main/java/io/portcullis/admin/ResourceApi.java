@@ -1,6 +1,7 @@
 package io.portcullis.admin;
 
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.sources.store.FolderStore;
 import java.util.List;
 import java.util.function.Supplier;
@@ -15,8 +16,13 @@ public final class ResourceApi implements AutoCloseable {
     private final List<AdminRoute> routes;
 
     public ResourceApi(FolderStore store, Supplier<EgressPolicy> policy) {
+        this(store, policy, PrivateAddressGuard.STRICT);
+    }
+
+    /** @param guard the SSRF guard the listeners connect through, so that {@code check} applies it too */
+    public ResourceApi(FolderStore store, Supplier<EgressPolicy> policy, PrivateAddressGuard guard) {
         this.routes = List.of(new KubernetesDiscovery(), new ResourceRoutes(store, executor), new ApplyRoute(store, executor),
-                new DeleteRoute(store, executor), new CheckRoute(policy));
+                new DeleteRoute(store, executor), new CheckRoute(policy, guard));
     }
 
     /** The thread that does the store's file I/O, shared with {@code diff}. */
@@ -28,8 +34,8 @@ public final class ResourceApi implements AutoCloseable {
      * Only {@code check}: for a gateway whose resources live in the Kubernetes API server, where
      * {@code kubectl} writes them; this API has no folder to write into.
      */
-    public ResourceApi(Supplier<EgressPolicy> policy) {
-        this.routes = List.of(new CheckRoute(policy));
+    public ResourceApi(Supplier<EgressPolicy> policy, PrivateAddressGuard guard) {
+        this.routes = List.of(new CheckRoute(policy, guard));
     }
 
     public List<AdminRoute> routes() {

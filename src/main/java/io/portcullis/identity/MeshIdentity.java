@@ -10,6 +10,7 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * This process's own mesh identity, read from {@code --mesh-certs DIR}: {@code cert-chain.pem}
@@ -18,10 +19,11 @@ import java.util.List;
  * it to the gateway. The YAML paths {@code /etc/certs/cert-chain.pem}, {@code /etc/certs/key.pem}
  * and {@code /etc/certs/root-cert.pem} of the Istio 1.0 articles mean these files. Immutable.
  *
+ * @param spiffeId the certificate's SPIFFE ID; null when it carries none
  * @param stamp what the files looked like when read (modification times and sizes), to notice rotation
  */
 public record MeshIdentity(Path dir, List<X509Certificate> chain, PrivateKey key, List<X509Certificate> roots,
-                           SpiffeId spiffeId, String stamp) {
+                           @Nullable SpiffeId spiffeId, String stamp) {
     /** The Istio 1.0 mount point that the articles' Gateway servers name. */
     public static final String ISTIO_CERTS_DIR = "/etc/certs/";
 

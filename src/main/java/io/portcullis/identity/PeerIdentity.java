@@ -4,6 +4,7 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the SPIFFE ID a certificate carries in its URI SAN (the identity Istio authorizes on). */
 public final class PeerIdentity {
@@ -13,8 +14,8 @@ public final class PeerIdentity {
     }
 
     /** The certificate's SPIFFE ID, or null when it has none (or more than one, which SPIFFE forbids). */
-    public static SpiffeId spiffeIdOf(X509Certificate certificate) {
-        SpiffeId found = null;
+    public static @Nullable SpiffeId spiffeIdOf(X509Certificate certificate) {
+        @Nullable SpiffeId found = null;
         try {
             Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
             if (sans == null) {

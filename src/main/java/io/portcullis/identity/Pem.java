@@ -102,6 +102,9 @@ public final class Pem {
     /** Writes {@code text} to {@code file} atomically; {@code secret} files are readable by their owner only. */
     public static void writeAtomically(Path file, String text, boolean secret) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
+        if (dir == null) {
+            throw new IOException(file + " has no parent directory to write it in");
+        }
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);

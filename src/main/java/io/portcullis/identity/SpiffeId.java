@@ -3,6 +3,7 @@ package io.portcullis.identity;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A SPIFFE ID, {@code spiffe://TRUST_DOMAIN/PATH}, as Istio writes a workload's identity into the
@@ -66,7 +67,7 @@ public record SpiffeId(String trustDomain, String path) {
     }
 
     /** The namespace of an Istio identity ({@code /ns/NAMESPACE/...}), or null for other paths. */
-    public String namespace() {
+    public @Nullable String namespace() {
         String[] segments = path.substring(1).split("/");
         for (int i = 0; i + 1 < segments.length; i += 2) {
             if (segments[i].equals("ns")) {

@@ -67,7 +67,7 @@ public record Observation(long at, String listener, String host, String address,
         boolean undeclared = r.resource() == null && r.reason() != Reason.AUTHZ_DENIED;
         return Optional.of(new Observation(r.start().toEpochMilli(), r.listener(), host, address, port,
                 protocol(r, sni), sni, dashToNull(r.sourcePrincipal()), source, r.downstreamLocal(),
-                r.reason().allows(), r.reason(), dashToNull(r.message()),
+                r.allowed(), r.reason(), dashToNull(r.message()),
                 r.resource() == null ? null : r.resource().toString(), undeclared, r.bytesReceived(), r.bytesSent()));
     }
 

@@ -101,6 +101,14 @@ public final class EgressPolicy {
         return authorizer;
     }
 
+    /**
+     * The AuthorizationPolicies' verdict on one connection: the one function the listeners and
+     * {@code check} both call. Costs nothing when no policy is configured.
+     */
+    public AuthzResult authorize(AuthzRequest request) {
+        return authorizer.isEmpty() ? AuthzResult.NO_POLICY : authorizer.evaluate(request);
+    }
+
     /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */
     public Decision decideHost(String host, int port) {
         String h = HostNames.normalize(host);
@@ -233,7 +241,12 @@ public final class EgressPolicy {
      * scan every resource, so it is never called per connection.
      */
     public Explanation explain(CheckQuery query) {
-        return new PolicyExplainer(this).explain(query);
+        return explain(query, PrivateAddressGuard.STRICT);
+    }
+
+    /** Like {@link #explain(CheckQuery)}, with the SSRF guard the listeners connect through. */
+    public Explanation explain(CheckQuery query, PrivateAddressGuard guard) {
+        return new PolicyExplainer(this, guard).explain(query);
     }
 
     /** The tls route a passthrough listener would pick for {@code sni}, or null; for {@link PolicyExplainer}. */

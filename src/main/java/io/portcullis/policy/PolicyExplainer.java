@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -30,9 +31,11 @@ final class PolicyExplainer {
     private record Scored(int score, Finding finding) {}
 
     private final EgressPolicy policy;
+    private final PrivateAddressGuard guard;
 
-    PolicyExplainer(EgressPolicy policy) {
+    PolicyExplainer(EgressPolicy policy, PrivateAddressGuard guard) {
         this.policy = policy;
+        this.guard = guard;
     }
 
     Explanation explain(CheckQuery q) {
@@ -43,14 +46,25 @@ final class PolicyExplainer {
         String path;
         Decision decision;
         String target;
+        AuthzResult authz = null;
         if (q.sni() != null && listener != null && listener.isTlsPassthrough()) {
             String sni = HostNames.normalize(q.sni());
             path = "Gateway listener " + listener.name() + " (TLS passthrough, routed by SNI " + sni + ")";
-            decision = policy.decideSni(listener, sni, ip);
+            // As the listener does: the caller is authorized first, then routed.
+            authz = authorize(q, sni, sni);
+            decision = authz.allowed() ? policy.decideSni(listener, sni, ip)
+                    : Decision.deny(Reason.AUTHZ_DENIED, authz.message());
             target = sni;
         } else {
             path = "explicit proxy (CONNECT " + AddressText.hostPort(host, q.port()) + ")";
             decision = ip != null ? policy.decideAddress(address(ip), q.port()) : policy.decideHost(host, q.port());
+            // As the explicit proxy does: routed first, then the caller is authorized.
+            if (decision.allowed()) {
+                authz = authorize(q, host, null);
+                if (!authz.allowed()) {
+                    decision = Decision.deny(Reason.AUTHZ_DENIED, authz.message());
+                }
+            }
             target = host;
             if (q.sni() != null) {
                 notes.add("the explicit proxy decides by the CONNECT authority; the SNI " + q.sni()
@@ -62,13 +76,68 @@ final class PolicyExplainer {
                         : "a connection made to it is " + describe(policy.decideTcp(listener, ip))));
             }
         }
-        if (q.source() != null) {
-            notes.add("the source " + q.source() + " is not considered: this version enforces no AuthorizationPolicy");
+        if (authz != null && !policy.authorizer().isEmpty() && q.source() == null) {
+            notes.add("no --from given: AuthorizationPolicies were evaluated for a caller without a certificate");
         }
+        if (authz != null && !policy.authorizer().isEmpty()) {
+            notes.add("the caller's and the listener's IP addresses are not known here: AuthorizationPolicy"
+                    + " ipBlocks, remoteIpBlocks and destination.ip conditions were taken as not matching");
+        }
+        decision = guarded(decision, notes);
         boolean viaListener = path.startsWith("Gateway");
         List<Finding> matched = matched(decision, target, ip, viaListener ? listener : null);
+        if (authz != null && authz.policy() != null) {
+            matched.add(new Finding(authz.policy(), authz.message()));
+        }
         List<Finding> near = decision.allowed() ? List.of() : nearMisses(decision, target, ip, q.port(), listener);
         return new Explanation(path, decision, matched, near, notes);
+    }
+
+    /**
+     * The SSRF guard's view, as the connector applies it: an allowed destination whose address is
+     * known now (an IP, a STATIC endpoint) is refused when the guard refuses that address; a name is
+     * checked when it resolves, at connect time, which a check does not do.
+     */
+    private Decision guarded(Decision d, List<String> notes) {
+        if (!d.allowed() || d.upstream() == null) {
+            return d;
+        }
+        ServiceEntry entry = d.binding() == null ? null : d.binding().entry();
+        boolean names = false;
+        for (UpstreamTarget.Candidate c : d.upstream().candidates()) {
+            if (c.address() == null) {
+                names = true;
+                continue;
+            }
+            Optional<String> refusal = guard.refusal(c.address(), entry);
+            if (refusal.isPresent()) {
+                return Decision.deny(Reason.PRIVATE_ADDRESS, refusal.get());
+            }
+        }
+        if (names) {
+            notes.add("the SSRF guard checks the addresses a name resolves to when connecting: loopback, private and"
+                    + " link-local ones are refused unless the ServiceEntry lists them or --allow-private covers them");
+        }
+        return d;
+    }
+
+    /**
+     * The AuthorizationPolicies' verdict through {@link EgressPolicy#authorize}, the function the
+     * listeners call. The caller is {@code --from} (a SPIFFE ID or Istio's principal form); its
+     * address and the listener's are not known to a check.
+     */
+    private AuthzResult authorize(CheckQuery q, String host, String sni) {
+        String principal = q.source() == null ? null
+                : q.source().startsWith("spiffe://") ? q.source().substring("spiffe://".length()) : q.source();
+        String namespace = null;
+        if (principal != null) {
+            int ns = principal.indexOf("/ns/");
+            if (ns >= 0) {
+                int end = principal.indexOf('/', ns + 4);
+                namespace = principal.substring(ns + 4, end < 0 ? principal.length() : end);
+            }
+        }
+        return policy.authorize(new AuthzRequest(principal, namespace, null, null, q.port(), host, sni));
     }
 
     private static String describe(Decision d) {

@@ -6,6 +6,7 @@ import io.portcullis.model.ServiceEntry;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -31,21 +32,21 @@ public final class PrivateAddressGuard {
     }
 
     /**
-     * Null when a connection may go to {@code address}; otherwise one line saying why not.
+     * Empty when a connection may go to {@code address}; otherwise one line saying why not.
      *
      * @param entry the ServiceEntry that allowed the connection, or null (undeclared, ALLOW_ANY)
      */
-    public String refusal(InetAddress address, ServiceEntry entry) {
+    public Optional<String> refusal(InetAddress address, ServiceEntry entry) {
         byte[] bytes = address.getAddress();
         String kind = SpecialAddresses.classify(bytes);
         if (kind == null || allowedTrie.match(bytes) != null || (entry != null && lists(entry, bytes))) {
-            return null;
+            return Optional.empty();
         }
         String who = entry == null ? "no ServiceEntry lists" : entry.id() + " does not list";
         String operator = operatorAllowed.isEmpty() ? "--allow-private is not set"
                 : "--allow-private " + operatorAllowed.stream().map(Cidr::toString).collect(Collectors.joining(","))
                         + " does not cover it";
-        return HostCanonicalizer.format(bytes) + " is " + kind + ", which " + who + " and " + operator;
+        return Optional.of(HostCanonicalizer.format(bytes) + " is " + kind + ", which " + who + " and " + operator);
     }
 
     /** Whether the entry names the address itself: a CIDR of {@code addresses} or an endpoint literal. */

@@ -82,7 +82,13 @@ public enum Reason {
     /** The client ended its input (FIN) before a complete TLS ClientHello arrived: nothing left to decide on. */
     INCOMPLETE_CLIENT_HELLO,
     /** The upstream address is one of the gateway's own listening sockets: connecting would loop into itself. */
-    SELF_CONNECTION;
+    SELF_CONNECTION,
+    /** An HTTP listener got a request in a version other than HTTP/1.x (e.g. HTTP/2 with prior knowledge): 505. */
+    UNSUPPORTED_HTTP_VERSION,
+    /** The client's connection broke (reset, broken pipe) while an allowed exchange was under way. */
+    CLIENT_RESET,
+    /** The gateway failed on a connection for a reason of its own (a bug): the operational log has the stack trace. */
+    INTERNAL_ERROR;
 
     /** The code as written in logs and bodies, e.g. {@code no_service_entry}. */
     public String code() {
@@ -91,5 +97,25 @@ public enum Reason {
 
     public boolean allows() {
         return this == DECLARED || this == UNDECLARED_ALLOWED;
+    }
+
+    /**
+     * Whether this ends a connection that policy allowed, on the way to or from its upstream (name
+     * resolution, connect, TLS origination, the upstream's answer): not a refusal, so it is counted
+     * in {@code portcullis_upstream_failures_total} and logged with {@code decision=allowed}.
+     */
+    public boolean isUpstreamFailure() {
+        return switch (this) {
+            case DNS_FAILURE, UPSTREAM_CONNECT_FAILURE, UPSTREAM_CERT_UNTRUSTED, UPSTREAM_CERT_NAME_MISMATCH,
+                 UPSTREAM_CERT_EXPIRED, UPSTREAM_CERT_NOT_YET_VALID, UPSTREAM_TLS_FAILURE, UPSTREAM_TLS_CONFIG,
+                 UPSTREAM_TIMEOUT, UPSTREAM_RESET, BAD_UPSTREAM_RESPONSE, TLS_UNAVAILABLE -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether this refuses a connection by policy or inspection (a blocked call): neither allowed, nor an upstream failure, nor an idle close. */
+    public boolean isDenial() {
+        return !allows() && !isUpstreamFailure() && this != IDLE_TIMEOUT && this != CLIENT_RESET
+                && this != INTERNAL_ERROR;
     }
 }

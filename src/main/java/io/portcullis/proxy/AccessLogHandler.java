@@ -5,7 +5,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.portcullis.telemetry.AccessLog;
 import io.portcullis.telemetry.ConnectionLog;
 
-/** Writes the connection's one access-log line when the client connection closes. */
+/**
+ * Writes the connection's access-log lines: one per HTTP exchange as each ends, and one when the
+ * client connection closes for a tunnel, a TLS or TCP connection, or an exchange still under way.
+ */
 public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
     private final AccessLog accessLog;
     private final ConnectionLog log;
@@ -13,6 +16,7 @@ public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
     public AccessLogHandler(AccessLog accessLog, ConnectionLog log) {
         this.accessLog = accessLog;
         this.log = log;
+        log.exchangesTo(accessLog::write);
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class GatewayAuthorization {
         }
         InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ch.localAddress();
-        AuthzResult result = policy.authorizer().evaluate(new AuthzRequest(
+        AuthzResult result = policy.authorize(new AuthzRequest(
                 caller == null ? null : caller.principal(), caller == null ? null : caller.namespace(),
                 remote == null ? null : remote.getAddress(), local.getAddress(), local.getPort(), host, sni));
         if (!result.allowed()) {

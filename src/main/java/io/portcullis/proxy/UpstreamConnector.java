@@ -120,11 +120,11 @@ public final class UpstreamConnector {
         void next() {
             InetSocketAddress address = addresses.poll();
             if (address != null) {
-                String refusal = guard.refusal(address.getAddress(), entry);
-                if (refusal != null) {
+                Optional<String> refusal = guard.refusal(address.getAddress(), entry);
+                if (refusal.isPresent()) {
                     // Another address of the same answer may be public; a refusal wins over other failures.
                     if (refused == null) {
-                        refused = new UpstreamException(Reason.PRIVATE_ADDRESS, refusal);
+                        refused = new UpstreamException(Reason.PRIVATE_ADDRESS, refusal.get());
                     }
                     next();
                     return;

@@ -25,7 +25,7 @@ import java.time.temporal.ChronoUnit;
  * <p>The reason code ({@code no_service_entry}…) is {@code %RESPONSE_CODE_DETAILS%}; the route name is the
  * ServiceEntry that allowed the connection, {@code allow_any} or {@code block_all}. {@link #JSON} writes
  * the same fields as one JSON object per line, with Istio's JSON key names plus {@code listener},
- * {@code decision}, {@code reason}, {@code resource}, {@code requests}, {@code source_principal} and
+ * {@code decision}, {@code reason}, {@code upstream_failure}, {@code resource}, {@code requests}, {@code source_principal} and
  * {@code message}. Formatting runs on the access-log writer thread, never on an event loop.
  */
 public enum AccessLogFormat {
@@ -90,6 +90,7 @@ public enum AccessLogFormat {
                 g.writeStringField("listener", r.listener());
                 g.writeStringField("decision", r.decision());
                 g.writeStringField("reason", r.reasonCode());
+                g.writeStringField("upstream_failure", nullIfDash(r.upstreamOutcome()));
                 g.writeStringField("resource", r.resource() == null ? null : r.resource().toString());
                 g.writeStringField("destination_service", r.destination().service());
                 g.writeNumberField("requests", r.requests());
@@ -121,8 +122,11 @@ public enum AccessLogFormat {
             }
             sb.append(" requested=").append(bare(r.requested()))
                     .append(" decision=").append(r.decision())
-                    .append(" reason=").append(r.reasonCode())
-                    .append(" resource=").append(r.resource() == null ? "-" : r.resource().toString())
+                    .append(" reason=").append(r.reasonCode());
+            if (!"-".equals(r.upstreamOutcome())) {
+                sb.append(" upstream_failure=").append(r.upstreamOutcome());
+            }
+            sb.append(" resource=").append(r.resource() == null ? "-" : r.resource().toString())
                     .append(" upstream=").append(r.upstreamHost())
                     .append(" bytes_sent=").append(r.bytesReceived())
                     .append(" bytes_received=").append(r.bytesSent());

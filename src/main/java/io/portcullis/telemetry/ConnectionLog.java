@@ -8,6 +8,7 @@ import io.portcullis.policy.Reason;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,18 @@ public final class ConnectionLog {
     private String sourcePrincipal;
     private String originalDestination;
     private boolean finished;
+    /** Where each finished HTTP exchange's line goes; null: one line per connection (tests, tools). */
+    private Consumer<ConnectionRecord> exchangeSink;
+    /** A CONNECT or a 101 made this connection a tunnel: from then on it is one line, written at close. */
+    private boolean tunnel;
+    /** An HTTP exchange started and its line is not written yet. */
+    private boolean exchangePending;
+    /** Exchange lines written so far: once there is one, the close writes a line only for a pending exchange. */
+    private int exchangesWritten;
+    private Instant exchangeStart;
+    private long exchangeStartNanos;
+    private long bytesFromClientBefore;
+    private long bytesToClientBefore;
 
     /** A log that feeds no metrics (tests, tools). */
     public ConnectionLog(String listener, SocketAddress client) {
@@ -121,9 +134,15 @@ public final class ConnectionLog {
     /** Like {@link #refused(Reason, String)}, naming the resource that refused (e.g. an AuthorizationPolicy). */
     public void refused(Reason why, String detail, ResourceId by) {
         if (reason == null || reason.allows()) {
-            this.reason = why;
-            this.message = detail;
+            refused(why, detail);
             this.resource = by;
+            // A refusal is a decision like any other: the black hole as destination, and metrics hear of it.
+            this.destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
+            this.protocol = null;
+            if (!decidedOnce) {
+                decidedOnce = true;
+                observer.decided(this);
+            }
         }
     }
 
@@ -164,10 +183,28 @@ public final class ConnectionLog {
         requestStartNanos = System.nanoTime();
     }
 
-    /** An HTTP request head arrived; the first one's fields go to the access log. */
+    /**
+     * From now on each HTTP exchange that is not a tunnel (CONNECT, 101) is written to {@code sink}
+     * as its own line when its response ends, as Envoy's HTTP connection manager does; the
+     * connection's close then writes a line only for an exchange still under way.
+     */
+    public void exchangesTo(Consumer<ConnectionRecord> sink) {
+        this.exchangeSink = sink;
+    }
+
+    /** An HTTP request head arrived; its fields go to its own access line (the first one's, once a tunnel). */
     public void request(String method, String path, String protocol, String userAgent, String forwardedFor,
                         String requestId) {
+        if (exchangeSink != null && !tunnel && exchangesWritten > 0) {
+            startExchange();
+        }
         request();
+        if (!tunnel) {
+            exchangePending = true;
+            exchangeStart = Instant.now();
+            exchangeStartNanos = requestStartNanos;
+            tunnel = "CONNECT".equals(method);
+        }
         if (this.method == null) {
             this.method = method;
             this.path = path;
@@ -178,10 +215,41 @@ public final class ConnectionLog {
         }
     }
 
-    /** The current HTTP exchange ended with {@code status} sent to the client. */
+    /** The current HTTP exchange ended with {@code status} sent to the client ({@code 101}: it became a tunnel). */
     public void responded(int status) {
         responseCode = status;
         observer.responded(this, status, requestStartNanos == 0 ? 0 : System.nanoTime() - requestStartNanos);
+        if (status == 101) {
+            tunnel = true;
+        }
+        if (exchangeSink != null && exchangePending && !tunnel) {
+            exchangePending = false;
+            exchangesWritten++;
+            ConnectionRecord r = snapshot();
+            bytesFromClientBefore = bytesFromClient;
+            bytesToClientBefore = bytesToClient;
+            exchangeSink.accept(r);
+        }
+    }
+
+    /** Forgets the previous exchange's request, decision and response: the next line is this exchange's own. */
+    private void startExchange() {
+        method = null;
+        path = null;
+        httpProtocol = null;
+        userAgent = null;
+        forwardedFor = null;
+        requestId = null;
+        requestedHost = null;
+        requestedPort = 0;
+        reason = null;
+        message = null;
+        resource = null;
+        protocol = null;
+        destination = Destination.NONE;
+        upstream = null;
+        upstreamLocal = null;
+        responseCode = 0;
     }
 
     /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
@@ -232,7 +300,10 @@ public final class ConnectionLog {
         return true;
     }
 
-    /** Freezes the connection into its record, tells the observer, and returns it; null if already done. */
+    /**
+     * Freezes the connection into its record, tells the observer, and returns it; null if already
+     * done, or when every HTTP exchange of the connection already has its own line.
+     */
     public ConnectionRecord close() {
         if (!finish()) {
             return null;
@@ -244,19 +315,26 @@ public final class ConnectionLog {
             // A metrics failure must not cost the access-log line.
             LOG.warn("counting the closed connection from {} failed", client, e);
         }
-        return r;
+        return exchangesWritten > 0 && !exchangePending ? null : r;
     }
 
     /** The record as of now. */
     public ConnectionRecord snapshot() {
-        long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        // An exchange's line (per-exchange mode, not a tunnel) starts with its request and counts the
+        // bytes since the previous line: a connection's lines add up to its totals.
+        boolean exchange = exchangeSink != null && !tunnel && exchangeStart != null;
+        Instant start = exchange ? exchangeStart : this.start;
+        long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - (exchange ? exchangeStartNanos : startNanos));
+        long fromClient = bytesFromClient - bytesFromClientBefore;
+        long toClient = bytesToClient - bytesToClientBefore;
+        int requests = exchange ? 1 : this.requests;
         String authority = method == null || requestedHost == null ? "-"
                 : AddressText.hostPort(requestedHost, requestedPort);
         String requested = requestedHost == null ? "-" : AddressText.hostPort(requestedHost, requestedPort);
         return new ConnectionRecord(start, durationMs, listener, client, local, dash(method), dash(path),
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
                 dash(serverName), reason, reason == null || reason.allows() ? dash(null) : dash(message), resource,
-                destination, dash(upstream), dash(upstreamLocal), bytesFromClient, bytesToClient, requests,
+                destination, dash(upstream), dash(upstreamLocal), fromClient, toClient, requests,
                 dash(sourcePrincipal), requested, dash(originalDestination));
     }
 

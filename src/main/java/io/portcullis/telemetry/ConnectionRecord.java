@@ -57,9 +57,23 @@ public record ConnectionRecord(
         String requested,
         String originalDestination) {
 
-    /** {@code allowed}, {@code denied}, or {@code closed} when the client left before a decision. */
+    /**
+     * What policy decided: {@code allowed} (also when the upstream then failed, or the connection
+     * idled out: see {@link #upstreamOutcome()}), {@code denied}, or {@code closed} when the client
+     * left before a decision.
+     */
     public String decision() {
-        return reason == null ? "closed" : reason.allows() ? "allowed" : "denied";
+        return reason == null ? "closed" : reason == Reason.INTERNAL_ERROR ? "error" : allowed() ? "allowed" : "denied";
+    }
+
+    /** Whether policy let the connection through, whatever happened upstream afterwards. */
+    public boolean allowed() {
+        return reason != null && !reason.isDenial();
+    }
+
+    /** The upstream failure's reason code when the allowed connection failed upstream, else {@code -}. */
+    public String upstreamOutcome() {
+        return reason != null && reason.isUpstreamFailure() ? reason.code() : "-";
     }
 
     /** The reason code, {@code client_closed} when there was no decision. */
@@ -84,6 +98,6 @@ public record ConnectionRecord(
 
     /** Envoy's reason an upstream connection failed, else {@code -}. */
     public String upstreamFailure() {
-        return reason == Reason.DNS_FAILURE || reason == Reason.UPSTREAM_CONNECT_FAILURE ? message : "-";
+        return reason != null && reason.isUpstreamFailure() ? message : "-";
     }
 }

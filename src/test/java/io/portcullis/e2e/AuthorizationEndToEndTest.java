@@ -7,6 +7,7 @@ import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.MeshCerts;
+import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.RedisServerProcess;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -78,6 +79,8 @@ class AuthorizationEndToEndTest {
                     .contains("reason=authz_denied", "resource=AuthorizationPolicy/istio-system/redis-for-sleep",
                             "requested=redis.domain:" + gatewayPort, "upstream=-",
                             "no rule of the ALLOW policies matches cluster.local/ns/rogue/sa/miner");
+            assertThat(g.scrape().sum("portcullis_denied_connections_total", "reason", "authz_denied",
+                    "destination", "redis.domain")).isEqualTo(1);
 
             // A DENY policy wins over the ALLOW that lets sleep in.
             g.apply("deny.yaml", """
@@ -122,6 +125,12 @@ class AuthorizationEndToEndTest {
             assertThat(g.awaitAccessLine(l -> l.contains("reason=authz_denied")))
                     .contains("resource=AuthorizationPolicy/istio-system/no-loopback-callers",
                             "denied by AuthorizationPolicy/istio-system/no-loopback-callers rules[0]");
+            // Like every other refusal: into the black hole, under the name asked for, and counted as a denial.
+            PrometheusScrape s = g.scrape();
+            assertThat(s.sum("portcullis_denied_connections_total", "reason", "authz_denied",
+                    "destination", "api.example.test")).isEqualTo(1);
+            assertThat(s.sum("istio_tcp_connections_opened_total", "destination_service", "api.example.test",
+                    "destination_service_name", "BlackHoleCluster", "response_flags", "UAEX")).isEqualTo(1);
         }
     }
 }

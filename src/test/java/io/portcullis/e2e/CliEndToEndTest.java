@@ -312,7 +312,7 @@ class CliEndToEndTest {
                             "nearest:  ServiceEntry/default/googleapis  declares www.googleapis.com on port 443, not on 80");
 
             Cli.Result unrelated = cli.run("check", "--to", "api.other.test:443", "--from", "spiffe://cluster.local/ns/a/sa/b");
-            assertThat(unrelated.stdout()).contains("nearest:  none", "note:     the source spiffe://cluster.local/ns/a/sa/b");
+            assertThat(unrelated.stdout()).contains("nearest:  none").doesNotContain("enforces no AuthorizationPolicy");
             assertThat(cli.run("check", "--to", "www.googleapis.com:443", "-o", "json").stdout())
                     .contains("\"allowed\" : true", "\"reason\" : \"declared\"");
             assertThat(cli.run("check", "--to", "no-port").exitCode()).isEqualTo(2);

@@ -104,7 +104,13 @@ class GatewayListenersEndToEndTest {
                     "127.0.0.1:" + gatewayPort, "-servername", "evil.test", "-CAfile", caPem.toString(),
                     "-verify_return_error");
             assertThat(undeclared.exitCode()).isNotZero();
-            assertThat(undeclared.stdout()).contains("no peer certificate available", "handshake has read 0 bytes");
+            assertThat(undeclared.stdout()).contains("no peer certificate available");
+            // Told in TLS why: a fatal unrecognized_name alert before the close, not an unexpected EOF.
+            assertThat(undeclared.stderr()).as(undeclared.toString()).contains("unrecognized name")
+                    .doesNotContain("unexpected eof");
+            Cli.Result curlUndeclared = Cli.run(TIMEOUT, "curl", "-sS", "--max-time", "15", "--cacert", caPem.toString(),
+                    "--resolve", "evil.test:" + gatewayPort + ":127.0.0.1", "https://evil.test:" + gatewayPort + "/");
+            assertThat(curlUndeclared.stderr()).as(curlUndeclared.toString()).contains("unrecognized name");
             EnvoyAccessLine line = g.awaitAccess(l -> l.get("requested_server_name").equals("evil.test"));
             assertThat(line.listenerPort()).isEqualTo(gatewayPort);
             assertThat(line.get("response_code_details")).isEqualTo("not_gateway_host");
@@ -114,6 +120,23 @@ class GatewayListenersEndToEndTest {
             Cli.Result ok = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect", "127.0.0.1:" + gatewayPort,
                     "-servername", "mongo.example.test", "-CAfile", caPem.toString(), "-verify_return_error");
             assertThat(ok.stdout()).contains("Server certificate", "Verify return code: 0 (ok)");
+
+            // Refused by an AuthorizationPolicy: access_denied.
+            g.apply("authz.yaml", """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: no-loopback-callers, namespace: istio-system}
+                    spec:
+                      action: DENY
+                      rules: [{from: [{source: {ipBlocks: [127.0.0.0/8]}}]}]
+                    """);
+            Cli.Result denied = Cli.runWithInput(TIMEOUT, "", "openssl", "s_client", "-connect",
+                    "127.0.0.1:" + gatewayPort, "-servername", "mongo.example.test", "-CAfile", caPem.toString(),
+                    "-verify_return_error");
+            assertThat(denied.exitCode()).isNotZero();
+            assertThat(denied.stderr()).as(denied.toString()).contains("access denied");
+            assertThat(g.awaitAccess(l -> l.get("response_code_details").equals("authz_denied")).get("response_flags"))
+                    .isEqualTo("UAEX");
         }
     }
 

@@ -7,6 +7,7 @@ import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.HttpOrigin;
+import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.RawHttpOrigin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +85,37 @@ class HttpForwardingEndToEndTest {
     }
 
     @Test
+    void eachRequestOfAKeepAliveConnectionHasItsOwnAccessLine() throws Exception {
+        try (RunningGateway g = RunningGateway.start("books.example.test", "other.example.test")) {
+            g.apply("books.yaml", entry("books", "books.example.test", origin.port()));
+            // One curl, one keep-alive connection: an allowed request, then one nothing declares.
+            Cli.Result r = curl(g, "http://books.example.test:" + origin.port() + "/a",
+                    "http://other.example.test:" + origin.port() + "/b");
+            assertThat(r.stdout()).as(r.toString()).startsWith("hello from books\n\n200").endsWith("403");
+            EnvoyAccessLine books = g.awaitAccess(l -> l.get("path").equals("/a"));
+            EnvoyAccessLine other = g.awaitAccess(l -> l.get("path").equals("/b"));
+            assertThat(books.get("downstream_remote_address")).isEqualTo(other.get("downstream_remote_address"));
+            assertThat(books.fields()).containsEntry("method", "GET").containsEntry("response_code", "200")
+                    .containsEntry("response_flags", "-").containsEntry("response_code_details", "declared")
+                    .containsEntry("authority", "books.example.test:" + origin.port())
+                    .containsEntry("upstream_cluster", "outbound|" + origin.port() + "||books.example.test")
+                    .containsEntry("route_name", "ServiceEntry/default/books");
+            assertThat(other.fields()).containsEntry("method", "GET").containsEntry("response_code", "403")
+                    .containsEntry("response_flags", "NR").containsEntry("response_code_details", "no_service_entry")
+                    .containsEntry("authority", "other.example.test:" + origin.port())
+                    .containsEntry("upstream_cluster", "BlackHoleCluster").containsEntry("upstream_host", "-");
+            assertThat(books.number("bytes_sent")).isGreaterThan(0);
+            // Each exchange is counted with its own labels, and the connection is not logged a third time.
+            PrometheusScrape s = g.scrape();
+            assertThat(s.sum("istio_requests_total", "destination_service", "books.example.test", "response_code", "200"))
+                    .isEqualTo(1);
+            assertThat(s.sum("istio_requests_total", "destination_service", "other.example.test", "response_code", "403"))
+                    .isEqualTo(1);
+            assertThat(g.accessLines()).hasSize(2);
+        }
+    }
+
+    @Test
     void chunkedUploadsAnd100ContinueAreForwarded() throws Exception {
         try (RunningGateway g = RunningGateway.start("books.example.test")) {
             g.apply("books.yaml", entry("books", "books.example.test", origin.port()));
@@ -96,6 +128,71 @@ class HttpForwardingEndToEndTest {
             // The gateway never answers 100 itself: this one is the origin's (its aggregator's), passed through.
             assertThat(chunked.stderr()).contains("< HTTP/1.1 100 Continue");
             assertThat(origin.lastBodyLength()).isEqualTo(700 * 1024 + 7);
+        }
+    }
+
+    @Test
+    void responsesGoOutInTheGatewaysOwnVersionFramedForTheClient() throws Exception {
+        try (RawHttpOrigin old = new RawHttpOrigin((head, in, out) -> RawHttpOrigin.write(out,
+                     "HTTP/1.0 200 OK\r\n\r\nfrom an old server"));
+             RawHttpOrigin chunked = new RawHttpOrigin((head, in, out) -> RawHttpOrigin.write(out,
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n6\r\nchunks\r\n0\r\n\r\n"));
+             RunningGateway g = RunningGateway.start("old.example.test", "chunked.example.test", "books.example.test")) {
+            g.apply("raw.yaml", entry("old", "old.example.test", old.port()) + "---\n"
+                    + entry("chunked", "chunked.example.test", chunked.port()) + "---\n"
+                    + entry("books", "books.example.test", origin.port()));
+            // An HTTP/1.0 upstream's answer goes to an HTTP/1.1 client as HTTP/1.1, re-framed, the connection kept.
+            Cli.Result a = curl(g, "-v", "http://old.example.test:" + old.port() + "/",
+                    "http://old.example.test:" + old.port() + "/");
+            assertThat(a.stdout()).as(a.toString()).isEqualTo("from an old server\n200from an old server\n200");
+            assertThat(a.stderr()).contains("< HTTP/1.1 200").doesNotContain("< HTTP/1.0")
+                    .containsIgnoringCase("< transfer-encoding: chunked");
+            // An HTTP/1.0 client never sees chunked framing: the body as it is, ended by closing.
+            Cli.Result b = curl(g, "-v", "--http1.0", "-H", "Connection: keep-alive",
+                    "http://chunked.example.test:" + chunked.port() + "/");
+            assertThat(b.stdout()).as(b.toString()).isEqualTo("hello chunks\n200");
+            assertThat(b.stderr()).contains("< HTTP/1.1 200").doesNotContainIgnoringCase("transfer-encoding")
+                    .containsIgnoringCase("< connection: close");
+            // An HTTP/1.0 client that asks to keep the connection keeps it when the body has a length.
+            String books = "http://books.example.test:" + origin.port() + "/";
+            Cli.Result c = curl(g, "-v", "--http1.0", "-H", "Connection: keep-alive", books, books);
+            assertThat(c.stdout()).as(c.toString()).isEqualTo("hello from books\n\n200".repeat(2));
+            assertThat(c.stderr()).containsIgnoringCase("< connection: keep-alive")
+                    .doesNotContainIgnoringCase("connection: close").contains("Re-using existing connection");
+        }
+    }
+
+    @Test
+    void http2WithPriorKnowledgeIsAClear505OnAPlainHttpGatewayServer() throws Exception {
+        try (RunningGateway g = RunningGateway.start("books.example.test")) {
+            int gatewayPort = g.applyOnFreePort("books.yaml", port -> entry("books", "books.example.test", origin.port())
+                    + """
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: istio-egressgateway}
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: %d, name: http, protocol: HTTP}
+                        hosts: [books.example.test]
+                    """.formatted(port));
+            Cli.Result curl = Cli.run(CURL, "curl", "-sS", "-v", "--max-time", "20", "--http2-prior-knowledge",
+                    "-H", "Host: books.example.test", "http://127.0.0.1:" + gatewayPort + "/");
+            assertThat(curl.exitCode()).as(curl.toString()).isNotZero();
+            // What curl read: the HTTP/2 connection preface answered in HTTP/1.1, 505, with the reason.
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gatewayPort)) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String head = RawHttpOrigin.readHead(s.getInputStream());
+                assertThat(head).startsWith("HTTP/1.1 505 HTTP Version Not Supported")
+                        .containsIgnoringCase("x-portcullis-reason: unsupported_http_version")
+                        .doesNotContain("Host header");
+            }
+            EnvoyAccessLine line = g.awaitAccess(l -> l.listenerPort() == gatewayPort
+                    && l.get("response_code_details").equals("unsupported_http_version"));
+            assertThat(line.fields()).containsEntry("response_code", "505").containsEntry("response_flags", "DPE")
+                    .containsEntry("method", "PRI");
         }
     }
 
@@ -167,6 +264,11 @@ class HttpForwardingEndToEndTest {
             byte[] answer = in.readNBytes(3);
             assertThat(new String(answer, StandardCharsets.US_ASCII)).isEqualTo("cba");
             s.close();
+            // The upgrade is logged and counted as the 101 it was, in one line for the whole tunnel.
+            EnvoyAccessLine line = g.awaitAccess(l -> l.get("path").equals("/ws"));
+            assertThat(line.get("response_code")).isEqualTo("101");
+            assertThat(line.number("bytes_received")).isGreaterThanOrEqualTo(3);
+            assertThat(g.scrape().sum("istio_requests_total", "response_code", "101")).isEqualTo(1);
         }
     }
 

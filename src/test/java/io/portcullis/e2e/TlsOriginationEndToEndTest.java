@@ -6,6 +6,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.HttpsOrigin;
+import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.TestCa;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -146,6 +147,14 @@ class TlsOriginationEndToEndTest {
                     .contains("is issued by CN=someone else's ca, which is not a CA trusted by caCertificates " + caPem)
                     .endsWith("502");
             assertThat(untrusted.requestCount()).isZero();
+            // Allowed by policy, then failed upstream: Envoy's UF with the transport failure reason, counted as
+            // an upstream failure, not as a denial.
+            EnvoyAccessLine line = g.awaitAccess(l -> "upstream_cert_untrusted".equals(l.get("response_code_details")));
+            assertThat(line.get("response_flags")).isEqualTo("UF");
+            assertThat(line.get("upstream_transport_failure_reason")).contains("is issued by CN=someone else's ca");
+            PrometheusScrape s = g.scrape();
+            assertThat(s.sum("portcullis_upstream_failures_total", "reason", "upstream_cert_untrusted")).isEqualTo(1);
+            assertThat(s.sum("portcullis_denied_connections_total")).isZero();
         }
     }
 

@@ -106,10 +106,58 @@ class PolicyExplainerTest {
         assertThat(wrong.decision().reason()).isEqualTo(Reason.NOT_GATEWAY_HOST);
         assertThat(wrong.nearMisses()).singleElement().extracting(Finding::detail).asString()
                 .contains("serves hosts [mongo.example.test] on port 443");
-        assertThat(wrong.notes()).anySatisfy(n -> assertThat(n).contains("spiffe://cluster.local/ns/a/sa/b", "not considered"));
+        assertThat(wrong.notes()).noneSatisfy(n -> assertThat(n).contains("enforces no AuthorizationPolicy"));
 
         Explanation proxy = p.explain(new CheckQuery("mongo.example.test", 443, null, null));
         assertThat(proxy.path()).startsWith("explicit proxy");
         assertThat(proxy.notes()).anySatisfy(n -> assertThat(n).contains("Gateway listener (tls_443)", "--sni"));
+    }
+
+    private static final String AUTHZ = """
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: mongo-for-ratings, namespace: istio-system}
+            spec:
+              action: ALLOW
+              rules:
+              - from: [{source: {principals: [cluster.local/ns/default/sa/ratings]}}]
+            """;
+
+    @Test
+    void anAuthorizationPolicyDecidesAsAtTheListenerAndIsNamed() throws IOException {
+        EgressPolicy p = policy(Files.readString(Path.of("examples/articles",
+                "09-mongo-tls-via-egress-gateway-passthrough.yaml")) + AUTHZ);
+        Explanation ratings = p.explain(new CheckQuery("127.0.0.1", 443, "mongo.example.test",
+                "spiffe://cluster.local/ns/default/sa/ratings"));
+        assertThat(ratings.decision().allowed()).isTrue();
+        assertThat(ratings.matched()).extracting(f -> f.resource().toString())
+                .contains("AuthorizationPolicy/istio-system/mongo-for-ratings");
+
+        Explanation miner = p.explain(new CheckQuery("127.0.0.1", 443, "mongo.example.test",
+                "spiffe://cluster.local/ns/rogue/sa/miner"));
+        assertThat(miner.decision().reason()).isEqualTo(Reason.AUTHZ_DENIED);
+        assertThat(miner.decision().message()).contains("cluster.local/ns/rogue/sa/miner");
+        assertThat(miner.matched()).extracting(f -> f.resource().toString())
+                .contains("AuthorizationPolicy/istio-system/mongo-for-ratings");
+
+        // The explicit proxy: routed first, then authorized; a caller without --from has no principal.
+        Explanation anonymous = p.explain(new CheckQuery("mongo.example.test", 443, null, null));
+        assertThat(anonymous.decision().reason()).isEqualTo(Reason.AUTHZ_DENIED);
+        assertThat(anonymous.notes()).anySatisfy(n -> assertThat(n).contains("no --from given"));
+    }
+
+    @Test
+    void theSsrfGuardsViewIsPartOfTheAnswer() {
+        EgressPolicy allowAny = EgressPolicy.compile(FolderLoader.fromFiles(Map.of()).resources(), OutboundPolicy.ALLOW_ANY);
+        Explanation loopback = allowAny.explain(new CheckQuery("127.0.0.1", 6379, null, null));
+        assertThat(loopback.decision().reason()).isEqualTo(Reason.PRIVATE_ADDRESS);
+        assertThat(loopback.decision().message()).contains("127.0.0.1 is loopback", "--allow-private is not set");
+        Explanation allowed = allowAny.explain(new CheckQuery("127.0.0.1", 6379, null, null),
+                new PrivateAddressGuard(java.util.List.of(io.portcullis.model.Cidr.parse("127.0.0.0/8"))));
+        assertThat(allowed.decision().allowed()).isTrue();
+        Explanation name = allowAny.explain(new CheckQuery("api.example.test", 443, null, null));
+        assertThat(name.decision().allowed()).isTrue();
+        assertThat(name.notes()).anySatisfy(n -> assertThat(n).contains("SSRF guard checks the addresses"));
     }
 }

@@ -47,7 +47,7 @@ class PrivateAddressGuardTest {
             "[2001:db8:ffff::1]|RFC 3849", "[64:ff9b::c000:201]|carries 192.0.2.1, documentation",
     })
     void specialAddressesAreRefusedWithWhatTheyAre(String address, String kind) throws Exception {
-        String refusal = PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME);
+        String refusal = PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME).orElseThrow();
         assertThat(refusal).contains(kind).contains("ServiceEntry/default/db does not list", "--allow-private is not set");
     }
 
@@ -57,29 +57,29 @@ class PrivateAddressGuardTest {
             "192.0.1.255", "192.0.3.0", "198.51.99.255", "198.51.101.0", "203.0.112.255", "203.0.114.0",
             "[2001:db7:ffff::1]", "[2001:db9::1]"})
     void publicAddressesPass(String address) throws Exception {
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME)).isNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), null)).isNull();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), BY_NAME)).isEmpty();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), null)).isEmpty();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"10.0.0.5", "10.9.9.9"})
     void anEntryOpensTheAddressesItLists(String address) throws Exception {
         ServiceEntry listing = entry(List.of("10.0.0.0/8"), List.of());
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), listing)).isNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("192.168.0.1"), listing)).contains("192.168.0.0/16");
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip(address), listing)).isEmpty();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("192.168.0.1"), listing)).get().asString().contains("192.168.0.0/16");
         ServiceEntry endpoint = entry(List.of(), List.of("10.0.0.5"));
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.5"), endpoint)).isNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), endpoint)).isNotNull();
-        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), null)).contains("no ServiceEntry lists");
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.5"), endpoint)).isEmpty();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), endpoint)).isPresent();
+        assertThat(PrivateAddressGuard.STRICT.refusal(ip("10.0.0.6"), null)).get().asString().contains("no ServiceEntry lists");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.9.9.9"})
     void theOperatorOpensRanges(String address) throws Exception {
         PrivateAddressGuard guard = new PrivateAddressGuard(List.of(Cidr.parse("127.0.0.0/8")));
-        assertThat(guard.refusal(ip(address), BY_NAME)).isNull();
-        assertThat(guard.refusal(ip("10.0.0.1"), BY_NAME)).contains("--allow-private 127.0.0.0/8 does not cover it");
+        assertThat(guard.refusal(ip(address), BY_NAME)).isEmpty();
+        assertThat(guard.refusal(ip("10.0.0.1"), BY_NAME)).get().asString().contains("--allow-private 127.0.0.0/8 does not cover it");
         // A range given for IPv4 does not open the same address wrapped in IPv6.
-        assertThat(guard.refusal(ip("[64:ff9b::7f00:1]"), BY_NAME)).isNotNull();
+        assertThat(guard.refusal(ip("[64:ff9b::7f00:1]"), BY_NAME)).isPresent();
     }
 }

@@ -1,5 +1,7 @@
 package io.portcullis.proxy.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -50,9 +52,16 @@ final class Exchange {
         responseStarted = true;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         HopByHopHeaders.strip(response.headers());
+        // RFC 9110 §6.2: an intermediary sends its own version, whatever the upstream spoke.
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
         int code = response.status().code();
         boolean bodiless = headMethod || code == 204 || code == 304;
-        if (!bodiless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
+        if (!clientHttp11 && !bodiless && HttpUtil.isTransferEncodingChunked(response)) {
+            // An HTTP/1.0 client knows no chunked framing (RFC 9112 §6.1): the body goes out as it is,
+            // delimited by closing the connection.
+            HttpUtil.setTransferEncodingChunked(response, false);
+            clientKeepAlive = false;
+        } else if (!bodiless && !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response)) {
             upstreamReusable = false;
             if (clientHttp11 && clientKeepAlive) {
                 HttpUtil.setTransferEncodingChunked(response, true);
@@ -61,5 +70,9 @@ final class Exchange {
             }
         }
         HttpUtil.setKeepAlive(response, clientKeepAlive);
+        if (!clientHttp11 && clientKeepAlive) {
+            // Persistence is HTTP/1.1's default, not 1.0's: a 1.0 client that asked for it is told it has it.
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
     }
 }

@@ -26,10 +26,13 @@ import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Forwards HTTP/1.x requests from one client connection, one exchange at a time: each request
@@ -48,6 +51,7 @@ import javax.net.ssl.SSLException;
  * Runs on the client's event loop, which its upstreams share.
  */
 public final class HttpForwarder extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpForwarder.class);
     private enum State { IDLE, CONNECTING, FORWARDING, WAITING, DISCARDING, TUNNEL, CLOSING }
 
     private final RequestRouter router;
@@ -144,6 +148,13 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         if (!result.isSuccess()) {
             ReferenceCountUtil.release(request);
             refuse(RequestFailures.reason(result.cause()), RequestFailures.message(result.cause(), settings));
+            return;
+        }
+        if (request.protocolVersion().majorVersion() != 1) {
+            // HTTP/2 with prior knowledge opens with "PRI * HTTP/2.0": it is not served here, say so plainly.
+            ReferenceCountUtil.release(request);
+            refuse(Reason.UNSUPPORTED_HTTP_VERSION, request.protocolVersion().text()
+                    + " is not served on this listener; it speaks HTTP/1.1 (and HTTP/1.0)");
             return;
         }
         Route route;
@@ -366,6 +377,8 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         upstream = null;
         exchange = null;
         state = State.TUNNEL;
+        // Logged and counted as a 101; the connection is a tunnel from here, one line when it closes.
+        log.responded(101);
         ctx.flush();
         UpstreamExchangeHandler.of(up).detach();
         Relay.join(client, up, log);
@@ -544,6 +557,17 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
+        if (cause instanceof IOException) {
+            // Resets and broken pipes are how clients leave; one only matters in the middle of an exchange.
+            LOG.debug("client {}: {}", log.client(), cause.toString());
+            if (exchange != null) {
+                log.refused(Reason.CLIENT_RESET, "the client's connection broke during the exchange with "
+                        + exchange.route.authority() + ": " + cause.getMessage());
+            }
+        } else {
+            LOG.warn("the exchange with client {} failed", log.client(), cause);
+            log.refused(Reason.INTERNAL_ERROR, "the gateway failed on this connection: " + cause);
+        }
+        closeAll();
     }
 }

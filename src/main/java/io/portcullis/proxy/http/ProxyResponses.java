@@ -67,6 +67,8 @@ final class ProxyResponses {
             case BAD_REQUEST:
             case AMBIGUOUS_FRAMING:
                 return HttpResponseStatus.BAD_REQUEST;
+            case UNSUPPORTED_HTTP_VERSION:
+                return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
             default:
                 return HttpResponseStatus.FORBIDDEN;
         }

@@ -66,7 +66,7 @@ public final class UpstreamPool implements UpstreamSource {
                 }
                 if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())
                         && ch.remoteAddress() instanceof InetSocketAddress a
-                        && connector.guard().refusal(a.getAddress(), entry) == null) {
+                        && connector.guard().refusal(a.getAddress(), entry).isEmpty()) {
                     return loop.newSucceededFuture(new UpstreamLease(ch, true));
                 }
                 ch.close();

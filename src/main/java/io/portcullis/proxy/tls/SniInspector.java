@@ -1,6 +1,8 @@
 package io.portcullis.proxy.tls;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.Decision;
@@ -13,11 +15,13 @@ import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * TLS passthrough: peeks the ClientHello (bounded in size and time: {@link ClientHelloPeek}),
  * decides by its SNI, connects upstream, then removes itself so the buffered ClientHello is
- * replayed byte for byte into the relay. Never decrypts.
+ * replayed byte for byte into the relay. Never decrypts. A refusal by name or by authorization is
+ * answered with a fatal TLS alert ({@link TlsAlerts}) before the close.
  */
 public final class SniInspector extends ClientHelloPeek<Channel> {
     private final EgressPolicy policy;
@@ -55,6 +59,15 @@ public final class SniInspector extends ClientHelloPeek<Channel> {
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String sni, Future<Channel> future) {
+        if (!future.isSuccess() && future.cause() instanceof UpstreamException e) {
+            Optional<ByteBuf> alert = TlsAlerts.forRefusal(e.reason());
+            if (alert.isPresent()) {
+                // The client is told, in TLS, why: unrecognized_name or access_denied, then the close.
+                log.refused(e.reason(), e.getMessage());
+                ctx.writeAndFlush(alert.get()).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
         Relay.handOver(ctx, future, log);
     }
 }

@@ -1,6 +1,5 @@
 package io.portcullis.proxy.tls;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
@@ -18,9 +17,6 @@ import io.portcullis.telemetry.ConnectionLog;
  * relay behind. A refusal sends a TLS {@code unrecognized_name} alert and closes both sides.
  */
 public final class TunnelSniCheck extends ClientHelloPeek<Boolean> {
-    /** A fatal TLS alert, unrecognized_name (RFC 6066 §3). */
-    private static final byte[] UNRECOGNIZED_NAME = {21, 3, 3, 0, 2, 2, 112};
-
     private final EgressPolicy policy;
     private final String authorityHost;
     private final int port;
@@ -61,7 +57,7 @@ public final class TunnelSniCheck extends ClientHelloPeek<Boolean> {
             return;
         }
         log.refused(Reason.SNI_MISMATCH, refusal);
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(UNRECOGNIZED_NAME)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(TlsAlerts.fatal(TlsAlerts.UNRECOGNIZED_NAME)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

@@ -92,7 +92,7 @@ final class ConnectionMetrics implements ConnectionObserver {
         Reason reason = r.reason();
         if (ResponseFlags.isDenial(reason)) {
             metrics.counter(MetricCatalog.DENIED_CONNECTIONS).labelValues(reason.code(), service(r.destination())).inc();
-        } else if (reason == Reason.DNS_FAILURE || reason == Reason.UPSTREAM_CONNECT_FAILURE) {
+        } else if (reason != null && reason.isUpstreamFailure()) {
             metrics.counter(MetricCatalog.UPSTREAM_FAILURES).labelValues(reason.code(), service(r.destination())).inc();
         }
     }
