@@ -87,6 +87,11 @@ public enum Reason {
     UNSUPPORTED_HTTP_VERSION,
     /** The client's connection broke (reset, broken pipe) while an allowed exchange was under way. */
     CLIENT_RESET,
+    /**
+     * The client ended its side of the connection (FIN, or a full close, which looks the same until
+     * the gateway writes) while its HTTP request waited for an answer, and no answer started in time.
+     */
+    CLIENT_CLOSED,
     /** The gateway failed on a connection for a reason of its own (a bug): the operational log has the stack trace. */
     INTERNAL_ERROR;
 
@@ -116,6 +121,6 @@ public enum Reason {
     /** Whether this refuses a connection by policy or inspection (a blocked call): neither allowed, nor an upstream failure, nor an idle close. */
     public boolean isDenial() {
         return !allows() && !isUpstreamFailure() && this != IDLE_TIMEOUT && this != CLIENT_RESET
-                && this != INTERNAL_ERROR;
+                && this != CLIENT_CLOSED && this != INTERNAL_ERROR;
     }
 }

@@ -31,7 +31,7 @@ public final class ResponseFlags {
             case CLIENT_HELLO_TOO_LARGE, HEADER_TOO_LARGE, BAD_REQUEST, AMBIGUOUS_FRAMING, SNI_MISMATCH,
                  HOST_MISMATCH, TLS_HANDSHAKE_FAILED, UNSUPPORTED_HTTP_VERSION -> "DPE";
             case INSPECT_TIMEOUT, IDLE_TIMEOUT -> "SI";
-            case INCOMPLETE_CLIENT_HELLO, CLIENT_RESET -> "DC";
+            case INCOMPLETE_CLIENT_HELLO, CLIENT_RESET, CLIENT_CLOSED -> "DC";
             // Envoy has no flag for its own failures; the reason code and the operational log say it.
             case INTERNAL_ERROR -> NONE;
             case AUTHZ_DENIED -> "UAEX";

@@ -64,6 +64,8 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private State state = State.IDLE;
     private ScheduledFuture<?> headTimeout;
+    /** Bounds how long a client that ended its input waits for an answer to start; null until it ends it. */
+    private ScheduledFuture<?> halfClosedWait;
     private Exchange exchange;
     private Channel upstream;
     private boolean inputShutdown;
@@ -93,6 +95,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         headTimeout.cancel(false);
+        cancelHalfClosedWait();
         if (state != State.TUNNEL) {
             releasePending();
         }
@@ -524,6 +527,9 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
             Exchange x = exchange;
             if (x != null) {
                 x.clientKeepAlive = false;
+                if (!x.responseStarted) {
+                    awaitAnswerForHalfClosedClient(x);
+                }
             } else if (state != State.TUNNEL && state != State.CLOSING) {
                 closeAll();
             }
@@ -543,8 +549,39 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The client ended its input with its request outstanding. HTTP/1.1 lets it half-close and still
+     * read the answer ({@code printf ... | nc -N}), but a client that closed its socket completely
+     * sends the same FIN: the difference shows only when the gateway writes, and nothing may be
+     * written before the answer. So the upstream gets the inspect timeout to start answering; if it
+     * has not by then, the client is taken as gone (Envoy and nginx end the exchange on the FIN at
+     * once, which would lose the nc-style answer): the upstream connection is closed, not pooled,
+     * and the exchange is logged with code 0 and {@code DC}. Without this, an upstream that never
+     * answers held both connections until the idle timeout (an hour by default).
+     */
+    private void awaitAnswerForHalfClosedClient(Exchange x) {
+        if (halfClosedWait != null) {
+            return;
+        }
+        long millis = settings.inspectTimeout().toMillis();
+        halfClosedWait = ctx.executor().schedule(() -> {
+            if (exchange == x && !x.responseStarted && state != State.CLOSING && ctx.channel().isActive()) {
+                log.refused(Reason.CLIENT_CLOSED, "the client closed its side of the connection while its request to "
+                        + x.route.authority() + " was outstanding, and no answer started within " + millis + " ms");
+                closeAll();
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelHalfClosedWait() {
+        if (halfClosedWait != null) {
+            halfClosedWait.cancel(false);
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelHalfClosedWait();
         if (upstream != null) {
             upstreams.release(upstream, false);
             upstream = null;
