@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.portcullis.MeshOptions;
 import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.telemetry.AccessLogFormat;
+import io.portcullis.telemetry.metrics.GatewayMetrics;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.HttpsOrigin;
 import io.portcullis.testsupport.MeshCerts;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,6 +165,29 @@ class MutualTlsGatewayEndToEndTest {
             assertThat(redisCli(gatewayPort, sleepCerts, "PING").stdout()).doesNotContain("PONG");
             assertThat(g.awaitAccessLine(l -> l.contains("listener=tls_" + gatewayPort)))
                     .contains("reason=tls_unavailable", "--mesh-certs");
+        }
+    }
+
+    /**
+     * The SSRF guard on the mutual-TLS listener: with no {@code --allow-private}, the loopback
+     * address the ServiceEntry lists itself is let through, as on every other listener (the
+     * MongoDB article's step 06 with a "world" in a guarded range). The gateway used to pass no
+     * entry to the guard on this path, so it refused the address with reason=private_address.
+     */
+    @Test
+    void anAddressInAGuardedRangeTheEntryListsIsReachedWithoutAllowPrivate() throws Exception {
+        RunningGateway.Options strict = new RunningGateway.Options(OutboundPolicy.REGISTRY_ONLY,
+                ProxySettings.defaults(InetAddress.getLoopbackAddress()), List.of(), Map.of(), AccessLogFormat.LOGFMT,
+                GatewayMetrics.DEFAULT_MAX_LABEL_VALUES, null, MeshOptions.gateway(gatewayCerts));
+        try (RedisServerProcess redis = RedisServerProcess.start(); RunningGateway g = RunningGateway.start(strict)) {
+            int gatewayPort = g.applyOnFreePort("redis.yaml",
+                    port -> redisViaMutualTls(port, redis.port(), "{mode: ISTIO_MUTUAL}"));
+
+            Cli.Result ping = redisCli(gatewayPort, sleepCerts, "PING");
+            assertThat(ping.stdout().trim()).as(ping + "\n" + g.accessLines()).isEqualTo("PONG");
+            assertThat(g.awaitAccessLine(l -> l.contains("listener=tls_" + gatewayPort) && l.contains("decision=")))
+                    .contains("decision=allowed", "resource=ServiceEntry/default/redis-serviceentry",
+                            "upstream=127.0.0.1:" + redis.port());
         }
     }
 

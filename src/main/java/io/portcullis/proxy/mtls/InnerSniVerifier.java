@@ -43,7 +43,7 @@ final class InnerSniVerifier extends ClientHelloPeek<Channel> {
             return refuse(ctx, Reason.SNI_MISMATCH, "the app's ClientHello names " + inner + " but the sidecar announced "
                     + announced);
         }
-        return connector.connect(ctx.channel().eventLoop(), decision.upstream());
+        return connector.connect(ctx.channel().eventLoop(), decision);
     }
 
     @Override

@@ -121,7 +121,7 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         Channel client = ctx.channel();
         ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
         handOver(ctx);
-        connector.connect(client.eventLoop(), decision.upstream())
+        connector.connect(client.eventLoop(), decision)
                 .addListener((Future<Channel> f) -> Relay.handOver(client, f, log));
     }
 
