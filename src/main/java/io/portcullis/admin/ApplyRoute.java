@@ -38,8 +38,7 @@ final class ApplyRoute implements AdminRoute {
     @Override
     public CompletableFuture<AdminResponse> handle(AdminRequest r) {
         if (!r.method().equals("POST")) {
-            return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
-                    r.method() + " is not allowed on " + PATH + " (allowed: POST)", List.of())));
+            return StoreExecutor.methodNotAllowed(r, PATH, "POST");
         }
         return executor.submit(() -> {
             String ns = r.param("namespace") == null || r.param("namespace").isBlank() ? "default" : r.param("namespace");

@@ -42,8 +42,7 @@ final class DeleteRoute implements AdminRoute {
     @Override
     public CompletableFuture<AdminResponse> handle(AdminRequest r) {
         if (!r.method().equals("POST")) {
-            return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
-                    r.method() + " is not allowed on " + PATH + " (allowed: POST)", List.of())));
+            return StoreExecutor.methodNotAllowed(r, PATH, "POST");
         }
         return executor.submit(() -> {
             List<Deletion> targets = targets(r.body());

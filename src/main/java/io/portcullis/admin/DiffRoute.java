@@ -48,8 +48,7 @@ final class DiffRoute implements AdminRoute {
     @Override
     public CompletableFuture<AdminResponse> handle(AdminRequest r) {
         if (!r.method().equals("POST")) {
-            return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
-                    r.method() + " is not allowed on " + PATH + " (allowed: POST)", List.of())));
+            return StoreExecutor.methodNotAllowed(r, PATH, "POST");
         }
         if (store.isEmpty()) {
             return CompletableFuture.completedFuture(StoreExecutor.json(501, ApiBodies.status(501, "NotImplemented",

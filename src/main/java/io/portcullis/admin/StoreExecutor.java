@@ -64,6 +64,12 @@ final class StoreExecutor implements AutoCloseable {
         return json(code, ApiBodies.status(code, e.reason().text(), message, e.problems()));
     }
 
+    /** The 405 a route answers to any method but {@code allowed}, in the API's Status shape. */
+    static CompletableFuture<AdminResponse> methodNotAllowed(AdminRequest r, String path, String allowed) {
+        return CompletableFuture.completedFuture(json(405, ApiBodies.status(405, "MethodNotAllowed",
+                r.method() + " is not allowed on " + path + " (allowed: " + allowed + ")", List.of())));
+    }
+
     static AdminResponse json(int code, String body) {
         return new AdminResponse(code, "application/json", body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 java.util.List.of());

@@ -30,8 +30,7 @@ final class SuggestionsRoute implements AdminRoute {
     @Override
     public CompletableFuture<AdminResponse> handle(AdminRequest r) {
         if (!r.method().equals("GET")) {
-            return CompletableFuture.completedFuture(StoreExecutor.json(405, ApiBodies.status(405, "MethodNotAllowed",
-                    r.method() + " is not allowed on " + PATH + " (allowed: GET)", List.of())));
+            return StoreExecutor.methodNotAllowed(r, PATH, "GET");
         }
         long since = 0;
         String s = r.param("sinceSeconds");
