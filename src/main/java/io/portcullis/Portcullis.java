@@ -67,6 +67,8 @@ public final class Portcullis implements AutoCloseable {
     /** Every listening socket of this process: no upstream connection may go to one. */
     private final OwnListeners ownListeners;
     private final ScheduledExecutorService certsReload;
+    /** This instance's namespace, from its mesh identity: callers without an identity are scoped to it (exportTo, Sidecar). */
+    private final @org.jspecify.annotations.Nullable String ownNamespace;
     /** The admin API's HTTPS certificate ({@code --admin-tls-cert}); null for plain HTTP. */
     private ServingCertificate adminCertificate;
     /** Re-reads the admin API's certificate files; idle without --admin-tls-cert. */
@@ -102,6 +104,9 @@ public final class Portcullis implements AutoCloseable {
         accessLog.onRecord(learner::offer);
         int threads = options.workerThreads() > 0 ? options.workerThreads() : Runtime.getRuntime().availableProcessors();
         this.tlsContexts = new TlsContexts(mesh);
+        // A workload's namespace does not change when its certificate rotates: read once.
+        this.ownNamespace = mesh == null || mesh.current().spiffeId() == null ? null
+                : mesh.current().spiffeId().namespace();
         Telemetry telemetry = new Telemetry(accessLog, metrics);
         this.ownListeners = new OwnListeners();
         // One role per process: a sidecar has no explicit proxy and no Gateway listeners.
@@ -234,7 +239,7 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private static final List<String> REJECTABLE_KINDS = List.of("ServiceEntry", "Gateway", "VirtualService",
-            "DestinationRule", "AuthorizationPolicy", "Secret");
+            "DestinationRule", "AuthorizationPolicy", "Secret", "Sidecar");
 
     /** The Kubernetes source, when the resources come from an API server. */
     public java.util.Optional<KubernetesSource> kubernetes() {
@@ -244,7 +249,7 @@ public final class Portcullis implements AutoCloseable {
     /** Called by the folder source with each valid whole configuration, on its thread. */
     private synchronized void apply(LoadResult loaded) {
         ResourceSet set = loaded.resources();
-        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy(), options.gatewayLabels());
+        EgressPolicy next = EgressPolicy.compile(set, options.outboundPolicy(), options.gatewayLabels(), ownNamespace);
         next.notes().forEach(n -> LOG.warn("{}", n));
         next.unselectedGateways().forEach(g -> LOG.info("Gateway {} not served here: its selector {} does not match"
                 + " this instance's labels {}", g.id(), g.selector(), options.gatewayLabels()));
@@ -259,10 +264,11 @@ public final class Portcullis implements AutoCloseable {
         }
         metrics.configApplied();
         LOG.info("configuration {} applied from {}: {} ServiceEntry, {} Gateway, {} VirtualService, {} DestinationRule,"
-                        + " {} AuthorizationPolicy, {} Secret", generation.incrementAndGet(),
+                        + " {} AuthorizationPolicy, {} Secret, {} Sidecar", generation.incrementAndGet(),
                 kube != null ? "the Kubernetes API" : options.configDir(),
                 set.serviceEntries().size(), set.gateways().size(), set.virtualServices().size(),
-                set.destinationRules().size(), set.authorizationPolicies().size(), set.secrets().size());
+                set.destinationRules().size(), set.authorizationPolicies().size(), set.secrets().size(),
+                set.sidecars().size());
     }
 
     /** On the timer thread: rotated workload certificates apply to new connections. */

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /check?to=HOST:PORT[&sni=NAME][&from=PRINCIPAL]}: what the running gateway would do
+ * {@code GET /check?to=HOST:PORT[&sni=NAME][&from=PRINCIPAL][&namespace=NS]}: what the running gateway would do
  * with such a connection, and why ({@link EgressPolicy#explain}), against the configuration in
  * force now. Pure computation on the current snapshot: answered on the admin event loop.
  */
@@ -41,7 +41,7 @@ final class CheckRoute implements AdminRoute {
         }
         CheckQuery q;
         try {
-            q = CheckQuery.parse(r.param("to"), r.param("sni"), r.param("from"));
+            q = CheckQuery.parse(r.param("to"), r.param("sni"), r.param("from"), r.param("namespace"));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(StoreExecutor.json(400, ApiBodies.status(400, "BadRequest",
                     "to: " + e.getMessage(), List.of())));
@@ -58,6 +58,9 @@ final class CheckRoute implements AdminRoute {
         }
         if (q.source() != null) {
             o.put("from", q.source());
+        }
+        if (e.callerNamespace() != null) {
+            o.put("namespace", e.callerNamespace());
         }
         o.put("path", e.path()).put("allowed", d.allowed()).put("reason", d.reason().code()).put("message", d.message());
         ArrayNode upstream = o.putArray("upstream");

@@ -105,7 +105,14 @@ final class AdminClient {
     }
 
     Response check(String to, String sni, String from) {
+        return check(to, sni, from, null);
+    }
+
+    Response check(String to, String sni, String from, String fromNamespace) {
         StringBuilder q = new StringBuilder("/check?to=").append(enc(to));
+        if (fromNamespace != null) {
+            q.append("&namespace=").append(enc(fromNamespace));
+        }
         if (sni != null) {
             q.append("&sni=").append(enc(sni));
         }

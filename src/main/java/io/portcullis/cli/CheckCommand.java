@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  ./portcullis check --to www.googleapis.com:443",
                 "  ./portcullis check --to 10.0.0.5:27017",
                 "  ./portcullis check --to 127.0.0.1:443 --sni mongo.example.test   # a TLS passthrough listener",
+                "  ./portcullis check --to api.example.com:443 --from spiffe://cluster.local/ns/team-a/sa/app",
                 "", "Exit codes (as kubectl auth can-i): 0 allowed, 1 denied or refused, 2 usage error."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
@@ -42,6 +43,11 @@ public final class CheckCommand implements Callable<Integer> {
             description = "The calling workload's identity, e.g. spiffe://cluster.local/ns/default/sa/app.")
     String from;
 
+    @Option(names = "--from-namespace", paramLabel = "NS",
+            description = "The calling workload's namespace (default: the namespace of --from, else the gateway's own),"
+                    + " which exportTo and the namespace's Sidecar scope.")
+    String fromNamespace;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml instead of text.")
     String output;
 
@@ -49,14 +55,14 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         CheckQuery query;
         try {
-            query = CheckQuery.parse(to, sni, from);
+            query = CheckQuery.parse(to, sni, from, fromNamespace);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--to: " + e.getMessage());
         }
         if (output != null && !output.equals("json") && !output.equals("yaml")) {
             throw new ParameterException(spec.commandLine(), "--output " + output + " is not json or yaml");
         }
-        AdminClient.Response r = server.client().check(to, sni, from);
+        AdminClient.Response r = server.client().check(to, sni, from, fromNamespace);
         PrintWriter out = spec.commandLine().getOut();
         ServerErrors.warnings(spec.commandLine().getErr(), r.warnings());
         if (!r.ok()) {

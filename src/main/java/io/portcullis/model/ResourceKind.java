@@ -18,6 +18,7 @@ public enum ResourceKind {
     DESTINATION_RULE("DestinationRule", ResourceParser.NETWORKING, Versions.NETWORKING, "destinationrules",
             "destinationrule", "dr"),
     GATEWAY("Gateway", ResourceParser.NETWORKING, Versions.NETWORKING, "gateways", "gateway", "gw"),
+    SIDECAR(Sidecar.KIND, ResourceParser.NETWORKING, Versions.NETWORKING, "sidecars", "sidecar"),
     ENVOY_FILTER("EnvoyFilter", ResourceParser.NETWORKING, List.of("v1alpha3"), "envoyfilters", "envoyfilter"),
     AUTHORIZATION_POLICY("AuthorizationPolicy", "security.istio.io", List.of("v1", "v1beta1"),
             "authorizationpolicies", "authorizationpolicy"),

@@ -23,7 +23,7 @@ public final class ResourceParser {
     private static final Set<String> SECURITY_VERSIONS = Set.of("v1", "v1beta1");
     private static final JsonNode EMPTY_SPEC = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     private static final String SUPPORTED = "Portcullis reads ServiceEntry, Gateway, VirtualService and"
-            + " DestinationRule of networking.istio.io/v1, v1beta1 or v1alpha3, and AuthorizationPolicy of"
+            + " DestinationRule (and Sidecar) of networking.istio.io/v1, v1beta1 or v1alpha3, and AuthorizationPolicy of"
             + " security.istio.io/v1 or v1beta1, and v1 Secrets holding TLS material for credentialName";
 
     private ResourceParser() {
@@ -166,6 +166,18 @@ public final class ResourceParser {
                     case "VirtualService" -> VirtualServiceMapper.map(id, spec);
                     default -> DestinationRuleMapper.map(id, spec);
                 };
+            }
+            case Sidecar.KIND -> {
+                if (networking) {
+                    if (!NETWORKING_VERSIONS.contains(version)) {
+                        top.allowRest();
+                        top.error("apiVersion", "unsupported apiVersion \"" + apiVersion + "\" for " + kind
+                                + " (expected: networking.istio.io/v1, v1beta1 or v1alpha3)");
+                        return null;
+                    }
+                    Node spec = spec(top, kind);
+                    return spec == null ? null : SidecarMapper.map(id, spec);
+                }
             }
             case TlsSecret.KIND -> {
                 if (apiVersion.equals("v1")) {

@@ -16,7 +16,8 @@ public record ResourceSet(
         List<DestinationRule> destinationRules,
         Map<ResourceId, String> origins,
         List<AuthorizationPolicy> authorizationPolicies,
-        List<TlsSecret> secrets) {
+        List<TlsSecret> secrets,
+        List<Sidecar> sidecars) {
 
     public static final ResourceSet EMPTY = new ResourceSet(List.of(), List.of(), List.of(), List.of(), Map.of());
 
@@ -28,6 +29,15 @@ public record ResourceSet(
         origins = Map.copyOf(origins);
         authorizationPolicies = List.copyOf(authorizationPolicies);
         secrets = List.copyOf(secrets);
+        sidecars = List.copyOf(sidecars);
+    }
+
+    /** A set without Sidecars. */
+    public ResourceSet(List<ServiceEntry> serviceEntries, List<Gateway> gateways, List<VirtualService> virtualServices,
+                       List<DestinationRule> destinationRules, Map<ResourceId, String> origins,
+                       List<AuthorizationPolicy> authorizationPolicies, List<TlsSecret> secrets) {
+        this(serviceEntries, gateways, virtualServices, destinationRules, origins, authorizationPolicies, secrets,
+                List.of());
     }
 
     /** A set without Secrets. */
@@ -61,6 +71,7 @@ public record ResourceSet(
         all.addAll(virtualServices);
         all.addAll(destinationRules);
         all.addAll(authorizationPolicies);
+        all.addAll(sidecars);
         return all;
     }
 
@@ -72,6 +83,7 @@ public record ResourceSet(
         List<DestinationRule> dr = new ArrayList<>();
         List<AuthorizationPolicy> ap = new ArrayList<>();
         List<TlsSecret> secrets = new ArrayList<>();
+        List<Sidecar> sc = new ArrayList<>();
         for (Resource r : resources) {
             if (r instanceof ServiceEntry s) {
                 se.add(s);
@@ -85,8 +97,10 @@ public record ResourceSet(
                 ap.add(a);
             } else if (r instanceof TlsSecret s) {
                 secrets.add(s);
+            } else if (r instanceof Sidecar s) {
+                sc.add(s);
             }
         }
-        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins), ap, secrets);
+        return new ResourceSet(se, gw, vs, dr, new LinkedHashMap<>(origins), ap, secrets, sc);
     }
 }

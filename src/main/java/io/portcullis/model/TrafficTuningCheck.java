@@ -36,6 +36,14 @@ final class TrafficTuningCheck {
         }
     }
 
+    /** Checks a {@code connectionPool} that stands alone (a Sidecar's {@code inboundConnectionPool}, an ingress listener's). */
+    static void checkConnectionPool(Node owner, String field) {
+        JsonNode pool = owner.raw(field);
+        if (pool != null) {
+            new TrafficTuningCheck(owner.findings()).connectionPool(pool, owner.fieldPath(field));
+        }
+    }
+
     /** Checks {@code tunnel} and {@code proxyProtocol}, which only a whole traffic policy has. */
     static void checkTunnel(Node policy) {
         TrafficTuningCheck c = new TrafficTuningCheck(policy.findings());

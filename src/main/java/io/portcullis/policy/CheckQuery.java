@@ -6,14 +6,45 @@ package io.portcullis.policy;
  * @param host   a name or an IP literal (IPv6 without brackets), as a client would put it in {@code CONNECT}
  * @param sni    the SNI of the connection's ClientHello, or null
  * @param source the calling workload's identity (SPIFFE principal), or null when unknown
+ * @param namespace the calling workload's namespace, or null to take it from {@code source}
  */
-public record CheckQuery(String host, int port, String sni, String source) {
+public record CheckQuery(String host, int port, String sni, String source, String namespace) {
+    /** A query without an explicit caller namespace. */
+    public CheckQuery(String host, int port, String sni, String source) {
+        this(host, port, sni, source, null);
+    }
+
+    public static CheckQuery parse(String to, String sni, String source) {
+        return parse(to, sni, source, null);
+    }
+
     /**
-     * Reads {@code HOST:PORT} ({@code [::1]:443} for IPv6); empty {@code sni} and {@code source} mean absent.
+     * The caller's namespace: {@code namespace} when given, else the {@code /ns/NAMESPACE/} of
+     * {@code source} (a SPIFFE ID or Istio's principal form), else null.
+     */
+    public String callerNamespace() {
+        if (namespace != null) {
+            return namespace;
+        }
+        if (source == null) {
+            return null;
+        }
+        String p = source.startsWith("spiffe://") ? source.substring("spiffe://".length()) : source;
+        int ns = p.indexOf("/ns/");
+        if (ns < 0) {
+            return null;
+        }
+        int end = p.indexOf('/', ns + 4);
+        return p.substring(ns + 4, end < 0 ? p.length() : end);
+    }
+
+    /**
+     * Reads {@code HOST:PORT} ({@code [::1]:443} for IPv6); empty {@code sni}, {@code source} and
+     * {@code namespace} mean absent.
      *
      * @throws IllegalArgumentException with a message fit for the user
      */
-    public static CheckQuery parse(String to, String sni, String source) {
+    public static CheckQuery parse(String to, String sni, String source, String namespace) {
         if (to == null || to.isBlank()) {
             throw new IllegalArgumentException("a destination HOST:PORT is required");
         }
@@ -36,7 +67,7 @@ public record CheckQuery(String host, int port, String sni, String source) {
         if (port < 1 || port > 65535 || host.isEmpty()) {
             throw new IllegalArgumentException("'" + to + "': port out of range (expected: 1-65535)");
         }
-        return new CheckQuery(host, port, blankToNull(sni), blankToNull(source));
+        return new CheckQuery(host, port, blankToNull(sni), blankToNull(source), blankToNull(namespace));
     }
 
     private static String blankToNull(String s) {

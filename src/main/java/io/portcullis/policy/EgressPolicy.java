@@ -8,6 +8,7 @@ import io.portcullis.model.ServiceEntry;
 import io.portcullis.model.ServicePort;
 import io.portcullis.model.VirtualService.Destination;
 import java.net.InetAddress;
+import org.jspecify.annotations.Nullable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,8 @@ public final class EgressPolicy {
     private final ResourceSet resources;
     private final OutboundPolicy outboundPolicy;
     private final ServiceEntryIndex index;
+    private final NamespaceScope scope;
+    private final @Nullable String ownNamespace;
     private final GatewayRouter router;
     private final DestinationRuleIndex destinationRules;
     private final Authorizer authorizer;
@@ -32,18 +35,21 @@ public final class EgressPolicy {
     private final List<Problem> notes;
     private final List<Gateway> unselected;
 
-    private EgressPolicy(ResourceSet resources, OutboundPolicy outboundPolicy, GatewayLabels labels) {
+    private EgressPolicy(ResourceSet resources, OutboundPolicy outboundPolicy, GatewayLabels labels,
+                         @Nullable String ownNamespace) {
         this.resources = resources;
         this.outboundPolicy = outboundPolicy;
         this.index = new ServiceEntryIndex(resources.serviceEntries());
+        this.scope = new NamespaceScope(resources, index, outboundPolicy);
+        this.ownNamespace = ownNamespace;
         // Only the Gateways whose selector matches this instance open listeners and carry routes here.
         List<Gateway> served = resources.gateways().stream().filter(g -> labels.selects(g.selector())).toList();
         this.unselected = resources.gateways().stream().filter(g -> !labels.selects(g.selector())).toList();
         this.router = new GatewayRouter(served, resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
         this.authorizer = new Authorizer(resources.authorizationPolicies());
-        this.sidecar = new SidecarPolicy(resources, index, outboundPolicy);
-        List<Problem> found = new ArrayList<>();
+        this.sidecar = new SidecarPolicy(resources, scope, scope.view(ownNamespace));
+        List<Problem> found = new ArrayList<>(scope.notes());
         this.listeners = ListenerPlanner.plan(resources, served, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
         this.notes = List.copyOf(found);
@@ -56,7 +62,18 @@ public final class EgressPolicy {
 
     /** Compiles a validated resource set for an instance with {@code labels}: see {@link GatewayLabels}. */
     public static EgressPolicy compile(ResourceSet resources, OutboundPolicy outboundPolicy, GatewayLabels labels) {
-        return new EgressPolicy(resources, outboundPolicy, labels);
+        return new EgressPolicy(resources, outboundPolicy, labels, null);
+    }
+
+    /**
+     * As {@link #compile(ResourceSet, OutboundPolicy, GatewayLabels)} for an instance in namespace
+     * {@code ownNamespace} (its mesh identity's): callers without a namespace of their own (the
+     * explicit proxy, passthrough, HTTP and TCP listeners, the sidecar's app) are scoped to it.
+     * Null: they see only what is exported to every namespace, through the root Sidecar.
+     */
+    public static EgressPolicy compile(ResourceSet resources, OutboundPolicy outboundPolicy, GatewayLabels labels,
+                                       @Nullable String ownNamespace) {
+        return new EgressPolicy(resources, outboundPolicy, labels, ownNamespace);
     }
 
     public static EgressPolicy empty(OutboundPolicy outboundPolicy) {
@@ -69,6 +86,21 @@ public final class EgressPolicy {
 
     public OutboundPolicy outboundPolicy() {
         return outboundPolicy;
+    }
+
+    /** This instance's namespace, which callers without one are scoped to; null when it has none. */
+    public @Nullable String ownNamespace() {
+        return ownNamespace;
+    }
+
+    /** The namespace scoping (exportTo, Sidecar) of this configuration. */
+    public NamespaceScope namespaces() {
+        return scope;
+    }
+
+    /** The Sidecar that applies to callers from {@code namespace}, if any; for {@code check}. */
+    public java.util.Optional<io.portcullis.model.ResourceId> sidecarFor(@Nullable String namespace) {
+        return scope.view(namespace).sidecar();
     }
 
     /** The gateway listeners to open, one per port. */
@@ -111,21 +143,34 @@ public final class EgressPolicy {
 
     /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */
     public Decision decideHost(String host, int port) {
+        return decideHost(host, port, ownNamespace);
+    }
+
+    /** As {@link #decideHost(String, int)} for a caller from {@code namespace} (null: none known). */
+    public Decision decideHost(String host, int port, @Nullable String namespace) {
         String h = HostNames.normalize(host);
-        PortBinding binding = index.byHost(h, port);
+        NamespaceView view = scope.view(namespace);
+        PortBinding binding = view.index().byHost(h, port);
         if (binding != null) {
             return allow(binding, UpstreamPlanner.plan(binding, h, null, false));
         }
-        return undeclared(h, port, UpstreamTarget.ofName(h, port));
+        return undeclared(h, null, port, UpstreamTarget.ofName(h, port), view);
     }
 
     /** Explicit proxy by IP literal: longest-prefix match over entry addresses. */
     public Decision decideAddress(InetAddress address, int port) {
-        PortBinding binding = index.byAddress(address.getAddress(), port);
+        return decideAddress(address, port, ownNamespace);
+    }
+
+    /** As {@link #decideAddress(InetAddress, int)} for a caller from {@code namespace} (null: none known). */
+    public Decision decideAddress(InetAddress address, int port, @Nullable String namespace) {
+        NamespaceView view = scope.view(namespace);
+        PortBinding binding = view.index().byAddress(address.getAddress(), port);
         if (binding != null) {
             return allow(binding, UpstreamPlanner.plan(binding, null, address, false));
         }
-        return undeclared(AddressText.address(address), port, UpstreamTarget.ofAddress(address, port));
+        return undeclared(AddressText.address(address), address.getAddress(), port,
+                UpstreamTarget.ofAddress(address, port), view);
     }
 
     /**
@@ -134,11 +179,11 @@ public final class EgressPolicy {
      */
     public Decision decideSni(ListenerSpec listener, String sni, byte[] localAddress) {
         String h = HostNames.normalize(sni);
-        Decision byGateway = bySniRoute(listener, h, localAddress);
+        Decision byGateway = bySniRoute(listener, h, localAddress, ownNamespace);
         if (byGateway != null) {
             return byGateway;
         }
-        ServiceEntry entry = index.entryForHost(h);
+        ServiceEntry entry = scope.view(ownNamespace).index().entryForHost(h);
         int port = entry == null ? listener.port() : singleTlsPort(entry, listener.port());
         return decideHost(h, port);
     }
@@ -155,7 +200,7 @@ public final class EgressPolicy {
             return Decision.deny(Reason.NOT_GATEWAY_HOST,
                     "Host " + h + " is not a host of the Gateway servers on port " + listener.port());
         }
-        ServiceEntry entry = index.entryForHost(h);
+        ServiceEntry entry = scope.view(ownNamespace).index().entryForHost(h);
         int port = listener.port();
         if (entry != null && entry.ports().stream().noneMatch(p -> p.number() == listener.port())) {
             List<ServicePort> http = entry.ports().stream().filter(p -> p.protocol() == io.portcullis.model.Protocol.HTTP)
@@ -181,7 +226,7 @@ public final class EgressPolicy {
      * this port is refused, and a bound tls route sends it where the route says. Null when the
      * name is a Gateway host with no tls route: the ServiceEntry decides.
      */
-    private Decision bySniRoute(ListenerSpec listener, String h, byte[] localAddress) {
+    private Decision bySniRoute(ListenerSpec listener, String h, byte[] localAddress, @Nullable String namespace) {
         if (!gatewayHostsMatch(listener, h)) {
             return Decision.deny(Reason.NOT_GATEWAY_HOST,
                     "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
@@ -192,7 +237,7 @@ public final class EgressPolicy {
         }
         Destination d = GatewayRouter.pick(route.destinations());
         String target = d.host().startsWith("*") ? h : HostNames.normalize(d.host());
-        return routed(target, d.port() != 0 ? d.port() : listener.port(), route);
+        return routed(target, d.port() != 0 ? d.port() : listener.port(), route, namespace);
     }
 
     /**
@@ -206,33 +251,46 @@ public final class EgressPolicy {
      * @param sni the SNI of the mutual-TLS connection, or null when the sidecar sent none
      */
     public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress) {
+        return decideMutualTls(listener, sni, localAddress, ownNamespace);
+    }
+
+    /**
+     * As {@link #decideMutualTls(ListenerSpec, String, byte[])} for a caller from {@code namespace},
+     * the namespace of its SPIFFE ID (null when it names none): exportTo and that namespace's
+     * Sidecar decide which ServiceEntries it reaches, and with which outbound mode.
+     */
+    public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress, @Nullable String namespace) {
         String h = sni == null ? null : HostNames.normalize(sni);
         if (h != null) {
-            Decision byGateway = bySniRoute(listener, h, localAddress);
+            Decision byGateway = bySniRoute(listener, h, localAddress, namespace);
             if (byGateway != null) {
                 return byGateway;
             }
         }
         if (router.tcpRoute(listener.port(), localAddress) != null) {
-            return decideTcp(listener, localAddress);
+            return decideTcp(listener, localAddress, namespace);
         }
         if (h == null) {
             return Decision.deny(Reason.NO_ROUTE, "no SNI from the caller and no VirtualService tcp route bound to"
                     + " the Gateway on port " + listener.port());
         }
-        ServiceEntry entry = index.entryForHost(h);
-        return decideHost(h, entry == null ? listener.port() : singleTlsPort(entry, listener.port()));
+        ServiceEntry entry = scope.view(namespace).index().entryForHost(h);
+        return decideHost(h, entry == null ? listener.port() : singleTlsPort(entry, listener.port()), namespace);
     }
 
     /** A TCP listener: the bound tcp route names a declared host; its endpoints or addresses give the IPs. */
     public Decision decideTcp(ListenerSpec listener, byte[] localAddress) {
+        return decideTcp(listener, localAddress, ownNamespace);
+    }
+
+    private Decision decideTcp(ListenerSpec listener, byte[] localAddress, @Nullable String namespace) {
         GatewayRouter.CompiledRoute route = router.tcpRoute(listener.port(), localAddress);
         if (route == null) {
             return Decision.deny(Reason.NO_ROUTE,
                     "no VirtualService tcp route is bound to the Gateway on port " + listener.port());
         }
         Destination d = GatewayRouter.pick(route.destinations());
-        return routed(HostNames.normalize(d.host()), d.port() != 0 ? d.port() : listener.port(), route);
+        return routed(HostNames.normalize(d.host()), d.port() != 0 ? d.port() : listener.port(), route, namespace);
     }
 
     /**
@@ -254,10 +312,11 @@ public final class EgressPolicy {
         return router.tlsRoute(listener.port(), sni, localAddress);
     }
 
-    private Decision routed(String host, int port, GatewayRouter.CompiledRoute route) {
-        PortBinding binding = index.byHost(host, port);
+    private Decision routed(String host, int port, GatewayRouter.CompiledRoute route, @Nullable String namespace) {
+        NamespaceView view = scope.view(namespace);
+        PortBinding binding = view.index().byHost(host, port);
         if (binding == null) {
-            Decision d = undeclared(host, port, UpstreamTarget.ofName(host, port));
+            Decision d = undeclared(host, null, port, UpstreamTarget.ofName(host, port), view);
             return d.allowed() ? d : Decision.deny(d.reason(), d.message() + " (routed by " + route.virtualService() + ")");
         }
         return allow(binding, UpstreamPlanner.plan(binding, host.startsWith("*") ? null : host, null, true));
@@ -271,12 +330,19 @@ public final class EgressPolicy {
         return new Decision(Reason.DECLARED, binding, target, "allowed by " + binding.entry().id());
     }
 
-    private Decision undeclared(String host, int port, UpstreamTarget target) {
-        if (outboundPolicy == OutboundPolicy.ALLOW_ANY) {
-            return new Decision(Reason.UNDECLARED_ALLOWED, null, target, "undeclared, allowed by ALLOW_ANY");
+    private Decision undeclared(String host, byte @Nullable [] address, int port, UpstreamTarget target,
+                                NamespaceView view) {
+        if (view.outbound() == OutboundPolicy.ALLOW_ANY) {
+            return new Decision(Reason.UNDECLARED_ALLOWED, null, target, "undeclared, allowed by ALLOW_ANY"
+                    + (outboundPolicy == OutboundPolicy.ALLOW_ANY ? "" : " (" + view.sidecar().map(Object::toString)
+                    .orElse("a Sidecar") + " for " + view.callers() + ")"));
         }
         String message = "no ServiceEntry allows " + AddressText.hostPort(host, port);
-        ServiceEntry near = index.entryForHost(host);
+        java.util.Optional<String> hidden = scope.whyHidden(view, address == null ? host : null, address, port);
+        if (hidden.isPresent()) {
+            return Decision.deny(Reason.NO_SERVICE_ENTRY, message + ": " + hidden.get());
+        }
+        ServiceEntry near = view.index().entryForHost(host);
         if (near != null) {
             message += " (" + near.id() + " declares " + host + " on port " + ServiceEntryIndex.portNumbers(near).stream()
                     .map(String::valueOf).collect(Collectors.joining(", ")) + ")";

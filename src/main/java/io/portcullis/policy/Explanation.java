@@ -13,9 +13,15 @@ import java.util.List;
  * @param matched    the resources that decided an allowed connection (entry, route, gateway, rule)
  * @param nearMisses for a refusal, at most a few resources that almost matched, nearest first
  * @param notes      what the check could not take into account, or other paths to the same port
+ * @param callerNamespace the namespace the caller was taken to be in (exportTo, Sidecar); null for none
  */
 public record Explanation(String path, Decision decision, List<Finding> matched, List<Finding> nearMisses,
-                          List<String> notes) {
+                          List<String> notes, String callerNamespace) {
+    public Explanation(String path, Decision decision, List<Finding> matched, List<Finding> nearMisses,
+                       List<String> notes) {
+        this(path, decision, matched, nearMisses, notes, null);
+    }
+
     public Explanation {
         matched = List.copyOf(matched);
         nearMisses = List.copyOf(nearMisses);

@@ -43,6 +43,8 @@ final class PolicyExplainer {
         byte[] ip = Cidr.literalBytes(host);
         List<String> notes = new ArrayList<>();
         ListenerSpec listener = policy.listener(q.port());
+        String namespace = q.callerNamespace() != null ? q.callerNamespace() : policy.ownNamespace();
+        notes.add(namespaceNote(q, namespace));
         String path;
         Decision decision;
         String target;
@@ -57,7 +59,8 @@ final class PolicyExplainer {
             target = sni;
         } else {
             path = "explicit proxy (CONNECT " + AddressText.hostPort(host, q.port()) + ")";
-            decision = ip != null ? policy.decideAddress(address(ip), q.port()) : policy.decideHost(host, q.port());
+            decision = ip != null ? policy.decideAddress(address(ip), q.port(), namespace)
+                    : policy.decideHost(host, q.port(), namespace);
             // As the explicit proxy does: routed first, then the caller is authorized.
             if (decision.allowed()) {
                 authz = authorize(q, host, null);
@@ -90,7 +93,21 @@ final class PolicyExplainer {
             matched.add(new Finding(authz.policy(), authz.message()));
         }
         List<Finding> near = decision.allowed() ? List.of() : nearMisses(decision, target, ip, q.port(), listener);
-        return new Explanation(path, decision, matched, near, notes);
+        return new Explanation(path, decision, matched, near, notes, namespace);
+    }
+
+    /** Which namespace the caller was taken to be in, why, and what scopes it there. */
+    private String namespaceNote(CheckQuery q, String namespace) {
+        String why = q.namespace() != null ? "given" : q.callerNamespace() != null ? "from --from"
+                : namespace != null ? "the gateway's own, from its mesh identity, as for callers without one"
+                : null;
+        String sidecar = policy.sidecarFor(namespace).map(id -> "; " + id + " applies").orElse("");
+        String mode = "; outbound mode " + policy.namespaces().outboundFor(namespace);
+        if (why == null) {
+            return "caller namespace: none (no --from, and the gateway has no mesh identity): it sees only"
+                    + " ServiceEntries exported to every namespace" + sidecar + mode;
+        }
+        return "caller namespace: " + namespace + " (" + why + ")" + sidecar + mode;
     }
 
     /**

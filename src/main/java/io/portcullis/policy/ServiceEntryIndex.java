@@ -18,19 +18,40 @@ final class ServiceEntryIndex {
     private final Map<Integer, AddressTrie<PortBinding>> addressesByPort = new HashMap<>();
     private final HostTrie<ServiceEntry> hostsAnyPort = new HostTrie<>();
 
+    /** Which of an entry's hosts a caller may reach on a port (a Sidecar's imports); see {@link NamespaceScope}. */
+    @FunctionalInterface
+    interface HostFilter {
+        boolean admits(ServiceEntry entry, String host, int port);
+    }
+
     ServiceEntryIndex(List<ServiceEntry> entries) {
+        this(entries, (e, h, p) -> true);
+    }
+
+    /** An index of {@code entries} holding only the hosts (and, for an entry with any host admitted, addresses) {@code filter} admits. */
+    ServiceEntryIndex(List<ServiceEntry> entries, HostFilter filter) {
         for (ServiceEntry entry : entries) {
+            boolean anyHost = false;
             for (ServicePort port : entry.ports()) {
                 PortBinding binding = new PortBinding(entry, port);
+                boolean admitted = false;
                 for (String host : entry.hosts()) {
-                    hostsByPort.computeIfAbsent(port.number(), p -> new HostTrie<>()).putIfAbsent(host, binding);
+                    if (filter.admits(entry, host, port.number())) {
+                        hostsByPort.computeIfAbsent(port.number(), p -> new HostTrie<>()).putIfAbsent(host, binding);
+                        admitted = true;
+                    }
                 }
-                for (Cidr cidr : entry.addresses()) {
-                    addressesByPort.computeIfAbsent(port.number(), p -> new AddressTrie<>()).putIfAbsent(cidr, binding);
+                if (admitted) {
+                    anyHost = true;
+                    for (Cidr cidr : entry.addresses()) {
+                        addressesByPort.computeIfAbsent(port.number(), p -> new AddressTrie<>()).putIfAbsent(cidr, binding);
+                    }
                 }
             }
-            for (String host : entry.hosts()) {
-                hostsAnyPort.putIfAbsent(host, entry);
+            if (anyHost || entry.ports().isEmpty()) {
+                for (String host : entry.hosts()) {
+                    hostsAnyPort.putIfAbsent(host, entry);
+                }
             }
         }
     }

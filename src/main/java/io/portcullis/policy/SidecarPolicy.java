@@ -47,6 +47,8 @@ public final class SidecarPolicy {
     public enum Peek { NONE, TLS, HTTP }
 
     private final ServiceEntryIndex index;
+    private final NamespaceScope scope;
+    private final NamespaceView view;
     private final OutboundPolicy outboundPolicy;
     private final MeshRouter router;
     private final DestinationRuleIndex destinationRules;
@@ -54,16 +56,25 @@ public final class SidecarPolicy {
     private final Set<Integer> httpNamePorts = new HashSet<>();
     private final Map<Integer, PortBinding> tcpAnyAddress = new HashMap<>();
 
-    SidecarPolicy(ResourceSet resources, ServiceEntryIndex index, OutboundPolicy outboundPolicy) {
-        this.index = index;
-        this.outboundPolicy = outboundPolicy;
+    /**
+     * @param view what the sidecar's own namespace (its mesh identity's) sees: the entries exported to it
+     *             and imported by its Sidecar resource, and its outbound mode
+     */
+    SidecarPolicy(ResourceSet resources, NamespaceScope scope, NamespaceView view) {
+        this.index = view.index();
+        this.scope = scope;
+        this.view = view;
+        this.outboundPolicy = view.outbound();
         this.router = new MeshRouter(resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
-        for (ServiceEntry entry : resources.serviceEntries()) {
+        for (ServiceEntry entry : view.entries()) {
             if (!entry.addresses().isEmpty()) {
                 continue;
             }
             for (ServicePort p : entry.ports()) {
+                if (entry.hosts().stream().noneMatch(h -> index.byHost(h, p.number()) != null)) {
+                    continue; // not imported on this port by the namespace's Sidecar
+                }
                 if (p.protocol().isTls()) {
                     tlsNamePorts.add(p.number());
                 } else if (p.protocol().isHttp()) {
@@ -126,7 +137,12 @@ public final class SidecarPolicy {
                 return new SidecarDecision(Reason.UNDECLARED_ALLOWED, null, "undeclared, allowed by ALLOW_ANY",
                         original, null, null, null, false, null, null, null);
             }
-            return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows " + what
+            String hidden = scope.whyHidden(view, host, host == null ? address : null, port).map(w -> ": " + w)
+                    .orElse("");
+            if (hidden.isEmpty() && host != null) {
+                hidden = scope.whyHidden(view, null, address, port).map(w -> ": " + w).orElse("");
+            }
+            return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows " + what + hidden
                     + (host == null && peekFor(ip, port) == Peek.TLS ? " (the connection named no host: no SNI)" : ""));
         }
         String checkName = byName ? host : null;

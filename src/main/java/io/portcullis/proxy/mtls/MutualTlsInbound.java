@@ -102,7 +102,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
             return;
         }
         byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
-        Decision decision = policy.decideMutualTls(listener, sni, local);
+        // The caller's namespace (its SPIFFE ID's) scopes what it reaches: exportTo and its Sidecar.
+        Decision decision = policy.decideMutualTls(listener, sni, local, caller == null ? null : caller.namespace());
         log.decided(decision);
         if (!decision.allowed()) {
             ctx.close();
