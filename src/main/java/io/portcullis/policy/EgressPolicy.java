@@ -48,7 +48,7 @@ public final class EgressPolicy {
         this.router = new GatewayRouter(served, resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
         this.authorizer = new Authorizer(resources.authorizationPolicies());
-        this.sidecar = new SidecarPolicy(resources, scope, scope.view(ownNamespace));
+        this.sidecar = new SidecarPolicy(resources, scope, ownNamespace);
         List<Problem> found = new ArrayList<>(scope.notes());
         this.listeners = ListenerPlanner.plan(resources, served, found);
         this.listenersByPort = listeners.stream().collect(Collectors.toUnmodifiableMap(ListenerSpec::port, Function.identity()));
@@ -154,7 +154,7 @@ public final class EgressPolicy {
         if (binding != null) {
             return allow(binding, UpstreamPlanner.plan(binding, h, null, false));
         }
-        return undeclared(h, null, port, UpstreamTarget.ofName(h, port), view);
+        return undeclared(h, null, port, UpstreamTarget.ofName(h, port), view, namespace);
     }
 
     /** Explicit proxy by IP literal: longest-prefix match over entry addresses. */
@@ -170,7 +170,7 @@ public final class EgressPolicy {
             return allow(binding, UpstreamPlanner.plan(binding, null, address, false));
         }
         return undeclared(AddressText.address(address), address.getAddress(), port,
-                UpstreamTarget.ofAddress(address, port), view);
+                UpstreamTarget.ofAddress(address, port), view, namespace);
     }
 
     /**
@@ -316,7 +316,7 @@ public final class EgressPolicy {
         NamespaceView view = scope.view(namespace);
         PortBinding binding = view.index().byHost(host, port);
         if (binding == null) {
-            Decision d = undeclared(host, null, port, UpstreamTarget.ofName(host, port), view);
+            Decision d = undeclared(host, null, port, UpstreamTarget.ofName(host, port), view, namespace);
             return d.allowed() ? d : Decision.deny(d.reason(), d.message() + " (routed by " + route.virtualService() + ")");
         }
         return allow(binding, UpstreamPlanner.plan(binding, host.startsWith("*") ? null : host, null, true));
@@ -331,14 +331,14 @@ public final class EgressPolicy {
     }
 
     private Decision undeclared(String host, byte @Nullable [] address, int port, UpstreamTarget target,
-                                NamespaceView view) {
+                                NamespaceView view, @Nullable String namespace) {
         if (view.outbound() == OutboundPolicy.ALLOW_ANY) {
             return new Decision(Reason.UNDECLARED_ALLOWED, null, target, "undeclared, allowed by ALLOW_ANY"
                     + (outboundPolicy == OutboundPolicy.ALLOW_ANY ? "" : " (" + view.sidecar().map(Object::toString)
-                    .orElse("a Sidecar") + " for " + view.callers() + ")"));
+                    .orElse("a Sidecar") + " for " + NamespaceView.callers(namespace) + ")"));
         }
         String message = "no ServiceEntry allows " + AddressText.hostPort(host, port);
-        java.util.Optional<String> hidden = scope.whyHidden(view, address == null ? host : null, address, port);
+        java.util.Optional<String> hidden = scope.whyHidden(view, namespace, address == null ? host : null, address, port);
         if (hidden.isPresent()) {
             return Decision.deny(Reason.NO_SERVICE_ENTRY, message + ": " + hidden.get());
         }

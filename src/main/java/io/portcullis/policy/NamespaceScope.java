@@ -116,11 +116,12 @@ public final class NamespaceScope {
     }
 
     /**
-     * Why a caller of {@code view} does not reach {@code host:port} although a ServiceEntry declares
+     * Why a caller from {@code namespace} (seeing {@code view}) does not reach {@code host:port} although a ServiceEntry declares
      * it: not exported to the caller's namespace, or not imported by its Sidecar. Empty when no entry
      * declares it at all. For refusal messages; not on the hot path of an allowed connection.
      */
-    Optional<String> whyHidden(NamespaceView view, @Nullable String host, byte @Nullable [] address, int port) {
+    Optional<String> whyHidden(NamespaceView view, @Nullable String namespace, @Nullable String host,
+                               byte @Nullable [] address, int port) {
         if (view.index() == all) {
             return Optional.empty();
         }
@@ -129,14 +130,14 @@ public final class NamespaceScope {
             return Optional.empty();
         }
         ServiceEntry e = b.entry();
-        if (!exported(e, view.namespace())) {
-            return Optional.of(e.id() + " declares it but is not exported to " + view.callers() + " (exportTo: "
+        if (!exported(e, namespace)) {
+            return Optional.of(e.id() + " declares it but is not exported to " + NamespaceView.callers(namespace) + " (exportTo: "
                     + e.exportTo() + ")");
         }
         if (view.imports().isPresent()) {
             SidecarImports imports = view.imports().get();
             return Optional.of(e.id() + " declares it but is not imported by " + imports.sidecar().id() + ", which"
-                    + " applies to " + view.callers() + " (" + imports.describe() + ")");
+                    + " applies to " + NamespaceView.callers(namespace) + " (" + imports.describe() + ")");
         }
         return Optional.empty();
     }

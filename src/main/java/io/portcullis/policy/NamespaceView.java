@@ -26,8 +26,8 @@ record NamespaceView(@Nullable String namespace, ServiceEntryIndex index, List<S
         return imports.map(i -> i.sidecar().id());
     }
 
-    /** How messages name the callers: {@code namespace team-a}, or {@code callers without a namespace}. */
-    String callers() {
+    /** How messages name callers from {@code namespace}: {@code namespace team-a}, or {@code callers without a namespace}. */
+    static String callers(@Nullable String namespace) {
         return namespace == null ? "callers without a namespace" : "namespace " + namespace;
     }
 }

@@ -49,6 +49,7 @@ public final class SidecarPolicy {
     private final ServiceEntryIndex index;
     private final NamespaceScope scope;
     private final NamespaceView view;
+    private final @org.jspecify.annotations.Nullable String namespace;
     private final OutboundPolicy outboundPolicy;
     private final MeshRouter router;
     private final DestinationRuleIndex destinationRules;
@@ -57,13 +58,14 @@ public final class SidecarPolicy {
     private final Map<Integer, PortBinding> tcpAnyAddress = new HashMap<>();
 
     /**
-     * @param view what the sidecar's own namespace (its mesh identity's) sees: the entries exported to it
-     *             and imported by its Sidecar resource, and its outbound mode
+     * @param namespace the sidecar's own namespace (its mesh identity's), which decides the entries it sees
+     *                  (exported to it, imported by its Sidecar resource) and its outbound mode; null for none
      */
-    SidecarPolicy(ResourceSet resources, NamespaceScope scope, NamespaceView view) {
+    SidecarPolicy(ResourceSet resources, NamespaceScope scope, @org.jspecify.annotations.Nullable String namespace) {
+        this.view = scope.view(namespace);
+        this.namespace = namespace;
         this.index = view.index();
         this.scope = scope;
-        this.view = view;
         this.outboundPolicy = view.outbound();
         this.router = new MeshRouter(resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
@@ -137,10 +139,10 @@ public final class SidecarPolicy {
                 return new SidecarDecision(Reason.UNDECLARED_ALLOWED, null, "undeclared, allowed by ALLOW_ANY",
                         original, null, null, null, false, null, null, null);
             }
-            String hidden = scope.whyHidden(view, host, host == null ? address : null, port).map(w -> ": " + w)
+            String hidden = scope.whyHidden(view, namespace, host, host == null ? address : null, port).map(w -> ": " + w)
                     .orElse("");
             if (hidden.isEmpty() && host != null) {
-                hidden = scope.whyHidden(view, null, address, port).map(w -> ": " + w).orElse("");
+                hidden = scope.whyHidden(view, namespace, null, address, port).map(w -> ": " + w).orElse("");
             }
             return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows " + what + hidden
                     + (host == null && peekFor(ip, port) == Peek.TLS ? " (the connection named no host: no SNI)" : ""));
