@@ -223,7 +223,11 @@ final class PolicyExplainer {
 
     private static void byHost(ServiceEntry e, String host, int port, List<Scored> out) {
         for (String pattern : e.hosts()) {
-            if (HostNames.matches(pattern, host)) {
+            if (HostNames.matches(pattern, host) && hasPort(e, port)) {
+                // Declared on this very port, yet refused: hidden from the caller's namespace.
+                out.add(new Scored(100, new Finding(e.id(), "declares " + pattern + " on port " + port + ", but the"
+                        + " caller's namespace does not see it (exportTo, or its Sidecar's imports)")));
+            } else if (HostNames.matches(pattern, host)) {
                 out.add(new Scored(100, new Finding(e.id(), "declares " + pattern + " on port " + ports(e) + ", not on "
                         + port)));
             } else if (pattern.startsWith("*.") && host.equals(pattern.substring(2))) {
@@ -242,7 +246,10 @@ final class PolicyExplainer {
 
     private static void byAddress(ServiceEntry e, String host, byte[] ip, int port, List<Scored> out) {
         for (Cidr c : e.addresses()) {
-            if (c.contains(ip)) {
+            if (c.contains(ip) && hasPort(e, port)) {
+                out.add(new Scored(100, new Finding(e.id(), "covers " + host + " (" + c + ") on port " + port + ", but"
+                        + " the caller's namespace does not see it (exportTo, or its Sidecar's imports)")));
+            } else if (c.contains(ip)) {
                 out.add(new Scored(100, new Finding(e.id(), "covers " + host + " (" + c + ") on port " + ports(e)
                         + ", not on " + port)));
             }

@@ -106,7 +106,7 @@ class DeployManifestsTest {
         }
         Cli.Result crds = Cli.run(TIMEOUT, "kubectl", "kustomize", DEPLOY.resolve("crds").toString());
         assertThat(crds.exitCode()).as(crds.toString()).isZero();
-        assertThat(YAML.readerFor(JsonNode.class).readValues(crds.stdout()).readAll()).hasSize(5);
+        assertThat(YAML.readerFor(JsonNode.class).readValues(crds.stdout()).readAll()).hasSize(6);
     }
 
     @Test
@@ -193,7 +193,7 @@ class DeployManifestsTest {
                     "validatingwebhookconfiguration.admissionregistration.k8s.io/portcullis created",
                     "clusterrole.rbac.authorization.k8s.io/portcullis created");
             assertThat(base.stdout().lines().filter(l -> l.endsWith(" created")).count())
-                    .isEqualTo(items.size() - 5);
+                    .isEqualTo(items.size() - 6);
             Deployment d = client.apps().deployments().inNamespace("portcullis").withName("portcullis").get();
             assertThat(d.getMetadata().getAnnotations()).containsKey("kubectl.kubernetes.io/last-applied-configuration");
             assertThat(d.getMetadata().getLabels()).containsEntry("app.kubernetes.io/part-of", "portcullis");

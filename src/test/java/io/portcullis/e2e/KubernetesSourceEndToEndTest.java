@@ -117,7 +117,8 @@ class KubernetesSourceEndToEndTest {
             assertThat(status(a, url)).isEqualTo("403");
             assertThat(status(b, url)).isEqualTo("403");
             assertThat(a.gateway.kubernetes().orElseThrow().watchedResources()).contains(
-                    "serviceentries.networking.istio.io/v1", "authorizationpolicies.security.istio.io/v1beta1");
+                    "serviceentries.networking.istio.io/v1", "authorizationpolicies.security.istio.io/v1beta1",
+                    "sidecars.networking.istio.io/v1");
 
             long before = Math.min(a.gateway.generation(), b.gateway.generation());
             long created = System.nanoTime();

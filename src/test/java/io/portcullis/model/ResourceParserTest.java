@@ -250,11 +250,11 @@ class ResourceParserTest {
     void unsupportedKindsAndVersionsAreNamed() {
         Problem p = onlyError("""
                 apiVersion: networking.istio.io/v1beta1
-                kind: Sidecar
+                kind: WorkloadEntry
                 metadata: {name: default, namespace: istio-system}
-                spec: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
-                """, "kind", "unsupported kind \"Sidecar\" (apiVersion networking.istio.io/v1beta1)");
-        assertThat(p.toString()).startsWith("test.yaml: Sidecar/istio-system/default kind: unsupported kind");
+                spec: {address: 10.0.0.1}
+                """, "kind", "unsupported kind \"WorkloadEntry\" (apiVersion networking.istio.io/v1beta1)");
+        assertThat(p.toString()).startsWith("test.yaml: WorkloadEntry/istio-system/default kind: unsupported kind");
         onlyError(SERVICE_ENTRY.replace("networking.istio.io/v1alpha3", "networking.istio.io/v2"), "apiVersion",
                 "unsupported apiVersion \"networking.istio.io/v2\" for ServiceEntry");
         onlyError(SERVICE_ENTRY.replace("networking.istio.io/v1alpha3", "v1"), "apiVersion",

@@ -115,13 +115,13 @@ public final class KubernetesMockApi implements AutoCloseable {
     }
 
     /**
-     * The five Istio CRDs with a status subresource: the networking kinds serve v1 (with v1beta1
+     * The six Istio CRDs with a status subresource: the networking kinds (and Sidecar) serve v1 (with v1beta1
      * and v1alpha3 also declared, as Istio's CRDs do), AuthorizationPolicy only v1beta1, so the
      * gateway's discovery has a kind whose newest served version is not v1.
      */
     public void installIstioCrds() {
         for (String[] k : new String[][] {{"ServiceEntry", "serviceentries"}, {"Gateway", "gateways"},
-                {"VirtualService", "virtualservices"}, {"DestinationRule", "destinationrules"}}) {
+                {"VirtualService", "virtualservices"}, {"DestinationRule", "destinationrules"}, {"Sidecar", "sidecars"}}) {
             crd(NETWORKING, k[0], k[1], List.of("v1", "v1beta1", "v1alpha3"), "v1");
         }
         crd(SECURITY, "AuthorizationPolicy", "authorizationpolicies", List.of("v1beta1"), "v1beta1");
@@ -150,6 +150,7 @@ public final class KubernetesMockApi implements AutoCloseable {
             case "Gateway" -> networking(kind, "gateways");
             case "VirtualService" -> networking(kind, "virtualservices");
             case "DestinationRule" -> networking(kind, "destinationrules");
+            case "Sidecar" -> networking(kind, "sidecars");
             case "AuthorizationPolicy" -> new ResourceDefinitionContext.Builder().withGroup(SECURITY)
                     .withVersion("v1beta1").withKind(kind).withPlural("authorizationpolicies").withNamespaced(true)
                     .build();

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 public final class AdmissionReviewRoute implements AdminRoute {
     public static final String PATH = "/validate";
     static final Set<String> KINDS = Set.of("ServiceEntry", "Gateway", "VirtualService", "DestinationRule",
-            "AuthorizationPolicy");
+            "AuthorizationPolicy", "Sidecar");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CLUSTER_METADATA = List.of("generateName", "selfLink", "ownerReferences",
             "finalizers", "deletionGracePeriodSeconds");

@@ -7,7 +7,8 @@ import java.util.List;
 /** The Istio kinds the Kubernetes source watches, and the version discovery chose for each. */
 record WatchedKind(ResourceKind kind, String version) {
     static final List<ResourceKind> KINDS = List.of(ResourceKind.SERVICE_ENTRY, ResourceKind.GATEWAY,
-            ResourceKind.VIRTUAL_SERVICE, ResourceKind.DESTINATION_RULE, ResourceKind.AUTHORIZATION_POLICY);
+            ResourceKind.VIRTUAL_SERVICE, ResourceKind.DESTINATION_RULE, ResourceKind.AUTHORIZATION_POLICY,
+            ResourceKind.SIDECAR);
 
     ResourceDefinitionContext context() {
         return new ResourceDefinitionContext.Builder().withGroup(kind.group()).withVersion(version)

@@ -154,13 +154,32 @@ class AdmissionWebhookTest {
     }
 
     @Test
+    void aSidecarIsValidatedAsTheGatewaysRead() throws Exception {
+        Cli.requireCommand("curl");
+        JsonNode bad = curl(review("sc-1", "CREATE", "Sidecar", """
+                {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
+                 "metadata": {"name": "default", "namespace": "egress"},
+                 "spec": {"egress": [{"hosts": ["api.example.com"]}]}}
+                """)).path("response");
+        assertThat(bad.path("allowed").asBoolean(true)).isFalse();
+        assertThat(bad.path("status").path("message").asText())
+                .contains("Sidecar/egress/default spec.egress[0].hosts[0]", "host must be of form namespace/dnsName");
+        JsonNode ok = curl(review("sc-2", "CREATE", "Sidecar", """
+                {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
+                 "metadata": {"name": "default", "namespace": "egress"},
+                 "spec": {"egress": [{"hosts": ["./*", "istio-system/*"]}], "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}}
+                """)).path("response");
+        assertThat(ok.path("allowed").asBoolean()).as(ok.toString()).isTrue();
+    }
+
+    @Test
     void aDeleteIsAllowedAndAnotherKindIsAllowedWithAWarning() throws Exception {
         Cli.requireCommand("curl");
         assertThat(curl(review("d", "DELETE", "ServiceEntry", null)).path("response").path("allowed").asBoolean())
                 .isTrue();
-        JsonNode other = curl(review("s", "CREATE", "Sidecar", "{\"kind\": \"Sidecar\"}")).path("response");
+        JsonNode other = curl(review("s", "CREATE", "WorkloadEntry", "{\"kind\": \"WorkloadEntry\"}")).path("response");
         assertThat(other.path("allowed").asBoolean()).isTrue();
-        assertThat(other.path("warnings").get(0).asText()).startsWith("Portcullis does not validate Sidecar");
+        assertThat(other.path("warnings").get(0).asText()).startsWith("Portcullis does not validate WorkloadEntry");
     }
 
     @Test
