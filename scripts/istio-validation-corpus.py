@@ -411,6 +411,7 @@ WRAP = {
     'TestValidateChainingVirtualService': lambda c: res('VirtualService', c['in']),
     'TestValidateRootHTTPRoute': lambda c: vs_route(c['route']),
     'TestValidateDelegateHTTPRoute': lambda c: res('VirtualService', {'http': [c['route']]}),
+    'TestValidateSidecar': lambda c: res('Sidecar', c['in']),
 }
 
 def export_to(c):

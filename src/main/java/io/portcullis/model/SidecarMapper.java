@@ -143,9 +143,9 @@ final class SidecarMapper {
             return;
         }
         if (ep.startsWith(UNIX_PREFIX)) {
-            if (!ep.startsWith(UNIX_PREFIX + "/") && !ep.startsWith(UNIX_PREFIX + "@")) {
-                in.error("defaultEndpoint", "\"" + ep + "\": a unix domain socket needs an absolute path or an"
-                        + " abstract name (@name)");
+            String problem = unixAddressProblem(ep.substring(UNIX_PREFIX.length()));
+            if (problem != null) {
+                in.error("defaultEndpoint", problem);
             }
             return;
         }
@@ -191,6 +191,8 @@ final class SidecarMapper {
                     ipPort(port, true);
                     if (bind == null || !bind.startsWith(UNIX_PREFIX)) {
                         e.error("bind", "ports with 0 value must have a unix domain socket bind address");
+                    } else if (unixAddressProblem(bind.substring(UNIX_PREFIX.length())) != null) {
+                        e.error("bind", unixAddressProblem(bind.substring(UNIX_PREFIX.length())));
                     } else if (!sockets.add(bind)) {
                         e.error("bind", "unix domain socket values for listeners must be unique");
                     }
@@ -346,9 +348,9 @@ final class SidecarMapper {
         if (name != null && !name.isEmpty() && !HostSyntax.isLabel(name)) {
             port.error("name", "\"" + name + "\" is not a valid port name (expected: a DNS-1123 label)");
         }
-        if (!port.has("protocol")) {
-            port.error("protocol", "required (expected one of: " + PortReader.PROTOCOLS + ")");
-        } else {
+        // Istio lets the protocol be empty here: it is then sniffed.
+        String protocol = port.string("protocol");
+        if (protocol != null && !protocol.isEmpty()) {
             PortReader.protocol(port, "protocol");
         }
         if (port.has("targetPort")) {
@@ -364,6 +366,18 @@ final class SidecarMapper {
             return 0;
         }
         return port.port("number");
+    }
+
+    /** Istio's {@code ValidateUnixAddress}: an abstract name ({@code @name}) or an absolute path to a file. */
+    private static String unixAddressProblem(String address) {
+        if (address.isEmpty()) {
+            return "unix address must not be empty";
+        }
+        if (address.startsWith("@")) {
+            return null;
+        }
+        return !address.startsWith("/") || address.endsWith("/")
+                ? address + " is not an absolute path to a file" : null;
     }
 
     private static void bindIp(Node listener) {

@@ -108,6 +108,8 @@ class NamespaceScopeEndToEndTest {
                     "spiffe://cluster.local/ns/team-b/sa/reports");
             assertThat(checkB.exitCode()).as(checkB.toString()).isEqualTo(1);
             assertThat(checkB.stdout()).contains("not exported to namespace team-b",
+                    "nearest:  ServiceEntry/team-a/redis  declares redis.domain on port " + redis.port()
+                            + ", but the caller's namespace does not see it",
                     "caller namespace: team-b (from --from)");
             Cli.Result checkA = cli.run("check", "--to", "redis.domain:" + redis.port(), "--from-namespace", "team-a");
             assertThat(checkA.exitCode()).as(checkA.toString()).isZero();

@@ -70,7 +70,10 @@ class SidecarMapperTest {
                 arguments("egress: [{hosts: [Bad_NS/api.example.com]}]", "spec.egress[0].hosts[0]",
                         "invalid namespace value"),
                 arguments("egress: [{hosts: []}]", "spec.egress[0].hosts", "at least one host"),
-                arguments("egress: [{port: {number: 80}, hosts: [a/*]}]", "spec.egress[0].port.protocol", "required"),
+                arguments("egress: [{port: {number: 80, protocol: SMTP}, hosts: [a/*]}]", "spec.egress[0].port.protocol",
+                        "not a supported protocol"),
+                arguments("ingress: [{port: {number: 80}, defaultEndpoint: \"unix:///\"}]",
+                        "spec.ingress[0].defaultEndpoint", "not an absolute path to a file"),
                 arguments("egress: [{hosts: [a/*]}, {port: {number: 80, protocol: HTTP}, hosts: [b/*]}]", "spec.egress[0]",
                         "should be the last listener"),
                 arguments("egress: [{port: {number: 80, protocol: HTTP}, hosts: [a/*]},"

@@ -36,7 +36,8 @@ class IstioValidationAgreementTest {
             "TestValidateDestinationRule", "TestValidateTrafficPolicy", "TestValidateConnectionPool",
             "TestValidateLoadBalancer", "TestValidateOutlierDetection", "TestValidateServiceEntries",
             "TestValidateAuthorizationPolicy", "Test_validateExportTo", "TestValidateChainingVirtualService",
-            "TestValidateRootHTTPRoute", "TestValidateDelegateHTTPRoute");
+            "TestValidateRootHTTPRoute", "TestValidateDelegateHTTPRoute",
+            "TestValidateSidecar");
     private static final List<String> CRD_FILES = List.of("authz", "destinationrule", "serviceentry");
 
     private static final ObjectMapper YAML = new YAMLMapper();
