@@ -147,6 +147,8 @@ public final class Portcullis implements AutoCloseable {
         }
         if (tlsContexts.mesh() != null) {
             LOG.info("mesh identity {} from {}", tlsContexts.mesh().current(), tlsContexts.mesh().dir());
+            LOG.info("namespace {}: callers without a mesh identity of their own are scoped to it (exportTo, Sidecar)",
+                    ownNamespace == null ? "none (the identity names none)" : ownNamespace);
             long every = options.mesh().certsReload().toMillis();
             certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
         }

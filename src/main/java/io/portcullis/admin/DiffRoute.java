@@ -68,7 +68,8 @@ final class DiffRoute implements AdminRoute {
             LoadResult after = store.get().preview(new ApplyRequest(ApplyRoute.files(r), ns, Mode.APPLY, true));
             EgressPolicy current = policy.get();
             EgressPolicy candidate = EgressPolicy.compile(after.resources(),
-                    mode != null ? mode : current.outboundPolicy());
+                    mode != null ? mode : current.outboundPolicy(), io.portcullis.policy.GatewayLabels.unset(),
+                    current.ownNamespace());
             VerdictDiff.Result result = VerdictDiff.compare(learner.recent().snapshot(), current, candidate);
             return BodyFormat.tree(r, 200, body(result, learner.recent().capacity()), List.of());
         });

@@ -40,7 +40,10 @@ public final class ConnectionReplay {
             }
             d = policy.decideSni(listener, q.sni(), local);
         } else if (listener.isMutualTls()) {
-            d = policy.decideMutualTls(listener, q.sni(), local);
+            // The caller's namespace scopes it (exportTo, Sidecar) as it did live.
+            String principal = q.principal() == null ? null
+                    : q.principal().startsWith("spiffe://") ? q.principal().substring(9) : q.principal();
+            d = policy.decideMutualTls(listener, q.sni(), local, namespace(principal));
         } else if (listener.isHttp()) {
             d = q.host() == null ? Decision.deny(Reason.BAD_REQUEST, "no Host was recorded")
                     : policy.decideHttpGateway(listener, q.host());

@@ -249,4 +249,54 @@ class NamespaceScopeTest {
         assertThat(anonymous.callerNamespace()).isEqualTo("istio-system");
         assertThat(anonymous.notes()).anySatisfy(n -> assertThat(n).contains("istio-system", "the gateway's own"));
     }
+
+    @Test
+    void theSidecarRoleScopesItsAppToItsOwnNamespace() throws Exception {
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: redis, namespace: team-a}
+                spec:
+                  hosts: [redis.domain]
+                  addresses: [192.0.2.40]
+                  ports: [{number: 6379, name: tcp-redis, protocol: TCP}]
+                  exportTo: [.]
+                ---
+                """ + sidecar("team-b", "outboundTrafficPolicy: {mode: ALLOW_ANY}")
+                + sidecar("team-c", "egress: [{hosts: [istio-system/*]}]");
+        InetAddress redis = InetAddress.getByName("192.0.2.40");
+        assertThat(policy(yaml, "team-a", OutboundPolicy.REGISTRY_ONLY).sidecar().decide(redis, 6379, null, false)
+                .reason()).isEqualTo(Reason.DECLARED);
+        SidecarDecision other = policy(yaml, "other", OutboundPolicy.REGISTRY_ONLY).sidecar()
+                .decide(redis, 6379, null, false);
+        assertThat(other.reason()).isEqualTo(Reason.NO_SERVICE_ENTRY);
+        assertThat(other.message()).isEqualTo("no ServiceEntry allows 192.0.2.40:6379: ServiceEntry/team-a/redis"
+                + " declares it but is not exported to namespace other (exportTo: [.])");
+        assertThat(policy(yaml, "team-b", OutboundPolicy.REGISTRY_ONLY).sidecar().decide(redis, 6379, null, false)
+                .reason()).as("team-b's Sidecar: ALLOW_ANY").isEqualTo(Reason.UNDECLARED_ALLOWED);
+        assertThat(policy(yaml, null, OutboundPolicy.REGISTRY_ONLY).sidecar().decide(redis, 6379, null, false)
+                .allowed()).as("a sidecar without an identity").isFalse();
+    }
+
+    @Test
+    void diffReplaysAMutualTlsConnectionInItsCallersNamespace() throws Exception {
+        String yaml = entry("team-a", "api", "api.example.com", "[.]") + """
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: egress, namespace: istio-system}
+                spec:
+                  servers:
+                  - port: {number: 443, name: tls, protocol: TLS}
+                    hosts: ["*"]
+                    tls: {mode: ISTIO_MUTUAL}
+                """;
+        EgressPolicy p = policy(yaml, "istio-system", OutboundPolicy.REGISTRY_ONLY);
+        InetAddress local = InetAddress.getByName("127.0.0.1");
+        ReplayQuery fromA = new ReplayQuery("tls_443", null, null, 443, "api.example.com",
+                "spiffe://cluster.local/ns/team-a/sa/app", null, local, 443);
+        ReplayQuery fromB = new ReplayQuery("tls_443", null, null, 443, "api.example.com",
+                "spiffe://cluster.local/ns/team-b/sa/app", null, local, 443);
+        assertThat(ConnectionReplay.decide(p, fromA).allowed()).isTrue();
+        assertThat(ConnectionReplay.decide(p, fromB).message()).contains("not exported to namespace team-b");
+    }
 }
