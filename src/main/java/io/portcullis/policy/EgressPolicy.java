@@ -45,8 +45,9 @@ public final class EgressPolicy {
         // Only the Gateways whose selector matches this instance open listeners and carry routes here.
         List<Gateway> served = resources.gateways().stream().filter(g -> labels.selects(g.selector())).toList();
         this.unselected = resources.gateways().stream().filter(g -> !labels.selects(g.selector())).toList();
-        this.router = new GatewayRouter(served, resources.virtualServices());
-        this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
+        // Routes and TLS settings: those exported to this instance's namespace, as an Istio gateway reads them.
+        this.router = new GatewayRouter(served, NamespaceScope.virtualServices(resources, ownNamespace));
+        this.destinationRules = new DestinationRuleIndex(NamespaceScope.destinationRules(resources, ownNamespace));
         this.authorizer = new Authorizer(resources.authorizationPolicies());
         this.sidecar = new SidecarPolicy(resources, scope, ownNamespace);
         List<Problem> found = new ArrayList<>(scope.notes());

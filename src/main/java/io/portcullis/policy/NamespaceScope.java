@@ -105,14 +105,34 @@ public final class NamespaceScope {
 
     /** Whether {@code entry}'s {@code exportTo} includes {@code namespace} (null: only "every namespace" does). */
     static boolean exported(ServiceEntry entry, @Nullable String namespace) {
-        List<String> to = entry.exportTo();
+        return exported(entry.exportTo(), entry.id().namespace(), namespace);
+    }
+
+    /**
+     * Whether an {@code exportTo} list of a resource in {@code own} includes {@code namespace}: absent or
+     * {@code *}, every namespace; {@code .}, {@code own}; {@code ~}, none; else the names listed. A null
+     * {@code namespace} (a caller without one) is in "every namespace" only.
+     */
+    static boolean exported(List<String> to, String own, @Nullable String namespace) {
         if (to.isEmpty() || to.contains("*")) {
             return true;
         }
         if (namespace == null || to.contains("~")) {
             return false;
         }
-        return to.contains(namespace) || (to.contains(".") && entry.id().namespace().equals(namespace));
+        return to.contains(namespace) || (to.contains(".") && own.equals(namespace));
+    }
+
+    /** The VirtualServices exported to {@code namespace}: those a proxy of that namespace applies (as in Istio). */
+    static List<io.portcullis.model.VirtualService> virtualServices(ResourceSet resources, @Nullable String namespace) {
+        return resources.virtualServices().stream()
+                .filter(v -> exported(v.exportTo(), v.id().namespace(), namespace)).toList();
+    }
+
+    /** The DestinationRules exported to {@code namespace}: those a proxy of that namespace applies (as in Istio). */
+    static List<io.portcullis.model.DestinationRule> destinationRules(ResourceSet resources, @Nullable String namespace) {
+        return resources.destinationRules().stream()
+                .filter(d -> exported(d.exportTo(), d.id().namespace(), namespace)).toList();
     }
 
     /**

@@ -67,8 +67,9 @@ public final class SidecarPolicy {
         this.index = view.index();
         this.scope = scope;
         this.outboundPolicy = view.outbound();
-        this.router = new MeshRouter(resources.virtualServices());
-        this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
+        // Mesh routes and TLS settings exported to the sidecar's namespace, as Istio's sidecar applies them.
+        this.router = new MeshRouter(NamespaceScope.virtualServices(resources, namespace));
+        this.destinationRules = new DestinationRuleIndex(NamespaceScope.destinationRules(resources, namespace));
         for (ServiceEntry entry : view.entries()) {
             if (!entry.addresses().isEmpty()) {
                 continue;

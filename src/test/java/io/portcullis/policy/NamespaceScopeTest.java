@@ -299,4 +299,33 @@ class NamespaceScopeTest {
         assertThat(ConnectionReplay.decide(p, fromA).allowed()).isTrue();
         assertThat(ConnectionReplay.decide(p, fromB).message()).contains("not exported to namespace team-b");
     }
+
+    @Test
+    void routesApplyWhereTheirVirtualServiceIsExported() throws Exception {
+        String yaml = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: redis, namespace: default}
+                spec:
+                  hosts: [redis.domain]
+                  addresses: [192.0.2.40]
+                  ports: [{number: 6379, name: tcp-redis, protocol: TCP}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: redis-via-gateway, namespace: team-a}
+                spec:
+                  hosts: [redis.domain]
+                  exportTo: [.]
+                  tcp:
+                  - match: [{port: 6379}]
+                    route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}}]
+                """;
+        InetAddress redis = InetAddress.getByName("192.0.2.40");
+        assertThat(policy(yaml, "team-a", OutboundPolicy.REGISTRY_ONLY).sidecar().decide(redis, 6379, null, false)
+                .viaGateway()).as("team-a's sidecar applies its namespace's route").isTrue();
+        SidecarDecision teamB = policy(yaml, "team-b", OutboundPolicy.REGISTRY_ONLY).sidecar().decide(redis, 6379, null, false);
+        assertThat(teamB.allowed()).isTrue();
+        assertThat(teamB.viaGateway()).as("the route is not exported to team-b: straight out").isFalse();
+    }
 }
