@@ -129,8 +129,9 @@ class NamespaceScopeEndToEndTest {
             assertThat(openB.stdout()).as(openB.toString()).contains("undeclared, allowed by ALLOW_ANY (Sidecar/team-b/default"
                     + " for namespace team-b)", "Sidecar/team-b/default applies; outbound mode ALLOW_ANY");
 
-            // A Sidecar in team-a that imports only istio-system's entries takes the entry away from team-a.
-            g.apply("team-a-sidecar.yaml", """
+            // A Sidecar in team-a that imports only istio-system's entries takes the entry away from team-a;
+            // applied through the admin API, as kubectl users would.
+            Path sidecar = java.nio.file.Files.writeString(tmp.resolve("team-a-sidecar.yaml"), """
                     apiVersion: networking.istio.io/v1
                     kind: Sidecar
                     metadata: {name: default, namespace: team-a}
@@ -138,6 +139,11 @@ class NamespaceScopeEndToEndTest {
                       egress:
                       - hosts: [istio-system/*]
                     """);
+            long before = g.gateway.generation();
+            Cli.Result applied = cli.run("apply", "-f", sidecar.toString());
+            assertThat(applied.stdout()).as(applied.toString()).contains("sidecar.networking.istio.io/default created");
+            g.awaitGenerationAfter(before);
+            assertThat(cli.run("get", "sidecars", "-n", "team-a").stdout()).contains("default");
             assertThat(ping(port, teamA).stdout()).doesNotContain("PONG");
             assertThat(g.awaitAccessLine(l -> l.contains("ns/team-a/") && l.contains("decision=denied")))
                     .contains("reason=no_service_entry", "not imported by Sidecar/team-a/default");
