@@ -328,4 +328,62 @@ class NamespaceScopeTest {
         assertThat(teamB.allowed()).isTrue();
         assertThat(teamB.viaGateway()).as("the route is not exported to team-b: straight out").isFalse();
     }
+
+    /**
+     * A configuration with many namespaces: one index per named namespace. Prints what compiling and
+     * deciding cost against the same entries without exportTo (never asserted: the machine is
+     * shared), and checks the answers at that size.
+     */
+    @Test
+    void manyNamespacesCompileOnceAndDecideByOneLookup() {
+        measure(false);
+        EgressPolicy p = measure(true);
+        assertThat(p.decideHost("h0.ns-7.example.com", 443, "ns-7").allowed()).isTrue();
+        assertThat(p.decideHost("h0.ns-7.example.com", 443, "ns-8").allowed()).isFalse();
+        assertThat(p.decideHost("h1.ns-7.example.com", 443, "ns-8").allowed()).isTrue();
+        assertThat(p.decideHost("h1.ns-7.example.com", 443, "elsewhere").allowed()).isTrue();
+    }
+
+    private static EgressPolicy measure(boolean scoped) {
+        StringBuilder yaml = new StringBuilder();
+        int namespaces = 100;
+        int perNamespace = 50;
+        for (int n = 0; n < namespaces; n++) {
+            for (int e = 0; e < perNamespace; e++) {
+                yaml.append(entry("ns-" + n, "e" + e, "h" + e + ".ns-" + n + ".example.com",
+                        scoped && e % 2 == 0 ? "[.]" : ""));
+            }
+        }
+        LoadResult r = FolderLoader.fromFiles(Map.of("big.yaml", yaml.toString()));
+        assertThat(r.errors()).isEmpty();
+        EgressPolicy p = null;
+        long compiled = 0;
+        for (int round = 0; round < 3; round++) {
+            long start = System.nanoTime();
+            p = EgressPolicy.compile(r.resources(), OutboundPolicy.REGISTRY_ONLY, GatewayLabels.unset(), null);
+            compiled = System.nanoTime() - start;
+        }
+        String[] hosts = new String[namespaces * perNamespace];
+        String[] callers = new String[hosts.length];
+        for (int i = 0; i < hosts.length; i++) {
+            hosts[i] = "h" + (i % perNamespace) + ".ns-" + (i % namespaces) + ".example.com";
+            callers[i] = "ns-" + ((i * 7) % namespaces);
+        }
+        int lookups = 500_000;
+        int allowed = 0;
+        long decided = 0;
+        for (int round = 0; round < 2; round++) {
+            allowed = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < lookups; i++) {
+                allowed += p.decideHost(hosts[i % hosts.length], 443, callers[i % hosts.length]).allowed() ? 1 : 0;
+            }
+            decided = System.nanoTime() - start;
+        }
+        System.out.printf("MEASURE %d ServiceEntries in %d namespaces (%s): compiled in %d ms (third run);"
+                + " %d decisions in %d ms (%.2f us each, %d allowed)%n", namespaces * perNamespace, namespaces,
+                scoped ? "half exportTo: [.]" : "no exportTo", compiled / 1_000_000, lookups, decided / 1_000_000,
+                decided / 1000.0 / lookups, allowed);
+        return p;
+    }
 }
