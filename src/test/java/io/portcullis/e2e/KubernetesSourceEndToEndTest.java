@@ -109,6 +109,32 @@ class KubernetesSourceEndToEndTest {
         return (System.nanoTime() - since) / 1_000_000;
     }
 
+    /**
+     * The Sidecar kind is read from the API server too: the root namespace's Sidecar is the mesh
+     * default, and a gateway without a mesh identity scopes its explicit-proxy callers to it.
+     */
+    @Test
+    void aRootSidecarFromTheApiServerOpensAllowAnyAndItsDeletionClosesIt() throws Exception {
+        String url = "http://api.example.test:" + origin.port() + "/";
+        try (RunningGateway g = replica("replica-a", "api.example.test")) {
+            assertThat(status(g, url)).isEqualTo("403");
+            long before = g.gateway.generation();
+            api.apply("""
+                    apiVersion: networking.istio.io/v1
+                    kind: Sidecar
+                    metadata: {name: default, namespace: istio-system}
+                    spec:
+                      outboundTrafficPolicy: {mode: ALLOW_ANY}
+                    """);
+            await().atMost(WAIT).until(() -> g.gateway.generation() > before);
+            assertThat(g.gateway.policy().resources().sidecars()).singleElement()
+                    .satisfies(s -> assertThat(s.id()).hasToString("Sidecar/istio-system/default"));
+            awaitAll(List.of(g), url, "200", System.nanoTime());
+            api.delete("Sidecar", "istio-system", "default");
+            awaitAll(List.of(g), url, "403", System.nanoTime());
+        }
+    }
+
     @Test
     void serviceEntryCreatedThroughTheApiAllowsOnBothReplicasAndItsDeletionDeniesAgain() throws Exception {
         String url = "http://api.example.test:" + origin.port() + "/";
