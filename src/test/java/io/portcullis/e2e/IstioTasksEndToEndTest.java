@@ -363,4 +363,34 @@ class IstioTasksEndToEndTest {
             }
         }
     }
+
+    /**
+     * The application speaks to the corporate proxy itself (HTTPS_PROXY): through the gateway's
+     * explicit proxy it opens a CONNECT tunnel to Squid's address, allowed by the entry's address
+     * and port, and inside it asks Squid for {@code CONNECT en.wikipedia.example.test:443}, then
+     * does its own TLS. A JDK client does it here: curl cannot chain two HTTP proxies.
+     */
+    @Test
+    void httpsProxyIsReachedByItsAddressAndTunnelsTheApplicationsTls() throws Exception {
+        Cli.requireCommand("squid");
+        InetAddress squidIp = freshLoopback();
+        try (SquidProcess squid = SquidProcess.start(squidIp, Map.of("en.wikipedia.example.test", webIp.getHostAddress()));
+             RunningGateway g = gateway()) {
+            Cli.Result before = viaProxy(g, "http://" + squidIp.getHostAddress() + ":3128/");
+            assertThat(before.stdout()).as(before.toString()).endsWith("\n403");
+
+            g.apply("13.yaml", task("13-http-proxy.yaml").replace("127.0.0.1/32", squidIp.getHostAddress() + "/32"));
+            String page = ProxyChain.get(g.proxyPort(), squidIp.getHostAddress() + ":3128", "en.wikipedia.example.test",
+                    443, "/wiki/Main_Page", ca.clientSslContext());
+            assertThat(page).startsWith("HTTP/1.1 200").endsWith(web443.body("en.wikipedia.example.test", "/wiki/Main_Page"));
+            EnvoyAccessLine line = g.awaitAccess(l -> (squidIp.getHostAddress() + ":3128").equals(l.get("upstream_host")));
+            assertThat(line.get("upstream_cluster")).isEqualTo("outbound|3128||my-company-proxy.com");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> squid.accessLog()
+                    .matches("(?s).*TCP_TUNNEL/200 \\d+ CONNECT en\\.wikipedia\\.example\\.test:443 .*"));
+
+            // Another port of the same address stays blocked.
+            Cli.Result otherPort = viaProxy(g, "http://" + squidIp.getHostAddress() + ":3129/");
+            assertThat(otherPort.stdout()).as(otherPort.toString()).endsWith("\n403");
+        }
+    }
 }
