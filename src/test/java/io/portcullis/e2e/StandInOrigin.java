@@ -20,17 +20,19 @@ import javax.net.ssl.SSLParameters;
  * A stand-in for an external web service of the Istio tasks on a fixed port of a loopback
  * address of its own (80 and 443, as the tasks print them): plain HTTP, HTTPS, or HTTPS that
  * requires a client certificate (the tasks' nginx). It answers every request with its name, the
- * Host header and the path, so a test sees which server answered what.
+ * Host header and the path, so a test sees which server answered what; {@code /delay/N} answers
+ * after N seconds, as httpbin does.
  */
 final class StandInOrigin implements AutoCloseable {
     private final String name;
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+    private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "stand-in");
         t.setDaemon(true);
         return t;
     });
     private final AtomicInteger requests = new AtomicInteger();
+    private static final java.util.regex.Pattern DELAY = java.util.regex.Pattern.compile("/delay/([0-9]{1,2})");
 
     private StandInOrigin(String name, HttpServer server) {
         this.name = name;
@@ -70,6 +72,17 @@ final class StandInOrigin implements AutoCloseable {
 
     private void answer(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
+        java.util.regex.Matcher delay = DELAY.matcher(exchange.getRequestURI().getPath());
+        if (delay.matches()) {
+            // httpbin's /delay/N: the answer starts after N seconds (the egress-control task's timeout demo).
+            try {
+                Thread.sleep(Long.parseLong(delay.group(1)) * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exchange.close();
+                return;
+            }
+        }
         byte[] body = body(exchange.getRequestHeaders().getFirst("Host"), exchange.getRequestURI().getPath())
                 .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "text/plain");
