@@ -181,4 +181,52 @@ class HttpsGatewayServerEndToEndTest {
             assertThat(g.awaitAccessLine(l -> l.contains("tls_handshake_failed"))).contains("TLS failed");
         }
     }
+
+    /** From the Kubernetes source: the server certificate of a Secret, and its rotation, reach new connections. */
+    @Test
+    void theKubernetesSourceServesTheCertificateOfTheSecretAndFollowsItsRotation() throws Exception {
+        TestCa other = TestCa.create("another ca");
+        Path otherPem = other.writeCaPem(tmp.resolve("other-ca.pem"));
+        try (io.portcullis.testsupport.KubernetesMockApi api = io.portcullis.testsupport.KubernetesMockApi.start();
+             RunningGateway g = RunningGateway.startKubernetes(io.portcullis.sources.kubernetes.KubernetesSettings.of(
+                     java.util.Optional.of(api.kubeconfig()), java.util.List.of()).withIdentity("replica-a"),
+                     "a.example.test")) {
+            api.client().secrets().inNamespace("default").resource(secret(ca.issueServer("a.example.test"))).create();
+            api.apply(entries().replace("metadata: {name: books}", "metadata: {name: books, namespace: default}"));
+            int port = io.portcullis.testsupport.FreePorts.pick();
+            api.apply("""
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: egress, namespace: default}
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: %d, name: https, protocol: HTTPS}
+                        hosts: [a.example.test]
+                        tls: {mode: SIMPLE, credentialName: gateway-cert}
+                    """.formatted(port));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> curl("a.example.test", port).stdout().endsWith("\n200"));
+
+            api.client().secrets().inNamespace("default").resource(secret(other.issueServer("a.example.test"))).update();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> curl("a.example.test", port).exitCode() != 0);
+            Cli.Result rotated = Cli.run(CLI, "curl", "-sS", "--max-time", "20", "--cacert", otherPem.toString(),
+                    "--resolve", "a.example.test:" + port + ":127.0.0.1", "-w", "\n%{http_code}",
+                    "https://a.example.test:" + port + "/shelf");
+            assertThat(rotated.stdout()).as(rotated.toString()).isEqualTo(origin.body() + "\n200");
+        }
+    }
+
+    private static io.fabric8.kubernetes.api.model.Secret secret(TestCa.Leaf leaf) throws Exception {
+        String cert = Files.readString(leaf.writeCertChainPem(Files.createTempFile(tmp, "c", ".pem")));
+        String key = Files.readString(leaf.writeKeyPem(Files.createTempFile(tmp, "k", ".pem")));
+        return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("gateway-cert")
+                .withNamespace("default").endMetadata().withType("kubernetes.io/tls")
+                .withData(java.util.Map.of("tls.crt", b64(cert), "tls.key", b64(key))).build();
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
+    }
 }
