@@ -2,6 +2,7 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portcullis.proxy.ProxySettings;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.HttpOrigin;
@@ -179,6 +180,40 @@ class HttpsGatewayServerEndToEndTest {
                     "--key", stranger.writeKeyPem(tmp.resolve("x-key.pem")).toString());
             assertThat(untrusted.exitCode()).as(untrusted.toString()).isNotZero();
             assertThat(g.awaitAccessLine(l -> l.contains("tls_handshake_failed"))).contains("TLS failed");
+        }
+    }
+
+    /** A client that sends no ClientHello, and one that speaks plain HTTP, are closed with their reason logged. */
+    @Test
+    void aSilentClientTimesOutAndPlainHttpFailsTheHandshake() throws Exception {
+        TestCa.Leaf a = ca.issueServer("a.example.test");
+        ProxySettings d = ProxySettings.defaults(java.net.InetAddress.getLoopbackAddress());
+        ProxySettings quick = new ProxySettings(d.gatewayAddress(), d.maxHeaderBytes(), d.maxClientHello(),
+                Duration.ofMillis(500), d.idleTimeout(), d.connectTimeout());
+        try (RunningGateway g = RunningGateway.start(io.portcullis.policy.OutboundPolicy.REGISTRY_ONLY, quick,
+                "a.example.test")) {
+            int port = g.applyOnFreePort("gw.yaml", p -> entries() + """
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: egress}
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: %d, name: https, protocol: HTTPS}
+                        hosts: [a.example.test]
+                        tls: {mode: SIMPLE, serverCertificate: %s, privateKey: %s}
+                    """.formatted(p, a.writeCertChainPem(tmp.resolve("t.pem")), a.writeKeyPem(tmp.resolve("t-key.pem"))));
+            try (java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
+                silent.setSoTimeout(20_000);
+                assertThat(silent.getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+            }
+            assertThat(g.awaitAccessLine(l -> l.contains("inspect_timeout"))).contains("no complete ClientHello within 500 ms");
+
+            Cli.Result plain = Cli.run(CLI, "curl", "-sS", "--max-time", "20", "--resolve",
+                    "a.example.test:" + port + ":127.0.0.1", "http://a.example.test:" + port + "/shelf");
+            assertThat(plain.exitCode()).as(plain.toString()).isNotZero();
+            assertThat(g.awaitAccessLine(l -> l.contains("tls_handshake_failed"))).contains("TLS failed: NotSslRecordException");
         }
     }
 

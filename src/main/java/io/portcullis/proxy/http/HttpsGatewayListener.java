@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -47,28 +48,27 @@ public final class HttpsGatewayListener {
     public static void install(Channel ch, EgressPolicy policy, ListenerSpec listener, TlsContexts contexts,
                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
         ch.config().setAutoRead(true);
-        ch.pipeline().addLast(PipelineNames.TLS_TERMINATE,
-                new ServerSelector(policy, listener, contexts, pool, settings, log));
+        HandshakeWatcher watcher = new HandshakeWatcher(policy, pool, settings, log);
+        ch.pipeline().addLast(PipelineNames.TLS_TERMINATE, new ServerSelector(listener, contexts, settings, log, watcher));
+        ch.pipeline().addLast(PipelineNames.TLS_ACCEPTED, watcher);
     }
 
     /** Reads the ClientHello (bounded in size and time), picks the server by SNI, becomes its TLS handler. */
     private static final class ServerSelector extends AbstractSniHandler<ServerRef> {
-        private final EgressPolicy policy;
         private final ListenerSpec listener;
         private final TlsContexts contexts;
-        private final UpstreamPool pool;
         private final ProxySettings settings;
         private final ConnectionLog log;
+        private final HandshakeWatcher watcher;
 
-        ServerSelector(EgressPolicy policy, ListenerSpec listener, TlsContexts contexts, UpstreamPool pool,
-                       ProxySettings settings, ConnectionLog log) {
+        ServerSelector(ListenerSpec listener, TlsContexts contexts, ProxySettings settings, ConnectionLog log,
+                       HandshakeWatcher watcher) {
             super(settings.maxClientHello(), settings.inspectTimeout().toMillis());
-            this.policy = policy;
             this.listener = listener;
             this.contexts = contexts;
-            this.pool = pool;
             this.settings = settings;
             this.log = log;
+            this.watcher = watcher;
         }
 
         @Override
@@ -100,8 +100,7 @@ public final class HttpsGatewayListener {
             SslHandler ssl = lookup.context().newHandler(ctx.alloc());
             ssl.setHandshakeTimeout(settings.inspectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             ChannelPipeline p = ctx.pipeline();
-            p.addAfter(ctx.name(), PipelineNames.TLS_ACCEPTED,
-                    new HandshakeWatcher(policy, listener.forServer(server), pool, settings, log));
+            watcher.server = listener.forServer(server);
             try {
                 // Replacing hands the buffered ClientHello to the TLS handler.
                 p.replace(this, PipelineNames.TLS_TERMINATE, ssl);
@@ -128,15 +127,14 @@ public final class HttpsGatewayListener {
     /** After the handshake: logs a client certificate's identity and becomes the HTTP steps. */
     private static final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
         private final EgressPolicy policy;
-        private final ListenerSpec server;
         private final UpstreamPool pool;
         private final ProxySettings settings;
         private final ConnectionLog log;
+        /** The listener narrowed to the server the SNI picked; set before the TLS handler takes over. */
+        private ListenerSpec server;
 
-        HandshakeWatcher(EgressPolicy policy, ListenerSpec server, UpstreamPool pool, ProxySettings settings,
-                         ConnectionLog log) {
+        HandshakeWatcher(EgressPolicy policy, UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
             this.policy = policy;
-            this.server = server;
             this.pool = pool;
             this.settings = settings;
             this.log = log;
@@ -144,20 +142,21 @@ public final class HttpsGatewayListener {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SniCompletionEvent sni && !sni.isSuccess()) {
+                // No ClientHello in time (the selector closes the connection itself), or one naming no
+                // server (already logged by the selector).
+                if (sni.cause() instanceof SslHandshakeTimeoutException) {
+                    log.refused(Reason.INSPECT_TIMEOUT, "no complete ClientHello within "
+                            + settings.inspectTimeout().toMillis() + " ms");
+                }
+                return;
+            }
             if (!(evt instanceof SslHandshakeCompletionEvent e)) {
                 ctx.fireUserEventTriggered(evt);
                 return;
             }
             if (!e.isSuccess()) {
-                Throwable c = e.cause() instanceof DecoderException && e.cause().getCause() != null
-                        ? e.cause().getCause() : e.cause();
-                if (c instanceof SslHandshakeTimeoutException) {
-                    log.refused(Reason.INSPECT_TIMEOUT, "no complete TLS handshake within "
-                            + settings.inspectTimeout().toMillis() + " ms");
-                } else {
-                    log.refused(Reason.TLS_HANDSHAKE_FAILED, "TLS failed: " + c.getClass().getSimpleName()
-                            + (c.getMessage() == null ? "" : ": " + c.getMessage()));
-                }
+                failed(e.cause());
                 ctx.close();
                 return;
             }
@@ -175,8 +174,23 @@ public final class HttpsGatewayListener {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // The handshake's failure is logged from its completion event; the TLS handler closes.
+            // A handshake failure is also announced by its completion event: the first report is logged.
+            failed(cause);
             ctx.close();
+        }
+
+        private void failed(Throwable cause) {
+            if (log.reason() != null) {
+                return;
+            }
+            Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+            if (c instanceof SslHandshakeTimeoutException) {
+                log.refused(Reason.INSPECT_TIMEOUT, "no complete TLS handshake within "
+                        + settings.inspectTimeout().toMillis() + " ms");
+            } else {
+                log.refused(Reason.TLS_HANDSHAKE_FAILED, "TLS failed: " + c.getClass().getSimpleName()
+                        + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+            }
         }
 
         /** The SPIFFE ID of an OPTIONAL_MUTUAL client that presented a (verified) certificate. */
