@@ -226,6 +226,8 @@ class HttpsGatewayServerEndToEndTest {
              RunningGateway g = RunningGateway.startKubernetes(io.portcullis.sources.kubernetes.KubernetesSettings.of(
                      java.util.Optional.of(api.kubeconfig()), java.util.List.of()).withIdentity("replica-a"),
                      "a.example.test")) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> g.gateway.kubernetes().orElseThrow().synced());
             api.client().secrets().inNamespace("default").resource(secret(ca.issueServer("a.example.test"))).create();
             api.apply(entries().replace("metadata: {name: books}", "metadata: {name: books, namespace: default}"));
             int port = io.portcullis.testsupport.FreePorts.pick();
