@@ -352,15 +352,7 @@ public final class EgressPolicy {
     }
 
     private static boolean gatewayHostsMatch(ListenerSpec listener, String host) {
-        for (ListenerSpec.ServerRef server : listener.servers()) {
-            for (String pattern : server.hosts()) {
-                String p = pattern.contains("/") ? pattern.substring(pattern.indexOf('/') + 1) : pattern;
-                if (HostNames.matches(HostNames.normalize(p), host)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return listener.servers().stream().anyMatch(server -> server.hasHost(host));
     }
 
     /** The entry's only TLS/HTTPS port, else the listener's own port. */

@@ -32,7 +32,7 @@ final class ListenerPlanner {
                     continue;
                 }
                 int port = server.port().number();
-                ListenerSpec.ServerRef ref = new ListenerSpec.ServerRef(gateway.id(), server.hosts());
+                ListenerSpec.ServerRef ref = new ListenerSpec.ServerRef(gateway.id(), server.hosts(), server.tls());
                 ListenerSpec existing = byPort.get(port);
                 if (existing == null) {
                     byPort.put(port, new ListenerSpec(port, server.port().protocol(), mode, List.of(ref), server.tls()));
@@ -71,8 +71,13 @@ final class ListenerPlanner {
                 || mode == ServerTlsMode.ISTIO_MUTUAL)) {
             return null;
         }
+        if (server.port().protocol() == Protocol.HTTPS
+                && (mode == ServerTlsMode.SIMPLE || mode == ServerTlsMode.OPTIONAL_MUTUAL)) {
+            return null;
+        }
         return "tls.mode " + mode + " on a " + server.port().protocol() + " server is not served by this version"
-                + " (PASSTHROUGH, MUTUAL and ISTIO_MUTUAL on TLS/HTTPS, plain HTTP and plain TCP are)";
+                + " (PASSTHROUGH, MUTUAL and ISTIO_MUTUAL on TLS/HTTPS, SIMPLE and OPTIONAL_MUTUAL on HTTPS,"
+                + " plain HTTP and plain TCP are)";
     }
 
     private static boolean sameCertificates(Gateway.ServerTls a, Gateway.ServerTls b) {

@@ -15,6 +15,7 @@ import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.model.Cidr;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.proxy.http.HttpHandlers;
+import io.portcullis.proxy.http.HttpsGatewayListener;
 import io.portcullis.proxy.http.UpstreamPool;
 import io.portcullis.proxy.tls.OriginationContexts;
 import io.portcullis.proxy.tls.TlsOriginator;
@@ -197,6 +198,8 @@ public final class GatewayServer implements AutoCloseable {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),
                             settings.inspectTimeout().toMillis(), snapshot, spec, connector, log));
+                } else if (spec.terminatesTls()) {
+                    HttpsGatewayListener.install(ch, snapshot, spec, tlsContexts, upstreamPool, settings, log);
                 } else if (spec.isHttp()) {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));

@@ -10,7 +10,9 @@ package io.portcullis.proxy;
  *   <li>inspection, one of {@link #HTTP_CODEC} + {@link #HTTP_PROXY} (explicit proxy),
  *       {@link #SNI} (TLS passthrough), {@link #TCP_ROUTE} (TCP listener),
  *       {@link #MTLS_SNI} (becoming the TLS handler, which stays) + {@link #MTLS_INBOUND} (+
- *       {@link #INNER_SNI}) (mutual-TLS listener), or {@link #CAPTURE} (+ {@link #CAPTURE_PEEK})
+ *       {@link #INNER_SNI}) (mutual-TLS listener), {@link #TLS_TERMINATE} + {@link #TLS_ACCEPTED}
+ *       (HTTPS Gateway server, which then keeps the TLS handler, {@link #HTTP_CODEC} and
+ *       {@link #HTTP_PROXY}), or {@link #CAPTURE} (+ {@link #CAPTURE_PEEK})
  *       (capture listener of the sidecar role); removed once the connection is decided and a
  *       byte relay takes over (a plain-HTTP Gateway server keeps {@link #HTTP_CODEC} +
  *       {@link #HTTP_PROXY} for every request);</li>
@@ -46,6 +48,10 @@ public final class PipelineNames {
     public static final String UPSTREAM_TLS = "upstream-tls";
     /** Upstream side of a mutual-TLS hop: holds decrypted bytes until the relay is in place ({@link ReadHold}). */
     public static final String READ_HOLD = "read-hold";
+    /** HTTPS Gateway server (SIMPLE, OPTIONAL_MUTUAL): picks the server by SNI, then becomes its TLS handler (stays). */
+    public static final String TLS_TERMINATE = "tls-terminate";
+    /** HTTPS Gateway server: after the handshake, replaced by {@link #HTTP_CODEC} + {@link #HTTP_PROXY}. */
+    public static final String TLS_ACCEPTED = "tls-accepted";
     /** Capture listener (sidecar role): recovers the original destination and decides. */
     public static final String CAPTURE = "capture";
     /** Capture listener: peeks a ClientHello's SNI or an HTTP request's Host before deciding. */

@@ -32,7 +32,8 @@ import java.util.Map;
 
 /**
  * The TLS contexts of the current configuration: one server context per terminating Gateway
- * listener ({@code MUTUAL}, {@code ISTIO_MUTUAL}) and one client context per
+ * listener ({@code MUTUAL}, {@code ISTIO_MUTUAL}), one per server of a listener that terminates
+ * TLS for HTTP ({@code SIMPLE}, {@code OPTIONAL_MUTUAL}, picked by SNI) and one client context per
  * {@code DestinationRule} TLS setting (the sidecar's hop to the gateway). Built by
  * {@link #update} on the configuration thread, since it reads certificate files, and swapped as
  * one immutable snapshot; the data plane only looks contexts up. BoringSSL (netty-tcnative) when
@@ -85,6 +86,19 @@ public final class TlsContexts {
                 if (lookup.problem() != null) {
                     problems.add("listener on port " + l.port() + " (" + l.servers().get(0).gateway() + "): "
                             + lookup.problem());
+                }
+            }
+            if (l.terminatesTls()) {
+                // One context per server: the ClientHello's SNI picks the server, and its certificate.
+                for (ListenerSpec.ServerRef server : l.servers()) {
+                    if (server.tls() != null && !servers.containsKey(server.tls())) {
+                        Lookup lookup = buildServer(server.tls(), identity, policy.resources());
+                        servers.put(server.tls(), lookup);
+                        if (lookup.problem() != null) {
+                            problems.add("listener on port " + l.port() + " (" + server.gateway() + " hosts "
+                                    + server.hosts() + "): " + lookup.problem());
+                        }
+                    }
                 }
             }
         }
@@ -141,6 +155,7 @@ public final class TlsContexts {
         try {
             KeyMaterial key;
             List<X509Certificate> trust;
+            boolean clientCertificates = tls.mode() != ServerTlsMode.SIMPLE;
             if (tls.mode() == ServerTlsMode.ISTIO_MUTUAL) {
                 if (identity == null) {
                     return Lookup.failed("tls.mode ISTIO_MUTUAL presents the mesh identity: start with --mesh-certs DIR");
@@ -151,16 +166,20 @@ public final class TlsContexts {
                 // credentialName: the server certificate, its key and the CAs that verify clients, from one Secret.
                 SecretMaterial secret = SecretMaterial.of(tls.credential().get(), resources);
                 key = new KeyMaterial(secret.privateKey(), List.of(secret.certificates("a server certificate")));
-                trust = List.of(secret.caArray());
+                trust = clientCertificates ? List.of(secret.caArray()) : List.of();
             } else {
                 key = new KeyMaterial(privateKey(tls.privateKey(), identity), certificates(tls.serverCertificate(), identity));
-                trust = certificates(tls.caCertificates(), identity);
+                trust = clientCertificates ? certificates(tls.caCertificates(), identity) : List.of();
             }
-            return Lookup.of(SslContextBuilder.forServer(key.key(), key.chain().toArray(new X509Certificate[0]))
-                    .sslProvider(provider())
-                    .trustManager(trust.toArray(new X509Certificate[0]))
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .build());
+            SslContextBuilder b = SslContextBuilder.forServer(key.key(), key.chain().toArray(new X509Certificate[0]))
+                    .sslProvider(provider());
+            if (clientCertificates) {
+                // OPTIONAL_MUTUAL asks for a client certificate and verifies one that is given; a
+                // client without one is served (Istio's OPTIONAL_MUTUAL).
+                b.trustManager(trust.toArray(new X509Certificate[0]))
+                        .clientAuth(tls.mode() == ServerTlsMode.OPTIONAL_MUTUAL ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE);
+            }
+            return Lookup.of(b.build());
         } catch (IOException | RuntimeException e) {
             return Lookup.failed(e.getMessage());
         }
