@@ -104,8 +104,14 @@ final class AdminClient {
                 .POST(HttpRequest.BodyPublishers.ofString(ObjectText.json(envelope))));
     }
 
-    Response check(String to, String sni, String from) {
+    Response check(String to, String sni, String from, String method, String path) {
         StringBuilder q = new StringBuilder("/check?to=").append(enc(to));
+        if (method != null) {
+            q.append("&method=").append(enc(method));
+        }
+        if (path != null) {
+            q.append("&path=").append(enc(path));
+        }
         if (sni != null) {
             q.append("&sni=").append(enc(sni));
         }

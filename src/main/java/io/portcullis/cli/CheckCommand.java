@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  ./portcullis check --to www.googleapis.com:443",
                 "  ./portcullis check --to 10.0.0.5:27017",
                 "  ./portcullis check --to 127.0.0.1:443 --sni mongo.example.test   # a TLS passthrough listener",
+                "  ./portcullis check --to api.example.com:80 --method DELETE --path /v1/items   # an HTTP request",
                 "", "Exit codes (as kubectl auth can-i): 0 allowed, 1 denied or refused, 2 usage error."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
@@ -42,6 +43,14 @@ public final class CheckCommand implements Callable<Integer> {
             description = "The calling workload's identity, e.g. spiffe://cluster.local/ns/default/sa/app.")
     String from;
 
+    @Option(names = "--method", paramLabel = "METHOD",
+            description = "Ask about an HTTP request through the explicit proxy (GET, POST...) rather than a CONNECT:"
+                    + " AuthorizationPolicy methods and paths apply to it.")
+    String method;
+
+    @Option(names = "--path", paramLabel = "PATH", description = "That request's path, e.g. /v1/items?x=1 (default /).")
+    String path;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml instead of text.")
     String output;
 
@@ -53,10 +62,15 @@ public final class CheckCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--to: " + e.getMessage());
         }
+        try {
+            query = query.withRequest(method, path);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--method/--path: " + e.getMessage());
+        }
         if (output != null && !output.equals("json") && !output.equals("yaml")) {
             throw new ParameterException(spec.commandLine(), "--output " + output + " is not json or yaml");
         }
-        AdminClient.Response r = server.client().check(to, sni, from);
+        AdminClient.Response r = server.client().check(to, sni, from, query.method(), query.path());
         PrintWriter out = spec.commandLine().getOut();
         ServerErrors.warnings(spec.commandLine().getErr(), r.warnings());
         if (!r.ok()) {

@@ -6,8 +6,35 @@ package io.portcullis.policy;
  * @param host   a name or an IP literal (IPv6 without brackets), as a client would put it in {@code CONNECT}
  * @param sni    the SNI of the connection's ClientHello, or null
  * @param source the calling workload's identity (SPIFFE principal), or null when unknown
+ * @param method the HTTP method of a request through the explicit proxy, or null: {@code CONNECT}
+ * @param path   that request's path (with query), or null: {@code /} for a method other than CONNECT
  */
-public record CheckQuery(String host, int port, String sni, String source) {
+public record CheckQuery(String host, int port, String sni, String source, String method, String path) {
+
+    /** A connection, or a CONNECT through the explicit proxy. */
+    public CheckQuery(String host, int port, String sni, String source) {
+        this(host, port, sni, source, null, null);
+    }
+
+    /**
+     * This query as an HTTP request ({@code --method}, {@code --path}); blank values mean absent.
+     *
+     * @throws IllegalArgumentException with a message fit for the user
+     */
+    public CheckQuery withRequest(String method, String path) {
+        String m = blankToNull(method);
+        String p = blankToNull(path);
+        if (m != null && !m.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+            throw new IllegalArgumentException("method '" + m + "' is not an HTTP method token");
+        }
+        if (p != null && !p.startsWith("/")) {
+            throw new IllegalArgumentException("path '" + p + "' must start with /");
+        }
+        if (p != null && "CONNECT".equals(m)) {
+            throw new IllegalArgumentException("a CONNECT request has no path");
+        }
+        return new CheckQuery(host, port, sni, source, m, p);
+    }
     /**
      * Reads {@code HOST:PORT} ({@code [::1]:443} for IPv6); empty {@code sni} and {@code source} mean absent.
      *

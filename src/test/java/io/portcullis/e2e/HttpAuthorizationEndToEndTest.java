@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.HttpOrigin;
+import io.portcullis.testsupport.InJvmCli;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -273,6 +274,41 @@ class HttpAuthorizationEndToEndTest {
                     && l.get("route_name").equals("AuthorizationPolicy/istio-system/deny-post"));
             assertThat(denied.get("message")).isEqualTo("denied by AuthorizationPolicy/istio-system/deny-post rules[0]");
             assertThat(denied.get("response_flags")).isEqualTo("UAEX");
+        }
+    }
+
+    @Test
+    void checkAnswersForAnHttpRequestWhenToldItsMethodAndPath() throws Exception {
+        try (RunningGateway g = RunningGateway.start(HOST)) {
+            g.apply("api.yaml", entry() + policy("read-only", "", """
+                    rules: [{to: [{operation: {methods: [CONNECT, GET], notPaths: ["/admin/{**}"]}}]}]
+                    """) + policy("no-deletes", ",\n  annotations: {istio.io/dry-run: \"true\"}", """
+                    action: DENY
+                    rules: [{to: [{operation: {methods: [DELETE]}}]}]
+                    """));
+            InJvmCli cli = InJvmCli.against(g.adminUrl());
+            String to = HOST + ":" + origin.port();
+            Cli.Result connect = cli.run("check", "--to", to);
+            assertThat(connect.exitCode()).as(connect.toString()).isZero();
+            assertThat(connect.stdout()).contains("via explicit proxy (CONNECT " + to + ")");
+
+            Cli.Result get = cli.run("check", "--to", to, "--method", "GET", "--path", "/books?page=2");
+            assertThat(get.exitCode()).as(get.toString()).isZero();
+            assertThat(get.stdout()).contains("explicit proxy (GET http://" + to + "/books?page=2)",
+                    "AuthorizationPolicy/istio-system/read-only");
+
+            Cli.Result admin = cli.run("check", "--to", to, "--method", "GET", "--path", "/admin/users");
+            assertThat(admin.exitCode()).as(admin.toString()).isEqualTo(1);
+            assertThat(admin.stdout()).contains("authz_denied", "no rule of the ALLOW policies matches GET /admin/users");
+
+            Cli.Result delete = cli.run("check", "--to", to, "--method", "DELETE", "--path", "/books");
+            assertThat(delete.exitCode()).isEqualTo(1);
+            assertThat(delete.stdout()).contains("dry-run AuthorizationPolicies would deny: denied by"
+                    + " AuthorizationPolicy/istio-system/no-deletes rules[0]");
+
+            assertThat(cli.run("check", "--to", to, "--method", "GET", "--path", "books").exitCode()).isEqualTo(2);
+            assertThat(cli.run("check", "--to", to, "-o", "json", "--method", "GET").stdout())
+                    .contains("\"method\" : \"GET\"");
         }
     }
 }
