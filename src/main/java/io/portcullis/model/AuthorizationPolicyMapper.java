@@ -213,7 +213,7 @@ final class AuthorizationPolicyMapper {
                 }
                 continue;
             }
-            to.add(operation(o, unchecked));
+            to.add(operation(o));
         }
         List<Condition> when = new ArrayList<>();
         for (Node c : r.children("when", "AuthorizationPolicy.Condition")) {
@@ -308,7 +308,7 @@ final class AuthorizationPolicyMapper {
         return principals;
     }
 
-    private static Operation operation(Node o, Unchecked unchecked) {
+    private static Operation operation(Node o) {
         if (o.isEmptyObject()) {
             o.errorHere("an operation must have at least one field (Istio refuses an empty operation)");
         }
@@ -365,7 +365,8 @@ final class AuthorizationPolicyMapper {
 
     /** RFC 3986 pchar, as Istio's {@code validLiteral}. */
     private static boolean isPathChar(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~%!$&'()+,;=:@".indexOf(c) >= 0;
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-._~%!$&'()+,;=:@".indexOf(c) >= 0;
     }
 
     private static Condition condition(Node c, Unchecked unchecked) {

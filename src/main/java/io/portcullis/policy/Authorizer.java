@@ -130,8 +130,8 @@ public final class Authorizer {
 
     /** The fields of {@code rule} that {@code r}, not an HTTP request, cannot answer. */
     private static boolean usesHttpOnlyFields(Rule rule, AuthzRequest r) {
-        return usesHttpFields(rule) || r.host() == null
-                && rule.to().stream().anyMatch(o -> !o.hosts().isEmpty() || !o.notHosts().isEmpty());
+        return usesHttpFields(rule) || (r.host() == null
+                && rule.to().stream().anyMatch(o -> !o.hosts().isEmpty() || !o.notHosts().isEmpty()));
     }
 
     private static boolean matches(Rule rule, AuthzRequest r) {

@@ -4,13 +4,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What an HTTP request tells an AuthorizationPolicy beyond its connection: Istio's
- * {@code to.operation.methods} and {@code paths}, and the {@code request.headers[NAME]} conditions.
+ * What an HTTP request tells an AuthorizationPolicy beyond its connection: what Istio's
+ * {@code to.operation} methods and path lists, and the {@code request.headers[NAME]} conditions, match.
  *
  * @param method  the request method as sent, e.g. {@code GET}, {@code CONNECT}
  * @param path    the request path as Envoy's RBAC filter sees it: without query and fragment, normalized
  *                as RFC 3986 says (see {@link RequestPaths#forMatching}); null for CONNECT, which has no
- *                {@code :path} (a rule on {@code paths} does not match it, {@code notPaths} does)
+ *                {@code :path} (a rule listing paths does not match it; one listing only notPaths does)
  * @param headers the request's header values by name
  */
 public record HttpAttributes(String method, String path, Headers headers) {
