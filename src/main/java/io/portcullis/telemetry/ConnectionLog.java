@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionLog {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLog.class);
+    /** Characters of dry-run notes after which a connection's line takes no more (a long tunnel's many requests). */
+    private static final int MAX_DRY_RUN_NOTES = 1024;
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
     private final String listener;
@@ -159,7 +161,12 @@ public final class ConnectionLog {
     public void dryRun(ResourceId policy, String result, String detail) {
         observer.authzDryRun(policy == null ? "-" : policy.toString(), result);
         String note = "dry-run " + result + ": " + detail;
-        dryRun = dryRun == null ? note : dryRun + "; " + note;
+        if (dryRun == null) {
+            dryRun = note;
+        } else if (!dryRun.contains(note) && dryRun.length() < MAX_DRY_RUN_NOTES) {
+            // A tunnel's requests share one line: repeated verdicts are told once, and the line stays bounded.
+            dryRun = dryRun + "; " + note;
+        }
     }
 
     public void upstream(SocketAddress address) {
