@@ -24,15 +24,20 @@ import java.util.stream.Collectors;
  * Strings match exactly, as {@code prefix*}, {@code *suffix} or {@code *} (present); hosts ignore
  * case; paths also take Istio's templates {@code {*}} (one segment) and {@code {**}} (the rest).
  *
- * <p>On a connection that is not an HTTP request (TCP, TLS passthrough, a CONNECT tunnel's bytes)
- * the HTTP-only fields follow Istio's documented rule ("Authorization Policy for TCP traffic",
- * istio.io/latest/docs/tasks/security/authorization/authz-tcp/, and the AuthorizationPolicy
- * reference: "If an HTTP-only field is used in ALLOW policy for TCP traffic, the rule will be ignored
- * ...; in DENY policy for TCP traffic, the HTTP-only fields will be ignored"; pilot's
- * {@code authz/model.rule.checkError}): an ALLOW rule that uses one matches nothing; a DENY rule is
- * evaluated without them, so it denies more. HTTP-only here: {@code methods}, {@code paths},
- * {@code request.headers[…]}, and {@code hosts} when the caller named no host (Portcullis matches
- * {@code hosts} against the SNI or CONNECT authority where there is one).
+ * <p>On a connection that is not an HTTP request (TCP, TLS passthrough, the mutual-TLS hop, a
+ * CONNECT tunnel's bytes) the HTTP-only fields follow Istio's documented rule. The AuthorizationPolicy
+ * reference (istio.io/latest/docs/reference/config/security/authorization-policy/): "When this rule is
+ * applied to TCP traffic, the {@code method} field (as will all HTTP based attributes) cannot be
+ * processed. For a {@code DENY} rule, missing attributes are treated as matches", and the task
+ * "Authorization Policy for TCP traffic" (istio.io/latest/docs/tasks/security/authorization/authz-tcp/):
+ * an ALLOW rule using {@code methods} on a TCP port "becomes invalid" and Istio ignores it, so the
+ * connection matches no ALLOW rule and is refused; in a DENY rule the HTTP-only fields are ignored. Pilot implements
+ * both in {@code pilot/pkg/security/authz/model/model.go} {@code rule.checkError}: for ALLOW the
+ * rule is skipped ("a smaller allow policy"), for DENY only the field is ("a wider deny policy").
+ * So an ALLOW rule that uses one matches nothing, and a DENY rule is evaluated without them and
+ * denies more. HTTP-only here: {@code methods}, {@code paths}, {@code request.headers[…]}, and
+ * {@code hosts} when the caller named no host (Portcullis matches {@code hosts} against the SNI or
+ * CONNECT authority where there is one).
  *
  * <p>Policies annotated {@code istio.io/dry-run: "true"} are evaluated as Envoy's shadow rules: one
  * engine per action, reported in {@link AuthzResult#dryRun()}, never part of the verdict.
