@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /check?to=HOST:PORT[&sni=NAME][&from=PRINCIPAL][&namespace=NS]}: what the running gateway would do
+ * {@code GET /check?to=HOST:PORT[&sni=NAME][&from=PRINCIPAL][&namespace=NS][&method=M][&path=P]}: what the running gateway would do
  * with such a connection, and why ({@link EgressPolicy#explain}), against the configuration in
  * force now. Pure computation on the current snapshot: answered on the admin event loop.
  */
@@ -46,6 +46,12 @@ final class CheckRoute implements AdminRoute {
             return CompletableFuture.completedFuture(StoreExecutor.json(400, ApiBodies.status(400, "BadRequest",
                     "to: " + e.getMessage(), List.of())));
         }
+        try {
+            q = q.withRequest(r.param("method"), r.param("path"));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(StoreExecutor.json(400, ApiBodies.status(400, "BadRequest",
+                    e.getMessage(), List.of())));
+        }
         return CompletableFuture.completedFuture(BodyFormat.tree(r, 200, body(q, policy.get().explain(q, guard)), List.of()));
     }
 
@@ -55,6 +61,12 @@ final class CheckRoute implements AdminRoute {
         o.put("kind", "CheckResult").put("host", q.host()).put("port", q.port());
         if (q.sni() != null) {
             o.put("sni", q.sni());
+        }
+        if (q.method() != null) {
+            o.put("method", q.method());
+        }
+        if (q.path() != null) {
+            o.put("path", q.path());
         }
         if (q.source() != null) {
             o.put("from", q.source());

@@ -104,14 +104,16 @@ final class AdminClient {
                 .POST(HttpRequest.BodyPublishers.ofString(ObjectText.json(envelope))));
     }
 
-    Response check(String to, String sni, String from) {
-        return check(to, sni, from, null);
-    }
-
-    Response check(String to, String sni, String from, String fromNamespace) {
+    Response check(String to, String sni, String from, String fromNamespace, String method, String path) {
         StringBuilder q = new StringBuilder("/check?to=").append(enc(to));
         if (fromNamespace != null) {
             q.append("&namespace=").append(enc(fromNamespace));
+        }
+        if (method != null) {
+            q.append("&method=").append(enc(method));
+        }
+        if (path != null) {
+            q.append("&path=").append(enc(path));
         }
         if (sni != null) {
             q.append("&sni=").append(enc(sni));

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
                 "  ./portcullis check --to 10.0.0.5:27017",
                 "  ./portcullis check --to 127.0.0.1:443 --sni mongo.example.test   # a TLS passthrough listener",
                 "  ./portcullis check --to api.example.com:443 --from spiffe://cluster.local/ns/team-a/sa/app",
+                "  ./portcullis check --to api.example.com:80 --method DELETE --path /v1/items   # an HTTP request",
                 "", "Exit codes (as kubectl auth can-i): 0 allowed, 1 denied or refused, 2 usage error."})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
@@ -48,6 +49,14 @@ public final class CheckCommand implements Callable<Integer> {
                     + " which exportTo and the namespace's Sidecar scope.")
     String fromNamespace;
 
+    @Option(names = "--method", paramLabel = "METHOD",
+            description = "Ask about an HTTP request through the explicit proxy (GET, POST...) rather than a CONNECT:"
+                    + " AuthorizationPolicy methods and paths apply to it.")
+    String method;
+
+    @Option(names = "--path", paramLabel = "PATH", description = "That request's path, e.g. /v1/items?x=1 (default /).")
+    String path;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json or yaml instead of text.")
     String output;
 
@@ -59,10 +68,15 @@ public final class CheckCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--to: " + e.getMessage());
         }
+        try {
+            query = query.withRequest(method, path);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--method/--path: " + e.getMessage());
+        }
         if (output != null && !output.equals("json") && !output.equals("yaml")) {
             throw new ParameterException(spec.commandLine(), "--output " + output + " is not json or yaml");
         }
-        AdminClient.Response r = server.client().check(to, sni, from, fromNamespace);
+        AdminClient.Response r = server.client().check(to, sni, from, fromNamespace, query.method(), query.path());
         PrintWriter out = spec.commandLine().getOut();
         ServerErrors.warnings(spec.commandLine().getErr(), r.warnings());
         if (!r.ok()) {

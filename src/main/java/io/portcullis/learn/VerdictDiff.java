@@ -80,7 +80,10 @@ public final class VerdictDiff {
                 localPort = 0;
             }
         }
-        return new ReplayQuery(o.listener(), o.host(), address, o.port(), o.sni(), o.principal(),
+        ReplayQuery q = new ReplayQuery(o.listener(), o.host(), address, o.port(), o.sni(), o.principal(),
                 ConnectionReplay.literal(o.sourceIp()), localIp, localPort);
+        // The explicit proxy authorizes a CONNECT as an HTTP request (method CONNECT); a plain HTTP request's
+        // method and path are not recorded, so it is replayed as a connection.
+        return o.listener().startsWith("proxy_") && o.protocol() != SeenProtocol.HTTP ? q.asConnect() : q;
     }
 }

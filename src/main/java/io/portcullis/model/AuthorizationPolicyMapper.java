@@ -10,16 +10,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * Maps and validates the {@code spec} of a {@code security.istio.io AuthorizationPolicy} (pilot's
- * {@code ValidateAuthorizationPolicy} rules), keeping to what a connection carries: the fields
- * that need an HTTP request or a JWT are refused by name rather than silently never matching.
+ * {@code ValidateAuthorizationPolicy} rules). The HTTP fields (methods, paths, request headers) are
+ * kept and checked on HTTP requests; the fields Portcullis cannot check at all (JWT, trust domains,
+ * remote IPs) follow Istio's rule for TCP traffic, with a warning that names them.
  */
 final class AuthorizationPolicyMapper {
-    private static final String KEYS = Arrays.stream(ConditionKey.values()).map(ConditionKey::key)
+    private static final String KEYS = Arrays.stream(ConditionKey.values())
+            .map(k -> k == ConditionKey.REQUEST_HEADERS ? k.key() + "[NAME]" : k.key())
             .collect(Collectors.joining(", "));
+    /** Istio's path templates ({@code pkg/config/security}): one segment, and any number of segments. */
+    private static final String MATCH_ONE = "{*}";
+    private static final String MATCH_ANY = "{**}";
 
     private AuthorizationPolicyMapper() {
     }
@@ -69,7 +76,12 @@ final class AuthorizationPolicyMapper {
         if ("AUDIT".equals(actionText)) {
             return null;
         }
-        return new AuthorizationPolicy(id, action, rules);
+        return new AuthorizationPolicy(id, action, rules, isTrue(dryRun));
+    }
+
+    /** Go's {@code strconv.ParseBool} true values, as Istio's builder reads the annotation. */
+    private static boolean isTrue(String dryRun) {
+        return dryRun != null && List.of("true", "1", "t", "TRUE", "True", "T").contains(dryRun);
     }
 
     /** Istio's limits on a CUSTOM policy: the external authorizer is not given source identities. */
@@ -139,9 +151,6 @@ final class AuthorizationPolicyMapper {
         } else if (!List.of("true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False", "T", "F")
                 .contains(value)) {
             spec.findings().error("metadata.annotations", "the annotation istio.io/dry-run must be true or false (found \"" + value + "\")");
-        } else if (List.of("true", "1", "t", "TRUE", "True", "T").contains(value)) {
-            spec.findings().warning("metadata.annotations", "the annotation istio.io/dry-run is not acted on by Portcullis yet: this policy is"
-                    + " enforced, not only evaluated");
         }
     }
 
@@ -171,9 +180,10 @@ final class AuthorizationPolicyMapper {
     }
 
     /**
-     * A rule, or null when it cannot match a connection. Fields Portcullis cannot check on a connection (HTTP
-     * request attributes, JWT, trust domains) follow Istio's rule for TCP traffic: in an ALLOW policy the rule
-     * matches nothing; in a DENY policy those fields are left out, so it denies more, never less.
+     * A rule, or null when it can never match. Fields Portcullis cannot check at all (JWT, trust domains,
+     * remote IPs) follow Istio's rule for TCP traffic: in an ALLOW policy the rule matches nothing; in a DENY
+     * policy those fields are left out, so it denies more, never less. (The HTTP fields are kept: the
+     * {@code policy.Authorizer} applies the same rule to them on connections that are not HTTP requests.)
      */
     private static Rule rule(Node r, Action action, String namespace) {
         Unchecked unchecked = new Unchecked();
@@ -203,7 +213,7 @@ final class AuthorizationPolicyMapper {
                 }
                 continue;
             }
-            to.add(operation(o, unchecked));
+            to.add(operation(o));
         }
         List<Condition> when = new ArrayList<>();
         for (Node c : r.children("when", "AuthorizationPolicy.Condition")) {
@@ -214,12 +224,12 @@ final class AuthorizationPolicyMapper {
         }
         if (unchecked.any && action == Action.ALLOW) {
             r.findings().warning(r.path(), "this ALLOW rule uses " + String.join(", ", unchecked.fields) + ", which Portcullis cannot"
-                    + " check on a connection; as Istio does for TCP traffic, the rule matches nothing");
+                    + " check (no JWT, trust domain or remote IP is known); as Istio does for TCP traffic, the rule matches nothing");
             return null;
         }
         if (unchecked.any) {
             r.findings().warning(r.path(), "this DENY rule uses " + String.join(", ", unchecked.fields) + ", which Portcullis cannot"
-                    + " check on a connection; as Istio does for TCP traffic, they are left out and the rule denies"
+                    + " check (no JWT, trust domain or remote IP is known); as Istio does for TCP traffic, they are left out and the rule denies"
                     + " more");
         }
         return new Rule(from, to, when);
@@ -298,23 +308,65 @@ final class AuthorizationPolicyMapper {
         return principals;
     }
 
-    private static Operation operation(Node o, Unchecked unchecked) {
+    private static Operation operation(Node o) {
         if (o.isEmptyObject()) {
             o.errorHere("an operation must have at least one field (Istio refuses an empty operation)");
         }
         for (String f : List.of("methods", "notMethods", "paths", "notPaths")) {
-            if (o.has(f)) {
-                for (String v : o.strings(f)) {
-                    if (v.isEmpty()) {
-                        o.error(f, "values must not be empty");
-                    }
+            List<String> values = o.strings(f);
+            for (int i = 0; i < values.size(); i++) {
+                String v = values.get(i);
+                String problem = v.isEmpty() ? "values must not be empty"
+                        : f.endsWith("aths") ? pathTemplateProblem(v) : null;
+                if (problem != null) {
+                    o.findings().error(o.elementPath(f, i), problem);
                 }
-                unchecked.add(o, f);
             }
         }
         List<String> hosts = patterns(o, "hosts").stream().map(HostSyntax::lower).toList();
         List<String> notHosts = patterns(o, "notHosts").stream().map(HostSyntax::lower).toList();
-        return new Operation(hosts, notHosts, ports(o, "ports"), ports(o, "notPorts"));
+        return new Operation(hosts, notHosts, ports(o, "ports"), ports(o, "notPorts"), o.strings("methods"),
+                o.strings("notMethods"), o.strings("paths"), o.strings("notPaths"));
+    }
+
+    /** Istio's {@code CheckValidPathTemplate}: only whole {@code {*}} and {@code {**}} segments, {@code {**}} last. */
+    private static String pathTemplateProblem(String path) {
+        boolean template = path.contains(MATCH_ONE) || path.contains(MATCH_ANY);
+        boolean any = false;
+        for (String glob : trimSlashes(path).split("/", -1)) {
+            if ((glob.equals(MATCH_ONE) || glob.equals(MATCH_ANY)) && any) {
+                return "\"" + path + "\": {**} must be the last operator of a path template";
+            }
+            if (glob.equals(MATCH_ONE) || glob.equals(MATCH_ANY)) {
+                any = glob.equals(MATCH_ANY);
+                continue;
+            }
+            if (glob.contains("{") || glob.contains("}")) {
+                return "\"" + path + "\": '{' and '}' only in the path templates {*} and {**}";
+            }
+            if (template && (glob.isEmpty() || !glob.chars().allMatch(AuthorizationPolicyMapper::isPathChar))) {
+                return "\"" + path + "\": segment \"" + glob + "\" is not a literal of a path template";
+            }
+        }
+        return null;
+    }
+
+    private static String trimSlashes(String path) {
+        int from = 0;
+        int to = path.length();
+        while (from < to && path.charAt(from) == '/') {
+            from++;
+        }
+        while (to > from && path.charAt(to - 1) == '/') {
+            to--;
+        }
+        return path.substring(from, to);
+    }
+
+    /** RFC 3986 pchar, as Istio's {@code validLiteral}. */
+    private static boolean isPathChar(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || "-._~%!$&'()+,;=:@".indexOf(c) >= 0;
     }
 
     private static Condition condition(Node c, Unchecked unchecked) {
@@ -326,6 +378,15 @@ final class AuthorizationPolicyMapper {
         }
         if (key == null) {
             return null;
+        }
+        if (bracketed(key, "request.headers")) {
+            for (String v : values) {
+                if (v.isEmpty()) {
+                    c.error("values", "values must not be empty");
+                }
+            }
+            String header = key.substring("request.headers[".length(), key.length() - 1).toLowerCase(Locale.ROOT);
+            return new Condition(ConditionKey.REQUEST_HEADERS, Optional.of(header), values, notValues);
         }
         ConditionKey k = ConditionKey.of(key);
         if (k == null && isIstioRequestKey(key)) {
@@ -339,7 +400,7 @@ final class AuthorizationPolicyMapper {
         }
         if (k == null) {
             c.error("key", "\"" + key + "\" is not an Istio condition key a connection has (supported: " + KEYS
-                    + "; HTTP and JWT keys are accepted but not checked)");
+                    + "; JWT keys are accepted but not checked)");
             return null;
         }
         for (String field : List.of("values", "notValues")) {
@@ -356,7 +417,7 @@ final class AuthorizationPolicyMapper {
 
     /** Istio's keys that need an HTTP request, a JWT, or data Portcullis does not have. */
     private static boolean isIstioRequestKey(String key) {
-        return bracketed(key, "request.headers") || bracketed(key, "request.auth.claims")
+        return bracketed(key, "request.auth.claims")
                 || bracketed(key, "experimental.envoy.filters.") || key.equals("remote.ip")
                 || key.equals("request.auth.principal") || key.equals("request.auth.audiences")
                 || key.equals("request.auth.presenter") || key.equals("source.serviceAccount")

@@ -7,11 +7,34 @@ package io.portcullis.policy;
  * @param sni    the SNI of the connection's ClientHello, or null
  * @param source the calling workload's identity (SPIFFE principal), or null when unknown
  * @param namespace the calling workload's namespace, or null to take it from {@code source}
+ * @param method the HTTP method of a request through the explicit proxy, or null: {@code CONNECT}
+ * @param path   that request's path (with query), or null: {@code /} for a method other than CONNECT
  */
-public record CheckQuery(String host, int port, String sni, String source, String namespace) {
-    /** A query without an explicit caller namespace. */
+public record CheckQuery(String host, int port, String sni, String source, String namespace, String method,
+                         String path) {
+    /** A connection, or a CONNECT through the explicit proxy, without an explicit caller namespace. */
     public CheckQuery(String host, int port, String sni, String source) {
-        this(host, port, sni, source, null);
+        this(host, port, sni, source, null, null, null);
+    }
+
+    /**
+     * This query as an HTTP request ({@code --method}, {@code --path}); blank values mean absent.
+     *
+     * @throws IllegalArgumentException with a message fit for the user
+     */
+    public CheckQuery withRequest(String method, String path) {
+        String m = blankToNull(method);
+        String p = blankToNull(path);
+        if (m != null && !m.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+            throw new IllegalArgumentException("method '" + m + "' is not an HTTP method token");
+        }
+        if (p != null && !p.startsWith("/")) {
+            throw new IllegalArgumentException("path '" + p + "' must start with /");
+        }
+        if (p != null && "CONNECT".equals(m)) {
+            throw new IllegalArgumentException("a CONNECT request has no path");
+        }
+        return new CheckQuery(host, port, sni, source, namespace, m, p);
     }
 
     public static CheckQuery parse(String to, String sni, String source) {
@@ -67,7 +90,7 @@ public record CheckQuery(String host, int port, String sni, String source, Strin
         if (port < 1 || port > 65535 || host.isEmpty()) {
             throw new IllegalArgumentException("'" + to + "': port out of range (expected: 1-65535)");
         }
-        return new CheckQuery(host, port, blankToNull(sni), blankToNull(source), blankToNull(namespace));
+        return new CheckQuery(host, port, blankToNull(sni), blankToNull(source), blankToNull(namespace), null, null);
     }
 
     private static String blankToNull(String s) {

@@ -60,7 +60,7 @@ public final class ConnectionReplay {
         String principal = q.principal() == null ? null
                 : q.principal().startsWith("spiffe://") ? q.principal().substring(9) : q.principal();
         AuthzResult r = policy.authorizer().evaluate(new AuthzRequest(principal, namespace(principal), q.sourceIp(),
-                q.localIp(), q.localPort(), host, sni));
+                q.localIp(), q.localPort(), host, sni, q.http()));
         return r.allowed() ? d : Decision.deny(Reason.AUTHZ_DENIED, r.message());
     }
 

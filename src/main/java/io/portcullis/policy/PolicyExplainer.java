@@ -53,17 +53,21 @@ final class PolicyExplainer {
             String sni = HostNames.normalize(q.sni());
             path = "Gateway listener " + listener.name() + " (TLS passthrough, routed by SNI " + sni + ")";
             // As the listener does: the caller is authorized first, then routed.
-            authz = authorize(q, sni, sni);
+            authz = authorize(q, sni, sni, Optional.empty());
+            if (q.method() != null) {
+                notes.add("a TLS passthrough listener sees no HTTP request: --method and --path were not used");
+            }
             decision = authz.allowed() ? policy.decideSni(listener, sni, ip)
                     : Decision.deny(Reason.AUTHZ_DENIED, authz.message());
             target = sni;
         } else {
-            path = "explicit proxy (CONNECT " + AddressText.hostPort(host, q.port()) + ")";
+            path = "explicit proxy (" + (isConnect(q) ? "CONNECT " + AddressText.hostPort(host, q.port())
+                    : q.method() + " http://" + AddressText.hostPort(host, q.port()) + requestPath(q)) + ")";
             decision = ip != null ? policy.decideAddress(address(ip), q.port(), namespace)
                     : policy.decideHost(host, q.port(), namespace);
             // As the explicit proxy does: routed first, then the caller is authorized.
             if (decision.allowed()) {
-                authz = authorize(q, host, null);
+                authz = authorize(q, host, null, Optional.of(request(q)));
                 if (!authz.allowed()) {
                     decision = Decision.deny(Reason.AUTHZ_DENIED, authz.message());
                 }
@@ -85,6 +89,10 @@ final class PolicyExplainer {
         if (authz != null && !policy.authorizer().isEmpty()) {
             notes.add("the caller's and the listener's IP addresses are not known here: AuthorizationPolicy"
                     + " ipBlocks, remoteIpBlocks and destination.ip conditions were taken as not matching");
+        }
+        if (authz != null) {
+            authz.dryRun().forEach(d -> notes.add("dry-run AuthorizationPolicies " + d.message()
+                    + " (istio.io/dry-run: enforced nothing)"));
         }
         decision = guarded(decision, notes);
         boolean viaListener = path.startsWith("Gateway");
@@ -143,7 +151,7 @@ final class PolicyExplainer {
      * listeners call. The caller is {@code --from} (a SPIFFE ID or Istio's principal form); its
      * address and the listener's are not known to a check.
      */
-    private AuthzResult authorize(CheckQuery q, String host, String sni) {
+    private AuthzResult authorize(CheckQuery q, String host, String sni, Optional<HttpAttributes> http) {
         String principal = q.source() == null ? null
                 : q.source().startsWith("spiffe://") ? q.source().substring("spiffe://".length()) : q.source();
         String namespace = null;
@@ -154,7 +162,24 @@ final class PolicyExplainer {
                 namespace = principal.substring(ns + 4, end < 0 ? principal.length() : end);
             }
         }
-        return policy.authorize(new AuthzRequest(principal, namespace, null, null, q.port(), host, sni));
+        return policy.authorize(new AuthzRequest(principal, namespace, null, null, q.port(), host, sni, http));
+    }
+
+    private static boolean isConnect(CheckQuery q) {
+        return q.method() == null || q.method().equals("CONNECT");
+    }
+
+    private static String requestPath(CheckQuery q) {
+        return q.path() == null ? "/" : q.path();
+    }
+
+    /**
+     * The explicit proxy's request as its AuthorizationPolicies see it: a CONNECT (no path) unless
+     * {@code --method} names another; no headers, so {@code request.headers} conditions see none.
+     */
+    private static HttpAttributes request(CheckQuery q) {
+        return isConnect(q) ? new HttpAttributes("CONNECT", null, HttpAttributes.Headers.NONE)
+                : HttpAttributes.of(q.method(), requestPath(q), HttpAttributes.Headers.NONE);
     }
 
     private static String describe(Decision d) {

@@ -1,6 +1,7 @@
 package io.portcullis.policy;
 
 import java.net.InetAddress;
+import java.util.Optional;
 
 /**
  * The facts of a past connection that a decision needs, to decide it again under another
@@ -14,7 +15,21 @@ import java.net.InetAddress;
  * @param sourceIp  the caller's address, or null
  * @param localIp   the address the client connected to (a Gateway listener's), or null
  * @param localPort the port it connected to
+ * @param http      what AuthorizationPolicies saw of its HTTP request, when that is known (an explicit
+ *                  proxy's CONNECT); empty: decided as a connection (Istio's rule for HTTP-only fields)
  */
 public record ReplayQuery(String listener, String host, InetAddress address, int port, String sni, String principal,
-                          InetAddress sourceIp, InetAddress localIp, int localPort) {
+                          InetAddress sourceIp, InetAddress localIp, int localPort, Optional<HttpAttributes> http) {
+
+    /** A past connection whose HTTP request, if any, is not known. */
+    public ReplayQuery(String listener, String host, InetAddress address, int port, String sni, String principal,
+                       InetAddress sourceIp, InetAddress localIp, int localPort) {
+        this(listener, host, address, port, sni, principal, sourceIp, localIp, localPort, Optional.empty());
+    }
+
+    /** As the explicit proxy authorizes a CONNECT: an HTTP request with method CONNECT and no path. */
+    public ReplayQuery asConnect() {
+        return new ReplayQuery(listener, host, address, port, sni, principal, sourceIp, localIp, localPort,
+                Optional.of(new HttpAttributes("CONNECT", null, HttpAttributes.Headers.NONE)));
+    }
 }

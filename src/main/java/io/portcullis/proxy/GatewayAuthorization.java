@@ -3,11 +3,13 @@ package io.portcullis.proxy;
 import io.netty.channel.Channel;
 import io.portcullis.identity.SpiffeId;
 import io.portcullis.policy.AuthzRequest;
+import io.portcullis.policy.HttpAttributes;
 import io.portcullis.policy.AuthzResult;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * Applies the configuration's AuthorizationPolicies to a connection at a gateway listener: the
@@ -36,6 +38,15 @@ public final class GatewayAuthorization {
     /** Like {@link #permits}, returning the verdict with the policy and rule that decided. */
     public static AuthzResult evaluate(EgressPolicy policy, Channel ch, SpiffeId caller, String host, String sni,
                                        ConnectionLog log) {
+        return evaluate(policy, ch, caller, host, sni, Optional.empty(), log);
+    }
+
+    /**
+     * The verdict on one HTTP request ({@code http} present) or connection: what dry-run policies
+     * would have done is counted and noted in {@code log} whatever the verdict.
+     */
+    public static AuthzResult evaluate(EgressPolicy policy, Channel ch, SpiffeId caller, String host, String sni,
+                                       Optional<HttpAttributes> http, ConnectionLog log) {
         if (policy.authorizer().isEmpty()) {
             return ALLOWED;
         }
@@ -43,7 +54,10 @@ public final class GatewayAuthorization {
         InetSocketAddress local = (InetSocketAddress) ch.localAddress();
         AuthzResult result = policy.authorize(new AuthzRequest(
                 caller == null ? null : caller.principal(), caller == null ? null : caller.namespace(),
-                remote == null ? null : remote.getAddress(), local.getAddress(), local.getPort(), host, sni));
+                remote == null ? null : remote.getAddress(), local.getAddress(), local.getPort(), host, sni, http));
+        for (AuthzResult.DryRun d : result.dryRun()) {
+            log.dryRun(d.policy(), d.result(), d.message());
+        }
         if (!result.allowed()) {
             log.refused(Reason.AUTHZ_DENIED, result.message(), result.policy());
         }

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionLog {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLog.class);
+    /** Characters of dry-run notes after which a connection's line takes no more (a long tunnel's many requests). */
+    private static final int MAX_DRY_RUN_NOTES = 1024;
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
     private final String listener;
@@ -53,6 +55,8 @@ public final class ConnectionLog {
     private int responseCode;
     private String sourcePrincipal;
     private String originalDestination;
+    /** What dry-run AuthorizationPolicies would have done with this connection or exchange, or null. */
+    private String dryRun;
     private boolean finished;
     /** Where each finished HTTP exchange's line goes; null: one line per connection (tests, tools). */
     private Consumer<ConnectionRecord> exchangeSink;
@@ -143,6 +147,25 @@ public final class ConnectionLog {
                 decidedOnce = true;
                 observer.decided(this);
             }
+        }
+    }
+
+    /**
+     * An {@code istio.io/dry-run} AuthorizationPolicy set was evaluated: counted, and named in the
+     * access line's message (after a refusal's own message), as Istio exposes Envoy's
+     * {@code shadow_effective_policy_id} and {@code shadow_engine_result}.
+     *
+     * @param policy the deciding policy, or null when several ALLOW policies all missed
+     * @param result {@code allowed} or {@code denied}
+     */
+    public void dryRun(ResourceId policy, String result, String detail) {
+        observer.authzDryRun(policy == null ? "-" : policy.toString(), result);
+        String note = "dry-run " + result + ": " + detail;
+        if (dryRun == null) {
+            dryRun = note;
+        } else if (!dryRun.contains(note) && dryRun.length() < MAX_DRY_RUN_NOTES) {
+            // A tunnel's requests share one line: repeated verdicts are told once, and the line stays bounded.
+            dryRun = dryRun + "; " + note;
         }
     }
 
@@ -250,6 +273,7 @@ public final class ConnectionLog {
         upstream = null;
         upstreamLocal = null;
         responseCode = 0;
+        dryRun = null;
     }
 
     /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
@@ -333,9 +357,18 @@ public final class ConnectionLog {
         String requested = requestedHost == null ? "-" : AddressText.hostPort(requestedHost, requestedPort);
         return new ConnectionRecord(start, durationMs, listener, client, local, dash(method), dash(path),
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
-                dash(serverName), reason, reason == null || reason.allows() ? dash(null) : dash(message), resource,
+                dash(serverName), reason, message(), resource,
                 destination, dash(upstream), dash(upstreamLocal), fromClient, toClient, requests,
                 dash(sourcePrincipal), requested, dash(originalDestination));
+    }
+
+    /** A refusal's message, then what dry-run policies would have done; {@code -} for neither. */
+    private String message() {
+        String refusal = reason == null || reason.allows() ? null : message;
+        if (dryRun == null) {
+            return dash(refusal);
+        }
+        return refusal == null || refusal.isEmpty() ? dryRun : refusal + "; " + dryRun;
     }
 
     /** The access line in the default (Envoy text) format, as of now. */

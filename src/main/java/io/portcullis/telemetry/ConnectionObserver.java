@@ -12,6 +12,13 @@ public interface ConnectionObserver {
     default void decided(ConnectionLog log) {
     }
 
+    /**
+     * An {@code istio.io/dry-run} AuthorizationPolicy set would have decided {@code result}
+     * ({@code allowed}/{@code denied}); {@code policy} names the deciding policy, {@code -} if none.
+     */
+    default void authzDryRun(String policy, String result) {
+    }
+
     default void bytesFromClient(long n) {
     }
 

@@ -152,4 +152,33 @@ class VerdictDiffTest {
         assertThat(r.cuts()).isZero();
         assertThat(r.changes()).singleElement().satisfies(c -> assertThat(c.allowedAfter()).isTrue());
     }
+
+    /** The explicit proxy authorizes a CONNECT as an HTTP request, method CONNECT: diff replays it so. */
+    @Test
+    void aConnectIsReplayedAsTheHttpRequestItWas() {
+        List<Observation> recent = List.of(
+                seen("proxy_3128", "api.example.com:443", null, "10.0.0.5:3128", null, Reason.DECLARED));
+        EgressPolicy now = policy(OutboundPolicy.REGISTRY_ONLY, API);
+        String denyPost = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-posts, namespace: istio-system}
+                spec:
+                  action: DENY
+                  rules: [{to: [{operation: {methods: [POST]}}]}]
+                ---
+                """;
+        assertThat(VerdictDiff.compare(recent, now, policy(OutboundPolicy.REGISTRY_ONLY, API + denyPost)).changes())
+                .as("a CONNECT is not a POST").isEmpty();
+        String connectOnly = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: tunnels-only, namespace: istio-system}
+                spec:
+                  rules: [{to: [{operation: {methods: [CONNECT]}}]}]
+                ---
+                """;
+        assertThat(VerdictDiff.compare(recent, now, policy(OutboundPolicy.REGISTRY_ONLY, API + connectOnly)).changes())
+                .isEmpty();
+    }
 }

@@ -157,21 +157,30 @@ class AuthorizationPolicyMapperTest {
     }
 
     /**
-     * Istio accepts these; Portcullis follows Istio's rule for TCP traffic: an ALLOW rule with a field a
-     * connection cannot answer matches nothing, a DENY rule loses that field and denies more. (They were
-     * refused before Portcullis followed Istio's validation.)
+     * Istio accepts these; the HTTP fields are kept for HTTP requests (the Authorizer applies Istio's TCP rule
+     * to them), and what Portcullis cannot check at all (JWT, trust domains) follows Istio's rule for TCP
+     * traffic: an ALLOW rule using it matches nothing, a DENY rule loses the field and denies more.
      */
     @Test
     void fieldsAConnectionCannotAnswerNeverOpenMore() {
-        String allow = ap("rules: [{to: [{operation: {methods: [GET], ports: [\"443\"]}}]}]");
-        warning(allow, "spec.rules[0]", "this ALLOW rule uses spec.rules[0].to[0].operation.methods");
-        assertThat(single(allow, AuthorizationPolicy.class).rules()).isEmpty();
+        String allow = ap("rules: [{to: [{operation: {methods: [GET], notPaths: [\"/admin/{**}\"], ports: [\"443\"]}}]}]");
+        assertThat(Fixtures.warnings(allow)).isEmpty();
+        AuthorizationPolicy.Operation op = single(allow, AuthorizationPolicy.class).rules().get(0).to().get(0);
+        assertThat(op.methods()).containsExactly("GET");
+        assertThat(op.notPaths()).containsExactly("/admin/{**}");
+
+        String jwt = ap("rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]");
+        warning(jwt, "spec.rules[0]", "this ALLOW rule uses spec.rules[0].from[0].source.requestPrincipals");
+        assertThat(single(jwt, AuthorizationPolicy.class).rules()).isEmpty();
 
         String deny = ap("{action: DENY, rules: [{from: [{source: {requestPrincipals: [\"*\"]}}],"
-                + " when: [{key: \"request.headers[x-user]\", values: [a]}]}]}");
+                + " when: [{key: \"request.headers[X-User]\", values: [a]}]}]}");
         warning(deny, "spec.rules[0]", "the rule denies more");
         AuthorizationPolicy.Rule rule = single(deny, AuthorizationPolicy.class).rules().get(0);
-        assertThat(rule.when()).isEmpty();
+        assertThat(rule.when()).singleElement().satisfies(c -> {
+            assertThat(c.key()).isEqualTo(ConditionKey.REQUEST_HEADERS);
+            assertThat(c.header()).contains("x-user");
+        });
         assertThat(rule.from().get(0).principals()).isEmpty();
 
         String custom = ap("{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {ports: [\"22\"]}}]}]}");
@@ -184,6 +193,45 @@ class AuthorizationPolicyMapperTest {
 
         assertThat(Fixtures.parse(ap("action: AUDIT")).resources()).isEmpty();
         assertThat(Fixtures.errors(ap("action: AUDIT"))).isEmpty();
+    }
+
+    /** Istio's dry-run annotation: a Go boolean; true marks the policy dry-run, with no warning. */
+    @Test
+    void dryRunAnnotation() {
+        String dry = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: egress
+                  namespace: istio-system
+                  annotations: {istio.io/dry-run: "%s"}
+                spec: {action: DENY, rules: [{}]}
+                """;
+        assertThat(Fixtures.warnings(dry.formatted("true"))).isEmpty();
+        assertThat(single(dry.formatted("true"), AuthorizationPolicy.class).dryRun()).isTrue();
+        assertThat(single(dry.formatted("T"), AuthorizationPolicy.class).dryRun()).isTrue();
+        assertThat(single(dry.formatted("false"), AuthorizationPolicy.class).dryRun()).isFalse();
+        onlyError(dry.formatted("yes"), "metadata.annotations", "must be true or false (found \"yes\")");
+    }
+
+    static Stream<Arguments> invalidHttpFields() {
+        return Stream.of(
+                arguments("{**} not last", "rules: [{to: [{operation: {paths: [\"/a/{**}/b/{*}\"]}}]}]",
+                        "spec.rules[0].to[0].operation.paths[0]", "{**} must be the last operator"),
+                arguments("brace outside a template", "rules: [{to: [{operation: {notPaths: [\"/a/{id}\"]}}]}]",
+                        "spec.rules[0].to[0].operation.notPaths[0]", "only in the path templates"),
+                arguments("star literal in a template", "rules: [{to: [{operation: {paths: [\"/a*/{*}\"]}}]}]",
+                        "spec.rules[0].to[0].operation.paths[0]", "is not a literal of a path template"),
+                arguments("empty method", "rules: [{to: [{operation: {methods: [\"\"]}}]}]",
+                        "spec.rules[0].to[0].operation.methods[0]", "must not be empty"),
+                arguments("header key without name", "rules: [{when: [{key: request.headers, values: [a]}]}]",
+                        "spec.rules[0].when[0].key", "is not an Istio condition key"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidHttpFields")
+    void refusesBadHttpFields(String name, String spec, String field, String fragment) {
+        onlyError(ap(spec), field, fragment);
     }
 
     @Test

@@ -9,13 +9,15 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.telemetry.ConnectionLog;
+import java.util.Optional;
 
 /**
  * The explicit proxy's requests, as {@code HTTP_PROXY} clients send them: {@code CONNECT
  * host:port} opens a tunnel; {@code GET http://host[:port]/path} is forwarded, with TLS
  * originated when a DestinationRule says so for the entry's port (the article's
  * {@code http://books.example:443} pattern). The Host header must name the same host as the
- * authority. Every request is decided on its own authority against the connection's snapshot.
+ * authority. Every request is decided on its own authority against the connection's snapshot,
+ * and authorized on its method, path and headers (AuthorizationPolicy {@code to.operation}).
  */
 final class ExplicitProxyRouter implements RequestRouter {
     private final Channel client;
@@ -34,7 +36,7 @@ final class ExplicitProxyRouter implements RequestRouter {
             if (request.method().equals(HttpMethod.CONNECT)) {
                 Authority authority = Authority.fromWire(request.uri(), -1);
                 HostHeaders.requireMatch(request, authority, "CONNECT authority");
-                Decision decision = decide(authority);
+                Decision decision = decide(authority, request);
                 return decision.allowed() ? new Route.Tunnel(decision, authority)
                         : new Route.Refuse(decision.reason(), decision.message());
             }
@@ -43,7 +45,7 @@ final class ExplicitProxyRouter implements RequestRouter {
                 throw new IllegalArgumentException("not a proxy request: the URI must be absolute (http://host/path) or use CONNECT");
             }
             HostHeaders.requireMatch(request, authority, "request URI's host");
-            Decision decision = decide(authority);
+            Decision decision = decide(authority, request);
             if (!decision.allowed()) {
                 return new Route.Refuse(decision.reason(), decision.message());
             }
@@ -55,12 +57,14 @@ final class ExplicitProxyRouter implements RequestRouter {
         }
     }
 
-    private Decision decide(Authority authority) {
+    /** Routed first, then authorized as one HTTP request (a CONNECT's host is its authority). */
+    private Decision decide(Authority authority, HttpRequest request) {
         log.requested(authority.host(), authority.port());
         Decision d = authority.ip() != null ? policy.decideAddress(authority.ip(), authority.port())
                 : policy.decideHost(authority.host(), authority.port());
         if (d.allowed()) {
-            AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, authority.host(), null, log);
+            AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, authority.host(), null,
+                    Optional.of(RequestAttributes.of(request)), log);
             if (!authz.allowed()) {
                 return Decision.deny(Reason.AUTHZ_DENIED, authz.message());
             }

@@ -10,6 +10,7 @@ import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.telemetry.ConnectionLog;
+import java.util.Optional;
 
 /**
  * A plain-HTTP {@code Gateway} server: each request is routed by its Host header, which must be
@@ -55,7 +56,8 @@ final class GatewayHttpRouter implements RequestRouter {
             }
             Decision decision = policy.decideHttpGateway(listener, host.host());
             if (decision.allowed()) {
-                AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null, log);
+                AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null,
+                        Optional.of(RequestAttributes.of(request)), log);
                 if (!authz.allowed()) {
                     return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
                 }

@@ -1,25 +1,37 @@
 package io.portcullis.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.portcullis.policy.AuthzResult;
 import io.portcullis.policy.Decision;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Reason;
+import io.portcullis.proxy.GatewayAuthorization;
 import io.portcullis.telemetry.ConnectionLog;
+import java.util.Optional;
 
 /**
  * Plain HTTP inside a CONNECT tunnel: the tunnel was decided on its authority, so each request
  * may only name that host — the Host header (required in HTTP/1.1) and an absolute-form target
  * must match it, else {@code host_mismatch}. This is what stops {@code CONNECT allowed.example}
  * followed by {@code Host: other.example} from reaching another virtual host on the same address.
+ * Each request is then authorized on its own method, path and headers (AuthorizationPolicy).
  */
 final class TunnelHttpRouter implements RequestRouter {
     private final Decision decision;
     private final Authority authority;
+    private final Channel client;
+    private final EgressPolicy policy;
     private final ConnectionLog log;
 
-    TunnelHttpRouter(Decision decision, Authority authority, ConnectionLog log) {
+    /** @param policy the snapshot the tunnel was decided on: its AuthorizationPolicies judge each request */
+    TunnelHttpRouter(Decision decision, Authority authority, Channel client, EgressPolicy policy, ConnectionLog log) {
         this.decision = decision;
         this.authority = authority;
+        this.client = client;
+        this.policy = policy;
         this.log = log;
     }
 
@@ -31,7 +43,7 @@ final class TunnelHttpRouter implements RequestRouter {
             }
             Authority target = HostHeaders.absoluteFormAuthority(request.uri(), authority.port());
             if (target != null && !target.host().equals(authority.host())) {
-                throw new HostHeaders.Refused(io.portcullis.policy.Reason.HOST_MISMATCH, "request URI's host "
+                throw new HostHeaders.Refused(Reason.HOST_MISMATCH, "request URI's host "
                         + target.host() + " does not match the CONNECT authority " + authority.host());
             }
             String host = HostHeaders.single(request);
@@ -40,6 +52,11 @@ final class TunnelHttpRouter implements RequestRouter {
             }
             HostHeaders.requireMatch(request, authority, "CONNECT authority");
             String hostHeader = host == null ? null : HostHeaders.parse(host, authority.port()).hostHeader(authority.port());
+            AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, authority.host(), null,
+                    Optional.of(RequestAttributes.of(request)), log);
+            if (!authz.allowed()) {
+                return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
+            }
             return new Route.Forward(decision, authority, hostHeader, null, null);
         } catch (HostHeaders.Refused r) {
             log.refused(r.route().reason(), r.getMessage());

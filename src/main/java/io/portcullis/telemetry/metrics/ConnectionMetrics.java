@@ -48,6 +48,11 @@ final class ConnectionMetrics implements ConnectionObserver {
     }
 
     @Override
+    public void authzDryRun(String policy, String result) {
+        metrics.counter(MetricCatalog.AUTHZ_DRY_RUN).labelValues(policy, result).inc();
+    }
+
+    @Override
     public void bytesFromClient(long n) {
         if (received != null) {
             received.inc(n);

@@ -52,6 +52,10 @@ public enum MetricCatalog {
             "Failed accepts on the gateway's listeners, by cause: fd_limit (the open-file limit, RLIMIT_NOFILE,"
                     + " or the system's file table) or other; accepting pauses briefly after each.",
             List.of("cause")),
+    AUTHZ_DRY_RUN("portcullis_authz_dry_run_total", Type.COUNTER, "decisions",
+            "What istio.io/dry-run AuthorizationPolicies would have decided (Envoy's shadow rules), by the policy"
+                    + " that decided ('-' when several ALLOW policies all missed) and result: allowed or denied.",
+            List.of("policy", "result")),
     LABEL_OVERFLOWS("portcullis_label_overflows_total", Type.COUNTER, "values",
             "Label values counted as 'other' because the label had reached its distinct-value budget.",
             List.of("label")),
