@@ -13,30 +13,32 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.tls.TunnelSniCheck;
 import io.portcullis.telemetry.ConnectionLog;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sits in front of a CONNECT tunnel's relay and decides, from whichever side speaks first, what
- * the tunnel carries:
+ * Stands where a CONNECT tunnel's relay will be and decides, from whichever side speaks first,
+ * what the tunnel carries, then puts in place what carries it (nothing is built to be torn down):
  *
  * <ul>
- *   <li>a TLS ClientHello (first byte 22) to a tunnel opened by name: handed to
- *       {@link TunnelSniCheck}, which holds the SNI to the CONNECT host;</li>
+ *   <li>a TLS ClientHello (first byte 22) to a tunnel opened by name: the byte relay, with
+ *       {@link TunnelSniCheck} in front, which holds the SNI to the CONNECT host;</li>
  *   <li>an HTTP/1.x request line ({@code TOKEN SP target SP HTTP/…}, after optional empty lines):
- *       the tunnel becomes an HTTP exchange loop ({@link HttpForwarder} with a
- *       {@link TunnelHttpRouter}) over the tunnel's own upstream connection, so every request's
- *       Host is checked and the upstream only ever sees requests as the gateway parsed them;</li>
- *   <li>anything else, or a server that speaks first (SMTP, MySQL, SSH): bytes, unchanged.</li>
+ *       an HTTP exchange loop ({@link HttpExchangeLoop} with a {@link TunnelHttpRouter}) over the
+ *       tunnel's own upstream connection, so every request's Host is checked and the upstream only
+ *       ever sees requests as the gateway parsed them;</li>
+ *   <li>anything else, or a server that speaks first (SMTP, MySQL, SSH): the byte relay, bytes
+ *       unchanged.</li>
  * </ul>
  *
  * The first client bytes are held only until the kind is known: at most a request head's worth
  * ({@code --max-header-size}) and {@code --inspect-timeout} long, else the tunnel is refused; a
- * client that ends its input meanwhile has what it sent relayed as bytes. Tunnels to a port
- * declared as opaque TCP get no inspector ({@link ConnectTunnel}).
- * Runs on the client's event loop, which the upstream shares.
+ * client that ends its input meanwhile has what it sent relayed as bytes. Either side closing
+ * before then closes both. Tunnels to a port declared as opaque TCP get no inspector
+ * ({@link ConnectTunnel}). Runs on the client's event loop, which the upstream shares.
  */
 final class TunnelInspector extends ChannelInboundHandlerAdapter {
     private static final int TLS_HANDSHAKE = 22;
@@ -147,6 +149,7 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     private void opaque() {
         finish();
         ChannelHandlerContext c = ctx;
+        Relay.join(c.channel(), upstream, log);
         ByteBuf bytes = held.retain();
         c.pipeline().remove(this);
         if (bytes.isReadable()) {
@@ -161,6 +164,7 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     private void tls() {
         finish();
         ChannelHandlerContext c = ctx;
+        Relay.join(c.channel(), upstream, log);
         ByteBuf bytes = held.retain();
         c.pipeline().addAfter(c.name(), PipelineNames.TUNNEL_SNI, new TunnelSniCheck(settings.maxClientHello(),
                 settings.inspectTimeout().toMillis(), policy, tunnel.authority().host(), tunnel.authority().port(), log));
@@ -173,12 +177,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         ChannelHandlerContext c = ctx;
         Channel client = c.channel();
         ChannelPipeline p = c.pipeline();
-        p.remove(PipelineNames.RELAY);
-        upstream.pipeline().remove(PipelineNames.RELAY);
         TunnelUpstream source = new TunnelUpstream(upstream, client);
         p.addAfter(c.name(), PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
-        p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, new HttpForwarder(
-                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), log), source, null, settings, log));
+        p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, HttpExchangeLoop.hostRouted(
+                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), log), source, settings, log));
         ByteBuf bytes = held.retain();
         p.remove(this);
         client.config().setAutoRead(true);
@@ -206,14 +208,42 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         upstream.close();
     }
 
-    /** A handler for the upstream pipeline that tells this inspector when the server sends first. */
+    /**
+     * A handler for the upstream pipeline that tells this inspector when the server acts first
+     * (sends, half-closes, fails or closes): the tunnel is bytes then, and the event goes on to the
+     * relay that is in place by the time it is passed on.
+     */
     ChannelInboundHandlerAdapter upstreamWatch() {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext uctx, Object msg) {
-                uctx.pipeline().remove(this);
-                upstreamSpoke();
+                serverFirst(uctx);
                 uctx.fireChannelRead(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext uctx, Object evt) {
+                serverFirst(uctx);
+                uctx.fireUserEventTriggered(evt);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
+                serverFirst(uctx);
+                uctx.fireExceptionCaught(cause);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext uctx) {
+                serverFirst(uctx);
+                uctx.fireChannelInactive();
+            }
+
+            private void serverFirst(ChannelHandlerContext uctx) {
+                if (uctx.pipeline().context(this) != null) {
+                    uctx.pipeline().remove(this);
+                }
+                upstreamSpoke();
             }
         };
     }
@@ -231,9 +261,13 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /** The client left before the tunnel's kind was known: nothing carries the tunnel yet, so the upstream is closed here. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        done = true;
+        if (!done) {
+            finish();
+            upstream.close();
+        }
         ctx.fireChannelInactive();
     }
 }
