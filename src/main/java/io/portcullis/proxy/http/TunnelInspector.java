@@ -147,9 +147,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     }
 
     private void opaque() {
-        finish();
         ChannelHandlerContext c = ctx;
+        // The relay goes in before the watch comes out: an event the watch is passing on then reaches it.
         Relay.join(c.channel(), upstream, log);
+        finish();
         ByteBuf bytes = held.retain();
         c.pipeline().remove(this);
         if (bytes.isReadable()) {
@@ -162,9 +163,9 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     }
 
     private void tls() {
-        finish();
         ChannelHandlerContext c = ctx;
         Relay.join(c.channel(), upstream, log);
+        finish();
         ByteBuf bytes = held.retain();
         c.pipeline().addAfter(c.name(), PipelineNames.TUNNEL_SNI, new TunnelSniCheck(settings.maxClientHello(),
                 settings.inspectTimeout().toMillis(), policy, tunnel.authority().host(), tunnel.authority().port(), log));
@@ -239,11 +240,12 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
                 uctx.fireChannelInactive();
             }
 
+            /** Installs the relay behind this handler (which {@link #finish} then removes), so the event goes on to it. */
             private void serverFirst(ChannelHandlerContext uctx) {
+                upstreamSpoke();
                 if (uctx.pipeline().context(this) != null) {
                     uctx.pipeline().remove(this);
                 }
-                upstreamSpoke();
             }
         };
     }
