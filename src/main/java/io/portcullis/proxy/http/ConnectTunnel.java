@@ -1,11 +1,15 @@
 package io.portcullis.proxy.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.PortBinding;
@@ -14,6 +18,7 @@ import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.telemetry.ConnectionLog;
+import java.util.Deque;
 
 /**
  * The explicit proxy's {@code CONNECT}, in two steps its {@link HttpExchangeLoop} drives (this
@@ -41,7 +46,7 @@ final class ConnectTunnel {
     /**
      * Connects the tunnel's upstream. Bytes after the CONNECT head are tunnel data, not HTTP, so
      * decoding stops now: the decoder hands what it buffered on as bytes, for the caller to keep in
-     * order until {@link #establish}.
+     * order until {@link #establish}. A failed future carries the reason ({@link UpstreamFailures}).
      */
     Future<Channel> connect(Channel client, Route.Tunnel tunnel) {
         client.pipeline().replace(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
@@ -49,11 +54,14 @@ final class ConnectTunnel {
     }
 
     /**
-     * Answers the CONNECT and installs what carries the tunnel at the end of both pipelines. The
-     * caller then leaves the client pipeline and passes the client's early bytes (and a half-close
-     * it saw) on from its place, so they reach the inspector or relay in order.
+     * Answers the CONNECT, installs what carries the tunnel at the end of both pipelines, and
+     * takes the handler at {@code leaving} (the exchange loop that read the CONNECT) out of the
+     * client pipeline; from its place the client's {@code early} bytes, and the half-close when
+     * {@code inputEnded}, go on to the inspector or relay, in order.
      */
-    void establish(Channel client, Channel upstream, Route.Tunnel tunnel) {
+    void establish(ChannelHandlerContext leaving, Channel upstream, Route.Tunnel tunnel, Deque<Object> early,
+                   boolean inputEnded) {
+        Channel client = leaving.channel();
         ChannelPipeline p = client.pipeline();
         log.upstream(upstream.remoteAddress());
         client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -64,10 +72,27 @@ final class ConnectTunnel {
             TunnelInspector inspector = new TunnelInspector(policy, tunnel, upstream, settings, log);
             p.addLast(PipelineNames.TUNNEL_INSPECTOR, inspector);
             upstream.pipeline().addLast(PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());
+            // Connected and reading both ways: the client's set-up time ends here, as for a relay.
+            log.upstreamLocal(upstream.localAddress());
+            log.relayed();
             Relay.resumeReading(client);
             Relay.resumeReading(upstream);
         } else {
             Relay.join(client, upstream, log);
+        }
+        p.remove(leaving.handler());
+        for (Object m : early) {
+            if (m instanceof ByteBuf buf && buf.isReadable()) {
+                leaving.fireChannelRead(buf);
+            } else {
+                ReferenceCountUtil.release(m);
+            }
+        }
+        // The relay flushes once per read batch: these bytes came in one that ended before it was here.
+        leaving.fireChannelReadComplete();
+        if (inputEnded) {
+            // The client half-closed before the 200: the end of its input follows its bytes upstream.
+            leaving.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.portcullis.proxy.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -18,7 +17,6 @@ import io.portcullis.policy.Reason;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.ConnectionLog;
 import java.io.IOException;
-import java.util.Deque;
 import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -158,7 +156,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         }
         ReferenceCountUtil.release(request);
         if (route instanceof Route.Refuse r) {
-            refuse(r.reason(), r.message());
+            refuse(r);
         } else if (route instanceof Route.Tunnel t && role instanceof HttpRole.ExplicitProxy proxy) {
             openTunnel(proxy.tunnels(), t);
         } else {
@@ -179,8 +177,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
                 return;
             }
             if (!f.isSuccess()) {
-                Route.Refuse r = UpstreamFailures.connectFailed(f.cause());
-                refuse(r.reason(), r.message());
+                refuse(UpstreamFailures.connectFailed(f.cause()));
                 return;
             }
             Channel up = requests.start(x, f.getNow(), this);
@@ -268,8 +265,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         } else if (requests.retryOnFresh(x)) {
             connectUpstream(x, true);
         } else {
-            Route.Refuse r = UpstreamFailures.closedBeforeAnswer(x.route.authority(), cause);
-            refuse(r.reason(), r.message());
+            refuse(UpstreamFailures.closedBeforeAnswer(x.route.authority(), cause));
         }
     }
 
@@ -299,7 +295,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
 
     // ---- CONNECT (explicit proxy only) ----
 
-    /** Connects the tunnel, then leaves the pipeline to it, passing on what the client sent after the CONNECT head. */
+    /** Connects the tunnel, then leaves the pipeline to it with what the client sent after the CONNECT head. */
     private void openTunnel(ConnectTunnel tunnels, Route.Tunnel tunnel) {
         state = State.TUNNEL;
         ChannelHandlerContext c = ctx();
@@ -307,8 +303,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         c.channel().config().setAutoRead(false);
         tunnels.connect(c.channel(), tunnel).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
-                Route.Refuse r = UpstreamFailures.connectFailed(f.cause());
-                refuse(r.reason(), r.message());
+                refuse(UpstreamFailures.connectFailed(f.cause()));
                 return;
             }
             Channel up = f.getNow();
@@ -316,27 +311,15 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
                 up.close();
                 return;
             }
-            tunnels.establish(c.channel(), up, tunnel);
-            Deque<Object> early = pending.takeAll();
-            c.pipeline().remove(this);
-            // From this handler's place, the early bytes reach the tunnel's inspector or relay, in order.
-            for (Object m : early) {
-                if (m instanceof ByteBuf buf && buf.isReadable()) {
-                    c.fireChannelRead(buf);
-                } else {
-                    ReferenceCountUtil.release(m);
-                }
-            }
-            // The relay flushes once per read batch: these bytes came in one that ended before it was here.
-            c.fireChannelReadComplete();
-            if (inputShutdown) {
-                // The client half-closed before the 200: the end of its input follows its bytes upstream.
-                c.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-            }
+            tunnels.establish(c, up, tunnel, pending.takeAll(), inputShutdown);
         });
     }
 
     // ---- endings ----
+
+    private void refuse(Route.Refuse refusal) {
+        refuse(refusal.reason(), refusal.message());
+    }
 
     /** Answers with the reason and closes; nothing more is read from this client. */
     private void refuse(Reason reason, String message) {
