@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
@@ -257,10 +258,27 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!done && evt instanceof IdleStateEvent) {
+            // No relay is in place yet to act on it: the quiet tunnel ends here, as a relay would end it.
+            refuse(Reason.IDLE_TIMEOUT, "no traffic in either direction");
+            return;
+        }
         if (!done && evt instanceof ChannelInputShutdownEvent) {
             opaque();
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** A reset or failure before the tunnel's kind is known ends both sides, as the relay's would. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (done) {
+            ctx.fireExceptionCaught(cause);
+            return;
+        }
+        finish();
+        ctx.close();
+        upstream.close();
     }
 
     /** The client left before the tunnel's kind was known: nothing carries the tunnel yet, so the upstream is closed here. */

@@ -7,9 +7,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.OutboundPolicy;
+import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.sources.FolderLoader;
@@ -142,6 +144,15 @@ class TunnelInspectorTest {
         assertThat(written(client)).isEqualTo("220 mail.example.test ESMTP\r\n");
         client.writeInbound(ascii("EHLO me\r\n"));
         assertThat(written(upstream)).isEqualTo("EHLO me\r\n");
+    }
+
+    @Test
+    void aTunnelThatStaysQuietUntilTheIdleTimeoutIsClosedOnBothSides() {
+        client.pipeline().fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
+
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        assertThat(log.reason()).isEqualTo(Reason.IDLE_TIMEOUT);
     }
 
     @Test
