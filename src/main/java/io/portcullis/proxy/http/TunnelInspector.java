@@ -101,6 +101,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
             i++;
         }
         if (i == end) {
+            if (end - start > settings.maxHeaderBytes()) {
+                // Empty lines only: bounded like a first line, or they would be held without limit.
+                refuse(Reason.HEADER_TOO_LARGE, "the tunnel's first " + (end - start) + " bytes are empty lines");
+            }
             return;
         }
         if (i == start && held.getUnsignedByte(i) == TLS_HANDSHAKE) {

@@ -147,6 +147,15 @@ class TunnelInspectorTest {
     }
 
     @Test
+    void emptyLinesAreHeldNoLongerThanARequestHeadsWorth() {
+        client.writeInbound(ascii("\r\n".repeat(settings.maxHeaderBytes() / 2 + 1)));
+
+        assertThat(client.isOpen()).isFalse();
+        assertThat(upstream.isOpen()).isFalse();
+        assertThat(log.reason()).isEqualTo(Reason.HEADER_TOO_LARGE);
+    }
+
+    @Test
     void aTunnelThatStaysQuietUntilTheIdleTimeoutIsClosedOnBothSides() {
         client.pipeline().fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
 
