@@ -16,8 +16,10 @@ package io.portcullis.proxy;
  *       (capture listener of the sidecar role); removed once the connection is decided and a
  *       byte relay takes over (a plain-HTTP Gateway server keeps {@link #HTTP_CODEC} +
  *       {@link #HTTP_PROXY} for every request);</li>
- *   <li>after CONNECT, before the relay: {@link #TUNNEL_INSPECTOR}, replaced by {@link #TUNNEL_SNI}
- *       for TLS, or by {@link #HTTP_CODEC} + {@link #HTTP_PROXY} for plain HTTP (Host checked per request);</li>
+ *   <li>after CONNECT: {@link #TUNNEL_INSPECTOR} alone (with {@link #TUNNEL_WATCH} upstream) until the
+ *       first bytes show what the tunnel carries; it then installs {@link #TUNNEL_SNI} + the relay for
+ *       TLS, the relay for other bytes, or {@link #HTTP_CODEC} + {@link #HTTP_PROXY} (and no relay) for
+ *       plain HTTP (Host checked per request);</li>
  *   <li>{@link #SNIFF}: for a port declared MONGO, MYSQL or REDIS, counts the protocol's operations
  *       as bytes pass, without changing them (in the upstream pipeline too, before its relay);</li>
  *   <li>{@link #RELAY}: moves bytes to the upstream with back-pressure.</li>
@@ -32,11 +34,11 @@ public final class PipelineNames {
     public static final String TCP_ROUTE = "tcp-route";
     public static final String SNIFF = "protocol-sniffer";
     public static final String RELAY = "relay";
-    /** In a CONNECT tunnel, before {@link #RELAY}: classifies the client's first bytes (TLS, HTTP, other). */
+    /** In a CONNECT tunnel, where {@link #RELAY} will be: classifies the first bytes (TLS, HTTP, other). */
     public static final String TUNNEL_INSPECTOR = "tunnel-inspector";
     /** In a CONNECT tunnel carrying TLS: the SNI-versus-authority check. */
     public static final String TUNNEL_SNI = "tunnel-sni";
-    /** On a tunnel's upstream, before {@link #RELAY}: notices a server that speaks first. */
+    /** On a tunnel's upstream while {@link #TUNNEL_INSPECTOR} decides: notices a server that speaks first. */
     public static final String TUNNEL_WATCH = "tunnel-watch";
     /** Mutual-TLS listener: reads the ClientHello's SNI, then becomes the TLS handler (terminates mTLS). */
     public static final String MTLS_SNI = "mtls-sni";

@@ -13,22 +13,22 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.PortBinding;
-import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.UpstreamConnector;
-import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.Deque;
 
 /**
- * The explicit proxy's {@code CONNECT}: connects upstream (guarded like every connection), answers
- * {@code 200 Connection established}, then relays bytes — with a {@link TunnelInspector} in front
- * of the relay that looks at what the client sends first, so the SNI of a TLS ClientHello and the
- * Host of plain HTTP are held to the CONNECT authority (not on a port declared as opaque TCP,
- * where neither names the destination). A client that half-closes before the {@code 200} has its
- * half-close passed upstream once the relay is in place. Runs on the client's event loop.
+ * The explicit proxy's {@code CONNECT}, in two steps its {@link HttpExchangeLoop} drives (this
+ * class knows nothing of the loop): {@link #connect} stops HTTP decoding and connects upstream
+ * (guarded like every connection); {@link #establish} answers {@code 200 Connection established}
+ * and puts what carries the tunnel's bytes in place. On a port declared as opaque TCP that is the
+ * byte relay at once; elsewhere it is a {@link TunnelInspector}, which installs the relay, the SNI
+ * check or an HTTP exchange loop once the first bytes show what the tunnel carries, so the SNI of
+ * a TLS ClientHello and the Host of plain HTTP are held to the CONNECT authority. Runs on the
+ * client's event loop.
  */
 final class ConnectTunnel {
     private final EgressPolicy policy;
@@ -43,56 +43,57 @@ final class ConnectTunnel {
         this.log = log;
     }
 
-    /** Opens the tunnel for an allowed CONNECT; {@code forwarder} (at {@code ctx}) leaves the pipeline once it is up. */
-    void open(HttpForwarder forwarder, ChannelHandlerContext ctx, Route.Tunnel tunnel) {
-        ChannelPipeline p = ctx.pipeline();
-        // Bytes after the CONNECT head are tunnel data, not HTTP: stop decoding now; the decoder
-        // hands what it buffered to the forwarder, which keeps it in order.
-        p.replace(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
-        connector.connect(ctx.channel().eventLoop(), tunnel.decision()).addListener((Future<Channel> f) -> {
-            if (!f.isSuccess()) {
-                if (f.cause() instanceof UpstreamException e) {
-                    forwarder.tunnelFailed(e.reason(), e.getMessage());
-                } else {
-                    forwarder.tunnelFailed(Reason.UPSTREAM_CONNECT_FAILURE, String.valueOf(f.cause()));
-                }
-                return;
+    /**
+     * Connects the tunnel's upstream. Bytes after the CONNECT head are tunnel data, not HTTP, so
+     * decoding stops now: the decoder hands what it buffered on as bytes, for the caller to keep in
+     * order until {@link #establish}. A failed future carries the reason ({@link UpstreamFailures}).
+     */
+    Future<Channel> connect(Channel client, Route.Tunnel tunnel) {
+        client.pipeline().replace(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
+        return connector.connect(client.eventLoop(), tunnel.decision());
+    }
+
+    /**
+     * Answers the CONNECT, installs what carries the tunnel at the end of both pipelines, and
+     * takes the handler at {@code leaving} (the exchange loop that read the CONNECT) out of the
+     * client pipeline; from its place the client's {@code early} bytes, and the half-close when
+     * {@code inputEnded}, go on to the inspector or relay, in order.
+     */
+    void establish(ChannelHandlerContext leaving, Channel upstream, Route.Tunnel tunnel, Deque<Object> early,
+                   boolean inputEnded) {
+        Channel client = leaving.channel();
+        ChannelPipeline p = client.pipeline();
+        log.upstream(upstream.remoteAddress());
+        client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                new HttpResponseStatus(200, "Connection established")));
+        log.responded(200);
+        p.remove(PipelineNames.HTTP_CODEC);
+        if (inspects(tunnel)) {
+            TunnelInspector inspector = new TunnelInspector(policy, tunnel, upstream, settings, log);
+            p.addLast(PipelineNames.TUNNEL_INSPECTOR, inspector);
+            upstream.pipeline().addLast(PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());
+            // Connected and reading both ways: the client's set-up time ends here, as for a relay.
+            log.upstreamLocal(upstream.localAddress());
+            log.relayed();
+            Relay.resumeReading(client);
+            Relay.resumeReading(upstream);
+        } else {
+            Relay.join(client, upstream, log);
+        }
+        p.remove(leaving.handler());
+        for (Object m : early) {
+            if (m instanceof ByteBuf buf && buf.isReadable()) {
+                leaving.fireChannelRead(buf);
+            } else {
+                ReferenceCountUtil.release(m);
             }
-            Channel up = f.getNow();
-            Channel client = ctx.channel();
-            if (!client.isActive()) {
-                up.close();
-                return;
-            }
-            log.upstream(up.remoteAddress());
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    new HttpResponseStatus(200, "Connection established")));
-            log.responded(200);
-            p.remove(PipelineNames.HTTP_CODEC);
-            Deque<Object> early = forwarder.takePending();
-            boolean inputEnded = forwarder.inputEnded();
-            Relay.join(client, up, log);
-            if (inspects(tunnel)) {
-                TunnelInspector inspector = new TunnelInspector(policy, tunnel, up, settings, log);
-                p.addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_INSPECTOR, inspector);
-                up.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());
-            }
-            // Out first (its name may be needed again by an HTTP tunnel); its context still leads to the inspector.
-            p.remove(forwarder);
-            for (Object m : early) {
-                if (m instanceof ByteBuf buf && buf.isReadable()) {
-                    ctx.fireChannelRead(buf);
-                } else {
-                    ReferenceCountUtil.release(m);
-                }
-            }
-            // The relay flushes once per read batch: these bytes came in one that ended before it was here.
-            ctx.fireChannelReadComplete();
-            if (inputEnded) {
-                // The client half-closed before the 200: the end of its input follows its bytes upstream.
-                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-            }
-        });
+        }
+        // The relay flushes once per read batch: these bytes came in one that ended before it was here.
+        leaving.fireChannelReadComplete();
+        if (inputEnded) {
+            // The client half-closed before the 200: the end of its input follows its bytes upstream.
+            leaving.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
     }
 
     /**

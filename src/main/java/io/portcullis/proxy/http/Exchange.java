@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * One request and its response, as {@link HttpForwarder} drives them: what the request allows
+ * One request and its response, as {@link HttpExchangeLoop} drives them: what the request allows
  * (keep-alive, an upgrade, a retry on a stale connection) and how far each side has got.
  * Confined to the client's event loop.
  */

@@ -16,13 +16,13 @@ public final class HttpHandlers {
     /** The explicit proxy: CONNECT tunnels and absolute-URI requests, decided against {@code policy}. */
     public static ChannelHandler explicitProxy(Channel client, EgressPolicy policy, UpstreamConnector connector,
                                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
-        return new HttpForwarder(new ExplicitProxyRouter(client, policy, log), pool,
-                new ConnectTunnel(policy, connector, settings, log), settings, log);
+        return new HttpExchangeLoop(new HttpRole.ExplicitProxy(new ConnectTunnel(policy, connector, settings, log)),
+                new ExplicitProxyRouter(client, policy, log), pool, settings, log);
     }
 
     /** A plain-HTTP Gateway server: requests routed by their Host header. */
     public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
                                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
-        return new HttpForwarder(new GatewayHttpRouter(client, policy, listener, log), pool, null, settings, log);
+        return HttpExchangeLoop.hostRouted(new GatewayHttpRouter(client, policy, listener, log), pool, settings, log);
     }
 }

@@ -3,7 +3,7 @@ package io.portcullis.proxy.http;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * Decides each request head a {@link HttpForwarder} reads: the explicit proxy's CONNECT and
+ * Decides each request head a {@link HttpExchangeLoop} reads: the explicit proxy's CONNECT and
  * absolute-URI requests, a plain-HTTP Gateway server's Host-routed requests, or the plain HTTP
  * inside a CONNECT tunnel. Called on the client's event loop; never blocks.
  */

@@ -8,35 +8,38 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.Relay;
 import io.portcullis.proxy.tls.TunnelSniCheck;
 import io.portcullis.telemetry.ConnectionLog;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sits in front of a CONNECT tunnel's relay and decides, from whichever side speaks first, what
- * the tunnel carries:
+ * Stands where a CONNECT tunnel's relay will be and decides, from whichever side speaks first,
+ * what the tunnel carries, then puts in place what carries it (nothing is built to be torn down):
  *
  * <ul>
- *   <li>a TLS ClientHello (first byte 22) to a tunnel opened by name: handed to
- *       {@link TunnelSniCheck}, which holds the SNI to the CONNECT host;</li>
+ *   <li>a TLS ClientHello (first byte 22) to a tunnel opened by name: the byte relay, with
+ *       {@link TunnelSniCheck} in front, which holds the SNI to the CONNECT host;</li>
  *   <li>an HTTP/1.x request line ({@code TOKEN SP target SP HTTP/…}, after optional empty lines):
- *       the tunnel becomes an HTTP exchange loop ({@link HttpForwarder} with a
- *       {@link TunnelHttpRouter}) over the tunnel's own upstream connection, so every request's
- *       Host is checked and the upstream only ever sees requests as the gateway parsed them;</li>
- *   <li>anything else, or a server that speaks first (SMTP, MySQL, SSH): bytes, unchanged.</li>
+ *       an HTTP exchange loop ({@link HttpExchangeLoop} with a {@link TunnelHttpRouter}) over the
+ *       tunnel's own upstream connection, so every request's Host is checked and the upstream only
+ *       ever sees requests as the gateway parsed them;</li>
+ *   <li>anything else, or a server that speaks first (SMTP, MySQL, SSH): the byte relay, bytes
+ *       unchanged.</li>
  * </ul>
  *
  * The first client bytes are held only until the kind is known: at most a request head's worth
  * ({@code --max-header-size}) and {@code --inspect-timeout} long, else the tunnel is refused; a
- * client that ends its input meanwhile has what it sent relayed as bytes. Tunnels to a port
- * declared as opaque TCP get no inspector ({@link ConnectTunnel}).
- * Runs on the client's event loop, which the upstream shares.
+ * client that ends its input meanwhile has what it sent relayed as bytes. Either side closing
+ * before then closes both. Tunnels to a port declared as opaque TCP get no inspector
+ * ({@link ConnectTunnel}). Runs on the client's event loop, which the upstream shares.
  */
 final class TunnelInspector extends ChannelInboundHandlerAdapter {
     private static final int TLS_HANDSHAKE = 22;
@@ -98,6 +101,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
             i++;
         }
         if (i == end) {
+            if (end - start > settings.maxHeaderBytes()) {
+                // Empty lines only: bounded like a first line, or they would be held without limit.
+                refuse(Reason.HEADER_TOO_LARGE, "the tunnel's first " + (end - start) + " bytes are empty lines");
+            }
             return;
         }
         if (i == start && held.getUnsignedByte(i) == TLS_HANDSHAKE) {
@@ -145,8 +152,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     }
 
     private void opaque() {
-        finish();
         ChannelHandlerContext c = ctx;
+        // The relay goes in before the watch comes out: an event the watch is passing on then reaches it.
+        Relay.join(c.channel(), upstream, log);
+        finish();
         ByteBuf bytes = held.retain();
         c.pipeline().remove(this);
         if (bytes.isReadable()) {
@@ -159,8 +168,9 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     }
 
     private void tls() {
-        finish();
         ChannelHandlerContext c = ctx;
+        Relay.join(c.channel(), upstream, log);
+        finish();
         ByteBuf bytes = held.retain();
         c.pipeline().addAfter(c.name(), PipelineNames.TUNNEL_SNI, new TunnelSniCheck(settings.maxClientHello(),
                 settings.inspectTimeout().toMillis(), policy, tunnel.authority().host(), tunnel.authority().port(), log));
@@ -173,12 +183,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         ChannelHandlerContext c = ctx;
         Channel client = c.channel();
         ChannelPipeline p = c.pipeline();
-        p.remove(PipelineNames.RELAY);
-        upstream.pipeline().remove(PipelineNames.RELAY);
         TunnelUpstream source = new TunnelUpstream(upstream, client);
         p.addAfter(c.name(), PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
-        p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, new HttpForwarder(
-                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), client, policy, log), source, null, settings, log));
+        p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, HttpExchangeLoop.hostRouted(
+                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), client, policy, log), source, settings, log));
         ByteBuf bytes = held.retain();
         p.remove(this);
         client.config().setAutoRead(true);
@@ -206,14 +214,43 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         upstream.close();
     }
 
-    /** A handler for the upstream pipeline that tells this inspector when the server sends first. */
+    /**
+     * A handler for the upstream pipeline that tells this inspector when the server acts first
+     * (sends, half-closes, fails or closes): the tunnel is bytes then, and the event goes on to the
+     * relay that is in place by the time it is passed on.
+     */
     ChannelInboundHandlerAdapter upstreamWatch() {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext uctx, Object msg) {
-                uctx.pipeline().remove(this);
-                upstreamSpoke();
+                serverFirst(uctx);
                 uctx.fireChannelRead(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext uctx, Object evt) {
+                serverFirst(uctx);
+                uctx.fireUserEventTriggered(evt);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
+                serverFirst(uctx);
+                uctx.fireExceptionCaught(cause);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext uctx) {
+                serverFirst(uctx);
+                uctx.fireChannelInactive();
+            }
+
+            /** Installs the relay behind this handler (which {@link #finish} then removes), so the event goes on to it. */
+            private void serverFirst(ChannelHandlerContext uctx) {
+                upstreamSpoke();
+                if (uctx.pipeline().context(this) != null) {
+                    uctx.pipeline().remove(this);
+                }
             }
         };
     }
@@ -225,15 +262,36 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!done && evt instanceof IdleStateEvent) {
+            // No relay is in place yet to act on it: the quiet tunnel ends here, as a relay would end it.
+            refuse(Reason.IDLE_TIMEOUT, "no traffic in either direction");
+            return;
+        }
         if (!done && evt instanceof ChannelInputShutdownEvent) {
             opaque();
         }
         ctx.fireUserEventTriggered(evt);
     }
 
+    /** A reset or failure before the tunnel's kind is known ends both sides, as the relay's would. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (done) {
+            ctx.fireExceptionCaught(cause);
+            return;
+        }
+        finish();
+        ctx.close();
+        upstream.close();
+    }
+
+    /** The client left before the tunnel's kind was known: nothing carries the tunnel yet, so the upstream is closed here. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        done = true;
+        if (!done) {
+            finish();
+            upstream.close();
+        }
         ctx.fireChannelInactive();
     }
 }

@@ -7,10 +7,11 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The last handler of an upstream HTTP connection, for its whole life: while an exchange holds
- * the connection it hands every response part to that exchange's {@link HttpForwarder}; while the
+ * the connection it hands every response part to that exchange's {@link UpstreamEvents}; while the
  * connection idles in the pool, anything the server sends is unexpected and closes it. Runs on
  * the connection's event loop, which is also the client's.
  */
@@ -21,8 +22,8 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_HEADERS = 64 * 1024;
     private static final int MAX_CHUNK = 64 * 1024;
 
-    private HttpForwarder owner;
-    private Throwable failure;
+    private @Nullable UpstreamEvents owner;
+    private @Nullable Throwable failure;
 
     /** Adds the HTTP client codec and this handler at the end of {@code upstream}'s pipeline. */
     static void install(Channel upstream) {
@@ -34,8 +35,8 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
         return (UpstreamExchangeHandler) upstream.pipeline().get(NAME);
     }
 
-    void attach(HttpForwarder forwarder) {
-        this.owner = forwarder;
+    void attach(UpstreamEvents exchange) {
+        this.owner = exchange;
     }
 
     void detach() {
@@ -81,7 +82,7 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        HttpForwarder o = owner;
+        UpstreamEvents o = owner;
         owner = null;
         if (o != null) {
             o.upstreamClosed(ctx.channel(), failure);

@@ -3,7 +3,7 @@ package io.portcullis.proxy.http;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 
-/** Where a {@link HttpForwarder} gets upstream connections: the shared pool, or the one connection of a CONNECT tunnel. */
+/** Where a {@link HttpExchangeLoop} gets upstream connections: the shared pool, or the one connection of a CONNECT tunnel. */
 interface UpstreamSource {
     /**
      * A connection for {@code route} on {@code loop}, attached to nothing yet.

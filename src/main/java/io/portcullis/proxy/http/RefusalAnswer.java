@@ -1,0 +1,34 @@
+package io.portcullis.proxy.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.portcullis.policy.Reason;
+import io.portcullis.telemetry.ConnectionLog;
+import java.util.OptionalInt;
+
+/**
+ * Ends a client connection with the gateway's refusal: the reason is logged, and the client gets
+ * the reason's status with the {@code x-portcullis-reason} header and a one-line body
+ * ({@link ProxyResponses}), then the connection closes. When a response had already started,
+ * nothing more can be said in HTTP: the connection closes and the started status is logged.
+ */
+final class RefusalAnswer {
+    private RefusalAnswer() {
+    }
+
+    /**
+     * @param startedStatus the status of a response already under way to the client, if one is
+     */
+    static void send(ChannelHandlerContext ctx, ConnectionLog log, Reason reason, String message,
+                     OptionalInt startedStatus) {
+        log.refused(reason, message);
+        if (startedStatus.isPresent()) {
+            log.responded(startedStatus.getAsInt());
+            ctx.close();
+            return;
+        }
+        log.responded(ProxyResponses.statusFor(reason).code());
+        ctx.writeAndFlush(ProxyResponses.refusal(ctx.alloc(), ProxyResponses.statusFor(reason), reason, message))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+}
