@@ -1,5 +1,6 @@
 package io.portcullis.sources.store;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.model.Problem;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.RawFile.RawObject;
@@ -36,15 +37,15 @@ final class FolderView {
     /** Where a resource is written: a file, the segment of it, the object as written. */
     record Location(String file, int segment, RawObject object, Instant fileModified) {}
 
-    /** A resource's version, computed for the object it was computed from. */
-    private record Versioned(RawObject object, String version) {}
+    /** A resource as served, computed for the object (one file version) and modification time it was computed from. */
+    private record Versioned(RawObject object, Instant fileModified, StoredObject stored) {}
 
     private final FolderSnapshot snapshot;
     private final Map<Key, Location> index;
     /**
-     * Versions computed so far (a hash of the normalized tree, the costly part of a list), carried
-     * from view to view and trusted while the object is the same instance, i.e. the same file version.
-     * Changed under the store's lock only.
+     * Resources as served so far (with their version, a hash of the normalized tree: the costly part
+     * of a list), carried from view to view and trusted while the object is the same instance, i.e.
+     * the same file version. Changed under the store's lock only. The trees are shared: never change them.
      */
     private final Map<Key, Versioned> versions;
 
@@ -118,12 +119,25 @@ final class FolderView {
 
     /** The {@code resourceVersion} of the resource at {@code at}. */
     String version(Key key, Location at) {
+        return stored(key, at).resourceVersion();
+    }
+
+    /** The resource at {@code at} as served: made once per file version. Its tree is shared: never change it. */
+    StoredObject stored(Key key, Location at) {
         Versioned v = versions.get(key);
-        if (v == null || v.object() != at.object()) {
-            v = new Versioned(at.object(), ObjectNormalizer.version(at.object().tree(), key.namespace()));
+        if (v == null || v.object() != at.object() || !v.fileModified().equals(at.fileModified())) {
+            String ns = key.namespace();
+            ObjectNode tree = at.object().tree();
+            String version = ObjectNormalizer.version(tree, ns);
+            String created = ObjectNormalizer.creationTimestamp(tree);
+            if (created == null) {
+                created = ObjectNormalizer.timestamp(at.fileModified());
+            }
+            v = new Versioned(at.object(), at.fileModified(), new StoredObject(key.kind(), ns, key.name(), version,
+                    created, ObjectNormalizer.forResponse(tree, ns, version, created), at.file()));
             versions.put(key, v);
         }
-        return v.version();
+        return v.stored();
     }
 
     Location find(Key key) {
