@@ -53,6 +53,8 @@ public final class ParsedFolder {
     private FolderSnapshot current;
     /** Whether a full look was taken since the folder was made; a look by name needs one to start from. */
     private boolean scanned;
+    /** The files looked at on every refresh, even by name: those not settled yet, and symbolic links. */
+    private final Set<String> unsure = new TreeSet<>();
     /** Set by a {@link FolderSource} that watches the folder: its changes are then looked at by name. */
     private volatile boolean watched;
 
@@ -128,6 +130,8 @@ public final class ParsedFolder {
             problems.add(Problem.error(dir.toString(), null, null, "cannot list the folder: " + FolderLoader.describe(e)));
             return replace(new TreeMap<>(), problems);
         }
+        unsure.clear();
+        next.forEach(this::noteUnsure);
         if (!changed && problems.isEmpty() && current.readProblems().isEmpty()
                 && next.keySet().equals(current.files().keySet())) {
             // The same texts: the validation already done still holds (and files read again now are
@@ -154,11 +158,7 @@ public final class ParsedFolder {
                 look.add(name);
             }
         }
-        current.files().forEach((name, f) -> {
-            if (f.link() || !f.settled(settleNanos)) {
-                look.add(name);
-            }
-        });
+        look.addAll(unsure);
         if (look.isEmpty()) {
             return current;
         }
@@ -185,6 +185,9 @@ public final class ParsedFolder {
                 // Reported as a full look would: the next looks are full ones until it is readable again.
                 return refresh();
             }
+        }
+        for (String name : look) {
+            noteUnsure(name, next.get(name));
         }
         if (!changed) {
             current = current.withSameTexts(next);
@@ -222,8 +225,19 @@ public final class ParsedFolder {
                 return refresh(names);
             }
         }
+        for (String name : names) {
+            noteUnsure(name, next.get(name));
+        }
         current = FolderSnapshot.of(next, current.readProblems()).withLoadOf(candidate);
         return current;
+    }
+
+    private void noteUnsure(String name, FolderFile f) {
+        if (f != null && (f.link() || !f.settled(settleNanos))) {
+            unsure.add(name);
+        } else {
+            unsure.remove(name);
+        }
     }
 
     private FolderSnapshot replace(SortedMap<String, FolderFile> files, List<Problem> problems) {

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -42,48 +42,109 @@ final class FolderView {
 
     private final FolderSnapshot snapshot;
     private final Map<Key, Location> index;
+    /** Whether a key is defined more than once (an invalid folder): then the next view is built whole. */
+    private final boolean duplicates;
     /**
      * Resources as served so far (with their version, a hash of the normalized tree: the costly part
-     * of a list), carried from view to view and trusted while the object is the same instance, i.e.
+     * of a list), shared from view to view and trusted while the object is the same instance, i.e.
      * the same file version. Changed under the store's lock only. The trees are shared: never change them.
      */
     private final Map<Key, Versioned> versions;
 
-    private FolderView(FolderSnapshot snapshot, Map<Key, Location> index, Map<Key, Versioned> versions) {
+    private FolderView(FolderSnapshot snapshot, Map<Key, Location> index, boolean duplicates,
+                       Map<Key, Versioned> versions) {
         this.snapshot = snapshot;
         this.index = index;
+        this.duplicates = duplicates;
         this.versions = versions;
     }
 
-    /** A view of {@code snapshot}, reusing the versions {@code previous} (may be null) computed for unchanged files. */
+    /**
+     * A view of {@code snapshot}. From {@code previous} (may be null) it keeps the resources served
+     * so far, and its index but for the files that differ: a change costs the files it touched.
+     */
     static FolderView of(FolderSnapshot snapshot, FolderView previous) {
-        FolderView view = of(snapshot);
-        if (previous != null) {
-            previous.versions.forEach((key, v) -> {
-                Location at = view.index.get(key);
-                if (at != null && at.object() == v.object()) {
-                    view.versions.put(key, v);
-                }
-            });
+        if (previous == null) {
+            return of(snapshot);
         }
-        return view;
+        if (previous.duplicates) {
+            return build(snapshot, previous.versions);
+        }
+        List<Map.Entry<String, FolderFile>> gone = new ArrayList<>();
+        List<Map.Entry<String, FolderFile>> added = new ArrayList<>();
+        diff(previous.snapshot.files(), snapshot.files(), gone, added);
+        Map<Key, Location> index = new HashMap<>(previous.index);
+        for (Map.Entry<String, FolderFile> e : gone) {
+            for (RawObject o : e.getValue().raw().objects()) {
+                Key key = key(o);
+                if (key != null) {
+                    index.remove(key);
+                    previous.versions.remove(key);
+                }
+            }
+        }
+        for (Map.Entry<String, FolderFile> e : added) {
+            if (!put(index, e.getKey(), e.getValue())) {
+                // Defined twice: which definition is in force takes the whole folder's order.
+                return build(snapshot, previous.versions);
+            }
+        }
+        return new FolderView(snapshot, index, false, previous.versions);
     }
 
     static FolderView of(FolderSnapshot snapshot) {
-        Map<Key, Location> index = new LinkedHashMap<>();
-        snapshot.files().forEach((name, f) -> {
-            RawFile file = f.raw();
-            for (int i = 0; i < file.segments().size(); i++) {
-                for (RawObject o : file.segments().get(i).objects()) {
-                    Key key = key(o);
-                    if (key != null) {
-                        // The first definition is the one in force; a second one makes the folder invalid anyway.
-                        index.putIfAbsent(key, new Location(name, i, o, f.modified()));
-                    }
+        return build(snapshot, new HashMap<>());
+    }
+
+    private static FolderView build(FolderSnapshot snapshot, Map<Key, Versioned> versions) {
+        Map<Key, Location> index = new HashMap<>();
+        boolean duplicates = false;
+        for (Map.Entry<String, FolderFile> e : snapshot.files().entrySet()) {
+            // The first definition is the one in force; a second one makes the folder invalid anyway.
+            duplicates |= !put(index, e.getKey(), e.getValue());
+        }
+        versions.keySet().retainAll(index.keySet());
+        return new FolderView(snapshot, index, duplicates, versions);
+    }
+
+    /** Indexes the resources of one file; false when one of them was already indexed (and is left as it was). */
+    private static boolean put(Map<Key, Location> index, String name, FolderFile f) {
+        boolean alone = true;
+        RawFile file = f.raw();
+        for (int i = 0; i < file.segments().size(); i++) {
+            for (RawObject o : file.segments().get(i).objects()) {
+                Key key = key(o);
+                if (key != null) {
+                    alone &= index.putIfAbsent(key, new Location(name, i, o, f.modified())) == null;
                 }
             }
-        });
-        return new FolderView(snapshot, index, new HashMap<>());
+        }
+        return alone;
+    }
+
+    /** The files of {@code before} that are not in {@code after} as they were, and those of {@code after} that are new or changed. */
+    private static void diff(SortedMap<String, FolderFile> before, SortedMap<String, FolderFile> after,
+                             List<Map.Entry<String, FolderFile>> gone, List<Map.Entry<String, FolderFile>> added) {
+        Iterator<Map.Entry<String, FolderFile>> b = before.entrySet().iterator();
+        Iterator<Map.Entry<String, FolderFile>> a = after.entrySet().iterator();
+        Map.Entry<String, FolderFile> x = b.hasNext() ? b.next() : null;
+        Map.Entry<String, FolderFile> y = a.hasNext() ? a.next() : null;
+        while (x != null || y != null) {
+            int order = x == null ? 1 : y == null ? -1 : x.getKey().compareTo(y.getKey());
+            if (order == 0 && x.getValue() == y.getValue()) {
+                x = b.hasNext() ? b.next() : null;
+                y = a.hasNext() ? a.next() : null;
+                continue;
+            }
+            if (order <= 0) {
+                gone.add(x);
+                x = b.hasNext() ? b.next() : null;
+            }
+            if (order >= 0) {
+                added.add(y);
+                y = a.hasNext() ? a.next() : null;
+            }
+        }
     }
 
     /** A view of {@code dir} read afresh, nothing kept: for a one-off reader; a store keeps a {@link ParsedFolder}. */
