@@ -3,6 +3,7 @@ package io.portcullis.sources;
 import io.portcullis.model.ParsedFile;
 import io.portcullis.model.Problem;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -130,8 +131,9 @@ public final class FolderSnapshot {
         return with(changes).load();
     }
 
-    private SortedMap<String, ParsedFile> parsed() {
-        SortedMap<String, ParsedFile> out = new TreeMap<>();
+    /** The parsed files in name order (a linked map: no sorting again). */
+    private Map<String, ParsedFile> parsed() {
+        Map<String, ParsedFile> out = new LinkedHashMap<>();
         files.forEach((name, f) -> out.put(name, f.parsed()));
         return out;
     }

@@ -205,14 +205,16 @@ public final class ParsedFolder {
      * {@code names} when the folder changed since the candidate was made.
      */
     public synchronized FolderSnapshot adopt(FolderSnapshot candidate, Collection<String> names) {
-        if (candidate.base() != current || !current.readProblems().isEmpty()) {
+        // The files may have been read again since (the watch, another reader): the same texts will do.
+        if (candidate.base() == null || !candidate.base().sameTexts(current) || !current.readProblems().isEmpty()) {
             return refresh(names);
         }
-        SortedMap<String, FolderFile> next = new TreeMap<>(candidate.files());
+        SortedMap<String, FolderFile> next = new TreeMap<>(current.files());
         long readAt = nowNanos();
         for (String name : names) {
-            FolderFile written = next.get(name);
+            FolderFile written = candidate.files().get(name);
             if (written == null) {
+                next.remove(name);
                 continue;
             }
             try {

@@ -90,13 +90,9 @@ public final class FolderStore {
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();
         FolderView view = view();
-        for (Location at : view.all()) {
-            Key key = FolderView.key(at.object());
-            if (key.kind() == kind && (namespace == null || namespace.equals(key.namespace()))) {
-                out.add(stored(view, key, at));
-            }
+        for (Map.Entry<Key, Location> e : view.list(kind, namespace)) {
+            out.add(stored(view, e.getKey(), e.getValue()));
         }
-        out.sort(java.util.Comparator.comparing(StoredObject::namespace).thenComparing(StoredObject::name));
         return out;
     }
 

@@ -13,9 +13,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -28,6 +30,10 @@ import java.util.TreeMap;
 final class FolderView {
     /** Identifies a resource across kinds of different API groups. */
     record Key(ResourceKind kind, String namespace, String name) {
+        /** By kind, then namespace and name: the order kubectl lists in. */
+        static final Comparator<Key> ORDER = Comparator.comparing(Key::kind).thenComparing(Key::namespace)
+                .thenComparing(Key::name);
+
         @Override
         public String toString() {
             return kind.kind() + "/" + namespace + "/" + name;
@@ -41,7 +47,8 @@ final class FolderView {
     private record Versioned(RawObject object, Instant fileModified, StoredObject stored) {}
 
     private final FolderSnapshot snapshot;
-    private final Map<Key, Location> index;
+    /** Sorted ({@link Key#ORDER}): a list is a range of it. */
+    private final NavigableMap<Key, Location> index;
     /** Whether a key is defined more than once (an invalid folder): then the next view is built whole. */
     private final boolean duplicates;
     /**
@@ -51,7 +58,7 @@ final class FolderView {
      */
     private final Map<Key, Versioned> versions;
 
-    private FolderView(FolderSnapshot snapshot, Map<Key, Location> index, boolean duplicates,
+    private FolderView(FolderSnapshot snapshot, NavigableMap<Key, Location> index, boolean duplicates,
                        Map<Key, Versioned> versions) {
         this.snapshot = snapshot;
         this.index = index;
@@ -73,7 +80,7 @@ final class FolderView {
         List<Map.Entry<String, FolderFile>> gone = new ArrayList<>();
         List<Map.Entry<String, FolderFile>> added = new ArrayList<>();
         diff(previous.snapshot.files(), snapshot.files(), gone, added);
-        Map<Key, Location> index = new HashMap<>(previous.index);
+        NavigableMap<Key, Location> index = new TreeMap<>(previous.index);
         for (Map.Entry<String, FolderFile> e : gone) {
             for (RawObject o : e.getValue().raw().objects()) {
                 Key key = key(o);
@@ -97,7 +104,7 @@ final class FolderView {
     }
 
     private static FolderView build(FolderSnapshot snapshot, Map<Key, Versioned> versions) {
-        Map<Key, Location> index = new HashMap<>();
+        NavigableMap<Key, Location> index = new TreeMap<>(Key.ORDER);
         boolean duplicates = false;
         for (Map.Entry<String, FolderFile> e : snapshot.files().entrySet()) {
             // The first definition is the one in force; a second one makes the folder invalid anyway.
@@ -205,8 +212,12 @@ final class FolderView {
         return index.get(key);
     }
 
-    List<Location> all() {
-        return new ArrayList<>(index.values());
+    /** The resources of {@code kind} in {@code namespace} (null: every namespace), by namespace and name. */
+    List<Map.Entry<Key, Location>> list(ResourceKind kind, String namespace) {
+        // Namespaces are DNS labels: "\0" sorts after a namespace and before any longer one, U+FFFF after all.
+        Key from = new Key(kind, namespace == null ? "" : namespace, "");
+        Key to = new Key(kind, namespace == null ? "\uffff" : namespace + "\0", "");
+        return new ArrayList<>(index.subMap(from, true, to, false).entrySet());
     }
 
     /** The texts of every readable file, by name. */
