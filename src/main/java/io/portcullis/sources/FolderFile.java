@@ -48,6 +48,15 @@ public final class FolderFile {
         return new FolderFile(name, newStamp, text, parsed, readAt, isLink, raw);
     }
 
+    /**
+     * Whether {@code other} (may be null) holds this very parse: the same text, parsed once, so
+     * whatever was validated from one holds for the other.
+     */
+    @SuppressWarnings("ReferenceEquality") // identity is the point: one parse per text read
+    boolean sameParseAs(FolderFile other) {
+        return other != null && other.parsed == parsed;
+    }
+
     boolean link() {
         return link;
     }

@@ -94,7 +94,7 @@ public final class FolderSnapshot {
         var theirs = other.files.entrySet().iterator();
         for (var mine : files.entrySet()) {
             var t = theirs.next();
-            if (!mine.getKey().equals(t.getKey()) || mine.getValue().parsed() != t.getValue().parsed()) {
+            if (!mine.getKey().equals(t.getKey()) || !mine.getValue().sameParseAs(t.getValue())) {
                 return false;
             }
         }

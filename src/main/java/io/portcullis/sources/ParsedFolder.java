@@ -118,7 +118,7 @@ public final class ParsedFolder {
                     } else {
                         FolderFile now = read(p, name, stamp, before);
                         next.put(name, now);
-                        changed |= now.parsed() != (before == null ? null : before.parsed());
+                        changed |= !now.sameParseAs(before);
                     }
                 } catch (NoSuchFileException e) {
                     // Removed between the listing and the stat: the same as not listed.
@@ -171,13 +171,10 @@ public final class ParsedFolder {
                 Stamp stamp = Stamp.of(p);
                 if (stamp == null) {
                     changed |= next.remove(name) != null; // no longer a regular file
-                } else if (before != null && before.stamp().equals(stamp)
-                        && before.settled(settleNanos)) {
-                    continue;
-                } else {
+                } else if (before == null || !before.stamp().equals(stamp) || !before.settled(settleNanos)) {
                     FolderFile now = read(p, name, stamp, before);
                     next.put(name, now);
-                    changed |= before == null || now.parsed() != before.parsed();
+                    changed |= !now.sameParseAs(before);
                 }
             } catch (NoSuchFileException e) {
                 changed |= next.remove(name) != null;
