@@ -76,7 +76,7 @@ public final class FolderSource implements AutoCloseable {
     private final Set<String> named = new HashSet<>();
     /** Whether the watch saw a change that may touch any file (lost events, the ConfigMap swap). */
     private boolean everything;
-    private long lastFullLook = System.nanoTime();
+    private volatile long lastFullLook = System.nanoTime();
     private volatile boolean closed;
 
     public FolderSource(Path dir, Consumer<LoadResult> onValid) throws IOException {
