@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Measures the admin API against the packaged jar: the latency of one apply (a write validated as
 # the whole folder, fsynced, and in force when it answers) as the folder grows, of a list, and of
-# a check. Usage: bench/admin-api.sh [SIZES...]   (default: 0 100 500 folder resources)
-# Needs curl and target/portcullis.jar (mvn -DskipTests package), or PORTCULLIS_JAR. Prints one line per measure.
+# a check. Usage: bench/admin-api.sh [SIZES...]   (default: 0 100 500 folder resources, one file each)
+# RUNS=N sets the samples per figure (default 20). PORTCULLIS_JAR runs another build, to compare.
+# Needs curl and target/portcullis.jar (mvn -DskipTests package). Prints one line per measure:
+# median and 95th percentile of curl's time_total, in milliseconds.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="${PORTCULLIS_JAR:-$root/target/portcullis.jar}"  # PORTCULLIS_JAR: another build, to compare
+jar="${PORTCULLIS_JAR:-$root/target/portcullis.jar}"
+runs="${RUNS:-20}"
 sizes=("$@")
 [[ $# -eq 0 ]] && sizes=(0 100 500)
 work="$(mktemp -d)"
@@ -20,11 +23,15 @@ until curl -sf "$server/healthz/ready" >/dev/null; do sleep 0.2; done
 entry() { # name host port
   printf 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: %s\nspec:\n  hosts: [%s]\n  ports: [{number: %s, name: https, protocol: HTTPS}]\n  resolution: DNS\n' "$1" "$2" "$3"
 }
-timed() { # method path body-file -> seconds
-  curl -s -o /dev/null -w '%{time_total}\n' -X "$1" -H 'Content-Type: application/yaml' \
-    ${3:+--data-binary @"$3"} "$server$2"
+timed() { # method path body-file -> milliseconds; fails on an HTTP error
+  curl -sf -o /dev/null -w '%{time_total}\n' -X "$1" -H 'Content-Type: application/yaml' \
+    ${3:+--data-binary @"$3"} "$server$2" | awk '{printf "%.1f\n", $1 * 1000}'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+summary() { # label -> "label: median X ms, p95 Y ms (N runs)"
+  sort -n | awk -v label="$1" '{a[NR]=$1} END {
+    p95 = int(NR * 0.95 + 0.999); if (p95 > NR) p95 = NR
+    printf "%-40s median %7.1f ms, p95 %7.1f ms (%d runs)\n", label, a[int((NR+1)/2)], a[p95], NR }'
+}
 
 have=0
 for size in "${sizes[@]}"; do
@@ -35,13 +42,20 @@ for size in "${sizes[@]}"; do
     done
     timed POST /apply "$work/fill.yaml" >/dev/null
     have=$size
+    sleep 3 # past the folder's settling time, as a folder that was not just written
   fi
-  for ((r = 0; r < 20; r++)); do
+  # Warm-up: the JIT, and the probe resource created once.
+  for ((r = 0; r < 10; r++)); do
+    entry probe probe.example.test $((2000 + r)) >"$work/probe.yaml"
+    timed POST /apply "$work/probe.yaml" >/dev/null
+    timed GET /apis/networking.istio.io/v1/namespaces/default/serviceentries >/dev/null
+  done
+  for ((r = 0; r < runs; r++)); do
     entry probe probe.example.test $((1000 + r)) >"$work/probe.yaml"
     timed POST /apply "$work/probe.yaml"
-  done | median | xargs printf 'apply of 1 resource, folder of %4d: median %ss (20 runs)\n' "$size"
-  for ((r = 0; r < 20; r++)); do timed GET /apis/networking.istio.io/v1/namespaces/default/serviceentries; done \
-    | median | xargs printf 'list, folder of %4d:               median %ss (20 runs)\n' "$size"
-  for ((r = 0; r < 20; r++)); do timed GET '/check?to=fill-1.example.test:80'; done \
-    | median | xargs printf 'check, folder of %4d:              median %ss (20 runs)\n' "$size"
+  done | summary "apply of 1 resource, folder of $size:"
+  for ((r = 0; r < runs; r++)); do timed GET /apis/networking.istio.io/v1/namespaces/default/serviceentries; done \
+    | summary "list, folder of $size:"
+  for ((r = 0; r < runs; r++)); do timed GET '/check?to=fill-1.example.test:80'; done \
+    | summary "check, folder of $size:"
 done

@@ -183,7 +183,7 @@ public final class Portcullis implements AutoCloseable {
     private void startFolder(AdminToken token) throws IOException, InterruptedException {
         source = new FolderSource(options.configDir(), this::apply, rejected -> metrics.configRejected());
         // API writes go into the folder; the folder source's reload puts them in force before the API answers.
-        FolderStore store = new FolderStore(source.folder(), source::reloadNow, Clock.systemUTC());
+        FolderStore store = new FolderStore(source.folder(), source::reloadAfterWrite, Clock.systemUTC());
         resourceApi = new ResourceApi(store, policy::get, new PrivateAddressGuard(options.allowPrivate()));
         // The folder source always takes API writes, so the live view's "Allow" may apply.
         LearnApi learnApi = new LearnApi(learner, policy::get, Optional.of(store), resourceApi, true);

@@ -81,7 +81,11 @@ final class ResourceRoutes implements AdminRoute {
     }
 
     private AdminResponse list(AdminRequest r, Target t) {
-        return BodyFormat.tree(r, 200, ApiBodies.list(t.kind(), store.list(t.kind(), t.namespace())), folderWarnings());
+        List<StoredObject> objects = store.list(t.kind(), t.namespace());
+        if (BodyFormat.wantsYaml(r)) {
+            return BodyFormat.tree(r, 200, ApiBodies.list(t.kind(), objects), folderWarnings());
+        }
+        return new AdminResponse(200, "application/json", ApiBodies.listJson(t.kind(), objects), folderWarnings());
     }
 
     private AdminResponse get(AdminRequest r, Target t) throws StoreException {

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -76,17 +77,27 @@ final class Documents {
 
     /** As {@link #read(String, String, Findings)}, the format given rather than taken from a file name. */
     static List<Document> read(String text, Findings findings, boolean json) {
-        String format = json ? "JSON" : "YAML";
         List<Document> out = new ArrayList<>();
+        each(text, findings, json, out::add);
+        return out;
+    }
+
+    /**
+     * Hands each non-empty document of {@code text} to {@code consumer} as soon as it is read, so a
+     * file of thousands of documents never holds more than one tree at a time; malformed text is
+     * reported as {@link #read(String, Findings, boolean)} does, after the documents before it.
+     */
+    static void each(String text, Findings findings, boolean json, Consumer<Document> consumer) {
+        String format = json ? "JSON" : "YAML";
         if (!json && tooLongLine(text, findings)) {
-            return out;
+            return;
         }
         try (JsonParser parser = json ? JSON.createParser(text) : new AliasRefusingParser(YAML.createParser(text))) {
             while (parser.nextToken() != null) {
                 int line = parser.currentTokenLocation().getLineNr();
                 JsonNode root = MAPPER.readTree(parser);
                 if (root != null && !root.isNull() && !root.isMissingNode()) {
-                    out.add(new Document(root, line));
+                    consumer.accept(new Document(root, line));
                 }
             }
         } catch (StreamConstraintsException e) {
@@ -99,7 +110,6 @@ final class Documents {
             // SnakeYAML reports some limits (code points, nesting) as unchecked exceptions.
             findings.error(null, "malformed " + format + ": " + e.getMessage());
         }
-        return out;
     }
 
     private static boolean tooLongLine(String text, Findings findings) {

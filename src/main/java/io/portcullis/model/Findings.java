@@ -13,6 +13,8 @@ final class Findings {
     private final List<Problem> problems = new ArrayList<>();
     private final List<Node> openNodes = new ArrayList<>();
     private ResourceId resource;
+    /** Kept as problems are added: asked twice per resource, so counting would be quadratic in a large file. */
+    private int errors;
 
     Findings(String file) {
         this.file = file;
@@ -31,6 +33,7 @@ final class Findings {
     }
 
     void error(String field, String reason) {
+        errors++;
         problems.add(Problem.error(file, resource, emptyToNull(field), reason));
     }
 
@@ -39,7 +42,7 @@ final class Findings {
     }
 
     int errorCount() {
-        return (int) problems.stream().filter(Problem::isError).count();
+        return errors;
     }
 
     List<Problem> problems() {

@@ -52,6 +52,13 @@ public final class ObjectText {
         return Documents.isJson(fileName) ? json(tree) : yaml(tree);
     }
 
+    private static final ObjectMapper COMPACT_JSON = new ObjectMapper();
+
+    /** Writes compact JSON, for bodies machines read (large lists); never for parsing configuration. */
+    public static ObjectMapper compactMapper() {
+        return COMPACT_JSON;
+    }
+
     /** A tree for building responses and documents (never for parsing configuration: see {@link ResourceParser}). */
     public static ObjectMapper mapper() {
         return JSON;

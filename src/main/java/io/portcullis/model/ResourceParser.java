@@ -52,7 +52,10 @@ public final class ResourceParser {
             findings.error(null, "no content");
             return new ParsedFile(resources, findings.problems());
         }
-        for (Document d : Documents.read(text, findings, json)) {
+        // Each document is mapped as soon as it is read and its tree dropped: a file of thousands of
+        // documents holds one tree at a time. Malformed text is still reported first, as it stops the file.
+        Findings syntax = new Findings(fileName);
+        Documents.each(text, syntax, json, d -> {
             try {
                 readDocument(d, findings, resources);
             } catch (RuntimeException e) {
@@ -61,8 +64,10 @@ public final class ResourceParser {
                 findings.error(null, "internal error while reading the document at line " + d.line()
                         + " (please report it): " + e);
             }
-        }
-        return new ParsedFile(resources, findings.problems());
+        });
+        List<Problem> problems = new ArrayList<>(syntax.problems());
+        problems.addAll(findings.problems());
+        return new ParsedFile(resources, problems);
     }
 
     private static void readDocument(Document d, Findings findings, List<Resource> out) {

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * The rules that span resources, checked on a whole {@link ResourceSet} after each resource has
- * been validated on its own. Stateless and thread-safe.
+ * been validated on its own. Linear in the size of the set (every look-up is a hash), so a whole
+ * folder is checked again at each change at little cost. Stateless and thread-safe.
  */
 public final class ResourceSetValidator {
     private ResourceSetValidator() {
@@ -23,9 +24,15 @@ public final class ResourceSetValidator {
         duplicateIds(set, problems);
         ambiguousTcpPorts(set, problems);
         conflictingGatewayPorts(set, problems);
+        if (set.virtualServices().isEmpty()) {
+            return problems;
+        }
+        Set<ResourceId> gateways = new HashSet<>();
+        set.gateways().forEach(g -> gateways.add(g.id()));
+        DeclaredHosts declared = new DeclaredHosts(set.serviceEntries());
         for (VirtualService vs : set.virtualServices()) {
-            missingGateways(set, vs, problems);
-            undeclaredDestinations(set, vs, problems);
+            missingGateways(set, vs, gateways, problems);
+            undeclaredDestinations(set, vs, declared, problems);
         }
         return problems;
     }
@@ -88,9 +95,8 @@ public final class ResourceSetValidator {
         }
     }
 
-    private static void missingGateways(ResourceSet set, VirtualService vs, List<Problem> problems) {
-        Set<ResourceId> gateways = new HashSet<>();
-        set.gateways().forEach(g -> gateways.add(g.id()));
+    private static void missingGateways(ResourceSet set, VirtualService vs, Set<ResourceId> gateways,
+                                        List<Problem> problems) {
         checkGatewayRefs(set, vs, vs.gateways(), "spec.gateways", gateways, problems);
         for (int r = 0; r < vs.tls().size(); r++) {
             List<L4Match> match = vs.tls().get(r).match();
@@ -119,24 +125,25 @@ public final class ResourceSetValidator {
         }
     }
 
-    private static void undeclaredDestinations(ResourceSet set, VirtualService vs, List<Problem> problems) {
+    private static void undeclaredDestinations(ResourceSet set, VirtualService vs, DeclaredHosts declared,
+                                               List<Problem> problems) {
         for (int r = 0; r < vs.tls().size(); r++) {
-            checkDestinations(set, vs, vs.tls().get(r).route(), "spec.tls[" + r + "].route", problems);
+            checkDestinations(set, vs, vs.tls().get(r).route(), "spec.tls[" + r + "].route", declared, problems);
         }
         for (int r = 0; r < vs.tcp().size(); r++) {
-            checkDestinations(set, vs, vs.tcp().get(r).route(), "spec.tcp[" + r + "].route", problems);
+            checkDestinations(set, vs, vs.tcp().get(r).route(), "spec.tcp[" + r + "].route", declared, problems);
         }
     }
 
     private static void checkDestinations(ResourceSet set, VirtualService vs, List<RouteDestination> route,
-                                          String field, List<Problem> problems) {
+                                          String field, DeclaredHosts declared, List<Problem> problems) {
         for (int i = 0; i < route.size(); i++) {
             RouteDestination rd = route.get(i);
             if (rd.destination() == null || rd.destination().host() == null) {
                 continue;
             }
             String host = rd.destination().host();
-            if (looksMeshInternal(host) || isDeclared(set, host)) {
+            if (looksMeshInternal(host) || declared.covers(host)) {
                 continue;
             }
             problems.add(Problem.warning(set.origin(vs.id()), vs.id(), field + "[" + i + "].destination.host",
@@ -149,14 +156,45 @@ public final class ResourceSetValidator {
         return !host.contains(".") || host.endsWith(".svc") || host.endsWith(".cluster.local");
     }
 
-    private static boolean isDeclared(ResourceSet set, String host) {
-        for (ServiceEntry se : set.serviceEntries()) {
-            for (String declared : se.hosts()) {
-                if (HostSyntax.isSubsetOf(host, declared)) {
-                    return true;
+    /**
+     * The hosts the ServiceEntries declare, indexed so that whether one covers a name
+     * ({@link HostSyntax#isSubsetOf}) costs a hash look-up per label of the name, not a pass over every entry.
+     */
+    private static final class DeclaredHosts {
+        /** Exact names, and each {@code *.suffix} kept as {@code .suffix}. */
+        private final Set<String> exact = new HashSet<>();
+        private final Set<String> suffixes = new HashSet<>();
+        private boolean star;
+
+        DeclaredHosts(List<ServiceEntry> entries) {
+            for (ServiceEntry se : entries) {
+                for (String h : se.hosts()) {
+                    if (h.equals("*")) {
+                        star = true;
+                    } else if (h.startsWith("*.")) {
+                        suffixes.add(h.substring(1));
+                    }
+                    exact.add(h);
                 }
             }
         }
-        return false;
+
+        /** Whether some declared host covers {@code host}: the same name, {@code *}, or a wildcard over it. */
+        boolean covers(String host) {
+            if (star || exact.contains(host)) {
+                return true;
+            }
+            if (host.equals("*")) {
+                return false;
+            }
+            // "*.a.b" is covered by "*.b" but not by itself (caught above) as a proper suffix; "x.a.b" by "*.a.b" and "*.b".
+            String name = host.startsWith("*.") ? host.substring(1) : host;
+            for (int dot = name.indexOf('.', 1); dot > 0; dot = name.indexOf('.', dot + 1)) {
+                if (suffixes.contains(name.substring(dot))) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

@@ -16,24 +16,49 @@ public final class FolderFile {
     private final String text;
     private final ParsedFile parsed;
     private final long readAtNanos;
+    /** Read through a symbolic link: its target may change with no event in the folder, so it is looked at each time. */
+    private final boolean link;
     private volatile RawFile raw;
 
-    private FolderFile(String name, Stamp stamp, String text, ParsedFile parsed, long readAtNanos, RawFile raw) {
+    private FolderFile(String name, Stamp stamp, String text, ParsedFile parsed, long readAtNanos, boolean link,
+                       RawFile raw) {
         this.name = name;
         this.stamp = stamp;
         this.text = text;
         this.parsed = parsed;
         this.readAtNanos = readAtNanos;
+        this.link = link;
         this.raw = raw;
     }
 
-    static FolderFile parse(String name, Stamp stamp, String text, long readAtNanos) {
-        return new FolderFile(name, stamp, text, FolderLoader.parseFile(name, text), readAtNanos, null);
+    static FolderFile parse(String name, Stamp stamp, String text, long readAtNanos, boolean link) {
+        return new FolderFile(name, stamp, text, FolderLoader.parseFile(name, text), readAtNanos, link, null);
+    }
+
+    /**
+     * A text a writer is about to write, parsed: part of a candidate folder ({@link FolderSnapshot#with}),
+     * never trusted as read until {@link ParsedFolder#adopt} gives it the stamp of the written file.
+     */
+    static FolderFile unwritten(String name, String text) {
+        return new FolderFile(name, Stamp.NONE, text, FolderLoader.parseFile(name, text), 0, false, null);
     }
 
     /** The same text read again: its parse is kept. */
-    FolderFile seenAgain(Stamp newStamp, long readAt) {
-        return new FolderFile(name, newStamp, text, parsed, readAt, raw);
+    FolderFile seenAgain(Stamp newStamp, long readAt, boolean isLink) {
+        return new FolderFile(name, newStamp, text, parsed, readAt, isLink, raw);
+    }
+
+    /**
+     * Whether {@code other} (may be null) holds this very parse: the same text, parsed once, so
+     * whatever was validated from one holds for the other.
+     */
+    @SuppressWarnings("ReferenceEquality") // identity is the point: one parse per text read
+    boolean sameParseAs(FolderFile other) {
+        return other != null && other.parsed == parsed;
+    }
+
+    boolean link() {
+        return link;
     }
 
     /**

@@ -137,9 +137,10 @@ public final class FolderLoader {
      * The resources of parsed files, in file-name order, as one set validated whole: what
      * {@link ParsedFolder} uses so that unchanged files are not parsed again.
      *
+     * @param files   by name, iterated in file-name order (a sorted map, or a linked one filled in that order)
      * @param earlier problems already found (e.g. files that could not be read), reported first
      */
-    public static LoadResult assemble(SortedMap<String, ParsedFile> files, List<Problem> earlier) {
+    public static LoadResult assemble(Map<String, ParsedFile> files, List<Problem> earlier) {
         List<Problem> problems = new ArrayList<>(earlier);
         List<Resource> resources = new ArrayList<>();
         Map<ResourceId, String> origins = new LinkedHashMap<>();

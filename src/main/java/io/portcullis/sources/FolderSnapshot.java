@@ -3,6 +3,7 @@ package io.portcullis.sources;
 import io.portcullis.model.ParsedFile;
 import io.portcullis.model.Problem;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -16,15 +17,49 @@ import java.util.TreeMap;
 public final class FolderSnapshot {
     private final SortedMap<String, FolderFile> files;
     private final List<Problem> readProblems;
+    /** For a candidate ({@link #with}): the snapshot it was made from; null otherwise. */
+    private final FolderSnapshot base;
     private volatile LoadResult loaded;
 
-    private FolderSnapshot(SortedMap<String, FolderFile> files, List<Problem> readProblems) {
+    private FolderSnapshot(SortedMap<String, FolderFile> files, List<Problem> readProblems, FolderSnapshot base) {
         this.files = files;
         this.readProblems = readProblems;
+        this.base = base;
     }
 
     static FolderSnapshot of(SortedMap<String, FolderFile> files, List<Problem> readProblems) {
-        return new FolderSnapshot(Collections.unmodifiableSortedMap(new TreeMap<>(files)), List.copyOf(readProblems));
+        return new FolderSnapshot(Collections.unmodifiableSortedMap(new TreeMap<>(files)), List.copyOf(readProblems),
+                null);
+    }
+
+    /**
+     * The folder as it would be with {@code changes} made, only the changed files parsed: a
+     * candidate a writer validates ({@link #load}) before writing, then hands to
+     * {@link ParsedFolder#adopt} once written, so nothing is parsed or validated twice.
+     *
+     * @param changes file name to its new text; a null text removes the file
+     */
+    public FolderSnapshot with(Map<String, String> changes) {
+        SortedMap<String, FolderFile> next = new TreeMap<>(files);
+        changes.forEach((name, text) -> {
+            if (text == null) {
+                next.remove(name);
+            } else {
+                next.put(name, FolderFile.unwritten(name, text));
+            }
+        });
+        return new FolderSnapshot(Collections.unmodifiableSortedMap(next), readProblems, this);
+    }
+
+    /** For a candidate, the snapshot it was made from; null otherwise. */
+    FolderSnapshot base() {
+        return base;
+    }
+
+    /** This snapshot, taking {@code candidate}'s validation when it was done: the same parses, the same result. */
+    FolderSnapshot withLoadOf(FolderSnapshot candidate) {
+        loaded = candidate.loaded;
+        return this;
     }
 
     /**
@@ -52,11 +87,14 @@ public final class FolderSnapshot {
         if (other == this) {
             return true;
         }
-        if (other == null || !other.readProblems.equals(readProblems) || !other.files.keySet().equals(files.keySet())) {
+        if (other == null || !other.readProblems.equals(readProblems) || other.files.size() != files.size()) {
             return false;
         }
-        for (var e : files.entrySet()) {
-            if (e.getValue().parsed() != other.files.get(e.getKey()).parsed()) {
+        // Both sorted by name: walked side by side, no look-ups.
+        var theirs = other.files.entrySet().iterator();
+        for (var mine : files.entrySet()) {
+            var t = theirs.next();
+            if (!mine.getKey().equals(t.getKey()) || !mine.getValue().sameParseAs(t.getValue())) {
                 return false;
             }
         }
@@ -77,7 +115,7 @@ public final class FolderSnapshot {
     public LoadResult load() {
         LoadResult r = loaded;
         if (r == null) {
-            r = FolderLoader.assemble(parsed(Map.of()), readProblems);
+            r = FolderLoader.assemble(parsed(), readProblems);
             loaded = r;
         }
         return r;
@@ -90,19 +128,13 @@ public final class FolderSnapshot {
      * @param changes file name to its new text; a null text removes the file
      */
     public LoadResult loadWith(Map<String, String> changes) {
-        return FolderLoader.assemble(parsed(changes), readProblems);
+        return with(changes).load();
     }
 
-    private SortedMap<String, ParsedFile> parsed(Map<String, String> changes) {
-        SortedMap<String, ParsedFile> out = new TreeMap<>();
+    /** The parsed files in name order (a linked map: no sorting again). */
+    private Map<String, ParsedFile> parsed() {
+        Map<String, ParsedFile> out = new LinkedHashMap<>();
         files.forEach((name, f) -> out.put(name, f.parsed()));
-        changes.forEach((name, text) -> {
-            if (text == null) {
-                out.remove(name);
-            } else {
-                out.put(name, FolderLoader.parseFile(name, text));
-            }
-        });
         return out;
     }
 }

@@ -12,9 +12,12 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * renamed into place (an atomic write, the admin API) and the Kubernetes ConfigMap {@code ..data}
  * symlink swap change the folder in one step and are read at once, after {@link #SETTLE}.
  *
+ * <p>What is read: only the files the watch named (and those changed too recently for their stamp
+ * to be trusted, see {@link ParsedFolder}), so a change costs the files it touched whatever the
+ * size of the folder. The whole folder is looked at (one {@code stat} a file) at start, on
+ * {@link #reloadNow}, when the watch lost events, when a ConfigMap's {@code ..data} link is swapped
+ * (every file's target moves), and every {@link #FULL_RESCAN} as a safety net for a file system
+ * that reports no events.
+ *
  * <p>A set with errors is rejected whole: the consumer is not called, so the previous
  * configuration stays in force, and the errors are logged once per change. While a
  * {@link FolderTransaction} is being carried out the folder is not read, so a change made through
@@ -42,6 +52,8 @@ public final class FolderSource implements AutoCloseable {
     /** A file written in place is read once no write event has come for this long. */
     public static final Duration QUIET = Duration.ofMillis(400);
     private static final Duration RESCAN = Duration.ofMillis(500);
+    /** How often the whole folder is looked at even though the watch named nothing. */
+    static final Duration FULL_RESCAN = Duration.ofSeconds(10);
     /** Rescans a pending change may take before it is reported (one rescan is {@link #RESCAN}). */
     private static final int PENDING_WARNING = 20;
     /** Immediate re-reads of a folder that keeps changing, for a forced reload, before giving up until the next change. */
@@ -60,6 +72,11 @@ public final class FolderSource implements AutoCloseable {
     /** The folder as last handed on (or rejected); null before the first load and after an inconsistent read. */
     private FolderSnapshot lastSnapshot;
     private int deferred;
+    /** The files the watch named since the last read; guards itself and {@link #everything}. */
+    private final Set<String> named = new HashSet<>();
+    /** Whether the watch saw a change that may touch any file (lost events, the ConfigMap swap). */
+    private boolean everything;
+    private volatile long lastFullLook = System.nanoTime();
     private volatile boolean closed;
 
     public FolderSource(Path dir, Consumer<LoadResult> onValid) throws IOException {
@@ -78,6 +95,7 @@ public final class FolderSource implements AutoCloseable {
         this.quiet = quiet;
         this.dir = dir;
         this.folder = new ParsedFolder(dir);
+        this.folder.watchedBy(this);
         this.onValid = onValid;
         this.onRejected = onRejected;
         this.watch = FileSystems.getDefault().newWatchService();
@@ -97,7 +115,7 @@ public final class FolderSource implements AutoCloseable {
         } catch (IOException e) {
             LOG.error("configuration folder {}: cannot complete an interrupted change: {}", dir, e.toString());
         }
-        LoadResult first = reloadIfChanged(true);
+        LoadResult first = reloadIfChanged(true, true);
         thread.start();
         if (first == null) {
             return new LoadResult(ResourceSet.EMPTY, List.of(Problem.error(dir.toString(), null, null,
@@ -128,7 +146,7 @@ public final class FolderSource implements AutoCloseable {
                     }
                 }
                 writingSince = 0;
-                reloadIfChanged(false);
+                reloadIfChanged(false, System.nanoTime() - lastFullLook > FULL_RESCAN.toNanos());
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             } catch (RuntimeException e) {
@@ -143,22 +161,42 @@ public final class FolderSource implements AutoCloseable {
     }
 
     /**
-     * Takes the key's events; true when one says a file (not a dot file: temporary files of atomic
-     * writes, the ConfigMap's {@code ..data}) was modified in place rather than created, renamed or deleted.
+     * Takes the key's events and notes the files they name; true when one says a file (not a dot
+     * file: temporary files of atomic writes, the ConfigMap's {@code ..data}) was modified in place
+     * rather than created, renamed or deleted.
      */
-    private static boolean drain(WatchKey key) {
+    private boolean drain(WatchKey key) {
         boolean inPlace = false;
         for (WatchEvent<?> event : key.pollEvents()) {
             if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
-                // Events were lost: nothing says the writer has finished.
+                // Events were lost: nothing says the writer has finished, nor which files changed.
                 inPlace = true;
-            } else if (event.kind() == StandardWatchEventKinds.ENTRY_MODIFY && event.context() instanceof Path p
-                    && !p.getFileName().toString().startsWith(".")) {
-                inPlace = true;
+                note(null);
+            } else if (event.context() instanceof Path p) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("..")) {
+                    // The ConfigMap's ..data (or ..data_tmp) swapped: every file's link now leads elsewhere.
+                    note(null);
+                } else if (!name.startsWith(".")) {
+                    note(name);
+                    inPlace |= event.kind() == StandardWatchEventKinds.ENTRY_MODIFY;
+                }
+                // Other dot files (editors' and atomic writers' temporaries, the journal) are never read.
             }
         }
         key.reset();
         return inPlace;
+    }
+
+    /** Notes a file to read at the next pass; null: the whole folder. */
+    private void note(String name) {
+        synchronized (named) {
+            if (name == null) {
+                everything = true;
+            } else {
+                named.add(name);
+            }
+        }
     }
 
     /**
@@ -166,10 +204,19 @@ public final class FolderSource implements AutoCloseable {
      * a writer (the admin API) that has just changed the folder and answers once it is in force.
      */
     public LoadResult reloadNow() {
-        return reloadIfChanged(true);
+        return reloadIfChanged(true, true);
     }
 
-    private synchronized LoadResult reloadIfChanged(boolean force) {
+    /**
+     * Like {@link #reloadNow}, for a writer that shares {@link #folder()} and has told it of the
+     * files it wrote ({@link ParsedFolder#adopt}): looks only at those and at the files the watch
+     * named, not at the whole folder.
+     */
+    public LoadResult reloadAfterWrite() {
+        return reloadIfChanged(true, false);
+    }
+
+    private synchronized LoadResult reloadIfChanged(boolean force, boolean full) {
         if (FolderTransaction.pending(dir)) {
             // A writer is renaming files into place; read the folder once it has finished.
             if (++deferred == PENDING_WARNING) {
@@ -179,15 +226,40 @@ public final class FolderSource implements AutoCloseable {
             return null;
         }
         deferred = 0;
-        // One look at every file per pass (the parsed folder re-reads only changed files); a second
-        // look after it tells whether anything changed meanwhile.
-        FolderSnapshot snapshot = folder.refresh();
+        Set<String> names;
+        boolean all;
+        synchronized (named) {
+            names = Set.copyOf(named);
+            all = full || everything;
+            named.clear();
+            everything = false;
+        }
+        try {
+            return reload(force, all ? folder::refresh : () -> folder.refresh(names));
+        } catch (RuntimeException e) {
+            // Read them at the next pass.
+            synchronized (named) {
+                named.addAll(names);
+                everything |= all;
+            }
+            throw e;
+        } finally {
+            if (all) {
+                lastFullLook = System.nanoTime();
+            }
+        }
+    }
+
+    /** Reads the folder with {@code look} (the parsed folder re-reads only changed files), and hands it on. */
+    private LoadResult reload(boolean force, Supplier<FolderSnapshot> look) {
+        // A second look after the first tells whether anything changed meanwhile.
+        FolderSnapshot snapshot = look.get();
         if (!force && snapshot.sameTexts(lastSnapshot)) {
             return null;
         }
         LoadResult result = snapshot.load();
         for (int attempt = 1; ; attempt++) {
-            FolderSnapshot after = folder.refresh();
+            FolderSnapshot after = look.get();
             if (after.sameTexts(snapshot) && !FolderTransaction.pending(dir)) {
                 break;
             }
@@ -217,6 +289,7 @@ public final class FolderSource implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        folder.watchedBy(null);
         watch.close();
         thread.interrupt();
     }

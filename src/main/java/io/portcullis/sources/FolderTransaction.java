@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@link #recover} completes (the new state). No file is ever seen half-written: the loader skips
  * hidden files, and {@link FolderSource} does not read the folder while a journal is present.
  *
+ * <p>A change of one file needs no journal: the rename (or the removal) is itself atomic and the
+ * commit point, so it costs the fsync of its temporary file and one of the folder.
+ *
  * <p>Before the commit point the current content of every file to be changed is compared with
  * what the change was computed from: a file edited by hand in the meantime makes the commit fail
  * with {@link ConcurrentEditException} and changes nothing. Not thread-safe: one writer at a time.
@@ -84,7 +87,15 @@ public final class FolderTransaction {
         if (ops.isEmpty()) {
             return;
         }
-        recover(dir);
+        // An earlier change interrupted after its commit point is completed first; the leftovers of
+        // an uncommitted one are hidden and harmless, removed at the next start (recover).
+        if (complete(dir)) {
+            LOG.info("configuration folder {}: completed a change that was interrupted", dir);
+        }
+        if (ops.size() == 1) {
+            commitOne(ops.get(0));
+            return;
+        }
         List<String> temps = new ArrayList<>();
         try {
             StringBuilder journal = new StringBuilder();
@@ -115,6 +126,31 @@ public final class FolderTransaction {
         }
         // Committed: from here on the change happens, now or at the next recovery.
         complete(dir);
+    }
+
+    /** One file written or removed: its own rename (or removal) is the commit point. */
+    private void commitOne(Op op) throws IOException, ConcurrentEditException {
+        Path target = dir.resolve(op.file());
+        if (op.text() == null) {
+            if (!Objects.equals(current(op.file()), op.expected())) {
+                throw new ConcurrentEditException(op.file());
+            }
+            Files.delete(target);
+            syncDir(dir);
+            return;
+        }
+        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+        try {
+            writeDurably(temp, op.text());
+            if (!Objects.equals(current(op.file()), op.expected())) {
+                throw new ConcurrentEditException(op.file());
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | ConcurrentEditException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        syncDir(dir);
     }
 
     /** Whether a committed change is being carried out (or was interrupted and awaits {@link #recover}). */

@@ -1,6 +1,7 @@
 package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -203,6 +205,8 @@ class AdminApiEndToEndTest {
 
             // A broken hand edit keeps the last good configuration; the API still works and says so.
             g.config.write("broken.yaml", "kind: [\n");
+            // The API serves the folder as its watch has read it: a hand edit is seen once the watch delivers it.
+            await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("get", "se").stderr().contains("1 error(s)"));
             Cli.Result e = cli.run("apply", "-f", Files.writeString(tmp.resolve("e.json"), entry("e", 443)).toString());
             assertThat(e.exitCode()).isZero();
             assertThat(e.stderr()).contains("Warning: ", "broken.yaml", "last good configuration");

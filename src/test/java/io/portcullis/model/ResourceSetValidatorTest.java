@@ -146,6 +146,36 @@ class ResourceSetValidatorTest {
                 "vs3.yaml", virtualService("[mesh]", "reviews").replace("name: vs,", "name: vs3,")))).isEmpty();
     }
 
+    /** The destination check looks hosts up by label; it must answer as {@link HostSyntax#isSubsetOf} over every entry would. */
+    @Test
+    void aDestinationIsDeclaredExactlyWhenSomeHostCoversItAsTheHostSyntaxSays() {
+        List<String> declared = List.of("*.example.com", "db.example.org", "*.a.example.net");
+        List<String> destinations = List.of("db.example.com", "x.y.example.com", "example.com", "*.example.com",
+                "*.b.example.com", "db.example.org", "x.db.example.org", "example.org", "a.example.net",
+                "x.a.example.net", "*.a.example.net", "*.example.net", "com.example");
+        for (int without = 0; without <= declared.size(); without++) {
+            List<String> hosts = new ArrayList<>(declared);
+            if (without < declared.size()) {
+                hosts.remove(without);
+            }
+            StringBuilder entry = new StringBuilder("""
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: se}
+                    spec:
+                      ports: [{number: 443, name: tls, protocol: TLS}]
+                      hosts:
+                    """);
+            hosts.forEach(h -> entry.append("  - \"").append(h).append("\"\n"));
+            for (String destination : destinations) {
+                boolean covered = hosts.stream().anyMatch(h -> HostSyntax.isSubsetOf(destination, h));
+                List<Problem> problems = ResourceSetValidator.validate(set("se.yaml", entry.toString(),
+                        "vs.yaml", virtualService("[mesh]", "\"" + destination + "\"")));
+                assertThat(problems.isEmpty()).as("%s declared by %s", destination, hosts).isEqualTo(covered);
+            }
+        }
+    }
+
     @Test
     void duplicateIdsInOneSetAreErrors() {
         ResourceSet base = set("a.yaml", gateway("a", 443, "TCP"));

@@ -36,6 +36,22 @@ class FolderTransactionTest {
         assertThat(FolderTransaction.pending(dir)).isFalse();
     }
 
+    /** One file needs no journal (its rename is atomic): the same outcome, and the same refusal of a stale change. */
+    @Test
+    void oneFileIsWrittenReplacedAndRemovedAloneAndAStaleOneIsRefused() throws Exception {
+        new FolderTransaction(dir).write("a.yaml", "one", null).commit();
+        new FolderTransaction(dir).write("a.yaml", "two", "one").commit();
+        assertThat(folder()).containsExactlyEntriesOf(Map.of("a.yaml", "two"));
+        FolderTransaction stale = new FolderTransaction(dir).write("a.yaml", "three", "one");
+        assertThatThrownBy(stale::commit).isInstanceOf(FolderTransaction.ConcurrentEditException.class)
+                .hasMessageContaining("a.yaml");
+        FolderTransaction staleDelete = new FolderTransaction(dir).delete("a.yaml", "one");
+        assertThatThrownBy(staleDelete::commit).isInstanceOf(FolderTransaction.ConcurrentEditException.class);
+        assertThat(folder()).as("nothing left behind").containsExactlyEntriesOf(Map.of("a.yaml", "two"));
+        new FolderTransaction(dir).delete("a.yaml", "two").commit();
+        assertThat(folder()).isEmpty();
+    }
+
     @Test
     void aFileEditedSinceItWasReadFailsTheWholeChange() throws Exception {
         Files.writeString(dir.resolve("a.yaml"), "edited by hand");

@@ -67,6 +67,29 @@ class ParsedFolderTest {
         assertThat(second.files().get("b.yaml").parsed()).isNotSameAs(first.files().get("b.yaml").parsed());
     }
 
+    /** What a watched folder does once the watch has named a file: it looks at that one, not at the rest. */
+    @Test
+    void aLookByNameReadsTheNamedFilesOnlyAndAFullLookTheRest() throws Exception {
+        age(write("a.yaml", "a", 443));
+        age(write("b.yaml", "b", 443));
+        // Stamps trusted as soon as read after their change, so only the names decide what is read.
+        ParsedFolder folder = new ParsedFolder(dir, Duration.ZERO);
+        FolderSnapshot first = folder.refresh();
+        Thread.sleep(20);
+        write("a.yaml", "a", 444);
+        write("b.yaml", "b", 444);
+        write("c.yaml", "c", 443);
+        FolderSnapshot named = folder.refresh(List.of("a.yaml", "c.yaml", "not-config.txt", ".hidden.yaml"));
+        assertThat(named.files()).containsOnlyKeys("a.yaml", "b.yaml", "c.yaml");
+        assertThat(port(named.load().resources(), "a")).isEqualTo(444);
+        assertThat(port(named.load().resources(), "b")).as("not named: not looked at").isEqualTo(443);
+        assertThat(named.files().get("b.yaml").parsed()).isSameAs(first.files().get("b.yaml").parsed());
+
+        Files.delete(dir.resolve("c.yaml"));
+        assertThat(folder.refresh(List.of("c.yaml")).files()).containsOnlyKeys("a.yaml", "b.yaml");
+        assertThat(port(folder.refresh().load().resources(), "b")).isEqualTo(444);
+    }
+
     @Test
     void aCopyThatKeepsTheModificationTimeAndSizeIsStillSeen() throws Exception {
         Path a = write("a.yaml", "a", 443);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.model.ObjectText;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.RawFile.Segment;
+import io.portcullis.sources.FolderSnapshot;
 import io.portcullis.sources.FolderTransaction;
 import io.portcullis.sources.store.FolderView.Key;
 import io.portcullis.sources.store.FolderView.Location;
@@ -24,6 +25,8 @@ final class FileEdits {
     private final FolderView view;
     /** File name to its segment texts; a null segment is removed; a null list is a removed file. */
     private final Map<String, List<String>> edited = new LinkedHashMap<>();
+    /** The folder after the change, parsed; made once every edit is made. */
+    private FolderSnapshot candidate;
 
     FileEdits(FolderView view) {
         this.view = view;
@@ -86,6 +89,17 @@ final class FileEdits {
         Map<String, String> out = new LinkedHashMap<>();
         edited.forEach((name, segments) -> out.put(name, segments == null ? null : join(segments)));
         return out;
+    }
+
+    /**
+     * The folder as it will be after the change, only the changed files parsed: to validate it, and
+     * to hand to the parsed folder once written. Call once every edit is made.
+     */
+    FolderSnapshot candidate() {
+        if (candidate == null) {
+            candidate = view.snapshot().with(changes());
+        }
+        return candidate;
     }
 
     /** The folder's file texts as they will be after the change (every file: prefer {@link #changes}). */

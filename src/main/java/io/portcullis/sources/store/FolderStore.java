@@ -73,9 +73,13 @@ public final class FolderStore {
         this.clock = clock;
     }
 
-    /** The folder as it is now (hand edits included), re-reading only the files that changed. */
+    /**
+     * The folder as it is now, re-reading only the files that changed: of a folder a source
+     * watches, the files the watch has read and those changed in the last seconds (so a hand edit
+     * of a file just written is seen at once), with no look at the rest; otherwise every file's stamp.
+     */
     private FolderView view() {
-        FolderSnapshot snapshot = folder.refresh();
+        FolderSnapshot snapshot = folder.watched() ? folder.refresh(List.of()) : folder.refresh();
         if (lastView == null || lastView.snapshot() != snapshot) {
             lastView = FolderView.of(snapshot, lastView);
         }
@@ -86,13 +90,9 @@ public final class FolderStore {
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();
         FolderView view = view();
-        for (Location at : view.all()) {
-            Key key = FolderView.key(at.object());
-            if (key.kind() == kind && (namespace == null || namespace.equals(key.namespace()))) {
-                out.add(stored(view, key, at));
-            }
+        for (Map.Entry<Key, Location> e : view.list(kind, namespace)) {
+            out.add(stored(view, e.getKey(), e.getValue()));
         }
-        out.sort(java.util.Comparator.comparing(StoredObject::namespace).thenComparing(StoredObject::name));
         return out;
     }
 
@@ -156,7 +156,7 @@ public final class FolderStore {
             throw new StoreException(StoreException.Reason.CONFLICT, String.join("; ", conflicts));
         }
         checkFolder(view, edits, submission.warnings());
-        return edits.isEmpty() ? view.loaded() : view.snapshot().loadWith(edits.changes());
+        return edits.isEmpty() ? view.loaded() : edits.candidate().load();
     }
 
     /** Deletes one resource; {@code expectedVersion} (may be null) must be its current version. */
@@ -277,7 +277,7 @@ public final class FolderStore {
             return List.of();
         }
         LoadResult before = view.loaded();
-        LoadResult after = view.snapshot().loadWith(edits.changes());
+        LoadResult after = edits.candidate().load();
         Set<String> old = new HashSet<>();
         before.problems().forEach(p -> old.add(p.toString()));
         List<Problem> errors = after.errors().stream().filter(p -> !old.contains(p.toString())).toList();
@@ -296,8 +296,12 @@ public final class FolderStore {
     private boolean commit(FileEdits edits, int attempt) throws StoreException {
         try {
             edits.transaction(dir).commit();
+            // The view takes the written files in as written: nothing parsed or validated again.
+            folder.adopt(edits.candidate(), edits.changes().keySet());
             return true;
         } catch (ConcurrentEditException e) {
+            // Edited by hand and not yet read: read it before the change is computed again.
+            folder.refresh(edits.changes().keySet());
             if (attempt >= ATTEMPTS) {
                 throw new StoreException(StoreException.Reason.CONFLICT, e.getMessage() + "; try again");
             }
@@ -320,15 +324,7 @@ public final class FolderStore {
     }
 
     private static StoredObject stored(FolderView view, Key key, Location at) {
-        String ns = key.namespace();
-        ObjectNode tree = at.object().tree();
-        String version = view.version(key, at);
-        String created = ObjectNormalizer.creationTimestamp(tree);
-        if (created == null) {
-            created = ObjectNormalizer.timestamp(at.fileModified());
-        }
-        return new StoredObject(key.kind(), ns, key.name(), version, created,
-                ObjectNormalizer.forResponse(tree, ns, version, created), at.file());
+        return view.stored(key, at);
     }
 
     private static StoreException notFound(Key key) {

@@ -36,7 +36,7 @@ class FolderStoreSharedFolderTest {
             Files.writeString(dir.resolve("fill-" + i + ".yaml"), FolderStoreTest.entry("fill-" + i, 443));
         }
         source = new FolderSource(dir, applied::add);
-        store = new FolderStore(source.folder(), source::reloadNow, Clock.systemUTC());
+        store = new FolderStore(source.folder(), source::reloadAfterWrite, Clock.systemUTC());
         source.start();
     }
 

@@ -75,7 +75,7 @@ public class ControlPlaneBenchmark {
             Files.writeString(dir.resolve("fill-" + i + ".yaml"), entry("fill-" + i, 443));
         }
         source = new FolderSource(dir, this::compile);
-        store = new FolderStore(source.folder(), source::reloadNow, Clock.systemUTC());
+        store = new FolderStore(source.folder(), source::reloadAfterWrite, Clock.systemUTC());
         LoadResult first = source.start();
         if (first.hasErrors()) {
             throw new IllegalStateException("the generated folder does not validate: " + first.errors());
