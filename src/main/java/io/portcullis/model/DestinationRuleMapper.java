@@ -40,6 +40,11 @@ final class DestinationRuleMapper {
             LabelSyntax.check(s.raw("labels"), s.fieldPath("labels"), s.findings());
             Map<String, String> labels = s.stringMap("labels");
             TrafficPolicy subsetPolicy = trafficPolicy(s.child("trafficPolicy", "DestinationRule.TrafficPolicy"));
+            if (subsetPolicy != null && (subsetPolicy.tunnel().isPresent() || subsetPolicy.connectionPool().isPresent()
+                    || subsetPolicy.portLevelSettings().stream().anyMatch(p -> p.connectionPool().isPresent()))) {
+                s.warning("trafficPolicy", "tunnel and connectionPool are acted on in the rule's own trafficPolicy"
+                        + " only, not in a subset's (Portcullis does not route to subsets)");
+            }
             subsets.add(new Subset(name, labels, subsetPolicy));
         }
         ConfigMapCredentialCheck.check(spec, id.namespace());
@@ -76,15 +81,15 @@ final class DestinationRuleMapper {
             ClientTls portTls = ClientTlsReader.read(p.child("tls", "DestinationRule.ClientTLSSettings"));
             TrafficTuningCheck.check(p);
             notActedOnTuning(p);
-            ports.add(new PortTrafficPolicy(number, portLoadBalancer, portTls));
+            ports.add(new PortTrafficPolicy(number, portLoadBalancer, portTls, TrafficSettingsReader.connectionPool(p)));
         }
         TrafficTuningCheck.check(tp);
         TrafficTuningCheck.checkTunnel(tp);
         notActedOnTuning(tp);
-        tp.notActedOn("tunnel", "Portcullis does not tunnel upstream connections");
         tp.notActedOn("proxyProtocol", "Portcullis sends no PROXY protocol header upstream");
         tp.notActedOn("retryBudget", "Portcullis does not retry");
-        return new TrafficPolicy(loadBalancer, tls, ports);
+        return new TrafficPolicy(loadBalancer, tls, ports, TrafficSettingsReader.tunnel(tp),
+                TrafficSettingsReader.connectionPool(tp));
     }
 
     private static int portSelector(Node p) {
@@ -101,8 +106,8 @@ final class DestinationRuleMapper {
         return port.port("number");
     }
 
+    /** Fields of {@code connectionPool} not enforced are warned about one by one in {@link TrafficSettingsReader}. */
     private static void notActedOnTuning(Node policy) {
-        policy.notActedOn("connectionPool", "Portcullis pools upstream HTTP connections with its own limits");
         policy.notActedOn("outlierDetection", "Portcullis does not eject upstream hosts");
     }
 

@@ -25,6 +25,7 @@ public final class EgressPolicy {
     private final ServiceEntryIndex index;
     private final GatewayRouter router;
     private final DestinationRuleIndex destinationRules;
+    private final TrafficPolicyIndex trafficPolicies;
     private final Authorizer authorizer;
     private final SidecarPolicy sidecar;
     private final List<ListenerSpec> listeners;
@@ -41,6 +42,7 @@ public final class EgressPolicy {
         this.unselected = resources.gateways().stream().filter(g -> !labels.selects(g.selector())).toList();
         this.router = new GatewayRouter(served, resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
+        this.trafficPolicies = new TrafficPolicyIndex(destinationRules);
         this.authorizer = new Authorizer(resources.authorizationPolicies());
         this.sidecar = new SidecarPolicy(resources, index, outboundPolicy);
         List<Problem> found = new ArrayList<>();
@@ -174,6 +176,14 @@ public final class EgressPolicy {
      */
     public TlsOrigination origination(String host, int port) {
         return destinationRules.lookup(HostNames.normalize(host), port);
+    }
+
+    /**
+     * The DestinationRule's {@code tunnel} and {@code connectionPool} for an allowed connection's
+     * destination; empty when none applies (or the decision is a refusal).
+     */
+    public java.util.Optional<UpstreamSettings> upstreamSettings(Decision decision) {
+        return trafficPolicies.lookup(decision);
     }
 
     /**

@@ -16,7 +16,10 @@ import io.portcullis.policy.Decision;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
+import io.portcullis.policy.UpstreamSettings;
 import io.portcullis.policy.UpstreamTarget.Candidate;
+import io.portcullis.model.DestinationRule.Tunnel;
+import io.portcullis.proxy.tunnel.ProxyTunnelConnector;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.Inet6Address;
@@ -29,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Opens the upstream connection for an allowed client connection, on the client's own event
@@ -49,6 +53,7 @@ public final class UpstreamConnector {
     private final OwnListeners own;
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
+    private final Function<Decision, Optional<UpstreamSettings>> trafficPolicy;
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
     private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
@@ -67,6 +72,17 @@ public final class UpstreamConnector {
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
                              PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
                              Consumer<Channel> connecting) {
+        this(transport, resolver, settings, guard, own, metrics, connecting, d -> Optional.empty());
+    }
+
+    /**
+     * @param trafficPolicy the DestinationRule settings ({@code tunnel}, {@code connectionPool}) of an
+     *                      allowed connection's destination, from the current snapshot
+     */
+    public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
+                             PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
+                             Consumer<Channel> connecting, Function<Decision, Optional<UpstreamSettings>> trafficPolicy) {
+        this.trafficPolicy = trafficPolicy;
         this.own = own;
         this.connecting = connecting;
         this.transport = transport;
@@ -85,19 +101,42 @@ public final class UpstreamConnector {
      * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
      */
     public Future<Channel> connect(EventLoop loop, Decision decision) {
-        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry());
+        // Hook (issue 14, DestinationRule traffic policy): the destination's tunnel and pool settings.
+        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry(),
+                trafficPolicy.apply(decision));
     }
 
     /** Connects to {@code target} with no entry to open private addresses (only {@code --allow-private} does). */
     public Future<Channel> connect(EventLoop loop, UpstreamTarget target) {
-        return connect(loop, target, null);
+        return connect(loop, target, null, Optional.empty());
     }
 
-    private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry) {
-        Promise<Channel> promise = loop.newPromise();
+    private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry,
+                                    Optional<UpstreamSettings> upstream) {
+        Promise<Channel> connected = loop.newPromise();
         Deque<Candidate> candidates = new ArrayDeque<>(target.candidates());
-        new Attempt(loop, entry, candidates, promise).next();
-        return promise;
+        new Attempt(loop, entry, candidates, connected).next();
+        Optional<Tunnel> tunnel = upstream.flatMap(UpstreamSettings::tunnel);
+        if (tunnel.isEmpty()) {
+            return connected;
+        }
+        // Hook (issue 14, DestinationRule tunnel): the address connected to is the proxy's; CONNECT through it.
+        Promise<Channel> tunnelled = loop.newPromise();
+        connected.addListener((Future<Channel> f) -> {
+            if (!f.isSuccess()) {
+                tunnelled.tryFailure(f.cause());
+                return;
+            }
+            ProxyTunnelConnector.open(f.getNow(), upstream.get(), tunnel.get(), settings.connectTimeout())
+                    .addListener((Future<Channel> t) -> {
+                        if (t.isSuccess()) {
+                            tunnelled.trySuccess(t.getNow());
+                        } else {
+                            tunnelled.tryFailure(t.cause());
+                        }
+                    });
+        });
+        return tunnelled;
     }
 
     /** One connection attempt over the candidates, on {@code loop}. */
