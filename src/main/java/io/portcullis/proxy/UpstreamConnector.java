@@ -20,6 +20,12 @@ import io.portcullis.policy.UpstreamSettings;
 import io.portcullis.policy.UpstreamTarget.Candidate;
 import io.portcullis.model.DestinationRule.Tunnel;
 import io.portcullis.proxy.tunnel.ProxyTunnelConnector;
+import io.portcullis.model.DestinationRule.ConnectionPool;
+import io.portcullis.proxy.pool.ConnectionPoolLimits;
+import io.portcullis.proxy.pool.PoolOverflow;
+import io.portcullis.proxy.pool.TcpKeepaliveOptions;
+import java.time.Duration;
+import java.util.OptionalInt;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.Inet6Address;
@@ -54,6 +60,7 @@ public final class UpstreamConnector {
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
     private final Function<Decision, Optional<UpstreamSettings>> trafficPolicy;
+    private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
     private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
@@ -113,30 +120,63 @@ public final class UpstreamConnector {
 
     private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry,
                                     Optional<UpstreamSettings> upstream) {
+        Optional<ConnectionPool> pool = upstream.flatMap(UpstreamSettings::pool);
+        // Hook (issue 14, connectionPool.tcp.maxConnections): one slot per connection to the destination, or overflow.
+        OptionalInt max = pool.map(ConnectionPool::maxConnections).orElse(OptionalInt.empty());
+        Optional<ConnectionPoolLimits.Slot> slot = Optional.empty();
+        if (max.isPresent()) {
+            slot = limits.tryOpen(upstream.get().destination(), max.getAsInt());
+            if (slot.isEmpty()) {
+                return loop.newFailedFuture(PoolOverflow.connections(upstream.get(), max.getAsInt()));
+            }
+        }
+        Duration timeout = pool.flatMap(ConnectionPool::connectTimeout).orElse(settings.connectTimeout());
         Promise<Channel> connected = loop.newPromise();
         Deque<Candidate> candidates = new ArrayDeque<>(target.candidates());
-        new Attempt(loop, entry, candidates, connected).next();
+        new Attempt(loop, entry, candidates, connected, timeout).next();
+        Future<Channel> result = connected;
         Optional<Tunnel> tunnel = upstream.flatMap(UpstreamSettings::tunnel);
-        if (tunnel.isEmpty()) {
-            return connected;
+        if (tunnel.isPresent()) {
+            // Hook (issue 14, DestinationRule tunnel): the address connected to is the proxy's; CONNECT through it.
+            Promise<Channel> tunnelled = loop.newPromise();
+            connected.addListener((Future<Channel> f) -> {
+                if (!f.isSuccess()) {
+                    tunnelled.tryFailure(f.cause());
+                    return;
+                }
+                ProxyTunnelConnector.open(f.getNow(), upstream.get(), tunnel.get(), timeout)
+                        .addListener((Future<Channel> t) -> {
+                            if (t.isSuccess()) {
+                                tunnelled.trySuccess(t.getNow());
+                            } else {
+                                tunnelled.tryFailure(t.cause());
+                            }
+                        });
+            });
+            result = tunnelled;
         }
-        // Hook (issue 14, DestinationRule tunnel): the address connected to is the proxy's; CONNECT through it.
-        Promise<Channel> tunnelled = loop.newPromise();
-        connected.addListener((Future<Channel> f) -> {
-            if (!f.isSuccess()) {
-                tunnelled.tryFailure(f.cause());
-                return;
-            }
-            ProxyTunnelConnector.open(f.getNow(), upstream.get(), tunnel.get(), settings.connectTimeout())
-                    .addListener((Future<Channel> t) -> {
-                        if (t.isSuccess()) {
-                            tunnelled.trySuccess(t.getNow());
-                        } else {
-                            tunnelled.tryFailure(t.cause());
-                        }
-                    });
-        });
-        return tunnelled;
+        if (slot.isPresent() || pool.flatMap(ConnectionPool::tcpKeepalive).isPresent()) {
+            Optional<ConnectionPoolLimits.Slot> held = slot;
+            result.addListener((Future<Channel> f) -> {
+                if (!f.isSuccess()) {
+                    held.ifPresent(ConnectionPoolLimits.Slot::release);
+                    return;
+                }
+                held.ifPresent(s -> f.getNow().closeFuture().addListener(c -> s.release()));
+                pool.flatMap(ConnectionPool::tcpKeepalive).ifPresent(k -> TcpKeepaliveOptions.apply(f.getNow(), k));
+            });
+        }
+        return result;
+    }
+
+    /** The DestinationRule settings (tunnel, connection pool) {@link #connect(EventLoop, Decision)} applies to {@code decision}. */
+    public Optional<UpstreamSettings> upstreamSettings(Decision decision) {
+        return trafficPolicy.apply(decision);
+    }
+
+    /** The connection-pool counts of every destination, shared with the HTTP pool that waits on them. */
+    public ConnectionPoolLimits limits() {
+        return limits;
     }
 
     /** One connection attempt over the candidates, on {@code loop}. */
@@ -146,10 +186,13 @@ public final class UpstreamConnector {
         private final Deque<Candidate> candidates;
         private final Deque<InetSocketAddress> addresses = new ArrayDeque<>();
         private final Promise<Channel> promise;
+        private final Duration timeout;
         private UpstreamException last;
         private UpstreamException refused;
 
-        Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise) {
+        Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise,
+                Duration timeout) {
+            this.timeout = timeout;
             this.loop = loop;
             this.entry = entry;
             this.candidates = candidates;
@@ -179,7 +222,12 @@ public final class UpstreamConnector {
                     return;
                 }
                 long started = System.nanoTime();
-                ChannelFuture connect = bootstrap(loop, address).connect(address);
+                Bootstrap bootstrap = bootstrap(loop, address);
+                if (!timeout.equals(settings.connectTimeout())) {
+                    // connectionPool.tcp.connectTimeout for this destination, instead of --connect-timeout.
+                    bootstrap = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis());
+                }
+                ChannelFuture connect = bootstrap.connect(address);
                 connecting.accept(connect.channel());
                 connect.addListener((ChannelFuture f) -> {
                     metrics.upstreamConnect(System.nanoTime() - started);
@@ -190,7 +238,7 @@ public final class UpstreamConnector {
                     } else {
                         last = f.cause() instanceof ConnectTimeoutException
                                 ? new UpstreamException(Reason.UPSTREAM_TIMEOUT, "connect to " + format(address)
-                                        + " timed out after " + settings.connectTimeout().toMillis() + " ms")
+                                        + " timed out after " + timeout.toMillis() + " ms")
                                 : new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE, "connect to " + format(address)
                                         + " failed: " + describe(f.cause()));
                         next();
