@@ -235,6 +235,37 @@ class ConnectionPoolEndToEndTest {
     }
 
     @Test
+    void connectTimeoutOfTheRuleReplacesTheGatewaysOwn() throws Exception {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
+        try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+             RunningGateway g = RunningGateway.start("slow.example.test")) {
+            List<Socket> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(new InetSocketAddress("127.0.0.1", full.getLocalPort()), 300);
+                    } catch (java.io.IOException queueFull) {
+                        // Expected once the queue is full.
+                    }
+                    fillers.add(s);
+                }
+                g.apply("slow.yaml", httpEntry("slow", full.getLocalPort(), "{tcp: {connectTimeout: 300ms}}"));
+                Cli.Result r = Cli.run(TIMEOUT, "curl", "-sS", "--max-time", "25", "-x", g.proxyUrl(), "-w", "%{http_code}",
+                        "-o", "/dev/null", "http://slow.example.test:" + full.getLocalPort() + "/");
+                assertThat(r.stdout()).as(r.toString()).isEqualTo("504");
+                EnvoyAccessLine line = g.awaitAccess(l -> l.get("response_flags").equals("UT"));
+                assertThat(line.get("upstream_transport_failure_reason")).isEqualTo("connect to 127.0.0.1:"
+                        + full.getLocalPort() + " timed out after 300 ms");
+            } finally {
+                for (Socket s : fillers) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void aDestinationWithoutARuleKeepsTheDefaults() throws Exception {
         AtomicInteger closedByGateway = new AtomicInteger();
         try (RawHttpOrigin origin = keepAliveOrigin(new CountDownLatch(0), new AtomicInteger(), new AtomicInteger(),
