@@ -29,33 +29,45 @@ public record DestinationRule(
      * @param connectionPool {@code connectionPool}: the limits Portcullis enforces
      */
     public record TrafficPolicy(String loadBalancer, ClientTls tls, List<PortTrafficPolicy> portLevelSettings,
-                                Optional<Tunnel> tunnel, Optional<ConnectionPool> connectionPool) {
+                                Optional<Tunnel> tunnel, Optional<ConnectionPool> connectionPool,
+                                Optional<OutlierDetection> outlierDetection) {
         public TrafficPolicy {
             portLevelSettings = List.copyOf(portLevelSettings);
         }
 
-        /** A policy without tunnel or connection pool. */
+        /** A policy without tunnel, connection pool or outlier detection. */
         public TrafficPolicy(String loadBalancer, ClientTls tls, List<PortTrafficPolicy> portLevelSettings) {
-            this(loadBalancer, tls, portLevelSettings, Optional.empty(), Optional.empty());
+            this(loadBalancer, tls, portLevelSettings, Optional.empty(), Optional.empty(), Optional.empty());
         }
 
         /** A copy with other TLS settings (e.g. a bound {@code credentialName}), every other part kept. */
         public TrafficPolicy withTls(ClientTls newTls, List<PortTrafficPolicy> newPorts) {
-            return new TrafficPolicy(loadBalancer, newTls, newPorts, tunnel, connectionPool);
+            return new TrafficPolicy(loadBalancer, newTls, newPorts, tunnel, connectionPool, outlierDetection);
         }
     }
 
     /** {@code TrafficPolicy.PortTrafficPolicy}. */
-    public record PortTrafficPolicy(int port, String loadBalancer, ClientTls tls, Optional<ConnectionPool> connectionPool) {
-        /** Port settings without a connection pool. */
+    public record PortTrafficPolicy(int port, String loadBalancer, ClientTls tls, Optional<ConnectionPool> connectionPool,
+                                    Optional<OutlierDetection> outlierDetection) {
+        /** Port settings without a connection pool or outlier detection. */
         public PortTrafficPolicy(int port, String loadBalancer, ClientTls tls) {
-            this(port, loadBalancer, tls, Optional.empty());
+            this(port, loadBalancer, tls, Optional.empty(), Optional.empty());
         }
 
         /** A copy with other TLS settings, every other part kept. */
         public PortTrafficPolicy withTls(ClientTls newTls) {
-            return new PortTrafficPolicy(port, loadBalancer, newTls, connectionPool);
+            return new PortTrafficPolicy(port, loadBalancer, newTls, connectionPool, outlierDetection);
         }
+    }
+
+    /**
+     * The part of {@code OutlierDetection} Portcullis acts on: after {@code consecutiveErrors}
+     * failed connects in a row (Istio's {@code consecutiveGatewayErrors}, else its 5xx count, by
+     * default 5), an endpoint is tried last for {@code baseEjectionTime} (default 30 s) times
+     * the number of times it was ejected, while at most {@code maxEjectionPercent} (default 10, at
+     * least one endpoint) of the endpoints are out.
+     */
+    public record OutlierDetection(int consecutiveErrors, Duration baseEjectionTime, int maxEjectionPercent) {
     }
 
     /**

@@ -2,6 +2,7 @@ package io.portcullis.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.model.DestinationRule.ConnectionPool;
+import io.portcullis.model.DestinationRule.OutlierDetection;
 import io.portcullis.model.DestinationRule.TcpKeepalive;
 import io.portcullis.model.DestinationRule.Tunnel;
 import java.time.Duration;
@@ -58,6 +59,36 @@ final class TrafficSettingsReader {
         return Optional.of(new ConnectionPool(count(tcp, "maxConnections"), duration(tcp, "connectTimeout"),
                 tcpKeepalive, count(http, "http1MaxPendingRequests"), count(http, "maxRequestsPerConnection"),
                 duration(http, "idleTimeout")));
+    }
+
+    /** {@code outlierDetection} of a traffic policy or a port's; empty when absent. */
+    static Optional<OutlierDetection> outlierDetection(Node policy) {
+        JsonNode od = policy.raw("outlierDetection");
+        if (od == null || !od.isObject()) {
+            return Optional.empty();
+        }
+        String path = policy.fieldPath("outlierDetection");
+        Findings findings = policy.findings();
+        String why = "Portcullis ejects on failed connects only";
+        notActedOn(findings, od, path, "interval", "an endpoint is tried again once its ejection time has passed");
+        notActedOn(findings, od, path, "minHealthPercent", why);
+        notActedOn(findings, od, path, "splitExternalLocalOriginErrors", why);
+        notActedOn(findings, od, path, "consecutiveLocalOriginFailures", why);
+        if (!field(od, "consecutive5xxErrors").isMissingNode() && field(od, "consecutiveGatewayErrors").isMissingNode()) {
+            findings.warning(path + ".consecutive5xxErrors", "counted on failed connects only: HTTP 5xx answers do not"
+                    + " eject an endpoint in Portcullis");
+        }
+        OptionalInt gateway = count(od, "consecutiveGatewayErrors");
+        OptionalInt any = count(od, "consecutive5xxErrors");
+        // Istio: consecutive5xxErrors defaults to 5; 0 turns that detection off.
+        boolean off = gateway.isEmpty() && !field(od, "consecutive5xxErrors").isMissingNode() && any.isEmpty();
+        if (off) {
+            return Optional.empty();
+        }
+        int errors = gateway.isPresent() ? gateway.getAsInt() : any.orElse(5);
+        Duration base = duration(od, "baseEjectionTime").orElse(Duration.ofSeconds(30));
+        int percent = field(od, "maxEjectionPercent").isMissingNode() ? 10 : (int) field(od, "maxEjectionPercent").asLong(10);
+        return Optional.of(new OutlierDetection(errors, base, percent));
     }
 
     private static void notActedOn(Findings findings, JsonNode parent, String path, String name, String why) {

@@ -2,6 +2,7 @@ package io.portcullis.policy;
 
 import io.portcullis.model.DestinationRule;
 import io.portcullis.model.DestinationRule.ConnectionPool;
+import io.portcullis.model.DestinationRule.OutlierDetection;
 import io.portcullis.model.DestinationRule.PortTrafficPolicy;
 import io.portcullis.model.DestinationRule.TrafficPolicy;
 import io.portcullis.model.DestinationRule.Tunnel;
@@ -62,15 +63,20 @@ final class TrafficPolicyIndex {
             return Optional.empty();
         }
         Optional<ConnectionPool> pool = policy.connectionPool();
+        Optional<String> balancer = Optional.ofNullable(policy.loadBalancer());
+        Optional<OutlierDetection> outliers = policy.outlierDetection();
         for (PortTrafficPolicy p : policy.portLevelSettings()) {
-            if (p.port() == port && p.connectionPool().isPresent()) {
-                pool = p.connectionPool();
+            if (p.port() == port) {
+                pool = p.connectionPool().or(() -> policy.connectionPool());
+                balancer = Optional.ofNullable(p.loadBalancer()).or(() -> Optional.ofNullable(policy.loadBalancer()));
+                outliers = p.outlierDetection().or(() -> policy.outlierDetection());
             }
         }
         Optional<Tunnel> tunnel = policy.tunnel();
-        if (pool.isEmpty() && tunnel.isEmpty()) {
+        if (pool.isEmpty() && tunnel.isEmpty() && balancer.isEmpty() && outliers.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new UpstreamSettings(io.portcullis.model.AddressText.hostPort(host, port), rule.id(), tunnel, pool));
+        return Optional.of(new UpstreamSettings(io.portcullis.model.AddressText.hostPort(host, port), rule.id(), tunnel,
+                pool, balancer, outliers));
     }
 }

@@ -22,6 +22,7 @@ import io.portcullis.model.DestinationRule.Tunnel;
 import io.portcullis.proxy.tunnel.ProxyTunnelConnector;
 import io.portcullis.model.DestinationRule.ConnectionPool;
 import io.portcullis.proxy.pool.ConnectionPoolLimits;
+import io.portcullis.proxy.pool.EndpointBalancer;
 import io.portcullis.proxy.pool.PoolOverflow;
 import io.portcullis.proxy.pool.TcpKeepaliveOptions;
 import java.time.Duration;
@@ -61,6 +62,7 @@ public final class UpstreamConnector {
     private final Consumer<Channel> connecting;
     private final Function<Decision, Optional<UpstreamSettings>> trafficPolicy;
     private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
+    private final EndpointBalancer balancer = new EndpointBalancer();
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
     private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
@@ -132,8 +134,10 @@ public final class UpstreamConnector {
         }
         Duration timeout = pool.flatMap(ConnectionPool::connectTimeout).orElse(settings.connectTimeout());
         Promise<Channel> connected = loop.newPromise();
-        Deque<Candidate> candidates = new ArrayDeque<>(target.candidates());
-        new Attempt(loop, entry, candidates, connected, timeout).next();
+        // Hook (issue 14, loadBalancer and outlierDetection): the order in which the endpoints are tried.
+        Deque<Candidate> candidates = new ArrayDeque<>(upstream.map(s -> balancer.order(target.candidates(), s))
+                .orElse(target.candidates()));
+        new Attempt(loop, entry, candidates, connected, timeout, upstream).next();
         Future<Channel> result = connected;
         Optional<Tunnel> tunnel = upstream.flatMap(UpstreamSettings::tunnel);
         if (tunnel.isPresent()) {
@@ -187,12 +191,17 @@ public final class UpstreamConnector {
         private final Deque<InetSocketAddress> addresses = new ArrayDeque<>();
         private final Promise<Channel> promise;
         private final Duration timeout;
+        private final Optional<UpstreamSettings> upstream;
+        private final int endpoints;
+        private Candidate current;
         private UpstreamException last;
         private UpstreamException refused;
 
         Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise,
-                Duration timeout) {
+                Duration timeout, Optional<UpstreamSettings> upstream) {
             this.timeout = timeout;
+            this.upstream = upstream;
+            this.endpoints = candidates.size();
             this.loop = loop;
             this.entry = entry;
             this.candidates = candidates;
@@ -234,8 +243,11 @@ public final class UpstreamConnector {
                     if (f.isSuccess()) {
                         if (!promise.trySuccess(f.channel())) {
                             f.channel().close();
+                        } else {
+                            upstream.ifPresent(s -> balancer.connected(s, current, f.channel()));
                         }
                     } else {
+                        upstream.ifPresent(s -> balancer.failed(s, current, endpoints));
                         last = f.cause() instanceof ConnectTimeoutException
                                 ? new UpstreamException(Reason.UPSTREAM_TIMEOUT, "connect to " + format(address)
                                         + " timed out after " + timeout.toMillis() + " ms")
@@ -247,6 +259,7 @@ public final class UpstreamConnector {
                 return;
             }
             Candidate candidate = candidates.poll();
+            current = candidate;
             if (candidate == null) {
                 UpstreamException failure = refused != null ? refused : last;
                 promise.tryFailure(failure != null ? failure

@@ -80,11 +80,40 @@ class DestinationRuleMapperTest {
     }
 
     @Test
-    void loadBalancerIsKeptAndWarned() {
-        warning(dr("""
+    void simpleLoadBalancersAreActedOnPassthroughAndTheOthersWarned() {
+        String leastRequest = dr("""
                 host: api.example.com
                 trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}
-                """), "spec.trafficPolicy.loadBalancer", "not acted on");
+                """);
+        assertThat(single(leastRequest, DestinationRule.class).trafficPolicy().loadBalancer()).isEqualTo("LEAST_REQUEST");
+        assertThat(Fixtures.warnings(leastRequest)).isEmpty();
+        warning(dr("""
+                host: api.example.com
+                trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}
+                """), "spec.trafficPolicy.loadBalancer.simple", "not acted on");
+    }
+
+    @Test
+    void outlierDetectionIsMappedWithIstiosDefaultsAndItsUnservedFieldsWarned() {
+        String yaml = dr("""
+                host: api.example.com
+                trafficPolicy:
+                  outlierDetection: {consecutiveGatewayErrors: 3, interval: 10s, baseEjectionTime: 1m}
+                  portLevelSettings:
+                  - port: {number: 80}
+                    outlierDetection: {consecutive5xxErrors: 0}
+                """);
+        TrafficPolicy tp = single(yaml, DestinationRule.class).trafficPolicy();
+        assertThat(tp.outlierDetection()).contains(new DestinationRule.OutlierDetection(3, java.time.Duration.ofMinutes(1),
+                10));
+        // consecutive5xxErrors: 0 turns the detection off.
+        assertThat(tp.portLevelSettings().get(0).outlierDetection()).isEmpty();
+        warning(yaml, "spec.trafficPolicy.outlierDetection.interval", "not acted on");
+        assertThat(single(dr("""
+                host: api.example.com
+                trafficPolicy: {outlierDetection: {}}
+                """), DestinationRule.class).trafficPolicy().outlierDetection())
+                .contains(new DestinationRule.OutlierDetection(5, java.time.Duration.ofSeconds(30), 10));
     }
 
     @Test
@@ -101,10 +130,10 @@ class DestinationRuleMapperTest {
                     connectionPool: {tcp: {maxConnections: 1}}
                   tls: {mode: SIMPLE, credentialName: books-ca}
                 """);
-        for (String field : List.of("spec.workloadSelector",
-                "spec.trafficPolicy.outlierDetection", "spec.trafficPolicy.loadBalancer.consistentHash")) {
+        for (String field : List.of("spec.workloadSelector", "spec.trafficPolicy.loadBalancer.consistentHash")) {
             warning(yaml, field, "not acted on");
         }
+        warning(yaml, "spec.trafficPolicy.outlierDetection.consecutive5xxErrors", "HTTP 5xx answers do not eject");
         // maxConnections is enforced now: no warning for it.
         assertThat(Fixtures.warnings(yaml)).noneMatch(p -> String.valueOf(p.field()).contains("connectionPool"));
     }
