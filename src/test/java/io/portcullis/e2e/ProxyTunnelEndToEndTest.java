@@ -237,7 +237,8 @@ class ProxyTunnelEndToEndTest {
             // Allowed by policy, failed on the way out: counted as an upstream failure, not a denial.
             await().atMost(TIMEOUT).untilAsserted(() -> assertThat(g.scrape().sum("portcullis_upstream_failures_total",
                     "reason", "upstream_connect_failure")).isEqualTo(1));
-            assertThat(squid.accessLog()).contains("TCP_DENIED/403").contains("CONNECT forbidden.example.test:443");
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(squid.accessLog()).contains("TCP_DENIED/403")
+                    .contains("CONNECT forbidden.example.test:443"));
         }
     }
 
@@ -245,10 +246,10 @@ class ProxyTunnelEndToEndTest {
     void aProxyNobodyDeclaredGetsNoConnection() throws Exception {
         try (RunningGateway g = gateway()) {
             // A tunnel through a proxy without a ServiceEntry: default deny holds for the proxy too.
-            g.apply("tunnel.yaml", tunnel("undeclared", "undeclared-proxy.corp.test", "api.example.test", api.port()));
+            g.apply("tunnel.yaml", tunnel("undeclared", "undeclared-proxy.corp.test", "only-via-undeclared.example.test",
+                    api.port()));
             int gatewayPort = g.applyOnFreePort("api.yaml", port -> passthroughVia(port, "api.example.test",
                     "undeclared-proxy.corp.test"));
-            String squidBefore = squid.accessLog();
 
             Cli.Result r = curlTls(gatewayPort, "api.example.test");
             assertThat(r.exitCode()).as(r.toString()).isNotZero();
@@ -257,7 +258,7 @@ class ProxyTunnelEndToEndTest {
             assertThat(line.get("response_flags")).isEqualTo("NR");
             assertThat(line.get("message")).contains("no ServiceEntry allows undeclared-proxy.corp.test:" + squid.port());
             assertThat(line.get("upstream_host")).isEqualTo("-");
-            assertThat(squid.accessLog()).isEqualTo(squidBefore);
+            assertThat(squid.accessLog()).doesNotContain("only-via-undeclared.example.test");
         }
     }
 }

@@ -183,7 +183,8 @@ public final class UpstreamPool implements UpstreamSource {
             return false;
         }
         int maxPending = pool.get().http1MaxPendingRequests().orElse(Integer.MAX_VALUE);
-        boolean queued = connector.limits().await(settings.destination(), maxPending, loop,
+        boolean queued = connector.limits().await(settings.destination(), pool.get().maxConnections().getAsInt(),
+                maxPending, loop,
                 () -> acquire(loop, route, false).addListener((Future<UpstreamLease> f) -> {
                     if (f.isSuccess()) {
                         if (!promise.trySuccess(f.getNow())) {

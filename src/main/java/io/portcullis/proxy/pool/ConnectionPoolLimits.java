@@ -54,10 +54,11 @@ public final class ConnectionPoolLimits {
     }
 
     /**
-     * Queues {@code retry} to run on {@code loop} once a connection to {@code destination} closes;
-     * false, and nothing queued, when {@code maxPending} requests wait already.
+     * Queues {@code retry} to run on {@code loop} once a connection to {@code destination} closes
+     * (at once when fewer than {@code maxConnections} are open by now); false, and nothing queued,
+     * when {@code maxPending} requests wait already.
      */
-    public boolean await(String destination, int maxPending, EventExecutor loop, Runnable retry) {
+    public boolean await(String destination, int maxConnections, int maxPending, EventExecutor loop, Runnable retry) {
         Counts c = counts(destination);
         while (true) {
             int now = c.waiting.get();
@@ -67,7 +68,7 @@ public final class ConnectionPoolLimits {
             if (c.waiting.compareAndSet(now, now + 1)) {
                 c.waiters.add(new Waiter(loop, retry));
                 // A slot may have been freed between the caller's failed attempt and the queueing.
-                if (c.open.get() == 0) {
+                if (c.open.get() < maxConnections) {
                     c.wakeOne();
                 }
                 return true;

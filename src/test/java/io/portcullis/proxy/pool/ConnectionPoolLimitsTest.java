@@ -68,7 +68,7 @@ class ConnectionPoolLimitsTest {
             ConcurrentLinkedQueue<String> woken = new ConcurrentLinkedQueue<>();
             List<Boolean> queued = new ArrayList<>();
             for (String name : List.of("first", "second", "third")) {
-                queued.add(limits.await("d", 2, loop, () -> {
+                queued.add(limits.await("d", 1, 2, loop, () -> {
                     assertThat(loop.inEventLoop()).isTrue();
                     woken.add(name);
                 }));
@@ -82,6 +82,24 @@ class ConnectionPoolLimitsTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> woken.size() == 2);
             assertThat(woken).containsExactly("first", "second");
             assertThat(limits.hasWaiters("d")).isFalse();
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aWaiterQueuedAfterASlotFreedIsWokenAtOnce() throws Exception {
+        ConnectionPoolLimits limits = new ConnectionPoolLimits();
+        EventLoop loop = new DefaultEventLoop();
+        try {
+            ConnectionPoolLimits.Slot one = limits.tryOpen("d", 2).orElseThrow();
+            ConnectionPoolLimits.Slot two = limits.tryOpen("d", 2).orElseThrow();
+            // The caller's tryOpen failed, then a slot freed before it queued: nobody else would wake it.
+            two.release();
+            CountDownLatch woken = new CountDownLatch(1);
+            assertThat(limits.await("d", 2, 5, loop, woken::countDown)).isTrue();
+            assertThat(woken.await(20, TimeUnit.SECONDS)).isTrue();
+            one.release();
         } finally {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
