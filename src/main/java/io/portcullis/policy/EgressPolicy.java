@@ -42,7 +42,7 @@ public final class EgressPolicy {
         this.unselected = resources.gateways().stream().filter(g -> !labels.selects(g.selector())).toList();
         this.router = new GatewayRouter(served, resources.virtualServices());
         this.destinationRules = new DestinationRuleIndex(resources.destinationRules());
-        this.trafficPolicies = new TrafficPolicyIndex(destinationRules);
+        this.trafficPolicies = new TrafficPolicyIndex(destinationRules, resources.destinationRules());
         this.authorizer = new Authorizer(resources.authorizationPolicies());
         this.sidecar = new SidecarPolicy(resources, index, outboundPolicy);
         List<Problem> found = new ArrayList<>();

@@ -20,9 +20,16 @@ import java.util.Optional;
  */
 final class TrafficPolicyIndex {
     private final DestinationRuleIndex rules;
+    /** Whether any rule has something for this index: most configurations have none, and connects skip the lookup. */
+    private final boolean relevant;
 
-    TrafficPolicyIndex(DestinationRuleIndex rules) {
+    TrafficPolicyIndex(DestinationRuleIndex rules, List<DestinationRule> all) {
         this.rules = rules;
+        this.relevant = all.stream().map(DestinationRule::trafficPolicy).anyMatch(p -> p != null
+                && (p.tunnel().isPresent() || p.connectionPool().isPresent() || p.outlierDetection().isPresent()
+                        || p.loadBalancer() != null || p.portLevelSettings().stream().anyMatch(pp ->
+                                pp.connectionPool().isPresent() || pp.outlierDetection().isPresent()
+                                        || pp.loadBalancer() != null)));
     }
 
     /**
@@ -30,7 +37,7 @@ final class TrafficPolicyIndex {
      * applies. An undeclared destination (ALLOW_ANY) has none: Istio's passthrough takes no rules.
      */
     Optional<UpstreamSettings> lookup(Decision decision) {
-        if (decision.binding() == null || decision.upstream() == null) {
+        if (!relevant || decision.binding() == null || decision.upstream() == null) {
             return Optional.empty();
         }
         int port = decision.binding().port().number();
