@@ -125,6 +125,48 @@ class ConnectionPoolEndToEndTest {
         }
     }
 
+    private static String connect(Socket s, String authority) throws Exception {
+        s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return RawHttpOrigin.readHead(s.getInputStream());
+    }
+
+    @Test
+    void aConnectOverTheLimitIsAnswered503Uo() throws Exception {
+        try (EchoOrigin echo = new EchoOrigin(); RunningGateway g = RunningGateway.start("echo.example.test")) {
+            g.apply("echo.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: echo}
+                    spec:
+                      hosts: [echo.example.test]
+                      ports: [{number: %1$d, name: tcp-echo, protocol: TCP}]
+                      resolution: DNS
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: DestinationRule
+                    metadata: {name: echo}
+                    spec:
+                      host: echo.example.test
+                      trafficPolicy: {connectionPool: {tcp: {maxConnections: 1}}}
+                    """.formatted(echo.port()));
+            String authority = "echo.example.test:" + echo.port();
+            try (Socket first = new Socket(); Socket second = new Socket()) {
+                first.connect(new InetSocketAddress("127.0.0.1", g.proxyPort()), 10_000);
+                first.setSoTimeout(20_000);
+                assertThat(connect(first, authority)).startsWith("HTTP/1.1 200");
+                assertThat(echoOnce(first, "one\n")).isEqualTo("one\n");
+                second.connect(new InetSocketAddress("127.0.0.1", g.proxyPort()), 10_000);
+                second.setSoTimeout(20_000);
+                assertThat(connect(second, authority)).startsWith("HTTP/1.1 503 Service Unavailable (upstream_overflow)");
+            }
+            EnvoyAccessLine line = g.awaitAccess(l -> l.get("response_flags").equals("UO"));
+            assertThat(line.get("method")).isEqualTo("CONNECT");
+            assertThat(line.get("response_code")).isEqualTo("503");
+        }
+    }
+
     private static String httpEntry(String name, int port, String pool) {
         return """
                 apiVersion: networking.istio.io/v1
