@@ -57,8 +57,8 @@ public final class CredentialBinder {
                 return null;
             }
             List<PortTrafficPolicy> ports = p.portLevelSettings().stream()
-                    .map(pp -> new PortTrafficPolicy(pp.port(), pp.loadBalancer(), client(pp.tls()))).toList();
-            return new TrafficPolicy(p.loadBalancer(), client(p.tls()), ports);
+                    .map(pp -> pp.withTls(client(pp.tls()))).toList();
+            return p.withTls(client(p.tls()), ports);
         }
 
         ClientTls client(ClientTls tls) {

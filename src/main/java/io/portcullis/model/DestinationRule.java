@@ -1,7 +1,10 @@
 package io.portcullis.model;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * {@code networking.istio.io DestinationRule}: how to talk to a host once routed, in particular
@@ -19,15 +22,82 @@ public record DestinationRule(
         exportTo = List.copyOf(exportTo);
     }
 
-    /** {@code TrafficPolicy}; any part may be null when absent. */
-    public record TrafficPolicy(String loadBalancer, ClientTls tls, List<PortTrafficPolicy> portLevelSettings) {
+    /**
+     * {@code TrafficPolicy}; {@code loadBalancer} and {@code tls} may be null when absent.
+     *
+     * @param tunnel         {@code tunnel}: leave through an HTTP proxy with CONNECT
+     * @param connectionPool {@code connectionPool}: the limits Portcullis enforces
+     */
+    public record TrafficPolicy(String loadBalancer, ClientTls tls, List<PortTrafficPolicy> portLevelSettings,
+                                Optional<Tunnel> tunnel, Optional<ConnectionPool> connectionPool,
+                                Optional<OutlierDetection> outlierDetection) {
         public TrafficPolicy {
             portLevelSettings = List.copyOf(portLevelSettings);
+        }
+
+        /** A policy without tunnel, connection pool or outlier detection. */
+        public TrafficPolicy(String loadBalancer, ClientTls tls, List<PortTrafficPolicy> portLevelSettings) {
+            this(loadBalancer, tls, portLevelSettings, Optional.empty(), Optional.empty(), Optional.empty());
+        }
+
+        /** A copy with other TLS settings (e.g. a bound {@code credentialName}), every other part kept. */
+        public TrafficPolicy withTls(ClientTls newTls, List<PortTrafficPolicy> newPorts) {
+            return new TrafficPolicy(loadBalancer, newTls, newPorts, tunnel, connectionPool, outlierDetection);
         }
     }
 
     /** {@code TrafficPolicy.PortTrafficPolicy}. */
-    public record PortTrafficPolicy(int port, String loadBalancer, ClientTls tls) {}
+    public record PortTrafficPolicy(int port, String loadBalancer, ClientTls tls, Optional<ConnectionPool> connectionPool,
+                                    Optional<OutlierDetection> outlierDetection) {
+        /** Port settings without a connection pool or outlier detection. */
+        public PortTrafficPolicy(int port, String loadBalancer, ClientTls tls) {
+            this(port, loadBalancer, tls, Optional.empty(), Optional.empty());
+        }
+
+        /** A copy with other TLS settings, every other part kept. */
+        public PortTrafficPolicy withTls(ClientTls newTls) {
+            return new PortTrafficPolicy(port, loadBalancer, newTls, connectionPool, outlierDetection);
+        }
+    }
+
+    /**
+     * The part of {@code OutlierDetection} Portcullis acts on: after {@code consecutiveErrors}
+     * failed connects in a row (Istio's {@code consecutiveGatewayErrors}, else its 5xx count, by
+     * default 5), an endpoint is tried last for {@code baseEjectionTime} (default 30 s) times
+     * the number of times it was ejected, while at most {@code maxEjectionPercent} (default 10, at
+     * least one endpoint) of the endpoints are out.
+     */
+    public record OutlierDetection(int consecutiveErrors, Duration baseEjectionTime, int maxEjectionPercent) {
+    }
+
+    /**
+     * {@code TrafficPolicy.TunnelSettings}: the connection to the rule's host (an HTTP proxy) carries
+     * {@code CONNECT targetHost:targetPort}, then the bytes.
+     *
+     * @param protocol {@code CONNECT} (the default) or {@code POST}, which Portcullis does not speak
+     */
+    public record Tunnel(String protocol, String targetHost, int targetPort) {
+        public boolean isConnect() {
+            return protocol.equals("CONNECT");
+        }
+    }
+
+    /**
+     * The parts of {@code ConnectionPoolSettings} Portcullis enforces; an absent limit is unlimited
+     * (Envoy's defaults are effectively so), an absent duration the gateway's own.
+     */
+    public record ConnectionPool(
+            OptionalInt maxConnections,
+            Optional<Duration> connectTimeout,
+            Optional<TcpKeepalive> tcpKeepalive,
+            OptionalInt http1MaxPendingRequests,
+            OptionalInt maxRequestsPerConnection,
+            Optional<Duration> idleTimeout) {
+    }
+
+    /** {@code ConnectionPoolSettings.TCPSettings.TcpKeepalive}: absent parts keep the system's values. */
+    public record TcpKeepalive(OptionalInt probes, Optional<Duration> time, Optional<Duration> interval) {
+    }
 
     /** {@code Subset}. */
     public record Subset(String name, Map<String, String> labels, TrafficPolicy trafficPolicy) {

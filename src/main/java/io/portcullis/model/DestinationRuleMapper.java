@@ -40,6 +40,13 @@ final class DestinationRuleMapper {
             LabelSyntax.check(s.raw("labels"), s.fieldPath("labels"), s.findings());
             Map<String, String> labels = s.stringMap("labels");
             TrafficPolicy subsetPolicy = trafficPolicy(s.child("trafficPolicy", "DestinationRule.TrafficPolicy"));
+            if (subsetPolicy != null && (subsetPolicy.tunnel().isPresent() || subsetPolicy.connectionPool().isPresent()
+                    || subsetPolicy.outlierDetection().isPresent() || subsetPolicy.loadBalancer() != null
+                    || subsetPolicy.portLevelSettings().stream().anyMatch(p -> p.connectionPool().isPresent()
+                            || p.outlierDetection().isPresent() || p.loadBalancer() != null))) {
+                s.warning("trafficPolicy", "tunnel, connectionPool, outlierDetection and loadBalancer are acted on in"
+                        + " the rule's own trafficPolicy only, not in a subset's (Portcullis does not route to subsets)");
+            }
             subsets.add(new Subset(name, labels, subsetPolicy));
         }
         ConfigMapCredentialCheck.check(spec, id.namespace());
@@ -75,16 +82,16 @@ final class DestinationRuleMapper {
             String portLoadBalancer = loadBalancer(p);
             ClientTls portTls = ClientTlsReader.read(p.child("tls", "DestinationRule.ClientTLSSettings"));
             TrafficTuningCheck.check(p);
-            notActedOnTuning(p);
-            ports.add(new PortTrafficPolicy(number, portLoadBalancer, portTls));
+            ports.add(new PortTrafficPolicy(number, portLoadBalancer, portTls, TrafficSettingsReader.connectionPool(p),
+                    TrafficSettingsReader.outlierDetection(p)));
         }
         TrafficTuningCheck.check(tp);
         TrafficTuningCheck.checkTunnel(tp);
-        notActedOnTuning(tp);
-        tp.notActedOn("tunnel", "Portcullis does not tunnel upstream connections");
+        // The connectionPool and outlierDetection fields not served are warned about one by one in TrafficSettingsReader.
         tp.notActedOn("proxyProtocol", "Portcullis sends no PROXY protocol header upstream");
         tp.notActedOn("retryBudget", "Portcullis does not retry");
-        return new TrafficPolicy(loadBalancer, tls, ports);
+        return new TrafficPolicy(loadBalancer, tls, ports, TrafficSettingsReader.tunnel(tp),
+                TrafficSettingsReader.connectionPool(tp), TrafficSettingsReader.outlierDetection(tp));
     }
 
     private static int portSelector(Node p) {
@@ -101,12 +108,7 @@ final class DestinationRuleMapper {
         return port.port("number");
     }
 
-    private static void notActedOnTuning(Node policy) {
-        policy.notActedOn("connectionPool", "Portcullis pools upstream HTTP connections with its own limits");
-        policy.notActedOn("outlierDetection", "Portcullis does not eject upstream hosts");
-    }
-
-    /** {@code loadBalancer.simple} is kept for display; Portcullis picks one address per connection. */
+    /** {@code loadBalancer.simple} orders a destination's endpoints per connection; the other balancers are warned about. */
     private static String loadBalancer(Node policy) {
         Node lb = policy.child("loadBalancer", "DestinationRule.LoadBalancerSettings");
         if (lb == null) {
@@ -117,13 +119,19 @@ final class DestinationRuleMapper {
             lb.error("simple", "\"" + simple + "\" is not a valid simple load balancer (expected one of: "
                     + String.join(", ", LOAD_BALANCERS.stream().sorted().toList()) + ")");
         }
-        lb.notActedOn("consistentHash", "Portcullis does not balance load");
-        lb.notActedOn("localityLbSetting", "Portcullis does not balance load");
-        lb.notActedOn("warmupDurationSecs", "Portcullis does not balance load");
-        lb.notActedOn("warmup", "Portcullis does not balance load");
-        lb.notActedOn("zoneAwareLbSetting", "Portcullis does not balance load");
-        policy.warning("loadBalancer", "accepted but not acted on by Portcullis (it connects to one upstream"
-                + " address per connection)");
+        lb.notActedOn("consistentHash", "Portcullis balances with loadBalancer.simple only");
+        lb.notActedOn("localityLbSetting", "Portcullis knows no localities");
+        lb.notActedOn("warmupDurationSecs", "Portcullis balances with loadBalancer.simple only");
+        lb.notActedOn("warmup", "Portcullis balances with loadBalancer.simple only");
+        lb.notActedOn("zoneAwareLbSetting", "Portcullis knows no zones");
+        if (simple == null && !lb.has("consistentHash") && !lb.has("localityLbSetting") && !lb.has("warmup")
+                && !lb.has("warmupDurationSecs") && !lb.has("zoneAwareLbSetting")) {
+            return null;
+        }
+        if ("PASSTHROUGH".equals(simple)) {
+            lb.warning("simple", "accepted but not acted on by Portcullis (it connects to the endpoints the entry"
+                    + " declares, in order)");
+        }
         return simple;
     }
 }

@@ -28,6 +28,7 @@ public final class EgressPolicy {
     private final @Nullable String ownNamespace;
     private final GatewayRouter router;
     private final DestinationRuleIndex destinationRules;
+    private final TrafficPolicyIndex trafficPolicies;
     private final Authorizer authorizer;
     private final SidecarPolicy sidecar;
     private final List<ListenerSpec> listeners;
@@ -48,6 +49,7 @@ public final class EgressPolicy {
         // Routes and TLS settings: those exported to this instance's namespace, as an Istio gateway reads them.
         this.router = new GatewayRouter(served, NamespaceScope.virtualServices(resources, ownNamespace));
         this.destinationRules = new DestinationRuleIndex(NamespaceScope.destinationRules(resources, ownNamespace));
+        this.trafficPolicies = new TrafficPolicyIndex(destinationRules, NamespaceScope.destinationRules(resources, ownNamespace));
         this.authorizer = new Authorizer(resources.authorizationPolicies());
         this.sidecar = new SidecarPolicy(resources, scope, ownNamespace);
         List<Problem> found = new ArrayList<>(scope.notes());
@@ -220,6 +222,14 @@ public final class EgressPolicy {
      */
     public TlsOrigination origination(String host, int port) {
         return destinationRules.lookup(HostNames.normalize(host), port);
+    }
+
+    /**
+     * The DestinationRule's {@code tunnel} and {@code connectionPool} for an allowed connection's
+     * destination; empty when none applies (or the decision is a refusal).
+     */
+    public java.util.Optional<UpstreamSettings> upstreamSettings(Decision decision) {
+        return trafficPolicies.lookup(decision);
     }
 
     /**

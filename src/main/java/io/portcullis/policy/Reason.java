@@ -63,6 +63,12 @@ public enum Reason {
     UPSTREAM_TLS_FAILURE,
     /** TLS origination: the DestinationRule's TLS settings cannot be used (unreadable file, unsupported mode). */
     UPSTREAM_TLS_CONFIG,
+    /**
+     * A DestinationRule's {@code connectionPool} limit for the destination is reached: its
+     * {@code tcp.maxConnections} connections are open (and, for HTTP, {@code http1MaxPendingRequests}
+     * requests wait for one). Envoy's overflow, flag {@code UO}.
+     */
+    UPSTREAM_OVERFLOW,
     /** The upstream did not connect, or did not answer, in time. */
     UPSTREAM_TIMEOUT,
     /** The upstream closed or reset the connection before its response was complete. */
@@ -113,7 +119,7 @@ public enum Reason {
         return switch (this) {
             case DNS_FAILURE, UPSTREAM_CONNECT_FAILURE, UPSTREAM_CERT_UNTRUSTED, UPSTREAM_CERT_NAME_MISMATCH,
                  UPSTREAM_CERT_EXPIRED, UPSTREAM_CERT_NOT_YET_VALID, UPSTREAM_TLS_FAILURE, UPSTREAM_TLS_CONFIG,
-                 UPSTREAM_TIMEOUT, UPSTREAM_RESET, BAD_UPSTREAM_RESPONSE, TLS_UNAVAILABLE -> true;
+                 UPSTREAM_TIMEOUT, UPSTREAM_RESET, BAD_UPSTREAM_RESPONSE, TLS_UNAVAILABLE, UPSTREAM_OVERFLOW -> true;
             default -> false;
         };
     }

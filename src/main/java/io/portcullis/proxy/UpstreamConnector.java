@@ -16,7 +16,17 @@ import io.portcullis.policy.Decision;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
+import io.portcullis.policy.UpstreamSettings;
 import io.portcullis.policy.UpstreamTarget.Candidate;
+import io.portcullis.model.DestinationRule.Tunnel;
+import io.portcullis.proxy.tunnel.ProxyTunnelConnector;
+import io.portcullis.model.DestinationRule.ConnectionPool;
+import io.portcullis.proxy.pool.ConnectionPoolLimits;
+import io.portcullis.proxy.pool.EndpointBalancer;
+import io.portcullis.proxy.pool.PoolOverflow;
+import io.portcullis.proxy.pool.TcpKeepaliveOptions;
+import java.time.Duration;
+import java.util.OptionalInt;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.Inet6Address;
@@ -29,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Opens the upstream connection for an allowed client connection, on the client's own event
@@ -49,6 +60,9 @@ public final class UpstreamConnector {
     private final OwnListeners own;
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
+    private final Function<Decision, Optional<UpstreamSettings>> trafficPolicy;
+    private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
+    private final EndpointBalancer balancer = new EndpointBalancer();
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
     private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
@@ -67,6 +81,17 @@ public final class UpstreamConnector {
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
                              PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
                              Consumer<Channel> connecting) {
+        this(transport, resolver, settings, guard, own, metrics, connecting, d -> Optional.empty());
+    }
+
+    /**
+     * @param trafficPolicy the DestinationRule settings ({@code tunnel}, {@code connectionPool}) of an
+     *                      allowed connection's destination, from the current snapshot
+     */
+    public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
+                             PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
+                             Consumer<Channel> connecting, Function<Decision, Optional<UpstreamSettings>> trafficPolicy) {
+        this.trafficPolicy = trafficPolicy;
         this.own = own;
         this.connecting = connecting;
         this.transport = transport;
@@ -85,19 +110,77 @@ public final class UpstreamConnector {
      * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
      */
     public Future<Channel> connect(EventLoop loop, Decision decision) {
-        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry());
+        // Hook (issue 14, DestinationRule traffic policy): the destination's tunnel and pool settings.
+        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry(),
+                trafficPolicy.apply(decision));
     }
 
     /** Connects to {@code target} with no entry to open private addresses (only {@code --allow-private} does). */
     public Future<Channel> connect(EventLoop loop, UpstreamTarget target) {
-        return connect(loop, target, null);
+        return connect(loop, target, null, Optional.empty());
     }
 
-    private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry) {
-        Promise<Channel> promise = loop.newPromise();
-        Deque<Candidate> candidates = new ArrayDeque<>(target.candidates());
-        new Attempt(loop, entry, candidates, promise).next();
-        return promise;
+    private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry,
+                                    Optional<UpstreamSettings> upstream) {
+        Optional<ConnectionPool> pool = upstream.flatMap(UpstreamSettings::pool);
+        // Hook (issue 14, connectionPool.tcp.maxConnections): one slot per connection to the destination, or overflow.
+        OptionalInt max = pool.map(ConnectionPool::maxConnections).orElse(OptionalInt.empty());
+        Optional<ConnectionPoolLimits.Slot> slot = Optional.empty();
+        if (max.isPresent()) {
+            slot = limits.tryOpen(upstream.get().destination(), max.getAsInt());
+            if (slot.isEmpty()) {
+                return loop.newFailedFuture(PoolOverflow.connections(upstream.get(), max.getAsInt()));
+            }
+        }
+        Duration timeout = pool.flatMap(ConnectionPool::connectTimeout).orElse(settings.connectTimeout());
+        Promise<Channel> connected = loop.newPromise();
+        // Hook (issue 14, loadBalancer and outlierDetection): the order in which the endpoints are tried.
+        Deque<Candidate> candidates = new ArrayDeque<>(upstream.map(s -> balancer.order(target.candidates(), s))
+                .orElse(target.candidates()));
+        new Attempt(loop, entry, candidates, connected, timeout, upstream).next();
+        Future<Channel> result = connected;
+        Optional<Tunnel> tunnel = upstream.flatMap(UpstreamSettings::tunnel);
+        if (tunnel.isPresent()) {
+            // Hook (issue 14, DestinationRule tunnel): the address connected to is the proxy's; CONNECT through it.
+            Promise<Channel> tunnelled = loop.newPromise();
+            connected.addListener((Future<Channel> f) -> {
+                if (!f.isSuccess()) {
+                    tunnelled.tryFailure(f.cause());
+                    return;
+                }
+                ProxyTunnelConnector.open(f.getNow(), upstream.get(), tunnel.get(), timeout)
+                        .addListener((Future<Channel> t) -> {
+                            if (t.isSuccess()) {
+                                tunnelled.trySuccess(t.getNow());
+                            } else {
+                                tunnelled.tryFailure(t.cause());
+                            }
+                        });
+            });
+            result = tunnelled;
+        }
+        if (slot.isPresent() || pool.flatMap(ConnectionPool::tcpKeepalive).isPresent()) {
+            Optional<ConnectionPoolLimits.Slot> held = slot;
+            result.addListener((Future<Channel> f) -> {
+                if (!f.isSuccess()) {
+                    held.ifPresent(ConnectionPoolLimits.Slot::release);
+                    return;
+                }
+                held.ifPresent(s -> f.getNow().closeFuture().addListener(c -> s.release()));
+                pool.flatMap(ConnectionPool::tcpKeepalive).ifPresent(k -> TcpKeepaliveOptions.apply(f.getNow(), k));
+            });
+        }
+        return result;
+    }
+
+    /** The DestinationRule settings (tunnel, connection pool) {@link #connect(EventLoop, Decision)} applies to {@code decision}. */
+    public Optional<UpstreamSettings> upstreamSettings(Decision decision) {
+        return trafficPolicy.apply(decision);
+    }
+
+    /** The connection-pool counts of every destination, shared with the HTTP pool that waits on them. */
+    public ConnectionPoolLimits limits() {
+        return limits;
     }
 
     /** One connection attempt over the candidates, on {@code loop}. */
@@ -107,10 +190,18 @@ public final class UpstreamConnector {
         private final Deque<Candidate> candidates;
         private final Deque<InetSocketAddress> addresses = new ArrayDeque<>();
         private final Promise<Channel> promise;
+        private final Duration timeout;
+        private final Optional<UpstreamSettings> upstream;
+        private final int endpoints;
+        private Candidate current;
         private UpstreamException last;
         private UpstreamException refused;
 
-        Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise) {
+        Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise,
+                Duration timeout, Optional<UpstreamSettings> upstream) {
+            this.timeout = timeout;
+            this.upstream = upstream;
+            this.endpoints = candidates.size();
             this.loop = loop;
             this.entry = entry;
             this.candidates = candidates;
@@ -140,18 +231,26 @@ public final class UpstreamConnector {
                     return;
                 }
                 long started = System.nanoTime();
-                ChannelFuture connect = bootstrap(loop, address).connect(address);
+                Bootstrap bootstrap = bootstrap(loop, address);
+                if (!timeout.equals(settings.connectTimeout())) {
+                    // connectionPool.tcp.connectTimeout for this destination, instead of --connect-timeout.
+                    bootstrap = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis());
+                }
+                ChannelFuture connect = bootstrap.connect(address);
                 connecting.accept(connect.channel());
                 connect.addListener((ChannelFuture f) -> {
                     metrics.upstreamConnect(System.nanoTime() - started);
                     if (f.isSuccess()) {
                         if (!promise.trySuccess(f.channel())) {
                             f.channel().close();
+                        } else {
+                            upstream.ifPresent(s -> balancer.connected(s, current, f.channel()));
                         }
                     } else {
+                        upstream.ifPresent(s -> balancer.failed(s, current, endpoints));
                         last = f.cause() instanceof ConnectTimeoutException
                                 ? new UpstreamException(Reason.UPSTREAM_TIMEOUT, "connect to " + format(address)
-                                        + " timed out after " + settings.connectTimeout().toMillis() + " ms")
+                                        + " timed out after " + timeout.toMillis() + " ms")
                                 : new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE, "connect to " + format(address)
                                         + " failed: " + describe(f.cause()));
                         next();
@@ -160,6 +259,7 @@ public final class UpstreamConnector {
                 return;
             }
             Candidate candidate = candidates.poll();
+            current = candidate;
             if (candidate == null) {
                 UpstreamException failure = refused != null ? refused : last;
                 promise.tryFailure(failure != null ? failure

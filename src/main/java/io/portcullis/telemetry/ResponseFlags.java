@@ -11,8 +11,9 @@ import io.portcullis.policy.Reason;
  * {@code SI} idle or inspection timeout, {@code DF} DNS resolution failure,
  * {@code UF} upstream connection failure (TCP connect, or the TLS handshake with it),
  * {@code UT} upstream timeout, {@code UC} upstream connection termination,
- * {@code UPE} upstream protocol error, {@code -} none. Portcullis neither retries nor limits
- * upstream connections, so Envoy's {@code URX} and {@code UO} never occur.
+ * {@code UPE} upstream protocol error, {@code UO} upstream overflow (a DestinationRule
+ * {@code connectionPool} limit), {@code -} none. Portcullis does not retry, so Envoy's {@code URX}
+ * never occurs.
  */
 public final class ResponseFlags {
     public static final String NONE = "-";
@@ -39,6 +40,7 @@ public final class ResponseFlags {
             case UPSTREAM_CONNECT_FAILURE, UPSTREAM_CERT_UNTRUSTED, UPSTREAM_CERT_NAME_MISMATCH, UPSTREAM_CERT_EXPIRED,
                  UPSTREAM_CERT_NOT_YET_VALID, UPSTREAM_TLS_FAILURE, UPSTREAM_TLS_CONFIG, TLS_UNAVAILABLE -> "UF";
             case UPSTREAM_TIMEOUT -> "UT";
+            case UPSTREAM_OVERFLOW -> "UO";
             case UPSTREAM_RESET -> "UC";
             case BAD_UPSTREAM_RESPONSE -> "UPE";
         };

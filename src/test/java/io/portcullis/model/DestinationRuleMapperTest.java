@@ -80,11 +80,40 @@ class DestinationRuleMapperTest {
     }
 
     @Test
-    void loadBalancerIsKeptAndWarned() {
-        warning(dr("""
+    void simpleLoadBalancersAreActedOnPassthroughAndTheOthersWarned() {
+        String leastRequest = dr("""
                 host: api.example.com
                 trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}
-                """), "spec.trafficPolicy.loadBalancer", "not acted on");
+                """);
+        assertThat(single(leastRequest, DestinationRule.class).trafficPolicy().loadBalancer()).isEqualTo("LEAST_REQUEST");
+        assertThat(Fixtures.warnings(leastRequest)).isEmpty();
+        warning(dr("""
+                host: api.example.com
+                trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}
+                """), "spec.trafficPolicy.loadBalancer.simple", "not acted on");
+    }
+
+    @Test
+    void outlierDetectionIsMappedWithIstiosDefaultsAndItsUnservedFieldsWarned() {
+        String yaml = dr("""
+                host: api.example.com
+                trafficPolicy:
+                  outlierDetection: {consecutiveGatewayErrors: 3, interval: 10s, baseEjectionTime: 1m}
+                  portLevelSettings:
+                  - port: {number: 80}
+                    outlierDetection: {consecutive5xxErrors: 0}
+                """);
+        TrafficPolicy tp = single(yaml, DestinationRule.class).trafficPolicy();
+        assertThat(tp.outlierDetection()).contains(new DestinationRule.OutlierDetection(3, java.time.Duration.ofMinutes(1),
+                10));
+        // consecutive5xxErrors: 0 turns the detection off.
+        assertThat(tp.portLevelSettings().get(0).outlierDetection()).isEmpty();
+        warning(yaml, "spec.trafficPolicy.outlierDetection.interval", "not acted on");
+        assertThat(single(dr("""
+                host: api.example.com
+                trafficPolicy: {outlierDetection: {}}
+                """), DestinationRule.class).trafficPolicy().outlierDetection())
+                .contains(new DestinationRule.OutlierDetection(5, java.time.Duration.ofSeconds(30), 10));
     }
 
     @Test
@@ -101,11 +130,54 @@ class DestinationRuleMapperTest {
                     connectionPool: {tcp: {maxConnections: 1}}
                   tls: {mode: SIMPLE, credentialName: books-ca}
                 """);
-        for (String field : List.of("spec.workloadSelector", "spec.trafficPolicy.connectionPool",
-                "spec.trafficPolicy.outlierDetection", "spec.trafficPolicy.loadBalancer.consistentHash",
-                "spec.trafficPolicy.portLevelSettings[0].connectionPool")) {
+        for (String field : List.of("spec.workloadSelector", "spec.trafficPolicy.loadBalancer.consistentHash")) {
             warning(yaml, field, "not acted on");
         }
+        warning(yaml, "spec.trafficPolicy.outlierDetection.consecutive5xxErrors", "HTTP 5xx answers do not eject");
+        // maxConnections is enforced now: no warning for it.
+        assertThat(Fixtures.warnings(yaml)).noneMatch(p -> String.valueOf(p.field()).contains("connectionPool"));
+    }
+
+    @Test
+    void tunnelAndTheEnforcedConnectionPoolAreMappedTheRestWarnedFieldByField() {
+        String yaml = dr("""
+                host: proxy.corp.example
+                trafficPolicy:
+                  tunnel: {targetHost: API.example.com, targetPort: 443}
+                  connectionPool:
+                    tcp: {maxConnections: 10, connectTimeout: 250ms, maxConnectionDuration: 1h,
+                          tcpKeepalive: {time: 30s, interval: 5s, probes: 4}}
+                    http: {http1MaxPendingRequests: 2, maxRequestsPerConnection: 100, idleTimeout: 15s, maxRetries: 3,
+                           http2MaxRequests: 9}
+                  portLevelSettings:
+                  - port: {number: 3128}
+                    connectionPool: {tcp: {maxConnections: 1}}
+                subsets:
+                - name: v1
+                  trafficPolicy: {connectionPool: {tcp: {maxConnections: 1}}}
+                """);
+        TrafficPolicy tp = single(yaml, DestinationRule.class).trafficPolicy();
+        assertThat(tp.tunnel()).contains(new DestinationRule.Tunnel("CONNECT", "api.example.com", 443));
+        DestinationRule.ConnectionPool pool = tp.connectionPool().orElseThrow();
+        assertThat(pool.maxConnections()).hasValue(10);
+        assertThat(pool.connectTimeout()).contains(java.time.Duration.ofMillis(250));
+        assertThat(pool.tcpKeepalive()).contains(new DestinationRule.TcpKeepalive(java.util.OptionalInt.of(4),
+                java.util.Optional.of(java.time.Duration.ofSeconds(30)), java.util.Optional.of(java.time.Duration.ofSeconds(5))));
+        assertThat(pool.http1MaxPendingRequests()).hasValue(2);
+        assertThat(pool.maxRequestsPerConnection()).hasValue(100);
+        assertThat(pool.idleTimeout()).contains(java.time.Duration.ofSeconds(15));
+        assertThat(tp.portLevelSettings().get(0).connectionPool().orElseThrow().maxConnections()).hasValue(1);
+        warning(yaml, "spec.trafficPolicy.connectionPool.tcp.maxConnectionDuration", "not acted on");
+        warning(yaml, "spec.trafficPolicy.connectionPool.http.maxRetries", "does not retry");
+        warning(yaml, "spec.trafficPolicy.connectionPool.http.http2MaxRequests", "HTTP/1.1 upstream");
+        warning(yaml, "spec.subsets[0].trafficPolicy", "not in a subset's");
+        assertThat(Fixtures.warnings(yaml)).noneMatch(p -> String.valueOf(p.field()).endsWith("tunnel")
+                || String.valueOf(p.field()).endsWith("maxConnections"));
+
+        warning(dr("""
+                host: proxy.corp.example
+                trafficPolicy: {tunnel: {protocol: POST, targetHost: api.example.com, targetPort: 443}}
+                """), "spec.trafficPolicy.tunnel.protocol", "CONNECT only");
     }
 
     @Test

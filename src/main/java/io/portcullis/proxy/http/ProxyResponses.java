@@ -57,6 +57,7 @@ final class ProxyResponses {
             case BAD_UPSTREAM_RESPONSE:
                 return HttpResponseStatus.BAD_GATEWAY;
             case UPSTREAM_CONNECT_FAILURE:
+            case UPSTREAM_OVERFLOW:
                 return HttpResponseStatus.SERVICE_UNAVAILABLE;
             case UPSTREAM_TIMEOUT:
                 return HttpResponseStatus.GATEWAY_TIMEOUT;

@@ -11,7 +11,13 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.tls.TlsOriginator;
+import io.portcullis.model.DestinationRule.ConnectionPool;
+import io.portcullis.policy.Reason;
+import io.portcullis.policy.UpstreamSettings;
+import io.portcullis.proxy.UpstreamException;
+import io.portcullis.proxy.pool.PoolOverflow;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -25,7 +31,10 @@ import java.util.concurrent.TimeUnit;
  * TLS settings) and per event loop: a connection is only ever used on the loop that opened it,
  * so the pool needs no lock and an exchange never crosses threads. The most recently used idle
  * connection is handed out first (fewer, warmer connections); an idle connection closes after
- * {@link #IDLE_TIMEOUT}, when the server closes it, or when the pool for its key is full.
+ * {@link #IDLE_TIMEOUT}, when the server closes it, or when the pool for its key is full. A
+ * DestinationRule's {@code connectionPool} changes these per destination: its idle timeout, its
+ * requests per connection, and a connection limit that makes requests wait (see
+ * {@link io.portcullis.proxy.pool.ConnectionPoolLimits}).
  *
  * <p>A reused connection is checked again against the SSRF guard with the entry now allowing the
  * request, so a configuration change can never leave a pooled connection open to an address the
@@ -43,6 +52,10 @@ public final class UpstreamPool implements UpstreamSource {
 
     private static final AttributeKey<UpstreamKey> KEY = AttributeKey.valueOf("portcullis.upstream-key");
     private static final AttributeKey<ScheduledFuture<?>> IDLE_TIMER = AttributeKey.valueOf("portcullis.idle-timer");
+    /** The DestinationRule connectionPool of the connection's destination (issue 14); absent when none applies. */
+    private static final AttributeKey<UpstreamSettings> SETTINGS = AttributeKey.valueOf("portcullis.upstream-settings");
+    /** Requests the connection has carried, for {@code http.maxRequestsPerConnection}. */
+    private static final AttributeKey<Integer> REQUESTS = AttributeKey.valueOf("portcullis.upstream-requests");
 
     private final UpstreamConnector connector;
     private final TlsOriginator originator;
@@ -67,6 +80,7 @@ public final class UpstreamPool implements UpstreamSource {
                 if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())
                         && ch.remoteAddress() instanceof InetSocketAddress a
                         && connector.guard().refusal(a.getAddress(), entry).isEmpty()) {
+                    countRequest(ch);
                     return loop.newSucceededFuture(new UpstreamLease(ch, true));
                 }
                 ch.close();
@@ -77,13 +91,20 @@ public final class UpstreamPool implements UpstreamSource {
 
     private Future<UpstreamLease> open(EventLoop loop, Route.Forward route, UpstreamKey key) {
         Promise<UpstreamLease> promise = loop.newPromise();
+        Optional<UpstreamSettings> upstream = connector.upstreamSettings(route.decision());
         connector.connect(loop, route.decision()).addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
-                promise.tryFailure(connected.cause());
+                // Hook (issue 14, connectionPool): a full pool queues the request (http1MaxPendingRequests).
+                if (!(connected.cause() instanceof UpstreamException e && e.reason() == Reason.UPSTREAM_OVERFLOW
+                        && upstream.isPresent() && waitForConnection(loop, route, upstream.get(), promise))) {
+                    promise.tryFailure(connected.cause());
+                }
                 return;
             }
             Channel ch = connected.getNow();
             ch.attr(KEY).set(key);
+            upstream.ifPresent(s -> ch.attr(SETTINGS).set(s));
+            countRequest(ch);
             ch.closeFuture().addListener(f -> forget(ch));
             UpstreamExchangeHandler.install(ch);
             if (route.tls() == null) {
@@ -110,7 +131,8 @@ public final class UpstreamPool implements UpstreamSource {
             handler.detach();
         }
         UpstreamKey key = upstream.attr(KEY).get();
-        if (!reusable || key == null || !upstream.isActive()) {
+        Optional<ConnectionPool> pool = Optional.ofNullable(upstream.attr(SETTINGS).get()).flatMap(UpstreamSettings::pool);
+        if (!reusable || key == null || !upstream.isActive() || !keep(upstream, pool)) {
             upstream.close();
             return;
         }
@@ -120,9 +142,79 @@ public final class UpstreamPool implements UpstreamSource {
             deque.pollFirst().close();
         }
         upstream.config().setAutoRead(true);
+        Duration idleTimeout = pool.flatMap(ConnectionPool::idleTimeout).orElse(IDLE_TIMEOUT);
         upstream.attr(IDLE_TIMER).set(upstream.eventLoop().schedule(() -> {
             upstream.close();
-        }, IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        }, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Whether a connection back from its exchange stays for the next: not once it has carried
+     * {@code http.maxRequestsPerConnection} requests, nor while requests wait for a connection to
+     * its destination (closing it frees a slot for one of them, on whichever loop it waits).
+     */
+    private boolean keep(Channel upstream, Optional<ConnectionPool> pool) {
+        if (pool.isEmpty()) {
+            return true;
+        }
+        Integer carried = upstream.attr(REQUESTS).get();
+        if (pool.get().maxRequestsPerConnection().isPresent() && carried != null
+                && carried >= pool.get().maxRequestsPerConnection().getAsInt()) {
+            return false;
+        }
+        return !connector.limits().hasWaiters(upstream.attr(SETTINGS).get().destination());
+    }
+
+    private static void countRequest(Channel ch) {
+        Integer carried = ch.attr(REQUESTS).get();
+        ch.attr(REQUESTS).set(carried == null ? 1 : carried + 1);
+    }
+
+    /**
+     * Queues a request whose destination has its {@code tcp.maxConnections} open, until one closes;
+     * false when the destination has no connection limit. Idle connections to the destination, on
+     * any loop, are closed to make room. With {@code http1MaxPendingRequests} already waiting, the
+     * request fails with overflow (503, {@code UO}).
+     */
+    private boolean waitForConnection(EventLoop loop, Route.Forward route, UpstreamSettings settings,
+                                      Promise<UpstreamLease> promise) {
+        Optional<ConnectionPool> pool = settings.pool();
+        if (pool.isEmpty() || pool.get().maxConnections().isEmpty()) {
+            return false;
+        }
+        int maxPending = pool.get().http1MaxPendingRequests().orElse(Integer.MAX_VALUE);
+        boolean queued = connector.limits().await(settings.destination(), pool.get().maxConnections().getAsInt(),
+                maxPending, loop,
+                () -> acquire(loop, route, false).addListener((Future<UpstreamLease> f) -> {
+                    if (f.isSuccess()) {
+                        if (!promise.trySuccess(f.getNow())) {
+                            release(f.getNow().channel(), false);
+                        }
+                    } else {
+                        promise.tryFailure(f.cause());
+                    }
+                }));
+        if (!queued) {
+            promise.tryFailure(PoolOverflow.pending(settings, pool.get().maxConnections().getAsInt(), maxPending));
+            return true;
+        }
+        for (EventExecutor l : idle.keySet()) {
+            l.execute(() -> closeOneIdle(l, settings.destination()));
+        }
+        return true;
+    }
+
+    /** Closes one idle connection to {@code destination} kept on {@code loop}, if there is one; runs on that loop. */
+    private void closeOneIdle(EventExecutor loop, String destination) {
+        for (Deque<Channel> deque : idleOn(loop).values()) {
+            for (Channel ch : deque) {
+                UpstreamSettings s = ch.attr(SETTINGS).get();
+                if (s != null && s.destination().equals(destination)) {
+                    ch.close(ch.voidPromise());
+                    return;
+                }
+            }
+        }
     }
 
     /** Drops a closed connection from its idle list; runs on the connection's loop. */
