@@ -54,6 +54,9 @@ public final class ConnectionLog {
     private String sourcePrincipal;
     private String originalDestination;
     private boolean finished;
+    /** The VirtualService http route of the current exchange, and the Envoy flags its actions added. */
+    private String httpRoute;
+    private String routeFlags;
     /** Where each finished HTTP exchange's line goes; null: one line per connection (tests, tools). */
     private Consumer<ConnectionRecord> exchangeSink;
     /** A CONNECT or a 101 made this connection a tunnel: from then on it is one line, written at close. */
@@ -250,6 +253,22 @@ public final class ConnectionLog {
         upstream = null;
         upstreamLocal = null;
         responseCode = 0;
+        httpRoute = null;
+        routeFlags = null;
+    }
+
+    /** The VirtualService http route that took the current exchange ({@code %ROUTE_NAME%}). */
+    public void httpRoute(String name) {
+        this.httpRoute = name;
+    }
+
+    /** An Envoy response flag a route action caused ({@code FI}, {@code DI}, {@code URX}), for the current exchange. */
+    public void routeFlag(String flag) {
+        if (routeFlags == null) {
+            routeFlags = flag;
+        } else if (!java.util.Arrays.asList(routeFlags.split(",")).contains(flag)) {
+            routeFlags = routeFlags + "," + flag;
+        }
     }
 
     /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
@@ -335,7 +354,7 @@ public final class ConnectionLog {
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
                 dash(serverName), reason, reason == null || reason.allows() ? dash(null) : dash(message), resource,
                 destination, dash(upstream), dash(upstreamLocal), fromClient, toClient, requests,
-                dash(sourcePrincipal), requested, dash(originalDestination));
+                dash(sourcePrincipal), requested, dash(originalDestination), dash(httpRoute), dash(routeFlags));
     }
 
     /** The access line in the default (Envoy text) format, as of now. */

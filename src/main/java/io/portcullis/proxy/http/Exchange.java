@@ -32,6 +32,10 @@ final class Exchange {
     int status;
     boolean responseComplete;
     boolean upstreamReusable;
+    /** Tries beyond the first made for the route's {@code retries}; the route's timers (null: none running). */
+    int routeRetries;
+    io.netty.util.concurrent.Future<?> routeTimeout;
+    io.netty.util.concurrent.Future<?> tryTimeout;
 
     Exchange(Route.Forward route, HttpRequest head) {
         this.route = route;

@@ -15,11 +15,13 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.model.HttpRoute;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
@@ -169,6 +171,9 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         if (route instanceof Route.Refuse r) {
             ReferenceCountUtil.release(request);
             refuse(r.reason(), r.message());
+        } else if (route instanceof Route.Answer a) {
+            // Hook: a VirtualService http route answers itself (redirect, direct response).
+            answerLocally(request, a.reply());
         } else if (route instanceof Route.Tunnel t) {
             ReferenceCountUtil.release(request);
             if (tunnels == null) {
@@ -206,12 +211,142 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     private void forward(HttpRequest request, Route.Forward route) {
         Exchange x = new Exchange(route, request);
         OriginForm.rewrite(request, route.hostHeader(), x.upgrade);
+        // Hook: the VirtualService http route's actions (rewrite, headers, fault, timeout); NONE changes nothing.
+        RouteActions actions = route.actions();
+        actions.onRequest(request);
+        if (actions.localReply().isPresent()) {
+            answerLocally(request, actions.localReply().get());
+            return;
+        }
         exchange = x;
         state = State.CONNECTING;
-        acquire(x, false);
+        actions.timeout().ifPresent(t -> x.routeTimeout = ctx.executor().schedule(() -> routeTimedOut(x, t),
+                t.toMillis(), TimeUnit.MILLISECONDS));
+        if (actions.delay().isPresent()) {
+            log.routeFlag("DI");
+            ctx.executor().schedule(() -> {
+                if (exchange == x && state == State.CONNECTING && ctx.channel().isActive()) {
+                    acquire(x, false);
+                }
+            }, actions.delay().get().toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            acquire(x, false);
+        }
+    }
+
+    // ---- VirtualService http route actions: local replies, timeouts, retries ----
+
+    /**
+     * Answers the request here (a fault abort, redirect or direct response): the request's body, if any, is
+     * read and dropped, and the connection stays open when the client keeps it alive.
+     */
+    private void answerLocally(HttpRequest request, RouteActions.LocalReply reply) {
+        ReferenceCountUtil.release(request);
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !inputShutdown;
+        io.netty.handler.codec.http.FullHttpResponse response = RouteActions.toResponse(ctx.alloc(), reply);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        if (!reply.flag().equals("-")) {
+            log.routeFlag(reply.flag());
+        }
+        log.addToClient(response.content().readableBytes());
+        log.responded(reply.status());
+        exchange = null;
+        if (!keepAlive) {
+            state = State.CLOSING;
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(response);
+        // The request's end (its LastHttpContent, even without a body) takes the connection back to IDLE.
+        state = State.DISCARDING;
+    }
+
+    /** The route's {@code timeout} passed before the response ended: 504 (UT), or a close once the answer started. */
+    private void routeTimedOut(Exchange x, java.time.Duration timeout) {
+        if (exchange != x || x.responseComplete || state == State.CLOSING) {
+            return;
+        }
+        String message = "upstream " + x.route.authority() + " did not answer within the route's timeout of "
+                + timeout.toMillis() + " ms (" + x.route.actions().name() + ")";
+        if (x.responseStarted) {
+            log.refused(Reason.UPSTREAM_TIMEOUT, message);
+            closeAll();
+        } else {
+            refuse(Reason.UPSTREAM_TIMEOUT, message);
+        }
+    }
+
+    /** Starts the per-try timeout of the route's retries for the try now connecting, if it has one. */
+    private void startTryTimeout(Exchange x) {
+        x.route.actions().retries().perTryTimeout().ifPresent(t -> {
+            int attempt = x.routeRetries;
+            x.tryTimeout = ctx.executor().schedule(() -> {
+                if (exchange == x && x.routeRetries == attempt && !x.responseStarted && state != State.CLOSING) {
+                    if (upstream != null) {
+                        upstreams.release(upstream, false);
+                        upstream = null;
+                    }
+                    if (!retry(x, RetryPolicy.Failure.PER_TRY_TIMEOUT)) {
+                        refuse(Reason.UPSTREAM_TIMEOUT, "upstream " + x.route.authority() + " did not answer within the"
+                                + " route's perTryTimeout of " + t.toMillis() + " ms (" + x.route.actions().name() + ")");
+                    }
+                }
+            }, t.toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /**
+     * Tries the request again on a fresh connection when the route's {@code retries} cover the failure and
+     * tries remain; when they cover it but none remain, flags {@code URX}. A request whose body may have gone
+     * out already is not replayed (only a connect failure sent nothing).
+     */
+    private boolean retry(Exchange x, RetryPolicy.Failure failure) {
+        HttpRoute.Retries r = x.route.actions().retries();
+        if (!RetryPolicy.covers(r, failure) || (failure != RetryPolicy.Failure.CONNECT_FAILURE && !x.retryable)) {
+            return false;
+        }
+        if (x.routeRetries >= r.attempts()) {
+            if (r.attempts() > 0) {
+                log.routeFlag("URX");
+            }
+            return false;
+        }
+        tryAgain(x);
+        return true;
+    }
+
+    private void tryAgain(Exchange x) {
+        x.routeRetries++;
+        cancel(x.tryTimeout);
+        state = State.CONNECTING;
+        acquire(x, true);
+    }
+
+    /** A final response whose status the route's {@code retries} cover: drop it and its connection, try again. */
+    private boolean retryOnStatus(Exchange x, int status) {
+        HttpRoute.Retries r = x.route.actions().retries();
+        if (r.attempts() == 0 || !RetryPolicy.covers(r, status) || !x.retryable || !x.requestComplete) {
+            return false;
+        }
+        if (x.routeRetries >= r.attempts()) {
+            log.routeFlag("URX");
+            return false;
+        }
+        Channel up = upstream;
+        upstream = null;
+        upstreams.release(up, false);
+        tryAgain(x);
+        return true;
+    }
+
+    private static void cancel(io.netty.util.concurrent.Future<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 
     private void acquire(Exchange x, boolean fresh) {
+        startTryTimeout(x);
         upstreams.acquire(ctx.channel().eventLoop(), x.route, fresh).addListener((Future<UpstreamLease> f) -> {
             if (exchange != x || !ctx.channel().isActive()) {
                 if (f.isSuccess()) {
@@ -346,7 +481,12 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
             ctx.write(response);
             return true;
         }
+        // Hook: the route's retries on status, and its response header operations.
+        if (retryOnStatus(x, code)) {
+            return false;
+        }
         x.finalResponse(response);
+        x.route.actions().onResponse(response);
         x.status = code;
         ctx.write(response);
         return true;
@@ -359,6 +499,8 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     /** The response ended: give the upstream back, then take the next request, or close if the client asked to. */
     private void responseFinished(Exchange x) {
         log.responded(x.status);
+        cancel(x.routeTimeout);
+        cancel(x.tryTimeout);
         Channel up = upstream;
         upstream = null;
         // An upstream that answered before the request body ended is not in a state to reuse.
@@ -417,6 +559,9 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
                 acquire(x, true);
                 return;
             }
+            if (retry(x, RetryPolicy.Failure.RESET)) {
+                return;
+            }
             if (cause instanceof SSLException || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
                 Throwable tls = cause instanceof SSLException ? cause : cause.getCause();
                 refuse(Reason.UPSTREAM_TLS_FAILURE, "TLS with upstream " + x.route.authority() + " failed: "
@@ -438,6 +583,11 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     }
 
     private void upstreamFailed(Throwable cause) {
+        Exchange x = exchange;
+        boolean connectFailure = !(cause instanceof UpstreamException e) || e.reason() == Reason.UPSTREAM_CONNECT_FAILURE;
+        if (x != null && connectFailure && retry(x, RetryPolicy.Failure.CONNECT_FAILURE)) {
+            return;
+        }
         if (cause instanceof UpstreamException e) {
             refuse(e.reason(), e.getMessage());
         } else {
