@@ -92,7 +92,7 @@ final class HttpRouteReader {
         notActedOn(m, "sourceNamespace", at, "not matched on HTTP routes yet");
         notActedOn(m, "statPrefix", at, "Envoy statistics prefixes do not apply");
         Map<String, StringMatch> headers = new LinkedHashMap<>();
-        field(m, "headers").fields().forEachRemaining(e -> {
+        field(m, "headers").properties().forEach(e -> {
             if (e.getKey().startsWith(JWT_CLAIM)) {
                 findings.warning(at + ".headers." + e.getKey(), "Portcullis validates no JWTs: a match on a claim"
                         + " never holds, so this match takes no request");
@@ -100,10 +100,10 @@ final class HttpRouteReader {
             stringMatch(e.getValue()).ifPresent(s -> headers.put(e.getKey().toLowerCase(Locale.ROOT), s));
         });
         Map<String, Optional<StringMatch>> without = new LinkedHashMap<>();
-        field(m, "withoutHeaders").fields().forEachRemaining(e ->
+        field(m, "withoutHeaders").properties().forEach(e ->
                 without.put(e.getKey().toLowerCase(Locale.ROOT), stringMatch(e.getValue())));
         Map<String, StringMatch> query = new LinkedHashMap<>();
-        field(m, "queryParams").fields().forEachRemaining(e ->
+        field(m, "queryParams").properties().forEach(e ->
                 stringMatch(e.getValue()).ifPresent(s -> query.put(e.getKey(), s)));
         List<String> gateways = new ArrayList<>();
         m.path("gateways").forEach(g -> gateways.add(g.asText()));
@@ -137,9 +137,9 @@ final class HttpRouteReader {
             return HeaderOperations.NONE;
         }
         Map<String, String> set = new LinkedHashMap<>();
-        ops.path("set").fields().forEachRemaining(e -> set.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText("")));
+        ops.path("set").properties().forEach(e -> set.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText("")));
         Map<String, String> add = new LinkedHashMap<>();
-        ops.path("add").fields().forEachRemaining(e -> add.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText("")));
+        ops.path("add").properties().forEach(e -> add.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText("")));
         List<String> remove = new ArrayList<>();
         ops.path("remove").forEach(n -> remove.add(n.asText("").toLowerCase(Locale.ROOT)));
         return new HeaderOperations(set, add, remove);

@@ -117,7 +117,7 @@ final class HttpMatcher {
         if (query.isEmpty()) {
             return out;
         }
-        for (String pair : query.split("&")) {
+        for (String pair : query.split("&", -1)) {
             int eq = pair.indexOf('=');
             String k = decode(eq < 0 ? pair : pair.substring(0, eq));
             String v = eq < 0 ? "" : decode(pair.substring(eq + 1));

@@ -43,7 +43,11 @@ final class RouteActions {
     private final Retries retries;
     private final Optional<LocalReply> localReply;
 
-    /** An answer the gateway gives itself, instead of forwarding. @param flag Envoy's response flag, {@code -} none */
+    /**
+     * An answer the gateway gives itself, instead of forwarding.
+     *
+     * @param flag Envoy's response flag, {@code -} for none
+     */
     record LocalReply(int status, String body, Optional<String> location, String flag) {
     }
 
