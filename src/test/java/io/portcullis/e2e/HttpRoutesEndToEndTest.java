@@ -311,6 +311,37 @@ class HttpRoutesEndToEndTest {
         }
     }
 
+    @Test
+    void httpInsideACONNECTTunnelFollowsTheRoutesThatKeepItsDestination() throws Exception {
+        try (RunningGateway g = gateway()) {
+            g.apply("routes.yaml", origins() + virtualService("v1", "hosts: [v1.example.test]", """
+                    - name: tagged
+                      match: [{uri: {prefix: /tagged}}]
+                      headers: {request: {set: {x-tunnel: "yes"}}}
+                      route: [{destination: {host: v1.example.test}}]
+                    - name: teapot
+                      match: [{uri: {prefix: /teapot}}]
+                      fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+                      route: [{destination: {host: v1.example.test}}]
+                    - name: elsewhere
+                      route: [{destination: {host: v2.example.test, port: {number: %d}}}]
+                    """.formatted(v2.port())));
+            String base = "http://v1.example.test:" + v1.port();
+            // curl -p: CONNECT v1.example.test:PORT, then plain HTTP inside the tunnel.
+            Cli.Result tagged = curl(g, "-p", base + "/tagged");
+            assertThat(tagged.stdout()).as(tagged.toString()).isEqualTo("hello from v1\n\n200");
+            assertThat(v1.lastHeader("x-tunnel")).isEqualTo("yes");
+            Cli.Result teapot = curl(g, "-p", base + "/teapot");
+            assertThat(teapot.stdout()).as(teapot.toString()).isEqualTo("fault filter abort\n418");
+            // A route to another host cannot be followed over a tunnel to this one: refused, saying why.
+            int before = v2.requestCount();
+            Cli.Result elsewhere = curl(g, "-p", base + "/other");
+            assertThat(elsewhere.stdout()).as(elsewhere.toString()).endsWith("\n403").contains("no_route")
+                    .contains("elsewhere sends this request to v2.example.test:" + v2.port());
+            assertThat(v2.requestCount()).isEqualTo(before);
+        }
+    }
+
     private static void drain(InputStream in) throws java.io.IOException {
         byte[] buffer = new byte[1024];
         while (in.read(buffer) >= 0) {

@@ -98,6 +98,11 @@ final class RouteActions {
         return percent >= 100 || (percent > 0 && ThreadLocalRandom.current().nextDouble(100) < percent);
     }
 
+    /** The same actions with no retries (where the upstream connection cannot be replaced: a CONNECT tunnel). */
+    RouteActions withoutRetries() {
+        return new RouteActions(name, uriMatch, request, response, uriRewrite, delay, timeout, Retries.NONE, localReply);
+    }
+
     /** The route's name for {@code %ROUTE_NAME%}, empty when no route took the request. */
     String name() {
         return name;
