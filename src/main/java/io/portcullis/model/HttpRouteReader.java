@@ -97,7 +97,9 @@ final class HttpRouteReader {
                 findings.warning(at + ".headers." + e.getKey(), "Portcullis validates no JWTs: a match on a claim"
                         + " never holds, so this match takes no request");
             }
-            stringMatch(e.getValue()).ifPresent(s -> headers.put(e.getKey().toLowerCase(Locale.ROOT), s));
+            // An empty match ({}) asks only that the header be present: an empty prefix says that.
+            headers.put(e.getKey().toLowerCase(Locale.ROOT),
+                    stringMatch(e.getValue()).orElse(new StringMatch(MatchKind.PREFIX, "")));
         });
         Map<String, Optional<StringMatch>> without = new LinkedHashMap<>();
         field(m, "withoutHeaders").properties().forEach(e ->

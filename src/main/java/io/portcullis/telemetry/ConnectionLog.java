@@ -271,6 +271,15 @@ public final class ConnectionLog {
         }
     }
 
+    /** Envoy's flags for the current exchange: its route's ({@code FI}, {@code DI}, {@code URX}) and its reason's. */
+    public String responseFlags() {
+        String byReason = ResponseFlags.of(reason);
+        if (routeFlags == null) {
+            return byReason;
+        }
+        return byReason.equals(ResponseFlags.NONE) ? routeFlags : routeFlags + "," + byReason;
+    }
+
     /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
     public String client() {
         return client;

@@ -190,6 +190,8 @@ class HttpRoutesEndToEndTest {
             assertThat(v1.requestCount()).isEqualTo(before);
             assertThat(g.awaitAccess(l -> l.get("route_name").equals("aborted")).fields())
                     .containsEntry("response_code", "418").containsEntry("response_flags", "FI");
+            // The request metric carries the flag too, as Istio's response_flags label does.
+            assertThat(g.scrape().sum("istio_requests_total", "response_code", "418", "response_flags", "FI")).isEqualTo(2);
 
             Cli.Result delayed = Cli.run(CURL, "curl", "-sS", "--max-time", "20", "-x", g.proxyUrl(),
                     "-w", "\\n%{http_code}\\n%{time_total}", "http://api.example.test/slow");

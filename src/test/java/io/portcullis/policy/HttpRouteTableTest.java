@@ -60,6 +60,9 @@ class HttpRouteTableTest {
               - name: ci
                 match: [{uri: {prefix: /Docs}, ignoreUriCase: true}]
                 route: [{destination: {host: api.example.test}}]
+              - name: present
+                match: [{headers: {x-present: {}}}]
+                route: [{destination: {host: api.example.test}}]
               - name: port
                 match: [{port: 8080}]
                 route: [{destination: {host: api.example.test}}]
@@ -90,6 +93,8 @@ class HttpRouteTableTest {
         assertThat(name(t.route(mesh("api.example.test", "POST", "/api/v2/items")))).isEqualTo("NoMatch");
         assertThat(name(t.route(mesh("api.example.test", "GET", "/docs/intro")))).isEqualTo("ci");
         assertThat(name(t.route(facts(0, "api.example.test", 8080, "GET", "/anything")))).isEqualTo("port");
+        // An empty header match asks for the header's presence only.
+        assertThat(name(t.route(mesh("api.example.test", "GET", "/anything", "x-present", "")))).isEqualTo("present");
     }
 
     @Test
