@@ -339,6 +339,13 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    private static void cancelRouteTimers(Exchange x) {
+        if (x != null) {
+            cancel(x.routeTimeout);
+            cancel(x.tryTimeout);
+        }
+    }
+
     private static void cancel(io.netty.util.concurrent.Future<?> timer) {
         if (timer != null) {
             timer.cancel(false);
@@ -499,8 +506,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
     /** The response ended: give the upstream back, then take the next request, or close if the client asked to. */
     private void responseFinished(Exchange x) {
         log.responded(x.status);
-        cancel(x.routeTimeout);
-        cancel(x.tryTimeout);
+        cancelRouteTimers(x);
         Channel up = upstream;
         upstream = null;
         // An upstream that answered before the request body ended is not in a state to reuse.
@@ -625,6 +631,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
         }
         state = State.CLOSING;
         exchange = null;
+        cancelRouteTimers(x);
         releasePending();
         if (upstream != null) {
             upstreams.release(upstream, false);
@@ -640,6 +647,7 @@ public final class HttpForwarder extends ChannelInboundHandlerAdapter {
 
     private void closeAll() {
         state = State.CLOSING;
+        cancelRouteTimers(exchange);
         exchange = null;
         if (upstream != null) {
             upstreams.release(upstream, false);
