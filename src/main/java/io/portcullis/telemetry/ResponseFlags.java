@@ -11,8 +11,10 @@ import io.portcullis.policy.Reason;
  * {@code SI} idle or inspection timeout, {@code DF} DNS resolution failure,
  * {@code UF} upstream connection failure (TCP connect, or the TLS handshake with it),
  * {@code UT} upstream timeout, {@code UC} upstream connection termination,
- * {@code UPE} upstream protocol error, {@code -} none. Portcullis neither retries nor limits
- * upstream connections, so Envoy's {@code URX} and {@code UO} never occur.
+ * {@code UPE} upstream protocol error, {@code -} none. The flags of a VirtualService http route's
+ * actions ({@code FI} fault abort, {@code DI} fault delay, {@code URX} retries exhausted) are added by
+ * the connection's log, not derived from a reason; Portcullis limits no upstream connections, so
+ * {@code UO} never occurs.
  */
 public final class ResponseFlags {
     public static final String NONE = "-";
