@@ -277,6 +277,29 @@ class HttpRoutesEndToEndTest {
     }
 
     @Test
+    void authorizationPoliciesComeBeforeARoutesOwnAnswer() throws Exception {
+        try (RunningGateway g = gateway()) {
+            // As Envoy's RBAC filter runs before the router: a denied request gets 403, not the route's answer.
+            g.apply("routes.yaml", virtualService("api", "hosts: [api.example.test]", """
+                    - name: maintenance
+                      directResponse: {status: 503, body: {string: "down for maintenance"}}
+                    """) + """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: no-admin, namespace: istio-system}
+                    spec:
+                      action: DENY
+                      rules: [{to: [{operation: {paths: ["/admin*"]}}]}]
+                    """);
+            Cli.Result denied = curl(g, "http://api.example.test/admin/users");
+            assertThat(denied.stdout()).as(denied.toString()).endsWith("\n403")
+                    .contains("AuthorizationPolicy/istio-system/no-admin");
+            Cli.Result down = curl(g, "http://api.example.test/anything");
+            assertThat(down.stdout()).as(down.toString()).isEqualTo("down for maintenance\n503");
+        }
+    }
+
+    @Test
     void aPlainHttpGatewayServerServesTheRoutesBoundToItsGateway() throws Exception {
         try (RunningGateway g = gateway()) {
             int port = g.applyOnFreePort("routes.yaml", p -> origins() + """
