@@ -9,9 +9,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Istio's rules for VirtualService {@code http} routes. Portcullis does not route by them yet, so they are
- * accepted with a warning; but a route Istio would refuse is refused here as well, so that a file
- * {@code validate} passes is one Istio takes.
+ * Istio's rules for VirtualService {@code http} routes: a route Istio would refuse is refused here as well, so
+ * that a file {@code validate} passes is one Istio takes. {@link HttpRouteReader} then maps what passed.
  */
 final class HttpRouteCheck {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~A-Za-z0-9]+");

@@ -3,8 +3,8 @@ package io.portcullis.model;
 import java.util.List;
 
 /**
- * {@code networking.istio.io VirtualService}: the {@code tls} and {@code tcp} routes that say
- * where traffic arriving at a gateway (or, with {@code mesh}, leaving a sidecar) goes.
+ * {@code networking.istio.io VirtualService}: the {@code http}, {@code tls} and {@code tcp} routes that say
+ * where traffic arriving at a gateway (or, with {@code mesh}, leaving a sidecar or the explicit proxy) goes.
  *
  * @param gateways {@code namespace/name} or {@code name} of Gateways, or {@code mesh}; empty means {@code mesh}
  */
@@ -12,6 +12,7 @@ public record VirtualService(
         ResourceId id,
         List<String> hosts,
         List<String> gateways,
+        List<HttpRoute> http,
         List<TlsRoute> tls,
         List<TcpRoute> tcp,
         List<String> exportTo) implements Resource {
@@ -21,6 +22,7 @@ public record VirtualService(
     public VirtualService {
         hosts = List.copyOf(hosts);
         gateways = List.copyOf(gateways);
+        http = List.copyOf(http);
         tls = List.copyOf(tls);
         tcp = List.copyOf(tcp);
         exportTo = List.copyOf(exportTo);

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Maps and validates the {@code spec} of a {@code networking.istio.io VirtualService}: its
- * {@code tls} and {@code tcp} routes. {@code http} routes are accepted with a warning and not read.
+ * {@code http}, {@code tls} and {@code tcp} routes.
  */
 final class VirtualServiceMapper {
     private VirtualServiceMapper() {
@@ -25,8 +25,7 @@ final class VirtualServiceMapper {
             delegateRules(spec);
         }
         HttpRouteCheck.check(spec, delegate, boundToMesh);
-        spec.notActedOn("http", "Portcullis reads tls and tcp routes; plain HTTP is allowed by a ServiceEntry's"
-                + " hosts and ports");
+        List<HttpRoute> httpRoutes = delegate ? List.of() : HttpRouteReader.read(spec);
         if (!http && spec.isEmptyList("tls") && spec.isEmptyList("tcp")) {
             spec.errorHere("at least one of tls, tcp or http routes is required");
         }
@@ -50,7 +49,7 @@ final class VirtualServiceMapper {
             tcp.add(new TcpRoute(matches, RouteReader.read(r)));
         }
         List<String> exportTo = ExportTo.read(spec, false, id.namespace(), false);
-        return new VirtualService(id, hosts, gateways, tls, tcp, exportTo);
+        return new VirtualService(id, hosts, gateways, httpRoutes, tls, tcp, exportTo);
     }
 
     /**
@@ -109,6 +108,6 @@ final class VirtualServiceMapper {
             }
         }
         spec.warning("hosts", "absent: an Istio delegate VirtualService, included by another's http route;"
-                + " accepted but not acted on by Portcullis (it does not route http yet)");
+                + " accepted but not acted on by Portcullis (delegation is not served)");
     }
 }

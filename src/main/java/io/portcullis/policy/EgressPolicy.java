@@ -27,6 +27,7 @@ public final class EgressPolicy {
     private final NamespaceScope scope;
     private final @Nullable String ownNamespace;
     private final GatewayRouter router;
+    private final HttpRouteTable httpRoutes;
     private final DestinationRuleIndex destinationRules;
     private final TrafficPolicyIndex trafficPolicies;
     private final Authorizer authorizer;
@@ -47,7 +48,9 @@ public final class EgressPolicy {
         List<Gateway> served = resources.gateways().stream().filter(g -> labels.selects(g.selector())).toList();
         this.unselected = resources.gateways().stream().filter(g -> !labels.selects(g.selector())).toList();
         // Routes and TLS settings: those exported to this instance's namespace, as an Istio gateway reads them.
-        this.router = new GatewayRouter(served, NamespaceScope.virtualServices(resources, ownNamespace));
+        List<io.portcullis.model.VirtualService> virtualServices = NamespaceScope.virtualServices(resources, ownNamespace);
+        this.router = new GatewayRouter(served, virtualServices);
+        this.httpRoutes = new HttpRouteTable(served, virtualServices);
         this.destinationRules = new DestinationRuleIndex(NamespaceScope.destinationRules(resources, ownNamespace));
         this.trafficPolicies = new TrafficPolicyIndex(destinationRules, NamespaceScope.destinationRules(resources, ownNamespace));
         this.authorizer = new Authorizer(resources.authorizationPolicies());
@@ -124,6 +127,11 @@ public final class EgressPolicy {
 
     public List<Problem> notes() {
         return notes;
+    }
+
+    /** The VirtualService http routes of this configuration, for every listener that parses HTTP. */
+    public HttpRouteTable httpRoutes() {
+        return httpRoutes;
     }
 
     /** What the sidecar role does with captured connections under this configuration. */
@@ -203,16 +211,24 @@ public final class EgressPolicy {
             return Decision.deny(Reason.NOT_GATEWAY_HOST,
                     "Host " + h + " is not a host of the Gateway servers on port " + listener.port());
         }
-        ServiceEntry entry = scope.view(ownNamespace).index().entryForHost(h);
-        int port = listener.port();
-        if (entry != null && entry.ports().stream().noneMatch(p -> p.number() == listener.port())) {
+        return decideHost(h, servicePort(h, listener.port()));
+    }
+
+    /**
+     * The ServiceEntry port an HTTP request for {@code host} (canonical) sent to {@code port} goes to: the entry's
+     * port equal to it, else the entry's only HTTP port (e.g. 443 with TLS origination), else {@code port}. Also
+     * the port of a VirtualService http route's destination that names none.
+     */
+    public int servicePort(String host, int port) {
+        ServiceEntry entry = scope.view(ownNamespace).index().entryForHost(host);
+        if (entry != null && entry.ports().stream().noneMatch(p -> p.number() == port)) {
             List<ServicePort> http = entry.ports().stream().filter(p -> p.protocol() == io.portcullis.model.Protocol.HTTP)
                     .toList();
             if (http.size() == 1) {
-                port = http.get(0).number();
+                return http.get(0).number();
             }
         }
-        return decideHost(h, port);
+        return port;
     }
 
     /**

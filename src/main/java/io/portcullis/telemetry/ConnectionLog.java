@@ -58,6 +58,9 @@ public final class ConnectionLog {
     /** What dry-run AuthorizationPolicies would have done with this connection or exchange, or null. */
     private String dryRun;
     private boolean finished;
+    /** The VirtualService http route of the current exchange, and the Envoy flags its actions added. */
+    private String httpRoute;
+    private String routeFlags;
     /** Where each finished HTTP exchange's line goes; null: one line per connection (tests, tools). */
     private Consumer<ConnectionRecord> exchangeSink;
     /** A CONNECT or a 101 made this connection a tunnel: from then on it is one line, written at close. */
@@ -274,6 +277,31 @@ public final class ConnectionLog {
         upstreamLocal = null;
         responseCode = 0;
         dryRun = null;
+        httpRoute = null;
+        routeFlags = null;
+    }
+
+    /** The VirtualService http route that took the current exchange ({@code %ROUTE_NAME%}). */
+    public void httpRoute(String name) {
+        this.httpRoute = name;
+    }
+
+    /** An Envoy response flag a route action caused ({@code FI}, {@code DI}, {@code URX}), for the current exchange. */
+    public void routeFlag(String flag) {
+        if (routeFlags == null) {
+            routeFlags = flag;
+        } else if (!java.util.Arrays.asList(routeFlags.split(",")).contains(flag)) {
+            routeFlags = routeFlags + "," + flag;
+        }
+    }
+
+    /** Envoy's flags for the current exchange: its route's ({@code FI}, {@code DI}, {@code URX}) and its reason's. */
+    public String responseFlags() {
+        String byReason = ResponseFlags.of(reason);
+        if (routeFlags == null) {
+            return byReason;
+        }
+        return byReason.equals(ResponseFlags.NONE) ? routeFlags : routeFlags + "," + byReason;
     }
 
     /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
@@ -359,7 +387,7 @@ public final class ConnectionLog {
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
                 dash(serverName), reason, message(), resource,
                 destination, dash(upstream), dash(upstreamLocal), fromClient, toClient, requests,
-                dash(sourcePrincipal), requested, dash(originalDestination));
+                dash(sourcePrincipal), requested, dash(originalDestination), dash(httpRoute), dash(routeFlags));
     }
 
     /** A refusal's message, then what dry-run policies would have done; {@code -} for neither. */

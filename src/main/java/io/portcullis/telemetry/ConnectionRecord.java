@@ -28,6 +28,8 @@ import java.time.Instant;
  * @param sourcePrincipal   the client's identity (SPIFFE ID from its certificate), {@code -} if none
  * @param requested         the host (or address) and port the client asked for, whatever the protocol; {@code -} if none
  * @param originalDestination where a captured connection was going (sidecar role), {@code -} otherwise
+ * @param httpRoute         the VirtualService http route that took the request ({@code %ROUTE_NAME%}), {@code -} if none
+ * @param routeFlags        Envoy flags the route's actions added ({@code FI}, {@code DI}, {@code URX}), {@code -} if none
  */
 public record ConnectionRecord(
         Instant start,
@@ -55,7 +57,23 @@ public record ConnectionRecord(
         int requests,
         String sourcePrincipal,
         String requested,
-        String originalDestination) {
+        String originalDestination,
+        String httpRoute,
+        String routeFlags) {
+
+    /** A record without an http route (TLS, TCP, or HTTP that no VirtualService http route took). */
+    public ConnectionRecord(Instant start, long durationMillis, String listener, String downstreamRemote,
+                            String downstreamLocal, String method, String path, String httpProtocol, int responseCode,
+                            String userAgent, String forwardedFor, String requestId, String authority,
+                            String serverName, Reason reason, String message, ResourceId resource,
+                            Destination destination, String upstreamHost, String upstreamLocal, long bytesReceived,
+                            long bytesSent, int requests, String sourcePrincipal, String requested,
+                            String originalDestination) {
+        this(start, durationMillis, listener, downstreamRemote, downstreamLocal, method, path, httpProtocol,
+                responseCode, userAgent, forwardedFor, requestId, authority, serverName, reason, message, resource,
+                destination, upstreamHost, upstreamLocal, bytesReceived, bytesSent, requests, sourcePrincipal,
+                requested, originalDestination, "-", "-");
+    }
 
     /**
      * What policy decided: {@code allowed} (also when the upstream then failed, or the connection
@@ -81,12 +99,23 @@ public record ConnectionRecord(
         return reason == null ? "client_closed" : reason.code();
     }
 
+    /** Envoy's flags: the route's own ({@code DI,URX}) before the reason's ({@code UT}), comma-separated as Envoy does. */
     public String responseFlags() {
-        return ResponseFlags.of(reason);
+        String byReason = ResponseFlags.of(reason);
+        if (routeFlags.equals(ResponseFlags.NONE)) {
+            return byReason;
+        }
+        return byReason.equals(ResponseFlags.NONE) ? routeFlags : routeFlags + "," + byReason;
     }
 
-    /** Istio's route name: the allowing resource, {@code allow_any} or {@code block_all}. */
+    /**
+     * Istio's route name: the VirtualService http route that took the request, else the allowing resource,
+     * {@code allow_any} or {@code block_all}.
+     */
     public String routeName() {
+        if (!httpRoute.equals("-")) {
+            return httpRoute;
+        }
         if (resource != null) {
             return resource.toString();
         }

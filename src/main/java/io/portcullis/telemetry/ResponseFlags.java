@@ -12,8 +12,9 @@ import io.portcullis.policy.Reason;
  * {@code UF} upstream connection failure (TCP connect, or the TLS handshake with it),
  * {@code UT} upstream timeout, {@code UC} upstream connection termination,
  * {@code UPE} upstream protocol error, {@code UO} upstream overflow (a DestinationRule
- * {@code connectionPool} limit), {@code -} none. Portcullis does not retry, so Envoy's {@code URX}
- * never occurs.
+ * {@code connectionPool} limit), {@code -} none. The flags of a VirtualService http route's
+ * actions ({@code FI} fault abort, {@code DI} fault delay, {@code URX} retries exhausted) are added by
+ * the connection's log, not derived from a reason.
  */
 public final class ResponseFlags {
     public static final String NONE = "-";

@@ -24,14 +24,12 @@ class IstioTasksValidateTest {
     private static final Path TASKS = Path.of("examples/istio-tasks");
     private static final String LOAD_BALANCER = "accepted but not acted on by Portcullis (it connects to one upstream"
             + " address per connection)";
-    private static final String HTTP_ROUTES = "spec.http: accepted but not acted on by Portcullis";
 
     /** File to the warnings {@code validate} prints for it (each a substring of one warning line). */
     private static final Map<String, List<String>> WARNINGS = Map.ofEntries(
             Map.entry("01-egress-control-httpbin.yaml", List.of()),
             Map.entry("02-egress-control-google.yaml", List.of()),
-            Map.entry("03-egress-control-httpbin-timeout.yaml", List.of(
-                    "VirtualService/default/httpbin-ext " + HTTP_ROUTES)),
+            Map.entry("03-egress-control-httpbin-timeout.yaml", List.of()),
             Map.entry("04-tls-origination-cnn-serviceentry.yaml", List.of()),
             Map.entry("05-tls-origination-cnn.yaml", List.of()),
             Map.entry("06-tls-origination-mutual.yaml", List.of(
@@ -39,19 +37,16 @@ class IstioTasksValidateTest {
                     "DestinationRule/default/originate-mtls-for-nginx spec.workloadSelector: accepted but not acted on",
                     "DestinationRule/default/originate-mtls-for-nginx: credentialName \"client-credential\": no"
                             + " Secret/default/client-credential (yet)")),
-            Map.entry("07-egress-gateway-http.yaml", List.of(
-                    "VirtualService/default/direct-cnn-through-egress-gateway " + HTTP_ROUTES)),
+            Map.entry("07-egress-gateway-http.yaml", List.of()),
             Map.entry("08-egress-gateway-https.yaml", List.of()),
             Map.entry("09-egress-gateway-tls-origination.yaml", List.of(
                     "DestinationRule/default/egressgateway-for-cnn spec.subsets[0].trafficPolicy.loadBalancer: "
                             + LOAD_BALANCER,
-                    "VirtualService/default/direct-cnn-through-egress-gateway " + HTTP_ROUTES,
                     "DestinationRule/default/originate-tls-for-edition-cnn-com spec.trafficPolicy.loadBalancer: "
                             + LOAD_BALANCER)),
             Map.entry("10-egress-gateway-mtls-origination.yaml", List.of(
                     "DestinationRule/default/egressgateway-for-nginx spec.subsets[0].trafficPolicy.loadBalancer: "
                             + LOAD_BALANCER,
-                    "VirtualService/default/direct-nginx-through-egress-gateway " + HTTP_ROUTES,
                     "DestinationRule/istio-system/originate-mtls-for-nginx spec.trafficPolicy.loadBalancer: "
                             + LOAD_BALANCER,
                     "DestinationRule/istio-system/originate-mtls-for-nginx: credentialName \"client-credential\": no"

@@ -178,11 +178,17 @@ class IstioTasksEndToEndTest {
             EnvoyAccessLine tunnel = g.awaitAccess(l -> "outbound|443||www.google.example.test".equals(l.get("upstream_cluster")));
             assertThat(tunnel.get("method")).isEqualTo("CONNECT");
 
-            // 03 applies next to 01 (its http route is read but not acted on yet) and 01 keeps working.
+            // 03 applies next to 01: an answer within the route's 3 s timeout still flows, /delay/5 gets 504 (UT).
             g.apply("03.yaml", task("03-egress-control-httpbin-timeout.yaml"));
             assertThat(g.gateway.policy().resources().virtualServices()).hasSize(1);
             assertThat(viaProxy(g, "http://httpbin.example.test/delay/1").stdout())
                     .isEqualTo(web80.body("httpbin.example.test", "/delay/1") + "\n200");
+            Cli.Result cut = viaProxy(g, "http://httpbin.example.test/delay/5");
+            assertThat(cut.stdout()).as(cut.toString()).endsWith("\n504");
+            EnvoyAccessLine timedOut = g.awaitAccess(l -> "/delay/5".equals(l.get("path")));
+            assertThat(timedOut.fields()).as(timedOut.toString())
+                    .containsEntry("response_code", "504").containsEntry("response_flags", "UT");
+            assertThat(timedOut.get("route_name")).startsWith("VirtualService/default/httpbin-ext");
         }
     }
 

@@ -94,19 +94,78 @@ class VirtualServiceMapperTest {
     }
 
     @Test
-    void httpRoutesAreAcceptedButNotActedOn() {
+    void httpRoutesAreMappedWithTheirMatchesAndActions() {
         VirtualService v = single(vs("""
                 hosts: [api.example.com]
                 http:
+                - name: v2
+                  match:
+                  - name: beta
+                    uri: {prefix: /v2/}
+                    headers: {X-Beta: {exact: "yes"}}
+                    withoutHeaders: {x-old: {}}
+                    method: {regex: "GET|HEAD"}
+                    port: 80
+                  rewrite: {uri: /, authority: v2.example.com}
+                  timeout: 2s
+                  retries: {attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,connect-failure"}
+                  headers:
+                    request: {set: {X-Env: prod}, add: {X-Via: portcullis}, remove: [X-Secret]}
+                    response: {remove: [Server]}
+                  fault:
+                    delay: {fixedDelay: 1s, percentage: {value: 50}}
+                    abort: {httpStatus: 503, percent: 10}
+                  route:
+                  - destination: {host: v2.example.com, port: {number: 8080}}
+                    weight: 90
+                  - destination: {host: v1.example.com, subset: old}
+                    weight: 10
                 - route:
                   - destination: {host: api.example.com}
+                - redirect: {uri: /moved, redirectCode: 308}
                 """), VirtualService.class);
-        assertThat(v.tls()).isEmpty();
-        assertThat(v.tcp()).isEmpty();
-        warning(vs("""
+        assertThat(v.http()).hasSize(3);
+        HttpRoute r = v.http().get(0);
+        assertThat(r.name()).isEqualTo("v2");
+        HttpRoute.HttpMatch m = r.match().get(0);
+        assertThat(m.uri()).contains(new HttpRoute.StringMatch(HttpRoute.MatchKind.PREFIX, "/v2/"));
+        assertThat(m.headers()).containsEntry("x-beta", new HttpRoute.StringMatch(HttpRoute.MatchKind.EXACT, "yes"));
+        assertThat(m.withoutHeaders()).containsKey("x-old");
+        assertThat(m.method()).contains(new HttpRoute.StringMatch(HttpRoute.MatchKind.REGEX, "GET|HEAD"));
+        assertThat(m.port()).isEqualTo(80);
+        assertThat(r.rewrite()).contains(new HttpRoute.Rewrite("/", "v2.example.com"));
+        assertThat(r.timeout()).contains(java.time.Duration.ofSeconds(2));
+        assertThat(r.retries().attempts()).isEqualTo(3);
+        assertThat(r.retries().perTryTimeout()).contains(java.time.Duration.ofMillis(500));
+        assertThat(r.retries().retryOn()).containsExactlyInAnyOrder("5xx", "connect-failure");
+        assertThat(r.requestHeaders().set()).containsEntry("x-env", "prod");
+        assertThat(r.requestHeaders().add()).containsEntry("x-via", "portcullis");
+        assertThat(r.requestHeaders().remove()).containsExactly("x-secret");
+        assertThat(r.responseHeaders().remove()).containsExactly("server");
+        assertThat(r.fault().orElseThrow().delay().orElseThrow().percent()).isEqualTo(50.0);
+        assertThat(r.fault().orElseThrow().abort()).contains(new HttpRoute.Abort(503, 10));
+        assertThat(r.route()).extracting(HttpRoute.HttpDestination::weight).containsExactly(90, 10);
+        assertThat(r.route().get(0).destination()).isEqualTo(new Destination("v2.example.com", null, 8080));
+        assertThat(r.route().get(1).destination()).isEqualTo(new Destination("v1.example.com", "old", 0));
+        // Without retries, Istio's default policy; without a timeout, none.
+        assertThat(v.http().get(1).retries()).isEqualTo(HttpRoute.Retries.ISTIO_DEFAULT);
+        assertThat(v.http().get(1).timeout()).isEmpty();
+        assertThat(v.http().get(2).redirect()).contains(new HttpRoute.Redirect("/moved", "", "", 0, 308));
+    }
+
+    @Test
+    void httpFieldsNotActedOnAreWarnings() {
+        String yaml = vs("""
                 hosts: [api.example.com]
-                http: [{route: [{destination: {host: api.example.com}}]}]
-                """), "spec.http", "not acted on");
+                http:
+                - match: [{sourceLabels: {app: a}}]
+                  mirror: {host: copy.example.com}
+                  corsPolicy: {allowOrigins: [{exact: "https://a.example"}]}
+                  route: [{destination: {host: api.example.com}}]
+                """);
+        warning(yaml, "spec.http[0].mirror", "not acted on");
+        warning(yaml, "spec.http[0].corsPolicy", "not acted on");
+        warning(yaml, "spec.http[0].match[0].sourceLabels", "not acted on");
     }
 
     @Test

@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request and its response, as {@link HttpExchangeLoop} drives them: what the request allows
@@ -32,6 +34,12 @@ final class Exchange {
     int status;
     boolean responseComplete;
     boolean upstreamReusable;
+    /** The route's request actions (rewrite, header edits) were applied to the head: once, whatever the tries. */
+    boolean routeActionsApplied;
+    /** Tries beyond the first made for the route's {@code retries}; the route's timers (null: none running). */
+    int routeRetries;
+    @Nullable Future<?> routeTimeout;
+    @Nullable Future<?> tryTimeout;
 
     Exchange(Route.Forward route, HttpRequest head) {
         this.route = route;

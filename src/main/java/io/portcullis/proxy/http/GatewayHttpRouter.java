@@ -55,6 +55,20 @@ final class GatewayHttpRouter implements RequestRouter {
                 return new Route.Refuse(d.reason(), d.message());
             }
             Decision decision = policy.decideHttpGateway(listener, host.host());
+            // Hook: VirtualService http routes bound to this Gateway may send the request elsewhere, or answer it.
+            HttpRouting.Outcome routing = decision.reason() == Reason.NOT_GATEWAY_HOST ? new HttpRouting.Unrouted()
+                    : HttpRouting.route(policy, listener.port(), request, new Authority(host.host(), listener.port(), null),
+                    raw, "http", log);
+            if (routing instanceof HttpRouting.Refused r) {
+                return r.refuse();
+            } else if (routing instanceof HttpRouting.Answered a) {
+                // AuthorizationPolicies come before the route's own answer, as Envoy's RBAC filter precedes the router.
+                AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null,
+                        Optional.of(RequestAttributes.of(request)), log);
+                return authz.allowed() ? a.answer() : new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
+            } else if (routing instanceof HttpRouting.Routed routed) {
+                decision = policy.decideHost(routed.destination().host(), routed.destination().port());
+            }
             if (decision.allowed()) {
                 AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null,
                         Optional.of(RequestAttributes.of(request)), log);
@@ -66,11 +80,17 @@ final class GatewayHttpRouter implements RequestRouter {
             if (!decision.allowed()) {
                 return new Route.Refuse(decision.reason(), decision.message());
             }
-            int servicePort = decision.binding() == null ? listener.port() : decision.binding().port().number();
             boolean explicitPort = Authority.utf8(raw).lastIndexOf(':') > Authority.utf8(raw).lastIndexOf(']');
+            String hostHeader = explicitPort ? host.toString() : host.hostForHeader();
+            if (routing instanceof HttpRouting.Routed routed) {
+                Authority to = routed.destination();
+                int servicePort = decision.binding() == null ? to.port() : decision.binding().port().number();
+                return new Route.Forward(decision, new Authority(to.host(), servicePort, null),
+                        routed.hostHeader(hostHeader), policy.origination(to.host(), servicePort), policy, routed.actions());
+            }
+            int servicePort = decision.binding() == null ? listener.port() : decision.binding().port().number();
             return new Route.Forward(decision, new Authority(host.host(), servicePort, null),
-                    explicitPort ? host.toString() : host.hostForHeader(), policy.origination(host.host(), servicePort),
-                    policy);
+                    hostHeader, policy.origination(host.host(), servicePort), policy);
         } catch (HostHeaders.Refused r) {
             return r.route();
         }

@@ -9,6 +9,8 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -17,6 +19,7 @@ import io.portcullis.policy.Reason;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.telemetry.ConnectionLog;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.OptionalInt;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -29,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * back through the {@link ResponseWriter}, a {@code 101} becomes a byte relay
  * ({@link ProtocolSwitch}), a refusal is answered by {@link RefusalAnswer}, and on the explicit
  * proxy ({@link HttpRole.ExplicitProxy}) a CONNECT hands the connection to a {@link ConnectTunnel}.
+ * A VirtualService http route may answer a request itself ({@link LocalReplyAnswer}); its timeout,
+ * fault delay and retries are timed and counted by {@link RouteAttempts}.
  * The client connection stays open between exchanges when both sides keep it alive; the upstream
  * goes back to its source when its response was complete and framed.
  *
@@ -55,6 +60,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ResponseWriter responses;
     private @Nullable ExchangeTimers timers;
+    private @Nullable RouteAttempts attempts;
     private State state = State.IDLE;
     private @Nullable Exchange exchange;
     private @Nullable Channel upstream;
@@ -78,7 +84,8 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.responses = new ResponseWriter(ctx, log);
+        this.attempts = new RouteAttempts(ctx, log);
+        this.responses = new ResponseWriter(ctx, log, attempts);
         this.timers = new ExchangeTimers(ctx, settings);
         timers.awaitHead(() -> {
             if (state == State.IDLE && exchange == null) {
@@ -148,10 +155,26 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         timers().headArrived();
         Route route = intake.route(request);
         if (route instanceof Route.Forward forward) {
+            if (forward.actions().localReply().isPresent()) {
+                // The route's fault abort: answered here, nothing goes upstream.
+                answerLocally(request, forward.actions().localReply().get());
+                return;
+            }
             Exchange x = new Exchange(forward, request);
             OriginForm.rewrite(request, forward.hostHeader(), x.upgrade);
             exchange = x;
-            connectUpstream(x, false);
+            state = State.CONNECTING;
+            RouteAttempts a = attempts();
+            a.startTimeout(x, timeout -> routeTimedOut(x, timeout));
+            a.firstTry(x, () -> {
+                if (exchange == x && state == State.CONNECTING && ctx().channel().isActive()) {
+                    connectUpstream(x, false);
+                }
+            });
+            return;
+        }
+        if (route instanceof Route.Answer answer) {
+            answerLocally(request, answer.reply());
             return;
         }
         ReferenceCountUtil.release(request);
@@ -169,15 +192,23 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     private void connectUpstream(Exchange x, boolean fresh) {
         state = State.CONNECTING;
         ChannelHandlerContext c = ctx();
+        // A try the route's per-try timeout gave up on may still connect: its connection is not this try's.
+        int attempt = x.routeRetries;
+        attempts().startTry(x, perTry -> tryTimedOut(x, perTry));
         requests.acquire(c.channel().eventLoop(), x, fresh).addListener((Future<UpstreamLease> f) -> {
-            if (exchange != x || !c.channel().isActive()) {
+            if (exchange != x || x.routeRetries != attempt || !c.channel().isActive()) {
                 if (f.isSuccess()) {
                     requests.release(f.getNow().channel(), true);
                 }
                 return;
             }
             if (!f.isSuccess()) {
-                refuse(UpstreamFailures.connectFailed(f.cause()));
+                if (UpstreamFailures.isConnectFailure(f.cause())
+                        && attempts().retry(x, RetryPolicy.Failure.CONNECT_FAILURE)) {
+                    connectUpstream(x, true);
+                } else {
+                    refuse(UpstreamFailures.connectFailed(f.cause()));
+                }
                 return;
             }
             Channel up = requests.start(x, f.getNow(), this);
@@ -228,6 +259,10 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
             responseFinished(x, from);
         } else if (step instanceof ResponseWriter.Step.Switched) {
             switchProtocols(from);
+        } else if (step instanceof ResponseWriter.Step.Retry) {
+            // The route retries on this status: the answer and its connection are dropped.
+            releaseUpstream();
+            connectUpstream(x, true);
         } else if (step instanceof ResponseWriter.Step.Invalid invalid) {
             String what = UpstreamFailures.invalidResponse(x.route.authority(), invalid.cause());
             if (x.responseStarted) {
@@ -262,7 +297,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         if (x.responseStarted) {
             log.refused(Reason.UPSTREAM_RESET, UpstreamFailures.closedMidResponse(x.route.authority()));
             closeAll();
-        } else if (requests.retryOnFresh(x)) {
+        } else if (requests.retryOnFresh(x) || attempts().retry(x, RetryPolicy.Failure.RESET)) {
             connectUpstream(x, true);
         } else {
             refuse(UpstreamFailures.closedBeforeAnswer(x.route.authority(), cause));
@@ -272,6 +307,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     /** The response ended: give the upstream back, then take the next request, or close if the client asked to. */
     private void responseFinished(Exchange x, Channel up) {
         log.responded(x.status);
+        RouteAttempts.cancel(x);
         upstream = null;
         // An upstream that answered before the request body ended is not in a state to reuse.
         requests.release(up, x.upstreamReusable && x.requestComplete);
@@ -286,11 +322,57 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     }
 
     private void switchProtocols(Channel up) {
+        RouteAttempts.cancel(exchange);
         upstream = null;
         exchange = null;
         state = State.TUNNEL;
         pending.releaseAll();
         ProtocolSwitch.relay(ctx(), up, log);
+    }
+
+    // ---- VirtualService http route actions: local replies, the route's timeouts ----
+
+    /**
+     * Answers the request as its route says (fault abort, redirect, direct response): the request's body, if
+     * any, is read and dropped, and the connection stays open when the client keeps it alive.
+     */
+    private void answerLocally(HttpRequest request, RouteActions.LocalReply reply) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !inputShutdown;
+        boolean http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        ReferenceCountUtil.release(request);
+        exchange = null;
+        // The request's end (its LastHttpContent, even without a body) takes the connection back to IDLE.
+        state = keepAlive ? State.DISCARDING : State.CLOSING;
+        LocalReplyAnswer.send(ctx(), log, reply, keepAlive, http10);
+    }
+
+    /** The route's {@code timeout} passed before the response ended: 504 ({@code UT}), or a close once it started. */
+    private void routeTimedOut(Exchange x, Duration timeout) {
+        if (exchange != x || x.responseComplete || state == State.CLOSING) {
+            return;
+        }
+        String message = "upstream " + x.route.authority() + " did not answer within the route's timeout of "
+                + timeout.toMillis() + " ms (" + x.route.actions().name() + ")";
+        if (x.responseStarted) {
+            log.refused(Reason.UPSTREAM_TIMEOUT, message);
+            closeAll();
+        } else {
+            refuse(Reason.UPSTREAM_TIMEOUT, message);
+        }
+    }
+
+    /** The route's {@code perTryTimeout} passed before this try's answer started: try again, or 504. */
+    private void tryTimedOut(Exchange x, Duration perTry) {
+        if (exchange != x || state == State.CLOSING) {
+            return;
+        }
+        releaseUpstream();
+        if (attempts().retry(x, RetryPolicy.Failure.PER_TRY_TIMEOUT)) {
+            connectUpstream(x, true);
+        } else {
+            refuse(Reason.UPSTREAM_TIMEOUT, "upstream " + x.route.authority() + " did not answer within the route's"
+                    + " perTryTimeout of " + perTry.toMillis() + " ms (" + x.route.actions().name() + ")");
+        }
     }
 
     // ---- CONNECT (explicit proxy only) ----
@@ -326,6 +408,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         Exchange x = exchange;
         OptionalInt started = x != null && x.responseStarted ? OptionalInt.of(x.status) : OptionalInt.empty();
         state = State.CLOSING;
+        RouteAttempts.cancel(x);
         exchange = null;
         pending.releaseAll();
         releaseUpstream();
@@ -334,6 +417,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
 
     private void closeAll() {
         state = State.CLOSING;
+        RouteAttempts.cancel(exchange);
         exchange = null;
         releaseUpstream();
         pending.releaseAll();
@@ -418,6 +502,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     public void channelInactive(ChannelHandlerContext ctx) {
         timers().cancelAll();
         releaseUpstream();
+        RouteAttempts.cancel(exchange);
         exchange = null;
         requests.clientClosed();
         pending.releaseAll();
@@ -457,6 +542,13 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
             throw new IllegalStateException("the exchange loop is not in a pipeline");
         }
         return responses;
+    }
+
+    private RouteAttempts attempts() {
+        if (attempts == null) {
+            throw new IllegalStateException("the exchange loop is not in a pipeline");
+        }
+        return attempts;
     }
 
     private ExchangeTimers timers() {

@@ -35,25 +35,35 @@ final class ResponseWriter {
         /** The upstream's answer is not valid; nothing of this part went to the client. */
         record Invalid(Throwable cause) implements Step {
         }
+
+        /**
+         * The route's {@code retries} cover the final status: nothing of this response went to the client,
+         * and the request goes again on a fresh connection (a try was counted).
+         */
+        record Retry() implements Step {
+        }
     }
 
     private static final Step MORE = new Step.More();
     private static final Step COMPLETE = new Step.Complete();
     private static final Step SWITCHED = new Step.Switched();
+    private static final Step RETRY = new Step.Retry();
 
     private final ChannelHandlerContext client;
     private final ConnectionLog log;
+    private final RouteAttempts attempts;
 
-    ResponseWriter(ChannelHandlerContext client, ConnectionLog log) {
+    ResponseWriter(ChannelHandlerContext client, ConnectionLog log, RouteAttempts attempts) {
         this.client = client;
         this.log = log;
+        this.attempts = attempts;
     }
 
     /** Passes one response part from {@code upstream} on (ownership included). */
     Step write(Exchange x, Channel upstream, HttpObject msg) {
         if (msg instanceof HttpResponse response) {
             Step head = head(x, response);
-            if (head instanceof Step.Invalid) {
+            if (head instanceof Step.Invalid || head instanceof Step.Retry) {
                 ReferenceCountUtil.release(msg);
                 return head;
             }
@@ -94,7 +104,8 @@ final class ResponseWriter {
 
     /**
      * A response head came back: the one place where a response head is seen before the client
-     * gets it, so a per-route response action (header edits) belongs here, after
+     * gets it, so the VirtualService http route acts here: a final status its {@code retries}
+     * cover is dropped for another try, else its response header edits apply after
      * {@link Exchange#finalResponse}.
      */
     private Step head(Exchange x, HttpResponse response) {
@@ -120,7 +131,11 @@ final class ResponseWriter {
             client.write(response);
             return MORE;
         }
+        if (attempts.retryOnStatus(x, code)) {
+            return RETRY;
+        }
         x.finalResponse(response);
+        x.route.actions().onResponse(response);
         x.status = code;
         client.write(response);
         return MORE;

@@ -26,7 +26,10 @@ final class TunnelHttpRouter implements RequestRouter {
     private final EgressPolicy policy;
     private final ConnectionLog log;
 
-    /** @param policy the snapshot the tunnel was decided on: its AuthorizationPolicies judge each request */
+    /**
+     * @param policy the snapshot the tunnel was decided on: its AuthorizationPolicies judge each request, and its
+     *               VirtualService http routes act on it
+     */
     TunnelHttpRouter(Decision decision, Authority authority, Channel client, EgressPolicy policy, ConnectionLog log) {
         this.decision = decision;
         this.authority = authority;
@@ -56,6 +59,26 @@ final class TunnelHttpRouter implements RequestRouter {
                     Optional.of(RequestAttributes.of(request)), log);
             if (!authz.allowed()) {
                 return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
+            }
+            // Hook: VirtualService http routes (mesh) act on the requests inside the tunnel, which has one upstream.
+            HttpRouting.Outcome routing = authority.ip() != null ? new HttpRouting.Unrouted()
+                    : HttpRouting.route(policy, 0, request, authority, host == null ? authority.toString() : host, "http", log);
+            if (routing instanceof HttpRouting.Refused r) {
+                return r.refuse();
+            } else if (routing instanceof HttpRouting.Answered a) {
+                return a.answer();
+            } else if (routing instanceof HttpRouting.Routed routed) {
+                Authority to = routed.destination();
+                if (!to.host().equals(authority.host()) || to.port() != authority.port()) {
+                    String message = routed.actions().name() + " sends this request to " + to + ", which the CONNECT"
+                            + " tunnel to " + authority + " cannot reach (send it without CONNECT, as http://"
+                            + authority.host() + "/..., to follow the route)";
+                    log.refused(Reason.NO_ROUTE, message);
+                    return new Route.Refuse(Reason.NO_ROUTE, message);
+                }
+                // The tunnel's one connection cannot be replaced: no retries on another one.
+                return new Route.Forward(decision, authority, routed.hostHeader(hostHeader), null, null,
+                        routed.actions().withoutRetries());
             }
             return new Route.Forward(decision, authority, hostHeader, null, null);
         } catch (HostHeaders.Refused r) {

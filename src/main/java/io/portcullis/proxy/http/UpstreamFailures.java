@@ -23,6 +23,11 @@ final class UpstreamFailures {
         return new Route.Refuse(Reason.UPSTREAM_CONNECT_FAILURE, String.valueOf(cause));
     }
 
+    /** Whether the connect failed as such (nothing was sent), as a route's {@code connect-failure} retry means it. */
+    static boolean isConnectFailure(Throwable cause) {
+        return !(cause instanceof UpstreamException e) || e.reason() == Reason.UPSTREAM_CONNECT_FAILURE;
+    }
+
     /** The upstream closed before a response started: its TLS failed, or it reset. */
     static Route.Refuse closedBeforeAnswer(Authority upstream, @Nullable Throwable cause) {
         if (cause instanceof SSLException || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {

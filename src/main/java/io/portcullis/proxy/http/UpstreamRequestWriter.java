@@ -29,12 +29,17 @@ final class UpstreamRequestWriter {
 
     /**
      * Binds the leased connection to the exchange ({@code events} hears its response) and writes
-     * the request head, unflushed. This is the one place a request head goes upstream: a per-route
-     * request action (rewrite, header edits) belongs here. A bodiless request whose end already
-     * went to a stale connection is ended here too.
+     * the request head, unflushed. This is the one place a request head goes upstream, so the
+     * VirtualService http route's request actions (rewrite, header edits) are applied here, once:
+     * a retry sends the head as it already is. A bodiless request whose end already went to a
+     * stale connection is ended here too.
      */
     Channel start(Exchange x, UpstreamLease lease, UpstreamEvents events) {
         Channel up = lease.channel();
+        if (!x.routeActionsApplied) {
+            x.routeActionsApplied = true;
+            x.route.actions().onRequest(x.head);
+        }
         x.reused = lease.reused();
         UpstreamExchangeHandler.of(up).attach(events);
         log.upstream(up.remoteAddress());

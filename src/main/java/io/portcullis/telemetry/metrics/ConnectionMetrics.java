@@ -80,7 +80,7 @@ final class ConnectionMetrics implements ConnectionObserver {
         Destination d = log.destination();
         String principal = log.sourcePrincipal();
         String[] labels = {REPORTER, principal(principal), service(d), serviceName(d), d.portLabel(), "http",
-            Integer.toString(status), ResponseFlags.of(log.reason()), securityPolicy(principal)};
+            Integer.toString(status), log.responseFlags(), securityPolicy(principal)};
         metrics.counter(MetricCatalog.REQUESTS).labelValues(labels).inc();
         metrics.histogram(MetricCatalog.REQUEST_DURATION).labelValues(labels).observe(nanos / 1_000_000.0);
     }

@@ -59,7 +59,8 @@ class HttpExchangeLoopTest {
 
     HttpExchangeLoopTest() {
         log.exchangesTo(lines::add);
-        RequestRouter router = new TunnelHttpRouter(POLICY.decideHost(HOST, 80), new Authority(HOST, 80, null), log);
+        RequestRouter router = new TunnelHttpRouter(POLICY.decideHost(HOST, 80), new Authority(HOST, 80, null), client,
+                POLICY, log);
         client.pipeline().addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
         client.pipeline().addLast(PipelineNames.HTTP_PROXY, HttpExchangeLoop.hostRouted(router, upstreams, settings, log));
     }
