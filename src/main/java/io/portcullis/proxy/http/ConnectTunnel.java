@@ -12,12 +12,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
-import io.portcullis.policy.PortBinding;
+import io.portcullis.policy.OwedCheck;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
-import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.UpstreamException;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.Deque;
@@ -32,13 +32,13 @@ import java.util.Deque;
  */
 final class ConnectTunnel {
     private final EgressPolicy policy;
-    private final UpstreamConnector connector;
+    private final ForwardExecutor executor;
     private final ProxySettings settings;
     private final ConnectionLog log;
 
-    ConnectTunnel(EgressPolicy policy, UpstreamConnector connector, ProxySettings settings, ConnectionLog log) {
+    ConnectTunnel(EgressPolicy policy, ForwardExecutor executor, ProxySettings settings, ConnectionLog log) {
         this.policy = policy;
-        this.connector = connector;
+        this.executor = executor;
         this.settings = settings;
         this.log = log;
     }
@@ -49,7 +49,7 @@ final class ConnectTunnel {
         // Bytes after the CONNECT head are tunnel data, not HTTP: stop decoding now; the decoder
         // hands what it buffered to the forwarder, which keeps it in order.
         p.replace(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
-        connector.connect(ctx.channel().eventLoop(), tunnel.decision()).addListener((Future<Channel> f) -> {
+        executor.open(ctx.channel().eventLoop(), tunnel.verdict(), log).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
                 if (f.cause() instanceof UpstreamException e) {
                     forwarder.tunnelFailed(e.reason(), e.getMessage());
@@ -96,13 +96,11 @@ final class ConnectTunnel {
     }
 
     /**
-     * Whether the tunnel's first bytes are inspected: where the ServiceEntry port is declared a
-     * protocol that is neither HTTP nor TLS (TCP, MONGO, MYSQL, REDIS), neither a Host nor an SNI
-     * names the destination, so the bytes are relayed at once, as Istio treats such a port.
-     * Undeclared destinations (ALLOW_ANY) and HTTP or TLS ports are inspected.
+     * Whether the tunnel's first bytes are inspected: when the verdict owes the check that they name
+     * the authority (not on a port declared as opaque TCP, where neither a Host nor an SNI names
+     * the destination, as Istio treats such a port).
      */
     private static boolean inspects(Route.Tunnel tunnel) {
-        PortBinding binding = tunnel.decision().binding();
-        return binding == null || !binding.port().protocol().isOpaqueTcp();
+        return tunnel.verdict().owed(OwedCheck.TunnelNamesAuthority.class).isPresent();
     }
 }

@@ -5,7 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.ProxySettings;
-import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.telemetry.ConnectionLog;
 
 /** The HTTP terminal handlers the listeners install after their {@code HttpServerCodec}. */
@@ -14,10 +14,10 @@ public final class HttpHandlers {
     }
 
     /** The explicit proxy: CONNECT tunnels and absolute-URI requests, decided against {@code policy}. */
-    public static ChannelHandler explicitProxy(Channel client, EgressPolicy policy, UpstreamConnector connector,
+    public static ChannelHandler explicitProxy(Channel client, EgressPolicy policy, ForwardExecutor executor,
                                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
         return new HttpForwarder(new ExplicitProxyRouter(client, policy, log), pool,
-                new ConnectTunnel(policy, connector, settings, log), settings, log);
+                new ConnectTunnel(policy, executor, settings, log), settings, log);
     }
 
     /** A plain-HTTP Gateway server: requests routed by their Host header. */

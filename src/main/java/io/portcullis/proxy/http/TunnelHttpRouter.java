@@ -3,7 +3,7 @@ package io.portcullis.proxy.http;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Verdict;
 import io.portcullis.telemetry.ConnectionLog;
 
 /**
@@ -13,12 +13,12 @@ import io.portcullis.telemetry.ConnectionLog;
  * followed by {@code Host: other.example} from reaching another virtual host on the same address.
  */
 final class TunnelHttpRouter implements RequestRouter {
-    private final Decision decision;
+    private final Verdict.Forward verdict;
     private final Authority authority;
     private final ConnectionLog log;
 
-    TunnelHttpRouter(Decision decision, Authority authority, ConnectionLog log) {
-        this.decision = decision;
+    TunnelHttpRouter(Verdict.Forward verdict, Authority authority, ConnectionLog log) {
+        this.verdict = verdict;
         this.authority = authority;
         this.log = log;
     }
@@ -40,7 +40,7 @@ final class TunnelHttpRouter implements RequestRouter {
             }
             HostHeaders.requireMatch(request, authority, "CONNECT authority");
             String hostHeader = host == null ? null : HostHeaders.parse(host, authority.port()).hostHeader(authority.port());
-            return new Route.Forward(decision, authority, hostHeader, null, null);
+            return new Route.Forward(verdict, authority, hostHeader, null);
         } catch (HostHeaders.Refused r) {
             log.refused(r.route().reason(), r.getMessage());
             return r.route();

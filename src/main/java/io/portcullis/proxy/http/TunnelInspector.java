@@ -178,7 +178,7 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         TunnelUpstream source = new TunnelUpstream(upstream, client);
         p.addAfter(c.name(), PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
         p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, new HttpForwarder(
-                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), log), source, null, settings, log));
+                new TunnelHttpRouter(tunnel.verdict(), tunnel.authority(), log), source, null, settings, log));
         ByteBuf bytes = held.retain();
         p.remove(this);
         client.config().setAutoRead(true);

@@ -11,7 +11,7 @@ import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
-import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +27,7 @@ public final class MutualTlsListener {
 
     /** Adds the mutual-TLS steps to a new connection's pipeline, or refuses it when the certificates are missing. */
     public static void install(Channel ch, EgressPolicy policy, ListenerSpec listener, TlsContexts contexts,
-                               ProxySettings settings, UpstreamConnector connector, ConnectionLog log) {
+                               ProxySettings settings, ForwardExecutor executor, ConnectionLog log) {
         TlsContexts.Lookup lookup = contexts == null
                 ? TlsContexts.Lookup.failed("this gateway was started without TLS support") : contexts.server(listener.tls());
         if (lookup.context() == null) {
@@ -47,6 +47,6 @@ public final class MutualTlsListener {
                 return handler;
             }
         });
-        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, connector, log));
+        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, executor, log));
     }
 }
