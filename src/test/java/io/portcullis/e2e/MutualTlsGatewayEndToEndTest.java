@@ -251,8 +251,9 @@ class MutualTlsGatewayEndToEndTest {
 
             // A "malicious microservice" announcing an allowed name but speaking to another inside.
             try (SSLSocket outer = MeshClient.connect(sleepCerts, "127.0.0.1", gatewayPort, "mongo.example.test")) {
+                // The app's TLS client is told why, through the mutual-TLS stream: a fatal unrecognized_name alert.
                 assertThatThrownBy(() -> MeshClient.tlsInside(outer, appCa.clientSslContext(), "evil.test", mongo.port()))
-                        .isInstanceOf(IOException.class);
+                        .isInstanceOf(IOException.class).hasMessageContaining("unrecognized_name");
             }
             assertThat(g.awaitAccessLine(l -> l.contains("reason=sni_mismatch")))
                     .contains("decision=denied", "the app's ClientHello names evil.test but the sidecar announced"
