@@ -81,6 +81,9 @@ final class PolicyExplainer {
                     + " conditions were taken as not matching");
         }
         verdict = guarded(verdict, notes);
+        if (verdict instanceof Verdict.Forward f) {
+            f.owed().forEach(c -> notes.add(owed(c)));
+        }
         boolean viaListener = path.startsWith("Gateway");
         List<Finding> matched = matched(verdict, target, ip, viaListener ? listener : null);
         if (verdict instanceof Verdict.Forward f && f.authorization().policy() != null) {
@@ -118,6 +121,19 @@ final class PolicyExplainer {
                     + " link-local ones are refused unless the ServiceEntry lists them or --allow-private covers them");
         }
         return v;
+    }
+
+    /** What a connection still owes once bytes arrive, as the data plane checks it. */
+    private static String owed(OwedCheck check) {
+        if (check instanceof OwedCheck.TunnelNamesAuthority t) {
+            return "once the tunnel is open, a TLS SNI or an HTTP Host in its first bytes must name " + t.host()
+                    + " (or a host allowed on its own), else sni_mismatch or host_mismatch";
+        }
+        if (check instanceof OwedCheck.InnerSniEquals i) {
+            return "the app's own ClientHello inside must name " + i.announced() + ", else sni_mismatch";
+        }
+        OwedCheck.NameResolvesTo n = (OwedCheck.NameResolvesTo) check;
+        return n.name() + " must resolve to " + AddressText.address(n.original()) + ", else " + n.mismatch().code();
     }
 
     private static String describe(Decision d) {
