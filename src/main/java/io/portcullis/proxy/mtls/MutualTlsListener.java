@@ -2,16 +2,22 @@ package io.portcullis.proxy.mtls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
-import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.concurrent.TimeUnit;
 
@@ -40,6 +46,22 @@ public final class MutualTlsListener {
         long timeout = settings.inspectTimeout().toMillis();
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.MTLS_SNI, new SniHandler(host -> context, settings.maxClientHello(), timeout) {
+            @Override
+            protected Future<SslContext> lookup(ChannelHandlerContext ctx, String hostname) throws Exception {
+                if (hostname != null) {
+                    // Routing comes before authorization: a refusal by the announced SNI alone holds
+                    // whoever the caller turns out to be, so it is told now, in TLS, not after a handshake.
+                    Verdict early = Admission.admit(policy, ChannelFacts.of(ListenerKind.MUTUAL_TLS, listener, ctx.channel())
+                            .sni(hostname).build());
+                    if (early instanceof Verdict.Refusal refusal && refusal.reason() != Reason.AUTHZ_DENIED) {
+                        log.decided(refusal);
+                        ForwardExecutor.refuse(ctx, ForwardExecutor.failure(refusal), log, true);
+                        return ctx.executor().newFailedFuture(ForwardExecutor.failure(refusal));
+                    }
+                }
+                return super.lookup(ctx, hostname);
+            }
+
             @Override
             protected SslHandler newSslHandler(SslContext ctx, ByteBufAllocator alloc) {
                 SslHandler handler = super.newSslHandler(ctx, alloc);
