@@ -68,10 +68,6 @@ public final class ForwardExecutor {
         return new ForwardExecutor(connector, resolver, Optional.empty(), OnMismatch.REFUSE, timeout, ch -> { });
     }
 
-    public UpstreamConnector connector() {
-        return connector;
-    }
-
     /**
      * A ready upstream channel for {@code verdict} (auto-read off, TLS done when asked for), or an
      * {@link UpstreamException} with the reason. Call on {@code loop}.

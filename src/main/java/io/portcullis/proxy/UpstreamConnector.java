@@ -88,11 +88,6 @@ public final class UpstreamConnector {
         return connect(loop, verdict.target(), verdict.matched().map(b -> b.entry()).orElse(null));
     }
 
-    /** Connects to {@code target} with no entry to open private addresses (only {@code --allow-private} does). */
-    public Future<Channel> connect(EventLoop loop, UpstreamTarget target) {
-        return connect(loop, target, null);
-    }
-
     private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry) {
         Promise<Channel> promise = loop.newPromise();
         Deque<Candidate> candidates = new ArrayDeque<>(target.candidates());
