@@ -12,11 +12,11 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.model.AddressText;
 import io.portcullis.model.ServiceEntry;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
 import io.portcullis.policy.UpstreamTarget.Candidate;
+import io.portcullis.policy.Verdict;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.Inet6Address;
@@ -81,16 +81,11 @@ public final class UpstreamConnector {
     }
 
     /**
-     * Connects to the first reachable address of an allowed decision's upstream; the entry that
+     * Connects to the first reachable address of a forward verdict's target; the entry that
      * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
      */
-    public Future<Channel> connect(EventLoop loop, Decision decision) {
-        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry());
-    }
-
-    /** Connects to {@code target} with no entry to open private addresses (only {@code --allow-private} does). */
-    public Future<Channel> connect(EventLoop loop, UpstreamTarget target) {
-        return connect(loop, target, null);
+    public Future<Channel> connect(EventLoop loop, Verdict.Forward verdict) {
+        return connect(loop, verdict.target(), verdict.matched().map(b -> b.entry()).orElse(null));
     }
 
     private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry) {

@@ -242,7 +242,7 @@ class NamespaceScopeTest {
         assertThat(fromA.decision().allowed()).isTrue();
         assertThat(fromA.callerNamespace()).isEqualTo("team-a");
         assertThat(fromA.notes()).anySatisfy(n -> assertThat(n).startsWith("caller namespace: team-a (from --from)"));
-        Explanation fromB = p.explain(new CheckQuery("api.example.com", 443, null, null, "team-b"));
+        Explanation fromB = p.explain(new CheckQuery("api.example.com", 443, null, null, "team-b", null, null));
         assertThat(fromB.decision().allowed()).isFalse();
         assertThat(fromB.decision().message()).contains("not exported to namespace team-b");
         Explanation anonymous = p.explain(new CheckQuery("api.example.com", 443, null, null));

@@ -3,21 +3,21 @@ package io.portcullis.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.portcullis.policy.AuthzResult;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
-import io.portcullis.policy.Reason;
-import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.policy.ListenerKind;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
 import io.portcullis.telemetry.ConnectionLog;
-import java.util.Optional;
 
 /**
  * The explicit proxy's requests, as {@code HTTP_PROXY} clients send them: {@code CONNECT
  * host:port} opens a tunnel; {@code GET http://host[:port]/path} is forwarded, with TLS
- * originated when a DestinationRule says so for the entry's port (the article's
+ * originated when the verdict says so (a DestinationRule for the entry's port: the article's
  * {@code http://books.example:443} pattern). The Host header must name the same host as the
- * authority. Every request is decided on its own authority against the connection's snapshot,
- * and authorized on its method, path and headers (AuthorizationPolicy {@code to.operation}).
+ * authority. Every request's facts are admitted on their own against the connection's snapshot,
+ * and authorized on its method, path and headers (AuthorizationPolicy {@code to.operation}; a
+ * CONNECT is an HTTP request with method CONNECT and no path).
  */
 final class ExplicitProxyRouter implements RequestRouter {
     private final Channel client;
@@ -36,40 +36,27 @@ final class ExplicitProxyRouter implements RequestRouter {
             if (request.method().equals(HttpMethod.CONNECT)) {
                 Authority authority = Authority.fromWire(request.uri(), -1);
                 HostHeaders.requireMatch(request, authority, "CONNECT authority");
-                Decision decision = decide(authority, request);
-                return decision.allowed() ? new Route.Tunnel(decision, authority)
-                        : new Route.Refuse(decision.reason(), decision.message());
+                Verdict verdict = admit(ListenerKind.EXPLICIT_CONNECT, authority, request);
+                return verdict instanceof Verdict.Forward f ? new Route.Tunnel(f, authority)
+                        : new Route.Refuse(verdict.reason(), verdict.message());
             }
             Authority authority = HostHeaders.absoluteFormAuthority(request.uri(), 80);
             if (authority == null) {
                 throw new IllegalArgumentException("not a proxy request: the URI must be absolute (http://host/path) or use CONNECT");
             }
             HostHeaders.requireMatch(request, authority, "request URI's host");
-            Decision decision = decide(authority, request);
-            if (!decision.allowed()) {
-                return new Route.Refuse(decision.reason(), decision.message());
-            }
-            int servicePort = decision.binding() == null ? authority.port() : decision.binding().port().number();
-            return new Route.Forward(decision, authority, authority.hostHeader(80),
-                    authority.ip() == null ? policy.origination(authority.host(), servicePort) : null, policy);
+            Verdict verdict = admit(ListenerKind.EXPLICIT_HTTP, authority, request);
+            return verdict instanceof Verdict.Forward f ? new Route.Forward(f, authority, authority.hostHeader(80), policy)
+                    : new Route.Refuse(verdict.reason(), verdict.message());
         } catch (HostHeaders.Refused r) {
             return r.route();
         }
     }
 
-    /** Routed first, then authorized as one HTTP request (a CONNECT's host is its authority). */
-    private Decision decide(Authority authority, HttpRequest request) {
-        log.requested(authority.host(), authority.port());
-        Decision d = authority.ip() != null ? policy.decideAddress(authority.ip(), authority.port())
-                : policy.decideHost(authority.host(), authority.port());
-        if (d.allowed()) {
-            AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, authority.host(), null,
-                    Optional.of(RequestAttributes.of(request)), log);
-            if (!authz.allowed()) {
-                return Decision.deny(Reason.AUTHZ_DENIED, authz.message());
-            }
-        }
-        log.decided(d);
-        return d;
+    private Verdict admit(ListenerKind kind, Authority authority, HttpRequest request) {
+        Verdict verdict = Admission.admit(policy, RequestFacts.add(ChannelFacts.of(kind, client), request)
+                .authority(RequestFacts.hostPort(authority)).build());
+        log.decided(verdict);
+        return verdict;
     }
 }
