@@ -263,6 +263,61 @@ class AdmissionTest {
         assertThat(f.toBuilder().sni("books.example.test").build().authority()).isEqualTo(f.authority());
     }
 
+    @Test
+    void anHttpRequestIsAuthorizedOnItsMethodAndNormalisedPath() {
+        EgressPolicy p = policy(BOOKS + """
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-admin, namespace: istio-system}
+                spec:
+                  action: DENY
+                  rules: [{to: [{operation: {paths: [/admin]}}]}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: gets-only, namespace: istio-system, annotations: {istio.io/dry-run: "true"}}
+                spec:
+                  action: ALLOW
+                  rules: [{to: [{operation: {methods: [GET]}}]}]
+                """);
+        Facts.Builder get = Facts.of(ListenerKind.EXPLICIT_HTTP, 3128).authority(HostPort.ofName("books.example.test", 80));
+        // Spelled another way, the same path: normalised as Envoy's RBAC filter sees it.
+        Verdict admin = Admission.admit(p, get.http("GET", "/a/../admin", RequestHeaders.NONE).build());
+        assertThat(admin.reason()).isEqualTo(Reason.AUTHZ_DENIED);
+        assertThat(admin.resource()).map(Object::toString).hasValue("AuthorizationPolicy/istio-system/no-admin");
+        // What the dry-run policy would have done stays with the refusal, for the log and the metrics.
+        assertThat(admin.dryRun()).singleElement().satisfies(d -> assertThat(d.allowed()).isTrue());
+        Verdict delete = Admission.admit(p, get.http("DELETE", "/books", RequestHeaders.NONE).build());
+        assertThat(forward(delete).dryRun()).singleElement().satisfies(d -> assertThat(d.allowed()).isFalse());
+        // A CONNECT is an HTTP request without a path: a DENY on paths does not match it.
+        assertThat(Admission.admit(p, connect("books.example.test", 80).http("CONNECT", "", RequestHeaders.NONE)
+                .build()).allowed()).isTrue();
+    }
+
+    @Test
+    void theCallersNamespaceScopesTheLookupsElseThePolicysOwn() {
+        LoadResult r = FolderLoader.fromFiles(Map.of("test.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api, namespace: team-a}
+                spec:
+                  hosts: [api.example.test]
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                  resolution: NONE
+                  exportTo: [.]
+                """));
+        assertThat(r.errors()).isEmpty();
+        EgressPolicy p = EgressPolicy.compile(r.resources(), OutboundPolicy.REGISTRY_ONLY, GatewayLabels.unset(),
+                "istio-system");
+        assertThat(Admission.admit(p, connect("api.example.test", 443).build()).allowed()).isFalse();
+        assertThat(Admission.admit(p, connect("api.example.test", 443).peer("spiffe://cluster.local/ns/team-a/sa/app")
+                .build()).allowed()).isTrue();
+        assertThat(Admission.admit(p, connect("api.example.test", 443).namespace("team-a").build()).allowed()).isTrue();
+        Verdict other = Admission.admit(p, connect("api.example.test", 443).peer("cluster.local/ns/team-b/sa/app").build());
+        assertThat(other.message()).contains("not exported to namespace team-b");
+    }
+
     private static Facts.Builder connect(String host, int port) {
         return Facts.of(ListenerKind.EXPLICIT_CONNECT, 3128).authority(HostPort.ofName(host, port));
     }

@@ -7,6 +7,7 @@ import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.HostPort;
 import io.portcullis.policy.ListenerKind;
+import io.portcullis.policy.RequestHeaders;
 import io.portcullis.policy.HostCanonicalizer;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.Verdict;
@@ -52,9 +53,10 @@ public final class TunnelSniCheck extends ClientHelloPeek<Boolean> {
         if (name.equals(authorityHost)) {
             return ctx.executor().newSucceededFuture(true);
         }
-        // Another name must be admitted on its own, as a CONNECT to it would be: declared, and authorized for this caller.
+        // Another name must be admitted on its own, as a CONNECT to it would be: declared, and authorized for this
+        // caller as an HTTP request with method CONNECT (the tunnel's own request headers are not kept).
         Verdict other = Admission.admit(policy, ChannelFacts.of(ListenerKind.EXPLICIT_CONNECT, ctx.channel())
-                .authority(HostPort.ofName(name, port)).build());
+                .authority(HostPort.ofName(name, port)).http("CONNECT", "", RequestHeaders.NONE).build());
         if (other.allowed()) {
             return ctx.executor().newSucceededFuture(true);
         }
