@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.policy.CheckQuery;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Verdict;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Explanation;
 import io.portcullis.policy.PrivateAddressGuard;
@@ -56,7 +56,7 @@ final class CheckRoute implements AdminRoute {
     }
 
     private static ObjectNode body(CheckQuery q, Explanation e) {
-        Decision d = e.decision();
+        Verdict d = e.decision();
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("kind", "CheckResult").put("host", q.host()).put("port", q.port());
         if (q.sni() != null) {
@@ -76,8 +76,8 @@ final class CheckRoute implements AdminRoute {
         }
         o.put("path", e.path()).put("allowed", d.allowed()).put("reason", d.reason().code()).put("message", d.message());
         ArrayNode upstream = o.putArray("upstream");
-        if (d.upstream() != null) {
-            for (UpstreamTarget.Candidate c : d.upstream().candidates()) {
+        if (d instanceof Verdict.Forward f) {
+            for (UpstreamTarget.Candidate c : f.target().candidates()) {
                 upstream.add(c.toString());
             }
         }

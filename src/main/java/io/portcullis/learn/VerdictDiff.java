@@ -1,7 +1,7 @@
 package io.portcullis.learn;
 
 import io.portcullis.policy.ConnectionReplay;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Verdict;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ReplayQuery;
 import java.net.InetAddress;
@@ -46,8 +46,8 @@ public final class VerdictDiff {
                 continue;
             }
             replayed++;
-            Decision before = ConnectionReplay.decide(current, q);
-            Decision after = ConnectionReplay.decide(candidate, q);
+            Verdict before = ConnectionReplay.decide(current, q);
+            Verdict after = ConnectionReplay.decide(candidate, q);
             if (before.allowed() == after.allowed()) {
                 continue;
             }

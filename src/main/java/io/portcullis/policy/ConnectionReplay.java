@@ -1,79 +1,73 @@
 package io.portcullis.policy;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
- * Decides a past connection again, under any {@link EgressPolicy}, with the same lookups the
- * listener that accepted it used: the explicit proxy by name or address (then
- * AuthorizationPolicy, as {@code ExplicitProxyRouter} does), a Gateway listener by its kind (SNI,
- * Host, tcp route, mutual TLS), the sidecar's capture by the original destination. Pure; for
- * {@code diff}, never on the data path.
+ * Decides a past connection again, under any {@link EgressPolicy}, through {@link Admission#admit}
+ * as the listener that accepted it did: the recorded facts are replayed as that listener kind's
+ * {@link Facts} (the explicit proxy by name or address, a Gateway listener by its kind, the
+ * sidecar's capture by the original destination). Pure; for {@code diff}, never on the data path.
  */
 public final class ConnectionReplay {
     private ConnectionReplay() {
     }
 
-    public static Decision decide(EgressPolicy policy, ReplayQuery q) {
+    public static Verdict decide(EgressPolicy policy, ReplayQuery q) {
         String kind = q.listener().contains("_") ? q.listener().substring(0, q.listener().indexOf('_')) : q.listener();
         if (kind.equals("proxy")) {
-            Decision d = q.host() != null ? policy.decideHost(q.host(), q.port())
-                    : policy.decideAddress(q.address(), q.port());
-            return authorize(policy, q, d, q.host() != null ? q.host() : q.address().getHostAddress(), null);
+            HostPort authority = q.host() != null ? HostPort.ofName(q.host(), q.port())
+                    : new HostPort(q.address().getHostAddress(), q.port(), Optional.of(q.address()));
+            return Admission.admit(policy, common(Facts.of(ListenerKind.EXPLICIT_CONNECT, q.localPort()), q)
+                    .authority(authority).build());
         }
         if (kind.equals("capture")) {
             if (q.address() == null) {
-                return Decision.deny(Reason.NO_ORIGINAL_DST, "no original destination was recorded");
+                return refusal(Reason.NO_ORIGINAL_DST, "no original destination was recorded");
             }
-            return policy.sidecar().decide(q.address(), q.port(), q.host() != null ? q.host() : q.sni(), q.sni() != null)
-                    .asDecision();
+            Facts.Builder f = common(Facts.of(ListenerKind.SIDECAR_CAPTURE, q.port()), q)
+                    .originalDestination(new InetSocketAddress(q.address(), q.port())).sni(q.sni());
+            if (q.sni() == null && q.host() != null) {
+                f.host(HostPort.ofName(q.host(), q.port()));
+            }
+            return Admission.admit(policy, f.build());
         }
         ListenerSpec listener = policy.listener(q.localPort());
         if (listener == null || !listener.name().equals(q.listener())) {
-            return Decision.deny(Reason.NO_ROUTE, "no Gateway server opens listener " + q.listener()
-                    + " in this configuration");
+            return refusal(Reason.NO_ROUTE, "no Gateway server opens listener " + q.listener() + " in this configuration");
         }
-        byte[] local = q.localIp() == null ? null : q.localIp().getAddress();
-        Decision d;
-        if (listener.isTlsPassthrough()) {
-            if (q.sni() == null) {
-                return Decision.deny(Reason.NO_SNI, "no SNI was recorded");
-            }
-            d = policy.decideSni(listener, q.sni(), local);
-        } else if (listener.isMutualTls()) {
-            // The caller's namespace scopes it (exportTo, Sidecar) as it did live.
-            String principal = q.principal() == null ? null
-                    : q.principal().startsWith("spiffe://") ? q.principal().substring(9) : q.principal();
-            d = policy.decideMutualTls(listener, q.sni(), local, namespace(principal));
-        } else if (listener.isHttp()) {
-            d = q.host() == null ? Decision.deny(Reason.BAD_REQUEST, "no Host was recorded")
-                    : policy.decideHttpGateway(listener, q.host());
-        } else {
-            d = policy.decideTcp(listener, local);
+        ListenerKind lk = listener.isTlsPassthrough() ? ListenerKind.TLS_PASSTHROUGH
+                : listener.isMutualTls() ? ListenerKind.MUTUAL_TLS
+                : listener.isHttp() ? ListenerKind.HTTP_GATEWAY : ListenerKind.TCP;
+        if (lk == ListenerKind.TLS_PASSTHROUGH && q.sni() == null) {
+            return refusal(Reason.NO_SNI, "no SNI was recorded");
         }
-        return authorize(policy, q, d, q.sni() != null ? q.sni() : q.host(), q.sni());
+        if (lk == ListenerKind.HTTP_GATEWAY && q.host() == null) {
+            return refusal(Reason.BAD_REQUEST, "no Host was recorded");
+        }
+        Facts.Builder f = common(Facts.of(lk, listener.port()), q).listener(listener).sni(q.sni());
+        if (q.host() != null) {
+            f.host(HostPort.ofName(q.host(), listener.port()));
+        }
+        return Admission.admit(policy, f.build());
     }
 
-    private static Decision authorize(EgressPolicy policy, ReplayQuery q, Decision d, String host, String sni) {
-        if (!d.allowed() || policy.authorizer().isEmpty()) {
-            return d;
+    private static Facts.Builder common(Facts.Builder f, ReplayQuery q) {
+        if (q.sourceIp() != null) {
+            f.remote(new InetSocketAddress(q.sourceIp(), 0));
         }
-        String principal = q.principal() == null ? null
-                : q.principal().startsWith("spiffe://") ? q.principal().substring(9) : q.principal();
-        AuthzResult r = policy.authorizer().evaluate(new AuthzRequest(principal, namespace(principal), q.sourceIp(),
-                q.localIp(), q.localPort(), host, sni, q.http()));
-        return r.allowed() ? d : Decision.deny(Reason.AUTHZ_DENIED, r.message());
+        if (q.localIp() != null) {
+            f.local(new InetSocketAddress(q.localIp(), q.localPort()));
+        }
+        // What AuthorizationPolicies saw of its HTTP request (an explicit proxy's CONNECT), else a connection.
+        q.http().ifPresent(h -> f.http(h.method(), h.path() == null ? "" : h.path(),
+                name -> h.headers().values(name.toLowerCase(java.util.Locale.ROOT))));
+        return f.peer(q.principal());
     }
 
-    private static String namespace(String principal) {
-        if (principal == null) {
-            return null;
-        }
-        int ns = principal.indexOf("/ns/");
-        if (ns < 0) {
-            return null;
-        }
-        int end = principal.indexOf('/', ns + 4);
-        return end < 0 ? principal.substring(ns + 4) : principal.substring(ns + 4, end);
+    private static Verdict refusal(Reason reason, String message) {
+        return new Verdict.Refusal(reason, message, Optional.empty(), Optional.empty());
     }
 
     /** An address literal's bytes as an {@link InetAddress}, without a lookup; null when not a literal. */

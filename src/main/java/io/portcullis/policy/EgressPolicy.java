@@ -248,6 +248,11 @@ public final class EgressPolicy {
         return trafficPolicies.lookup(decision);
     }
 
+    /** Like {@link #upstreamSettings(Decision)}, for a forward verdict. */
+    public java.util.Optional<UpstreamSettings> upstreamSettings(Verdict.Forward verdict) {
+        return trafficPolicies.lookup(verdict.matched().orElse(null), verdict.target());
+    }
+
     /**
      * The part of an SNI decision the Gateway makes: a name outside the Gateway servers' hosts on
      * this port is refused, and a bound tls route sends it where the route says. Null when the

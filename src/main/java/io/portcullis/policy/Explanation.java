@@ -4,7 +4,7 @@ import io.portcullis.model.ResourceId;
 import java.util.List;
 
 /**
- * The answer to a {@link CheckQuery}: the decision the data plane would take, which resources
+ * The answer to a {@link CheckQuery}: the verdict the data plane would take ({@link Admission#admit}), which resources
  * made it, and for a refusal the resources that came nearest to allowing it ("declares the host,
  * on another port"), most telling first. For people ({@code portcullis check}), not for the data
  * plane: it is computed on demand and may scan every resource.
@@ -15,9 +15,9 @@ import java.util.List;
  * @param notes      what the check could not take into account, or other paths to the same port
  * @param callerNamespace the namespace the caller was taken to be in (exportTo, Sidecar); null for none
  */
-public record Explanation(String path, Decision decision, List<Finding> matched, List<Finding> nearMisses,
+public record Explanation(String path, Verdict decision, List<Finding> matched, List<Finding> nearMisses,
                           List<String> notes, String callerNamespace) {
-    public Explanation(String path, Decision decision, List<Finding> matched, List<Finding> nearMisses,
+    public Explanation(String path, Verdict decision, List<Finding> matched, List<Finding> nearMisses,
                        List<String> notes) {
         this(path, decision, matched, nearMisses, notes, null);
     }

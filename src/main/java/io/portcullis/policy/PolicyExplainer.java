@@ -8,6 +8,7 @@ import io.portcullis.model.ServiceEntry;
 import io.portcullis.model.ServicePort;
 import io.portcullis.policy.Explanation.Finding;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,8 +19,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Explains a decision of an {@link EgressPolicy}: takes the decision from the policy's own
- * lookups (never a second implementation of them), then names the resources involved and, for a
+ * Explains a decision of an {@link EgressPolicy}: takes the verdict from {@link Admission#admit},
+ * the function the listeners call (never a second implementation of it), then names the resources involved and, for a
  * refusal, scans the resources for the nearest misses. Stateless; not on the data path.
  */
 final class PolicyExplainer {
@@ -41,36 +42,40 @@ final class PolicyExplainer {
     Explanation explain(CheckQuery q) {
         String host = HostNames.normalize(q.host());
         byte[] ip = Cidr.literalBytes(host);
+        Optional<InetAddress> literal = ip == null ? Optional.empty() : Optional.of(address(ip));
         List<String> notes = new ArrayList<>();
         ListenerSpec listener = policy.listener(q.port());
         String namespace = q.callerNamespace() != null ? q.callerNamespace() : policy.ownNamespace();
         notes.add(namespaceNote(q, namespace));
         String path;
-        Decision decision;
         String target;
-        AuthzResult authz = null;
+        Facts facts;
         if (q.sni() != null && listener != null && listener.isTlsPassthrough()) {
             String sni = HostNames.normalize(q.sni());
             path = "Gateway listener " + listener.name() + " (TLS passthrough, routed by SNI " + sni + ")";
-            // As the listener does: the caller is authorized first, then routed.
-            authz = authorize(q, sni, sni, Optional.empty());
+            Facts.Builder f = Facts.of(ListenerKind.TLS_PASSTHROUGH, q.port()).listener(listener).sni(sni)
+                    .peer(q.source()).namespace(q.namespace());
+            // The address asked about is the listener's own: route subnets and destination.ip are matched against it.
+            literal.ifPresent(a -> f.local(new InetSocketAddress(a, q.port())));
             if (q.method() != null) {
                 notes.add("a TLS passthrough listener sees no HTTP request: --method and --path were not used");
             }
-            decision = authz.allowed() ? policy.decideSni(listener, sni, ip)
-                    : Decision.deny(Reason.AUTHZ_DENIED, authz.message());
+            facts = f.build();
             target = sni;
         } else {
-            path = "explicit proxy (" + (isConnect(q) ? "CONNECT " + AddressText.hostPort(host, q.port())
-                    : q.method() + " http://" + AddressText.hostPort(host, q.port()) + requestPath(q)) + ")";
-            decision = ip != null ? policy.decideAddress(address(ip), q.port(), namespace)
-                    : policy.decideHost(host, q.port(), namespace);
-            // As the explicit proxy does: routed first, then the caller is authorized.
-            if (decision.allowed()) {
-                authz = authorize(q, host, null, Optional.of(request(q)));
-                if (!authz.allowed()) {
-                    decision = Decision.deny(Reason.AUTHZ_DENIED, authz.message());
-                }
+            HostPort authority = new HostPort(host, q.port(), literal);
+            if (isConnect(q)) {
+                path = "explicit proxy (CONNECT " + AddressText.hostPort(host, q.port()) + ")";
+                // The explicit proxy authorizes a CONNECT as an HTTP request with method CONNECT and no path.
+                facts = Facts.of(ListenerKind.EXPLICIT_CONNECT, q.port()).authority(authority)
+                        .http("CONNECT", "", RequestHeaders.NONE).peer(q.source()).namespace(q.namespace()).build();
+            } else {
+                path = "explicit proxy (" + q.method() + " http://" + AddressText.hostPort(host, q.port())
+                        + requestPath(q) + ")";
+                // No headers: request.headers conditions see none.
+                facts = Facts.of(ListenerKind.EXPLICIT_HTTP, q.port()).authority(authority)
+                        .http(q.method(), requestPath(q), RequestHeaders.NONE).peer(q.source())
+                        .namespace(q.namespace()).build();
             }
             target = host;
             if (q.sni() != null) {
@@ -83,25 +88,30 @@ final class PolicyExplainer {
                         : "a connection made to it is " + describe(policy.decideTcp(listener, ip))));
             }
         }
-        if (authz != null && !policy.authorizer().isEmpty() && q.source() == null) {
+        // The one function the listeners call: routed first, then the caller is authorized.
+        Verdict verdict = Admission.admit(policy, facts);
+        verdict.dryRun().forEach(d -> notes.add("dry-run AuthorizationPolicies " + d.message()
+                + " (istio.io/dry-run: enforced nothing)"));
+        if (!policy.authorizer().isEmpty() && q.source() == null) {
             notes.add("no --from given: AuthorizationPolicies were evaluated for a caller without a certificate");
         }
-        if (authz != null && !policy.authorizer().isEmpty()) {
-            notes.add("the caller's and the listener's IP addresses are not known here: AuthorizationPolicy"
-                    + " ipBlocks, remoteIpBlocks and destination.ip conditions were taken as not matching");
+        if (!policy.authorizer().isEmpty()) {
+            notes.add("the caller's IP address is not known here: AuthorizationPolicy ipBlocks and remoteIpBlocks"
+                    + " conditions were taken as not matching");
         }
-        if (authz != null) {
-            authz.dryRun().forEach(d -> notes.add("dry-run AuthorizationPolicies " + d.message()
-                    + " (istio.io/dry-run: enforced nothing)"));
+        verdict = guarded(verdict, notes);
+        if (verdict instanceof Verdict.Forward f) {
+            f.owed().forEach(c -> notes.add(owed(c)));
         }
-        decision = guarded(decision, notes);
         boolean viaListener = path.startsWith("Gateway");
-        List<Finding> matched = matched(decision, target, ip, viaListener ? listener : null);
-        if (authz != null && authz.policy() != null) {
-            matched.add(new Finding(authz.policy(), authz.message()));
+        List<Finding> matched = matched(verdict, target, ip, viaListener ? listener : null);
+        if (verdict instanceof Verdict.Forward f && f.authorization().policy() != null) {
+            matched.add(new Finding(f.authorization().policy(), f.authorization().message()));
+        } else if (verdict.reason() == Reason.AUTHZ_DENIED && verdict.resource().isPresent()) {
+            matched.add(new Finding(verdict.resource().get(), verdict.message()));
         }
-        List<Finding> near = decision.allowed() ? List.of() : nearMisses(decision, target, ip, q.port(), listener);
-        return new Explanation(path, decision, matched, near, notes, namespace);
+        List<Finding> near = verdict.allowed() ? List.of() : nearMisses(verdict, target, ip, q.port(), listener);
+        return new Explanation(path, verdict, matched, near, notes, namespace);
     }
 
     /** Which namespace the caller was taken to be in, why, and what scopes it there. */
@@ -123,46 +133,27 @@ final class PolicyExplainer {
      * known now (an IP, a STATIC endpoint) is refused when the guard refuses that address; a name is
      * checked when it resolves, at connect time, which a check does not do.
      */
-    private Decision guarded(Decision d, List<String> notes) {
-        if (!d.allowed() || d.upstream() == null) {
-            return d;
+    private Verdict guarded(Verdict v, List<String> notes) {
+        if (!(v instanceof Verdict.Forward f)) {
+            return v;
         }
-        ServiceEntry entry = d.binding() == null ? null : d.binding().entry();
+        ServiceEntry entry = f.matched().map(PortBinding::entry).orElse(null);
         boolean names = false;
-        for (UpstreamTarget.Candidate c : d.upstream().candidates()) {
+        for (UpstreamTarget.Candidate c : f.target().candidates()) {
             if (c.address() == null) {
                 names = true;
                 continue;
             }
             Optional<String> refusal = guard.refusal(c.address(), entry);
             if (refusal.isPresent()) {
-                return Decision.deny(Reason.PRIVATE_ADDRESS, refusal.get());
+                return new Verdict.Refusal(Reason.PRIVATE_ADDRESS, refusal.get(), Optional.empty(), f.requested());
             }
         }
         if (names) {
             notes.add("the SSRF guard checks the addresses a name resolves to when connecting: loopback, private and"
                     + " link-local ones are refused unless the ServiceEntry lists them or --allow-private covers them");
         }
-        return d;
-    }
-
-    /**
-     * The AuthorizationPolicies' verdict through {@link EgressPolicy#authorize}, the function the
-     * listeners call. The caller is {@code --from} (a SPIFFE ID or Istio's principal form); its
-     * address and the listener's are not known to a check.
-     */
-    private AuthzResult authorize(CheckQuery q, String host, String sni, Optional<HttpAttributes> http) {
-        String principal = q.source() == null ? null
-                : q.source().startsWith("spiffe://") ? q.source().substring("spiffe://".length()) : q.source();
-        String namespace = null;
-        if (principal != null) {
-            int ns = principal.indexOf("/ns/");
-            if (ns >= 0) {
-                int end = principal.indexOf('/', ns + 4);
-                namespace = principal.substring(ns + 4, end < 0 ? principal.length() : end);
-            }
-        }
-        return policy.authorize(new AuthzRequest(principal, namespace, null, null, q.port(), host, sni, http));
+        return v;
     }
 
     private static boolean isConnect(CheckQuery q) {
@@ -173,20 +164,24 @@ final class PolicyExplainer {
         return q.path() == null ? "/" : q.path();
     }
 
-    /**
-     * The explicit proxy's request as its AuthorizationPolicies see it: a CONNECT (no path) unless
-     * {@code --method} names another; no headers, so {@code request.headers} conditions see none.
-     */
-    private static HttpAttributes request(CheckQuery q) {
-        return isConnect(q) ? new HttpAttributes("CONNECT", null, HttpAttributes.Headers.NONE)
-                : HttpAttributes.of(q.method(), requestPath(q), HttpAttributes.Headers.NONE);
+    /** What a connection still owes once bytes arrive, as the data plane checks it. */
+    private static String owed(OwedCheck check) {
+        if (check instanceof OwedCheck.TunnelNamesAuthority t) {
+            return "once the tunnel is open, a TLS SNI or an HTTP Host in its first bytes must name " + t.host()
+                    + " (or a host allowed on its own), else sni_mismatch or host_mismatch";
+        }
+        if (check instanceof OwedCheck.InnerSniEquals i) {
+            return "the app's own ClientHello inside must name " + i.announced() + ", else sni_mismatch";
+        }
+        OwedCheck.NameResolvesTo n = (OwedCheck.NameResolvesTo) check;
+        return n.name() + " must resolve to " + AddressText.address(n.original()) + ", else " + n.mismatch().code();
     }
 
     private static String describe(Decision d) {
         return (d.allowed() ? "allowed (" : "denied (") + d.reason().code() + "): " + d.message();
     }
 
-    private List<Finding> matched(Decision d, String host, byte[] ip, ListenerSpec listener) {
+    private List<Finding> matched(Verdict v, String host, byte[] ip, ListenerSpec listener) {
         List<Finding> out = new ArrayList<>();
         if (listener != null) {
             for (ListenerSpec.ServerRef s : listener.servers()) {
@@ -204,10 +199,10 @@ final class PolicyExplainer {
                         .collect(Collectors.joining(", "))));
             }
         }
-        if (d.binding() != null) {
-            ServiceEntry e = d.binding().entry();
-            ServicePort p = d.binding().port();
-            String what = ip != null && d.upstream() != null && !e.addresses().isEmpty() && !hostMatches(e, host)
+        if (v.binding().isPresent()) {
+            ServiceEntry e = v.binding().get().entry();
+            ServicePort p = v.binding().get().port();
+            String what = ip != null && !e.addresses().isEmpty() && !hostMatches(e, host)
                     ? "covers " + host + " (" + cidrFor(e, ip) + ")" : "declares " + patternFor(e, host);
             out.add(new Finding(e.id(), what + " on port " + (p.name() == null ? "" : p.name() + " ") + p.number()
                     + "/" + p.protocol() + ", resolution " + e.resolution()));
@@ -220,7 +215,7 @@ final class PolicyExplainer {
         return out;
     }
 
-    private List<Finding> nearMisses(Decision d, String host, byte[] ip, int port, ListenerSpec listener) {
+    private List<Finding> nearMisses(Verdict d, String host, byte[] ip, int port, ListenerSpec listener) {
         List<Scored> scored = new ArrayList<>();
         if (d.reason() == Reason.NOT_GATEWAY_HOST && listener != null) {
             for (ListenerSpec.ServerRef s : listener.servers()) {

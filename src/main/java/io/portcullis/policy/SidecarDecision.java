@@ -6,8 +6,8 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * The sidecar's verdict on one captured connection: refused with a reason, or where to send it and
- * how.
+ * The sidecar's lookup on one captured connection: refused with a reason, or where to send it and
+ * how. Internal to {@link Admission}, which answers it as a {@link Verdict} like every other.
  *
  * @param binding        the ServiceEntry port that allowed it; null when undeclared or refused
  * @param upstream       where to connect (the original destination, the entry's endpoints, the
@@ -25,7 +25,7 @@ import java.util.List;
  *                       (STATIC endpoints); null to resolve the name
  * @param mismatch       the reason of a failed check: {@code sni_mismatch} or {@code host_mismatch}
  */
-public record SidecarDecision(Reason reason, PortBinding binding, String message, UpstreamTarget upstream,
+record SidecarDecision(Reason reason, PortBinding binding, String message, UpstreamTarget upstream,
                               ClientTls tls, String tlsSni, ResourceId route, boolean viaGateway, String checkName,
                               List<InetAddress> checkAddresses, Reason mismatch) {
 
@@ -33,17 +33,12 @@ public record SidecarDecision(Reason reason, PortBinding binding, String message
         return new SidecarDecision(reason, null, message, null, null, null, null, false, null, null, null);
     }
 
-    public boolean allowed() {
+    boolean allowed() {
         return reason.allows();
     }
 
     /** The ServiceEntry that allowed it, or null. */
-    public ResourceId resource() {
+    ResourceId resource() {
         return binding == null ? null : binding.entry().id();
-    }
-
-    /** As a gateway-style decision, for the access log. */
-    public Decision asDecision() {
-        return new Decision(reason, binding, upstream, message);
     }
 }

@@ -113,11 +113,11 @@ public final class SidecarPolicy {
     }
 
     /**
-     * Decides on a captured connection.
+     * Decides on a captured connection; {@link Admission#admit} answers it as a {@link Verdict}.
      *
      * @param name       the SNI ({@code fromTls}) or Host the client sent, normalised or not; null when none
      */
-    public SidecarDecision decide(InetAddress ip, int port, String name, boolean fromTls) {
+    SidecarDecision decide(InetAddress ip, int port, String name, boolean fromTls) {
         byte[] address = ip.getAddress();
         String host = name == null ? null : HostNames.normalize(name);
         PortBinding binding = index.byAddress(address, port);

@@ -37,11 +37,16 @@ final class TrafficPolicyIndex {
      * applies. An undeclared destination (ALLOW_ANY) has none: Istio's passthrough takes no rules.
      */
     Optional<UpstreamSettings> lookup(Decision decision) {
-        if (!relevant || decision.binding() == null || decision.upstream() == null) {
+        return lookup(decision.binding(), decision.upstream());
+    }
+
+    /** Like {@link #lookup(Decision)}, for the entry port that allowed a forward and its target. */
+    Optional<UpstreamSettings> lookup(PortBinding binding, UpstreamTarget upstream) {
+        if (!relevant || binding == null || upstream == null) {
             return Optional.empty();
         }
-        int port = decision.binding().port().number();
-        for (String host : hostsOf(decision)) {
+        int port = binding.port().number();
+        for (String host : hostsOf(binding, upstream)) {
             DestinationRule rule = rules.ruleFor(host);
             if (rule != null) {
                 return settings(rule, HostNames.normalize(host), port);
@@ -51,16 +56,16 @@ final class TrafficPolicyIndex {
     }
 
     /** The names that identify the destination, most specific first: the name connected to, then the entry's hosts. */
-    private static List<String> hostsOf(Decision decision) {
+    private static List<String> hostsOf(PortBinding binding, UpstreamTarget upstream) {
         List<String> hosts = new ArrayList<>();
-        for (Candidate c : decision.upstream().candidates()) {
-            if (c.name() != null && decision.binding().entry().hosts().stream()
+        for (Candidate c : upstream.candidates()) {
+            if (c.name() != null && binding.entry().hosts().stream()
                     .anyMatch(h -> HostNames.matches(HostNames.normalize(h), HostNames.normalize(c.name())))) {
                 hosts.add(c.name());
                 break;
             }
         }
-        decision.binding().entry().hosts().stream().filter(h -> !h.startsWith("*")).forEach(hosts::add);
+        binding.entry().hosts().stream().filter(h -> !h.startsWith("*")).forEach(hosts::add);
         return hosts;
     }
 

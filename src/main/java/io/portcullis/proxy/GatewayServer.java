@@ -60,6 +60,7 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final UpstreamResolver resolver;
     private final UpstreamConnector connector;
+    private final ForwardExecutor executor;
     private final OriginationContexts origination = new OriginationContexts();
     private final UpstreamPool upstreamPool;
     private final TlsContexts tlsContexts;
@@ -96,6 +97,7 @@ public final class GatewayServer implements AutoCloseable {
         // The DestinationRule tunnel and connection pool of each destination (issue 14), from the live snapshot.
         this.connector = new UpstreamConnector(transport, resolver, settings, new PrivateAddressGuard(allowPrivate),
                 own, telemetry.metrics(), ch -> { }, d -> policy.get().upstreamSettings(d));
+        this.executor = ForwardExecutor.gateway(connector, resolver, settings.connectTimeout());
         this.upstreamPool = new UpstreamPool(connector, new TlsOriginator(origination, settings.connectTimeout()));
     }
 
@@ -108,7 +110,7 @@ public final class GatewayServer implements AutoCloseable {
                 ConnectionLog log = telemetry.open("proxy_" + port, ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
-                p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.explicitProxy(ch, policy.get(), connector, upstreamPool,
+                p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.explicitProxy(ch, policy.get(), executor, upstreamPool,
                         settings, log));
             }
         }).bind(bind).sync().channel();
@@ -194,11 +196,11 @@ public final class GatewayServer implements AutoCloseable {
                 ConnectionLog log = telemetry.open(spec.name(), ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 if (spec.isMutualTls()) {
-                    MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, connector, log);
+                    MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, executor, log);
                 } else if (spec.isTlsPassthrough()) {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),
-                            settings.inspectTimeout().toMillis(), snapshot, spec, connector, log));
+                            settings.inspectTimeout().toMillis(), snapshot, spec, executor, log));
                 } else if (spec.terminatesTls()) {
                     HttpsGatewayListener.install(ch, snapshot, spec, tlsContexts, upstreamPool, settings, log);
                 } else if (spec.isHttp()) {
@@ -206,7 +208,7 @@ public final class GatewayServer implements AutoCloseable {
                     p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
                     p.addLast(PipelineNames.HTTP_PROXY, HttpHandlers.gatewayServer(ch, snapshot, spec, upstreamPool, settings, log));
                 } else {
-                    p.addLast(PipelineNames.TCP_ROUTE, new TcpRouteHandler(snapshot, spec, connector, log));
+                    p.addLast(PipelineNames.TCP_ROUTE, new TcpRouteHandler(snapshot, spec, executor, log));
                 }
             }
         };

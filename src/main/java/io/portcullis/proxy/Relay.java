@@ -1,10 +1,8 @@
 package io.portcullis.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.util.concurrent.Future;
 import io.portcullis.proxy.sniff.ProtocolSniffer;
 import io.portcullis.proxy.sniff.SniffHandler;
 import io.portcullis.proxy.sniff.Sniffers;
@@ -13,7 +11,8 @@ import io.portcullis.telemetry.ConnectionLog;
 /**
  * Joins a client channel and a connected upstream channel with a pair of {@link RelayHandler}s,
  * with a protocol sniffer in front of each when the ServiceEntry port that allowed the
- * connection is declared MONGO, MYSQL or REDIS.
+ * connection is declared MONGO, MYSQL or REDIS. {@link ForwardExecutor#relay} is the one caller
+ * that hands a client over to it.
  */
 public final class Relay {
     private Relay() {
@@ -59,41 +58,5 @@ public final class Relay {
             return;
         }
         ch.config().setAutoRead(true);
-    }
-
-    /**
-     * Ends an inspection step whose upstream connect has completed: on success the relay takes
-     * over and the inspecting handler ({@code ctx}'s) leaves the pipeline, replaying what it
-     * buffered; on failure the reason is recorded and the client closed.
-     */
-    public static void handOver(ChannelHandlerContext ctx, Future<Channel> connected, ConnectionLog log) {
-        if (handOver(ctx.channel(), connected, log)) {
-            ctx.pipeline().remove(ctx.handler());
-        }
-    }
-
-    /**
-     * Joins {@code client} to the upstream its connect produced and releases its {@link ReadHold},
-     * for a client whose inspecting handler has left the pipeline already. On failure the reason is
-     * recorded and the client closed; an upstream that outlived its client is closed. True when the
-     * relay is in place.
-     */
-    public static boolean handOver(Channel client, Future<Channel> connected, ConnectionLog log) {
-        if (!connected.isSuccess()) {
-            if (connected.cause() instanceof UpstreamException e) {
-                log.refused(e.reason(), e.getMessage());
-            }
-            client.close();
-            return false;
-        }
-        Channel upstream = connected.getNow();
-        if (!client.isActive()) {
-            upstream.close();
-            return false;
-        }
-        log.upstream(upstream.remoteAddress());
-        join(client, upstream, log);
-        release(client);
-        return true;
     }
 }

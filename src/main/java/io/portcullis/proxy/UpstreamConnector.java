@@ -12,7 +12,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.model.AddressText;
 import io.portcullis.model.ServiceEntry;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.PrivateAddressGuard;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamTarget;
@@ -27,6 +26,7 @@ import io.portcullis.proxy.pool.PoolOverflow;
 import io.portcullis.proxy.pool.TcpKeepaliveOptions;
 import java.time.Duration;
 import java.util.OptionalInt;
+import io.portcullis.policy.Verdict;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.net.Inet6Address;
@@ -60,7 +60,7 @@ public final class UpstreamConnector {
     private final OwnListeners own;
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
-    private final Function<Decision, Optional<UpstreamSettings>> trafficPolicy;
+    private final Function<Verdict.Forward, Optional<UpstreamSettings>> trafficPolicy;
     private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
     private final EndpointBalancer balancer = new EndpointBalancer();
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
@@ -90,7 +90,7 @@ public final class UpstreamConnector {
      */
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
                              PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
-                             Consumer<Channel> connecting, Function<Decision, Optional<UpstreamSettings>> trafficPolicy) {
+                             Consumer<Channel> connecting, Function<Verdict.Forward, Optional<UpstreamSettings>> trafficPolicy) {
         this.trafficPolicy = trafficPolicy;
         this.own = own;
         this.connecting = connecting;
@@ -106,18 +106,13 @@ public final class UpstreamConnector {
     }
 
     /**
-     * Connects to the first reachable address of an allowed decision's upstream; the entry that
+     * Connects to the first reachable address of a forward verdict's target; the entry that
      * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
      */
-    public Future<Channel> connect(EventLoop loop, Decision decision) {
+    public Future<Channel> connect(EventLoop loop, Verdict.Forward verdict) {
         // Hook (issue 14, DestinationRule traffic policy): the destination's tunnel and pool settings.
-        return connect(loop, decision.upstream(), decision.binding() == null ? null : decision.binding().entry(),
-                trafficPolicy.apply(decision));
-    }
-
-    /** Connects to {@code target} with no entry to open private addresses (only {@code --allow-private} does). */
-    public Future<Channel> connect(EventLoop loop, UpstreamTarget target) {
-        return connect(loop, target, null, Optional.empty());
+        return connect(loop, verdict.target(), verdict.matched().map(b -> b.entry()).orElse(null),
+                trafficPolicy.apply(verdict));
     }
 
     private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry,
@@ -173,9 +168,9 @@ public final class UpstreamConnector {
         return result;
     }
 
-    /** The DestinationRule settings (tunnel, connection pool) {@link #connect(EventLoop, Decision)} applies to {@code decision}. */
-    public Optional<UpstreamSettings> upstreamSettings(Decision decision) {
-        return trafficPolicy.apply(decision);
+    /** The DestinationRule settings (tunnel, connection pool) {@link #connect(EventLoop, Verdict.Forward)} applies to {@code verdict}. */
+    public Optional<UpstreamSettings> upstreamSettings(Verdict.Forward verdict) {
+        return trafficPolicy.apply(verdict);
     }
 
     /** The connection-pool counts of every destination, shared with the HTTP pool that waits on them. */

@@ -3,8 +3,8 @@ package io.portcullis.telemetry;
 import io.portcullis.model.AddressText;
 import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceId;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.Reason;
+import io.portcullis.policy.Verdict;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -112,13 +112,49 @@ public final class ConnectionLog {
         this.serverName = sni;
     }
 
-    public void decided(Decision decision) {
+    /**
+     * The verdict of {@code Admission.admit} on this connection (or on its current HTTP request): the
+     * one way the record learns what was decided. The destination as requested is recorded with it
+     * (the first one wins), then the reason, the resource that decided (the ServiceEntry that allowed,
+     * the AuthorizationPolicy that refused), the protocol and the destination; the metrics observer
+     * hears of the first decision. What dry-run AuthorizationPolicies would have done is noted and
+     * counted whatever the verdict.
+     */
+    public void decided(Verdict verdict) {
+        verdict.requested().ifPresent(r -> requested(r.host(), r.port()));
+        verdict.dryRun().forEach(d -> dryRun(d.policy(), d.result(), d.message()));
         if (reason == null || reason.allows()) {
-            this.reason = decision.reason();
-            this.message = decision.message();
-            this.resource = decision.resource();
-            this.protocol = decision.binding() == null ? null : decision.binding().port().protocol();
-            this.destination = Destination.of(decision, requestedHost, requestedPort);
+            this.reason = verdict.reason();
+            this.message = verdict.message();
+            this.resource = verdict.resource().orElse(null);
+            this.protocol = verdict instanceof Verdict.Forward f ? f.protocol().orElse(null) : null;
+            this.destination = Destination.of(verdict.binding(), verdict.allowed(), requestedHost, requestedPort);
+            if (!decidedOnce) {
+                decidedOnce = true;
+                observer.decided(this);
+            }
+        }
+    }
+
+    /**
+     * A refusal by a resource outside admission (a VirtualService http route that matched no request
+     * of a host it serves): recorded as a refusal verdict, so it is logged and counted as one.
+     */
+    public void refused(Reason why, String detail, ResourceId by) {
+        decided(new Verdict.Refusal(why, detail, java.util.Optional.ofNullable(by), java.util.Optional.empty()));
+    }
+
+    /**
+     * A request the gateway answers itself, as a VirtualService http route says (redirect, direct
+     * response): allowed, with no upstream and no ServiceEntry.
+     */
+    public void answered(String detail) {
+        if (reason == null || reason.allows()) {
+            this.reason = Reason.DECLARED;
+            this.message = detail;
+            this.resource = null;
+            this.protocol = null;
+            this.destination = Destination.of(java.util.Optional.empty(), true, requestedHost, requestedPort);
             if (!decidedOnce) {
                 decidedOnce = true;
                 observer.decided(this);
@@ -133,22 +169,7 @@ public final class ConnectionLog {
             this.message = detail;
             if (destination == Destination.NONE) {
                 // Refused before any decision (no SNI, bad request, timeout): it went nowhere, as Istio's black hole.
-                destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
-            }
-        }
-    }
-
-    /** Like {@link #refused(Reason, String)}, naming the resource that refused (e.g. an AuthorizationPolicy). */
-    public void refused(Reason why, String detail, ResourceId by) {
-        if (reason == null || reason.allows()) {
-            refused(why, detail);
-            this.resource = by;
-            // A refusal is a decision like any other: the black hole as destination, and metrics hear of it.
-            this.destination = Destination.of(Decision.deny(why, detail), requestedHost, requestedPort);
-            this.protocol = null;
-            if (!decidedOnce) {
-                decidedOnce = true;
-                observer.decided(this);
+                destination = Destination.of(java.util.Optional.empty(), false, requestedHost, requestedPort);
             }
         }
     }

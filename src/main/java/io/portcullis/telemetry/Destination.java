@@ -1,8 +1,9 @@
 package io.portcullis.telemetry;
 
 import io.portcullis.model.ServiceEntry;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.HostNames;
+import io.portcullis.policy.PortBinding;
+import java.util.Optional;
 
 /**
  * Where a connection was headed, in Istio's terms: the {@code destination_service} and
@@ -25,17 +26,22 @@ public record Destination(String service, boolean declared, int port, String clu
     /** No decision yet: a connection closed before it said where it was going. */
     public static final Destination NONE = new Destination(UNKNOWN, false, 0, "-");
 
-    /** The destination of {@code decision}, for a client that asked for {@code requestedHost:requestedPort} (null: not known). */
-    public static Destination of(Decision decision, String requestedHost, int requestedPort) {
-        if (decision.binding() != null) {
-            ServiceEntry entry = decision.binding().entry();
+    /**
+     * The destination of a verdict, for a client that asked for {@code requestedHost:requestedPort}
+     * (null: not known).
+     *
+     * @param binding the ServiceEntry port that allowed it; empty when undeclared or refused
+     */
+    public static Destination of(Optional<PortBinding> binding, boolean allowed, String requestedHost, int requestedPort) {
+        if (binding.isPresent()) {
+            ServiceEntry entry = binding.get().entry();
             String host = matchedHost(entry, requestedHost);
-            int port = decision.binding().port().number();
+            int port = binding.get().port().number();
             return new Destination(host, true, port, "outbound|" + port + "||" + host);
         }
         String service = requestedHost == null || requestedHost.isEmpty() ? UNKNOWN : HostNames.normalize(requestedHost);
         return new Destination(service, false, requestedHost == null ? 0 : requestedPort,
-                decision.allowed() ? PASSTHROUGH : BLACK_HOLE);
+                allowed ? PASSTHROUGH : BLACK_HOLE);
     }
 
     /** The entry's host the request matched (exact first, then a wildcard); else its first host. */

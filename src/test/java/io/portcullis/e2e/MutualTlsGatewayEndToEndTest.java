@@ -251,13 +251,21 @@ class MutualTlsGatewayEndToEndTest {
 
             // A "malicious microservice" announcing an allowed name but speaking to another inside.
             try (SSLSocket outer = MeshClient.connect(sleepCerts, "127.0.0.1", gatewayPort, "mongo.example.test")) {
+                // The app's TLS client is told why, through the mutual-TLS stream: a fatal unrecognized_name alert.
                 assertThatThrownBy(() -> MeshClient.tlsInside(outer, appCa.clientSslContext(), "evil.test", mongo.port()))
-                        .isInstanceOf(IOException.class);
+                        .isInstanceOf(IOException.class).hasMessageContaining("unrecognized_name");
             }
             assertThat(g.awaitAccessLine(l -> l.contains("reason=sni_mismatch")))
                     .contains("decision=denied", "the app's ClientHello names evil.test but the sidecar announced"
                             + " mongo.example.test");
             assertThat(mongo.snis()).doesNotContain("evil.test");
+
+            // An announced SNI outside the Gateway server's hosts is refused by the name alone, whoever
+            // calls: told at ClientHello time, as a fatal unrecognized_name alert, not after a handshake.
+            assertThatThrownBy(() -> MeshClient.connect(sleepCerts, "127.0.0.1", gatewayPort, "evil.test").close())
+                    .isInstanceOf(IOException.class).hasMessageContaining("unrecognized_name");
+            assertThat(g.awaitAccessLine(l -> l.contains("requested=evil.test:")))
+                    .contains("decision=denied", "reason=not_gateway_host");
         }
     }
 

@@ -413,6 +413,8 @@ class SidecarEndToEndTest {
                 Cli.Result undeclared = app.exec("curl", "-sS", "--max-time", "10", "--cacert", caPem.toString(),
                         "https://other.example.test:" + port + "/");
                 assertThat(undeclared.exitCode()).isNotZero();
+                // Told in TLS why: a fatal unrecognized_name alert from the sidecar, not an unexpected EOF.
+                assertThat(undeclared.stderr()).as(undeclared.toString()).contains("unrecognized name");
                 assertThat(sidecar.awaitAccessLine(l -> l.contains("requested=other.example.test")))
                         .contains("reason=no_service_entry");
 
@@ -421,6 +423,7 @@ class SidecarEndToEndTest {
                         "--resolve", "api.example.test:" + port + ":" + app.otherHostIp(),
                         "https://api.example.test:" + port + "/");
                 assertThat(spoofed.exitCode()).isNotZero();
+                assertThat(spoofed.stderr()).as(spoofed.toString()).contains("unrecognized name");
                 assertThat(sidecar.awaitAccessLine(l -> l.contains("reason=sni_mismatch")))
                         .contains("original_dst=" + app.otherHostIp() + ":" + port, "upstream=-",
                                 "SNI api.example.test resolves to " + app.hostIp() + ", not to " + app.otherHostIp());

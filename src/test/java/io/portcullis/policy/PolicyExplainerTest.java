@@ -148,6 +148,15 @@ class PolicyExplainerTest {
     }
 
     @Test
+    void theChecksStillOwedOnceBytesArriveAreNamed() throws IOException {
+        EgressPolicy p = article("01-https-googleapis-serviceentry.yaml");
+        Explanation e = p.explain(new CheckQuery("www.googleapis.com", 443, null, null));
+        assertThat(e.decision().allowed()).isTrue();
+        assertThat(e.notes()).contains("once the tunnel is open, a TLS SNI or an HTTP Host in its first bytes must name"
+                + " www.googleapis.com (or a host allowed on its own), else sni_mismatch or host_mismatch");
+    }
+
+    @Test
     void theSsrfGuardsViewIsPartOfTheAnswer() {
         EgressPolicy allowAny = EgressPolicy.compile(FolderLoader.fromFiles(Map.of()).resources(), OutboundPolicy.ALLOW_ANY);
         Explanation loopback = allowAny.explain(new CheckQuery("127.0.0.1", 6379, null, null));

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.Reason;
+import io.portcullis.policy.Verdict;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ class AccessLogTest {
         ConnectionLog log = new ConnectionLog("proxy_3128", new InetSocketAddress("127.0.0.1", 40000 + n % 20000));
         log.request("CONNECT", "-", "HTTP/1.1", "curl/8 \"quoted\"", null, null);
         log.requested("host-" + n + ".test", 443);
-        log.decided(Decision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows host-" + n + ".test:443"));
+        log.decided(new Verdict.Refusal(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows host-" + n + ".test:443",
+                Optional.empty(), Optional.empty()));
         log.responded(403);
         return log;
     }

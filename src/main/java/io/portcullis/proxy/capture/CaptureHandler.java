@@ -72,7 +72,7 @@ final class CaptureHandler extends ChannelInboundHandlerAdapter {
             default -> {
                 // Even with auto-read off, epoll reads what is pending when the app half-closes.
                 ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
-                flow.open(null, false).addListener((Future<Channel> f) -> flow.joinWhenReady(ctx, this, f));
+                flow.open(null, false).addListener((Future<Channel> f) -> flow.joinWhenReady(ctx, f, false));
             }
         }
         ctx.fireChannelActive();

@@ -78,7 +78,7 @@ final class CaptureHostPeek extends ByteToMessageDecoder {
         timeout.cancel(false);
         String head = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.ISO_8859_1);
         String host = host(head);
-        flow.open(host, false).addListener((Future<Channel> f) -> flow.joinWhenReady(ctx, this, f));
+        flow.open(host, false).addListener((Future<Channel> f) -> flow.joinWhenReady(ctx, f, false));
     }
 
     /** The host a request head names, without port; null when it is not HTTP/1 or names none. */

@@ -15,6 +15,7 @@ import io.portcullis.proxy.OwnListeners;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Transport;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.proxy.capture.CapturedFlow.CaptureContext;
 import io.portcullis.proxy.dns.UpstreamResolver;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,11 +64,13 @@ public final class CaptureServer implements AutoCloseable {
         OwnConnections own = new OwnConnections();
         // Own connections are known from the moment they are connecting: the looped connection of a
         // misconfigured capture can be accepted, on the same loop, before the connect completes.
-        this.context = new CaptureContext(settings, new UpstreamConnector(transport, resolver, settings,
+        UpstreamConnector connector = new UpstreamConnector(transport, resolver, settings,
                 // The app chose the address and the capture rules sent it here: the sidecar passes it
                 // through, as Istio's does; the SSRF guard belongs to the gateway, which resolves names.
                 new PrivateAddressGuard(List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"))), ownListeners,
-                telemetry.metrics(), own::connecting), resolver, tlsContexts, onMismatch, own);
+                telemetry.metrics(), own::connecting);
+        this.context = new CaptureContext(settings, new ForwardExecutor(connector, resolver, Optional.ofNullable(tlsContexts),
+                onMismatch, settings.connectTimeout(), own::register), own);
     }
 
     /**

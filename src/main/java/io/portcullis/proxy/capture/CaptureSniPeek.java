@@ -10,7 +10,7 @@ import io.portcullis.telemetry.ConnectionLog;
  * Reads the SNI of a captured connection's ClientHello (bounded by Netty's
  * {@link ClientHelloPeek}), decides with it, and replays the ClientHello byte for
  * byte into the relay. A connection that names no host is decided without a name (an address-less
- * TCP entry may still take it).
+ * TCP entry may still take it). A refusal is answered with a fatal TLS alert before the close.
  */
 final class CaptureSniPeek extends ClientHelloPeek<Channel> {
     private final CapturedFlow flow;
@@ -27,7 +27,8 @@ final class CaptureSniPeek extends ClientHelloPeek<Channel> {
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String sni, Future<Channel> future) {
-        flow.joinWhenReady(ctx, this, future);
+        // A refusal known from the ClientHello is told to the app's TLS client as a fatal alert.
+        flow.joinWhenReady(ctx, future, true);
     }
 
     @Override

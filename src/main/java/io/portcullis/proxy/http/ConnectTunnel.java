@@ -12,33 +12,34 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
-import io.portcullis.policy.PortBinding;
+import io.portcullis.policy.OwedCheck;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
-import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.Deque;
 
 /**
  * The explicit proxy's {@code CONNECT}, in two steps its {@link HttpExchangeLoop} drives (this
- * class knows nothing of the loop): {@link #connect} stops HTTP decoding and connects upstream
- * (guarded like every connection); {@link #establish} answers {@code 200 Connection established}
- * and puts what carries the tunnel's bytes in place. On a port declared as opaque TCP that is the
- * byte relay at once; elsewhere it is a {@link TunnelInspector}, which installs the relay, the SNI
+ * class knows nothing of the loop): {@link #connect} stops HTTP decoding and has the
+ * {@link ForwardExecutor} carry the CONNECT's verdict out (guarded like every connection); {@link #establish} answers {@code 200 Connection established}
+ * and puts what carries the tunnel's bytes in place. Where the verdict owes no check on the
+ * tunnel's bytes (a port declared as opaque TCP) that is the byte relay at once; elsewhere it is
+ * a {@link TunnelInspector}, which installs the relay, the SNI
  * check or an HTTP exchange loop once the first bytes show what the tunnel carries, so the SNI of
  * a TLS ClientHello and the Host of plain HTTP are held to the CONNECT authority. Runs on the
  * client's event loop.
  */
 final class ConnectTunnel {
     private final EgressPolicy policy;
-    private final UpstreamConnector connector;
+    private final ForwardExecutor executor;
     private final ProxySettings settings;
     private final ConnectionLog log;
 
-    ConnectTunnel(EgressPolicy policy, UpstreamConnector connector, ProxySettings settings, ConnectionLog log) {
+    ConnectTunnel(EgressPolicy policy, ForwardExecutor executor, ProxySettings settings, ConnectionLog log) {
         this.policy = policy;
-        this.connector = connector;
+        this.executor = executor;
         this.settings = settings;
         this.log = log;
     }
@@ -50,7 +51,7 @@ final class ConnectTunnel {
      */
     Future<Channel> connect(Channel client, Route.Tunnel tunnel) {
         client.pipeline().replace(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
-        return connector.connect(client.eventLoop(), tunnel.decision());
+        return executor.open(client.eventLoop(), tunnel.verdict(), log);
     }
 
     /**
@@ -97,13 +98,11 @@ final class ConnectTunnel {
     }
 
     /**
-     * Whether the tunnel's first bytes are inspected: where the ServiceEntry port is declared a
-     * protocol that is neither HTTP nor TLS (TCP, MONGO, MYSQL, REDIS), neither a Host nor an SNI
-     * names the destination, so the bytes are relayed at once, as Istio treats such a port.
-     * Undeclared destinations (ALLOW_ANY) and HTTP or TLS ports are inspected.
+     * Whether the tunnel's first bytes are inspected: when the verdict owes the check that they name
+     * the authority (not on a port declared as opaque TCP, where neither a Host nor an SNI names
+     * the destination, as Istio treats such a port).
      */
     private static boolean inspects(Route.Tunnel tunnel) {
-        PortBinding binding = tunnel.decision().binding();
-        return binding == null || !binding.port().protocol().isOpaqueTcp();
+        return tunnel.verdict().owed(OwedCheck.TunnelNamesAuthority.class).isPresent();
     }
 }

@@ -3,31 +3,40 @@ package io.portcullis.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.AuthzResult;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Facts;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
-import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
 import io.portcullis.telemetry.ConnectionLog;
-import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A plain-HTTP {@code Gateway} server: each request is routed by its Host header, which must be
- * one of the server's hosts and be declared by a ServiceEntry (see
- * {@link EgressPolicy#decideHttpGateway}); TLS is originated when a DestinationRule says so for
- * the entry's port. An absolute-form target must name the same host as the Host header.
+ * A plain-HTTP {@code Gateway} server: each request's facts, with its Host header, are admitted
+ * ({@link Admission#admit}): the Host must be one of the server's hosts and be declared by a
+ * ServiceEntry, and the request is authorized on its method, path and headers; TLS is originated
+ * when the verdict says so (a DestinationRule for the entry's port). An absolute-form target must
+ * name the same host as the Host header. Behind a TLS-terminating server ({@code OPTIONAL_MUTUAL})
+ * the caller's certificate identity, when it showed one, is the peer.
  */
 final class GatewayHttpRouter implements RequestRouter {
     private final Channel client;
     private final EgressPolicy policy;
     private final ListenerSpec listener;
+    private final @Nullable String peer;
     private final ConnectionLog log;
 
-    GatewayHttpRouter(Channel client, EgressPolicy policy, ListenerSpec listener, ConnectionLog log) {
+    /** @param peer the caller's verified SPIFFE ID or principal; null without a certificate */
+    GatewayHttpRouter(Channel client, EgressPolicy policy, ListenerSpec listener, @Nullable String peer,
+                      ConnectionLog log) {
         this.client = client;
         this.policy = policy;
         this.listener = listener;
+        this.peer = peer;
         this.log = log;
     }
 
@@ -47,50 +56,48 @@ final class GatewayHttpRouter implements RequestRouter {
                 return new Route.Refuse(Reason.HOST_MISMATCH, "Host " + host.host()
                         + " does not match the request URI's host " + target.host());
             }
-            log.requested(host.host(), listener.port());
-            if (host.ip() != null) {
-                Decision d = Decision.deny(Reason.NOT_GATEWAY_HOST, "Host " + host.host()
-                        + " is an IP address; a Gateway server routes by host name");
-                log.decided(d);
-                return new Route.Refuse(d.reason(), d.message());
-            }
-            Decision decision = policy.decideHttpGateway(listener, host.host());
-            // Hook: VirtualService http routes bound to this Gateway may send the request elsewhere, or answer it.
-            HttpRouting.Outcome routing = decision.reason() == Reason.NOT_GATEWAY_HOST ? new HttpRouting.Unrouted()
+            Facts facts = RequestFacts.add(ChannelFacts.of(ListenerKind.HTTP_GATEWAY, listener, client), request)
+                    .host(RequestFacts.hostPort(host)).peer(peer).build();
+            Verdict verdict = Admission.admit(policy, facts);
+            boolean explicitPort = Authority.utf8(raw).lastIndexOf(':') > Authority.utf8(raw).lastIndexOf(']');
+            String hostHeader = explicitPort ? host.toString() : host.hostForHeader();
+            // Hook: VirtualService http routes bound to this Gateway may send the request elsewhere, or
+            // answer it; never for a Host the Gateway does not serve, nor for a caller refused as such.
+            HttpRouting.Outcome routing = verdict.reason() == Reason.NOT_GATEWAY_HOST
+                    || verdict.reason() == Reason.AUTHZ_DENIED ? new HttpRouting.Unrouted()
                     : HttpRouting.route(policy, listener.port(), request, new Authority(host.host(), listener.port(), null),
                     raw, "http", log);
             if (routing instanceof HttpRouting.Refused r) {
                 return r.refuse();
             } else if (routing instanceof HttpRouting.Answered a) {
                 // AuthorizationPolicies come before the route's own answer, as Envoy's RBAC filter precedes the router.
-                AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null,
-                        Optional.of(RequestAttributes.of(request)), log);
-                return authz.allowed() ? a.answer() : new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
-            } else if (routing instanceof HttpRouting.Routed routed) {
-                decision = policy.decideHost(routed.destination().host(), routed.destination().port());
-            }
-            if (decision.allowed()) {
-                AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, host.host(), null,
-                        Optional.of(RequestAttributes.of(request)), log);
+                AuthzResult authz = Admission.authorize(policy, facts);
                 if (!authz.allowed()) {
+                    log.refused(Reason.AUTHZ_DENIED, authz.message(), authz.policy());
                     return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
                 }
-            }
-            log.decided(decision);
-            if (!decision.allowed()) {
-                return new Route.Refuse(decision.reason(), decision.message());
-            }
-            boolean explicitPort = Authority.utf8(raw).lastIndexOf(':') > Authority.utf8(raw).lastIndexOf(']');
-            String hostHeader = explicitPort ? host.toString() : host.hostForHeader();
-            if (routing instanceof HttpRouting.Routed routed) {
+                return a.answer();
+            } else if (routing instanceof HttpRouting.Routed routed) {
+                // The route's destination is decided as a requested host is; policies see the Host asked for.
                 Authority to = routed.destination();
-                int servicePort = decision.binding() == null ? to.port() : decision.binding().port().number();
-                return new Route.Forward(decision, new Authority(to.host(), servicePort, null),
-                        routed.hostHeader(hostHeader), policy.origination(to.host(), servicePort), policy, routed.actions());
+                Verdict toVerdict = Admission.admit(policy, RequestFacts.add(ChannelFacts.of(ListenerKind.EXPLICIT_HTTP,
+                        listener, client), request).authority(RequestFacts.hostPort(to)).host(RequestFacts.hostPort(host))
+                        .peer(peer).build());
+                log.decided(toVerdict);
+                if (!(toVerdict instanceof Verdict.Forward forward)) {
+                    return new Route.Refuse(toVerdict.reason(), toVerdict.message() + " (the destination of "
+                            + routed.actions().name() + ")");
+                }
+                int servicePort = forward.servicePort(to.port());
+                return new Route.Forward(forward, new Authority(to.host(), servicePort, null), routed.hostHeader(hostHeader),
+                        policy, routed.actions());
             }
-            int servicePort = decision.binding() == null ? listener.port() : decision.binding().port().number();
-            return new Route.Forward(decision, new Authority(host.host(), servicePort, null),
-                    hostHeader, policy.origination(host.host(), servicePort), policy);
+            log.decided(verdict);
+            if (!(verdict instanceof Verdict.Forward forward)) {
+                return new Route.Refuse(verdict.reason(), verdict.message());
+            }
+            int servicePort = forward.servicePort(listener.port());
+            return new Route.Forward(forward, new Authority(host.host(), servicePort, null), hostHeader, policy);
         } catch (HostHeaders.Refused r) {
             return r.route();
         }

@@ -5,8 +5,9 @@ import io.netty.channel.ChannelHandler;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.ProxySettings;
-import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.telemetry.ConnectionLog;
+import org.jspecify.annotations.Nullable;
 
 /** The HTTP terminal handlers the listeners install after their {@code HttpServerCodec}. */
 public final class HttpHandlers {
@@ -14,15 +15,27 @@ public final class HttpHandlers {
     }
 
     /** The explicit proxy: CONNECT tunnels and absolute-URI requests, decided against {@code policy}. */
-    public static ChannelHandler explicitProxy(Channel client, EgressPolicy policy, UpstreamConnector connector,
+    public static ChannelHandler explicitProxy(Channel client, EgressPolicy policy, ForwardExecutor executor,
                                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
-        return new HttpExchangeLoop(new HttpRole.ExplicitProxy(new ConnectTunnel(policy, connector, settings, log)),
+        return new HttpExchangeLoop(new HttpRole.ExplicitProxy(new ConnectTunnel(policy, executor, settings, log)),
                 new ExplicitProxyRouter(client, policy, log), pool, settings, log);
     }
 
     /** A plain-HTTP Gateway server: requests routed by their Host header. */
     public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
                                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
-        return HttpExchangeLoop.hostRouted(new GatewayHttpRouter(client, policy, listener, log), pool, settings, log);
+        return gatewayServer(client, policy, listener, null, pool, settings, log);
+    }
+
+    /**
+     * A Gateway server behind TLS this listener terminated: as {@link #gatewayServer}, with the
+     * caller's verified identity ({@code OPTIONAL_MUTUAL}; null without a certificate) for the
+     * AuthorizationPolicies and the namespace scoping.
+     */
+    public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
+                                               @Nullable String peer, UpstreamPool pool, ProxySettings settings,
+                                               ConnectionLog log) {
+        return HttpExchangeLoop.hostRouted(new GatewayHttpRouter(client, policy, listener, peer, log), pool, settings,
+                log);
     }
 }

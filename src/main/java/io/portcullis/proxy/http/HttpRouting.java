@@ -81,7 +81,7 @@ final class HttpRouting {
         RouteActions actions = RouteActions.of(m.name(), route, m.match().uri(), picked, location);
         if (picked.isEmpty()) {
             // Nothing leaves the gateway: allowed as an answer of the route, with no upstream and no ServiceEntry.
-            log.decided(new Decision(Reason.DECLARED, null, null, "answered by " + m.name()));
+            log.answered("answered by " + m.name());
             return new Answered(new Route.Answer(actions.localReply().orElseThrow(), m.name()));
         }
         var d = picked.get().destination();

@@ -168,7 +168,8 @@ public final class HttpsGatewayListener {
             p.addAfter(ctx.name(), PipelineNames.HTTP_CODEC,
                     new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
             p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY,
-                    HttpHandlers.gatewayServer(ctx.channel(), policy, server, pool, settings, log));
+                    HttpHandlers.gatewayServer(ctx.channel(), policy, server, caller == null ? null : caller.principal(),
+                            pool, settings, log));
             p.remove(this);
         }
 

@@ -1,9 +1,9 @@
 package io.portcullis.proxy.http;
 
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
+import io.portcullis.policy.Verdict;
 
 /** What a {@link RequestRouter} decided for one request head. */
 sealed interface Route {
@@ -13,19 +13,23 @@ sealed interface Route {
     }
 
     /**
-     * Forward the request to the decision's upstream.
+     * Forward the request as the verdict says.
      *
      * @param hostHeader the Host header the upstream gets
-     * @param tls        TLS to originate, or null for plain HTTP
-     * @param snapshot   the policy that decided (its TLS contexts apply); null when {@code tls} is
+     * @param snapshot   the policy that decided (its TLS contexts apply); null when the verdict originates no TLS
      * @param actions    what the VirtualService http route that took the request does to it; {@link RouteActions#NONE}
      */
-    record Forward(Decision decision, Authority authority, String hostHeader, TlsOrigination tls,
-                   EgressPolicy snapshot, RouteActions actions) implements Route {
+    record Forward(Verdict.Forward verdict, Authority authority, String hostHeader, EgressPolicy snapshot,
+                   RouteActions actions) implements Route {
 
         /** A request no VirtualService http route took. */
-        Forward(Decision decision, Authority authority, String hostHeader, TlsOrigination tls, EgressPolicy snapshot) {
-            this(decision, authority, hostHeader, tls, snapshot, RouteActions.NONE);
+        Forward(Verdict.Forward verdict, Authority authority, String hostHeader, EgressPolicy snapshot) {
+            this(verdict, authority, hostHeader, snapshot, RouteActions.NONE);
+        }
+
+        /** TLS to originate, or null for plain HTTP. */
+        TlsOrigination tls() {
+            return verdict.origination().orElse(null);
         }
     }
 
@@ -33,7 +37,7 @@ sealed interface Route {
     record Answer(RouteActions.LocalReply reply, String routeName) implements Route {
     }
 
-    /** Open a CONNECT tunnel to the decision's upstream (explicit proxy only). */
-    record Tunnel(Decision decision, Authority authority) implements Route {
+    /** Open a CONNECT tunnel as the verdict says (explicit proxy only). */
+    record Tunnel(Verdict.Forward verdict, Authority authority) implements Route {
     }
 }

@@ -4,34 +4,36 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.portcullis.policy.AuthzResult;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.Reason;
-import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
 import io.portcullis.telemetry.ConnectionLog;
-import java.util.Optional;
 
 /**
  * Plain HTTP inside a CONNECT tunnel: the tunnel was decided on its authority, so each request
  * may only name that host — the Host header (required in HTTP/1.1) and an absolute-form target
  * must match it, else {@code host_mismatch}. This is what stops {@code CONNECT allowed.example}
  * followed by {@code Host: other.example} from reaching another virtual host on the same address.
- * Each request is then authorized on its own method, path and headers (AuthorizationPolicy).
+ * Each request's facts are then admitted on the tunnel's authority ({@link ListenerKind#TUNNEL_HTTP}),
+ * so it is authorized on its own method, path and headers (AuthorizationPolicy).
  */
 final class TunnelHttpRouter implements RequestRouter {
-    private final Decision decision;
+    private final Verdict.Forward verdict;
     private final Authority authority;
     private final Channel client;
     private final EgressPolicy policy;
     private final ConnectionLog log;
 
     /**
-     * @param policy the snapshot the tunnel was decided on: its AuthorizationPolicies judge each request, and its
+     * @param policy the snapshot the tunnel was decided on: it judges each request, and its
      *               VirtualService http routes act on it
      */
-    TunnelHttpRouter(Decision decision, Authority authority, Channel client, EgressPolicy policy, ConnectionLog log) {
-        this.decision = decision;
+    TunnelHttpRouter(Verdict.Forward verdict, Authority authority, Channel client, EgressPolicy policy,
+                     ConnectionLog log) {
+        this.verdict = verdict;
         this.authority = authority;
         this.client = client;
         this.policy = policy;
@@ -46,7 +48,7 @@ final class TunnelHttpRouter implements RequestRouter {
             }
             Authority target = HostHeaders.absoluteFormAuthority(request.uri(), authority.port());
             if (target != null && !target.host().equals(authority.host())) {
-                throw new HostHeaders.Refused(Reason.HOST_MISMATCH, "request URI's host "
+                throw new HostHeaders.Refused(io.portcullis.policy.Reason.HOST_MISMATCH, "request URI's host "
                         + target.host() + " does not match the CONNECT authority " + authority.host());
             }
             String host = HostHeaders.single(request);
@@ -55,10 +57,11 @@ final class TunnelHttpRouter implements RequestRouter {
             }
             HostHeaders.requireMatch(request, authority, "CONNECT authority");
             String hostHeader = host == null ? null : HostHeaders.parse(host, authority.port()).hostHeader(authority.port());
-            AuthzResult authz = GatewayAuthorization.evaluate(policy, client, null, authority.host(), null,
-                    Optional.of(RequestAttributes.of(request)), log);
-            if (!authz.allowed()) {
-                return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
+            Verdict onItsOwn = Admission.admit(policy, RequestFacts.add(ChannelFacts.of(ListenerKind.TUNNEL_HTTP, client),
+                    request).authority(RequestFacts.hostPort(authority)).build());
+            log.decided(onItsOwn);
+            if (!onItsOwn.allowed()) {
+                return new Route.Refuse(onItsOwn.reason(), onItsOwn.message());
             }
             // Hook: VirtualService http routes (mesh) act on the requests inside the tunnel, which has one upstream.
             HttpRouting.Outcome routing = authority.ip() != null ? new HttpRouting.Unrouted()
@@ -77,10 +80,11 @@ final class TunnelHttpRouter implements RequestRouter {
                     return new Route.Refuse(Reason.NO_ROUTE, message);
                 }
                 // The tunnel's one connection cannot be replaced: no retries on another one.
-                return new Route.Forward(decision, authority, routed.hostHeader(hostHeader), null, null,
+                return new Route.Forward(verdict, authority, routed.hostHeader(hostHeader), null,
                         routed.actions().withoutRetries());
             }
-            return new Route.Forward(decision, authority, hostHeader, null, null);
+            // Carried over the tunnel's upstream, as the tunnel's verdict said.
+            return new Route.Forward(verdict, authority, hostHeader, null);
         } catch (HostHeaders.Refused r) {
             log.refused(r.route().reason(), r.getMessage());
             return r.route();

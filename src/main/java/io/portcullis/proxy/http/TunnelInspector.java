@@ -186,7 +186,7 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         TunnelUpstream source = new TunnelUpstream(upstream, client);
         p.addAfter(c.name(), PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
         p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, HttpExchangeLoop.hostRouted(
-                new TunnelHttpRouter(tunnel.decision(), tunnel.authority(), client, policy, log), source, settings, log));
+                new TunnelHttpRouter(tunnel.verdict(), tunnel.authority(), client, policy, log), source, settings, log));
         ByteBuf bytes = held.retain();
         p.remove(this);
         client.config().setAutoRead(true);

@@ -10,7 +10,7 @@ import io.portcullis.policy.UpstreamTarget;
  */
 record UpstreamKey(String host, int port, UpstreamTarget target, ClientTls tls) {
     static UpstreamKey of(Route.Forward route) {
-        return new UpstreamKey(route.authority().host(), route.authority().port(), route.decision().upstream(),
+        return new UpstreamKey(route.authority().host(), route.authority().port(), route.verdict().target(),
                 route.tls() == null ? null : route.tls().tls());
     }
 }

@@ -71,7 +71,7 @@ public final class UpstreamPool implements UpstreamSource {
         UpstreamKey key = UpstreamKey.of(route);
         if (!fresh) {
             Deque<Channel> idleHere = idleOn(loop).get(key);
-            ServiceEntry entry = route.decision().binding() == null ? null : route.decision().binding().entry();
+            ServiceEntry entry = route.verdict().matched().map(b -> b.entry()).orElse(null);
             for (Channel ch = idleHere == null ? null : idleHere.pollLast(); ch != null; ch = idleHere.pollLast()) {
                 ScheduledFuture<?> timer = ch.attr(IDLE_TIMER).getAndSet(null);
                 if (timer != null) {
@@ -91,8 +91,8 @@ public final class UpstreamPool implements UpstreamSource {
 
     private Future<UpstreamLease> open(EventLoop loop, Route.Forward route, UpstreamKey key) {
         Promise<UpstreamLease> promise = loop.newPromise();
-        Optional<UpstreamSettings> upstream = connector.upstreamSettings(route.decision());
-        connector.connect(loop, route.decision()).addListener((Future<Channel> connected) -> {
+        Optional<UpstreamSettings> upstream = connector.upstreamSettings(route.verdict());
+        connector.connect(loop, route.verdict()).addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
                 // Hook (issue 14, connectionPool): a full pool queues the request (http1MaxPendingRequests).
                 if (!(connected.cause() instanceof UpstreamException e && e.reason() == Reason.UPSTREAM_OVERFLOW

@@ -3,31 +3,33 @@ package io.portcullis.proxy.mtls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.HostNames;
+import io.portcullis.policy.OwedCheck;
 import io.portcullis.policy.Reason;
-import io.portcullis.proxy.Relay;
-import io.portcullis.proxy.UpstreamConnector;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.tls.ClientHelloPeek;
 import io.portcullis.telemetry.ConnectionLog;
 
 /**
  * The article's {@code sni_verifier}, built in: inside a mutual-TLS connection whose destination
  * speaks TLS, peeks the app's own ClientHello (bounded like every peek) and refuses the connection
- * with {@code sni_mismatch} unless its SNI is the one the sidecar announced, which is what the
- * gateway routed and authorized by. Then connects and replays the ClientHello byte for byte.
+ * with {@code sni_mismatch} (and a fatal {@code unrecognized_name} alert to the app) unless its SNI
+ * is the one the sidecar announced, which is what the gateway routed and authorized by: the
+ * verdict's {@link OwedCheck.InnerSniEquals}. Then the executor connects and the ClientHello is
+ * replayed byte for byte.
  */
 final class InnerSniVerifier extends ClientHelloPeek<Channel> {
     private final String announced;
-    private final Decision decision;
-    private final UpstreamConnector connector;
+    private final Verdict.Forward verdict;
+    private final ForwardExecutor executor;
 
-    InnerSniVerifier(int maxClientHello, long timeoutMillis, String announced, Decision decision,
-                     UpstreamConnector connector, ConnectionLog log) {
+    InnerSniVerifier(int maxClientHello, long timeoutMillis, OwedCheck.InnerSniEquals check, Verdict.Forward verdict,
+                     ForwardExecutor executor, ConnectionLog log) {
         super(maxClientHello, timeoutMillis, "inner ClientHello", log, true);
-        this.announced = HostNames.normalize(announced);
-        this.decision = decision;
-        this.connector = connector;
+        this.announced = HostNames.normalize(check.announced());
+        this.verdict = verdict;
+        this.executor = executor;
     }
 
     @Override
@@ -43,16 +45,18 @@ final class InnerSniVerifier extends ClientHelloPeek<Channel> {
             return refuse(ctx, Reason.SNI_MISMATCH, "the app's ClientHello names " + inner + " but the sidecar announced "
                     + announced);
         }
-        return connector.connect(ctx.channel().eventLoop(), decision);
+        return executor.open(ctx.channel().eventLoop(), verdict, log);
     }
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<Channel> future) {
-        Relay.handOver(ctx, future, log);
+        // Inside the mutual-TLS stream, the alert reaches the app's TLS client through its sidecar.
+        executor.relay(ctx, future, log, true);
     }
 
     @Override
     protected String notTls() {
-        return "the app's stream is not TLS, but " + decision.resource() + " declares this port as TLS";
+        return "the app's stream is not TLS, but " + verdict.resource().map(Object::toString).orElse("the ServiceEntry")
+                + " declares this port as TLS";
     }
 }

@@ -12,31 +12,33 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.identity.PeerIdentity;
 import io.portcullis.identity.SpiffeId;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.ListenerSpec;
+import io.portcullis.policy.OwedCheck;
 import io.portcullis.policy.Reason;
-import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
-import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.telemetry.ConnectionLog;
-import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * The decision on a mutual-TLS connection at the gateway, once the handshake is done: the
- * caller's SPIFFE ID (from its certificate) becomes the connection's source principal; the SNI
- * it announced, or the tcp route, says where the decrypted stream goes
- * ({@link EgressPolicy#decideMutualTls}). When the destination speaks TLS (a TLS port of its
- * ServiceEntry), the app's own ClientHello inside must name the announced SNI
- * ({@link InnerSniVerifier}, the article's {@code sni_verifier}); otherwise the stream is relayed
+ * A mutual-TLS connection at the gateway, once the handshake is done: the caller's SPIFFE ID (from
+ * its certificate) and the SNI it announced are the facts {@link Admission#admit} decides on (the
+ * announced SNI, or the tcp route, says where the decrypted stream goes). When the verdict owes
+ * the inner-SNI check (the destination speaks TLS), the app's own ClientHello inside must name the
+ * announced SNI ({@link InnerSniVerifier}, the article's {@code sni_verifier}); otherwise the stream is relayed
  * as soon as the upstream connects; what the TLS handler decrypts meanwhile, and a half-close, wait
  * in a {@link io.portcullis.proxy.ReadHold}. Runs on the connection's event loop.
  */
@@ -44,17 +46,17 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
     private final EgressPolicy policy;
     private final ListenerSpec listener;
     private final ProxySettings settings;
-    private final UpstreamConnector connector;
+    private final ForwardExecutor executor;
     private final ConnectionLog log;
     private final Deque<Object> pending = new ArrayDeque<>();
     private String sni;
 
-    MutualTlsInbound(EgressPolicy policy, ListenerSpec listener, ProxySettings settings, UpstreamConnector connector,
+    MutualTlsInbound(EgressPolicy policy, ListenerSpec listener, ProxySettings settings, ForwardExecutor executor,
                      ConnectionLog log) {
         this.policy = policy;
         this.listener = listener;
         this.settings = settings;
-        this.connector = connector;
+        this.executor = executor;
         this.log = log;
     }
 
@@ -64,6 +66,7 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
             if (e.isSuccess()) {
                 sni = e.hostname();
                 if (sni != null) {
+                    // A fact worth logging even when the handshake then fails.
                     log.requested(sni, listener.port());
                 }
             } else {
@@ -97,22 +100,21 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         if (caller != null) {
             log.sourcePrincipal(caller.toString());
         }
-        if (!GatewayAuthorization.permits(policy, ctx.channel(), caller, sni, sni, log)) {
+        // The caller's identity, whose namespace scopes what it reaches (exportTo, its Sidecar) and which
+        // AuthorizationPolicies match.
+        Verdict verdict = Admission.admit(policy, ChannelFacts.of(ListenerKind.MUTUAL_TLS, listener, ctx.channel())
+                .sni(sni).peer(caller == null ? null : caller.principal()).build());
+        log.decided(verdict);
+        if (!(verdict instanceof Verdict.Forward forward)) {
+            // The handshake is over: no plaintext alert fits any more; the TLS handler sends close_notify.
             ctx.close();
             return;
         }
-        byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
-        // The caller's namespace (its SPIFFE ID's) scopes what it reaches: exportTo and its Sidecar.
-        Decision decision = policy.decideMutualTls(listener, sni, local, caller == null ? null : caller.namespace());
-        log.decided(decision);
-        if (!decision.allowed()) {
-            ctx.close();
-            return;
-        }
-        boolean innerTls = sni != null && decision.binding() != null && decision.binding().port().protocol().isTls();
-        if (innerTls) {
+        Optional<OwedCheck.InnerSniEquals> innerSni = forward.owed(OwedCheck.InnerSniEquals.class);
+        if (innerSni.isPresent()) {
             ctx.pipeline().addAfter(ctx.name(), PipelineNames.INNER_SNI, new InnerSniVerifier(
-                    settings.maxClientHello(), settings.inspectTimeout().toMillis(), sni, decision, connector, log));
+                    settings.maxClientHello(), settings.inspectTimeout().toMillis(), innerSni.get(), forward, executor,
+                    log));
             Channel ch = ctx.channel();
             handOver(ctx);
             Relay.resumeReading(ch);
@@ -122,8 +124,7 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         Channel client = ctx.channel();
         ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
         handOver(ctx);
-        connector.connect(client.eventLoop(), decision)
-                .addListener((Future<Channel> f) -> Relay.handOver(client, f, log));
+        executor.open(client.eventLoop(), forward, log).addListener((Future<Channel> f) -> executor.relay(client, f, log));
     }
 
     /** Passes what arrived meanwhile to the next handler, in order, and leaves the pipeline. */

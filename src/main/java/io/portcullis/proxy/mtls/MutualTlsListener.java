@@ -2,16 +2,22 @@ package io.portcullis.proxy.mtls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
-import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +33,7 @@ public final class MutualTlsListener {
 
     /** Adds the mutual-TLS steps to a new connection's pipeline, or refuses it when the certificates are missing. */
     public static void install(Channel ch, EgressPolicy policy, ListenerSpec listener, TlsContexts contexts,
-                               ProxySettings settings, UpstreamConnector connector, ConnectionLog log) {
+                               ProxySettings settings, ForwardExecutor executor, ConnectionLog log) {
         TlsContexts.Lookup lookup = contexts == null
                 ? TlsContexts.Lookup.failed("this gateway was started without TLS support") : contexts.server(listener.tls());
         if (lookup.context() == null) {
@@ -41,12 +47,29 @@ public final class MutualTlsListener {
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.MTLS_SNI, new SniHandler(host -> context, settings.maxClientHello(), timeout) {
             @Override
+            protected Future<SslContext> lookup(ChannelHandlerContext ctx, String hostname) throws Exception {
+                if (hostname != null) {
+                    // A name outside the Gateway servers' hosts is refused whoever the caller turns out to
+                    // be, so it is told now, in TLS, not after a handshake. Other refusals wait for the
+                    // caller's identity: its namespace may see entries this gateway's own does not (exportTo).
+                    Verdict early = Admission.admit(policy, ChannelFacts.of(ListenerKind.MUTUAL_TLS, listener, ctx.channel())
+                            .sni(hostname).build());
+                    if (early instanceof Verdict.Refusal refusal && refusal.reason() == Reason.NOT_GATEWAY_HOST) {
+                        log.decided(refusal);
+                        ForwardExecutor.refuse(ctx, ForwardExecutor.failure(refusal), log, true);
+                        return ctx.executor().newFailedFuture(ForwardExecutor.failure(refusal));
+                    }
+                }
+                return super.lookup(ctx, hostname);
+            }
+
+            @Override
             protected SslHandler newSslHandler(SslContext ctx, ByteBufAllocator alloc) {
                 SslHandler handler = super.newSslHandler(ctx, alloc);
                 handler.setHandshakeTimeout(timeout, TimeUnit.MILLISECONDS);
                 return handler;
             }
         });
-        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, connector, log));
+        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, executor, log));
     }
 }

@@ -4,52 +4,48 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.ListenerSpec;
-import io.portcullis.proxy.GatewayAuthorization;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ReadHold;
-import io.portcullis.proxy.Relay;
-import io.portcullis.proxy.UpstreamConnector;
 import io.portcullis.telemetry.ConnectionLog;
-import java.net.InetSocketAddress;
 
 /**
- * A TCP listener of a Gateway server: decides on accept by the bound {@code VirtualService} tcp
- * route (nothing to inspect in opaque bytes), connects upstream, then hands over to the relay.
- * The client is not read until the upstream is connected.
+ * A TCP listener of a Gateway server: nothing to inspect in opaque bytes, so the facts are the
+ * addresses alone; {@link Admission#admit} decides on accept by the bound {@code VirtualService}
+ * tcp route, and the {@link ForwardExecutor} connects and relays. The client is not read until the
+ * upstream is connected.
  */
 public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
     private final EgressPolicy policy;
     private final ListenerSpec listener;
-    private final UpstreamConnector connector;
+    private final ForwardExecutor executor;
     private final ConnectionLog log;
 
-    public TcpRouteHandler(EgressPolicy policy, ListenerSpec listener, UpstreamConnector connector, ConnectionLog log) {
+    public TcpRouteHandler(EgressPolicy policy, ListenerSpec listener, ForwardExecutor executor, ConnectionLog log) {
         this.policy = policy;
         this.listener = listener;
-        this.connector = connector;
+        this.executor = executor;
         this.log = log;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (!GatewayAuthorization.permits(policy, ctx.channel(), null, null, null, log)) {
-            ctx.close();
-            return;
-        }
-        byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
-        Decision decision = policy.decideTcp(listener, local);
-        log.decided(decision);
-        if (!decision.allowed()) {
+        Verdict verdict = Admission.admit(policy, ChannelFacts.of(ListenerKind.TCP, listener, ctx.channel()).build());
+        log.decided(verdict);
+        if (!(verdict instanceof Verdict.Forward forward)) {
             ctx.close();
             return;
         }
         // Even with auto-read off, epoll reads what is pending when the client half-closes.
         ctx.pipeline().addAfter(ctx.name(), PipelineNames.READ_HOLD, new ReadHold());
-        connector.connect(ctx.channel().eventLoop(), decision)
-                .addListener((Future<Channel> f) -> Relay.handOver(ctx, f, log));
+        executor.open(ctx.channel().eventLoop(), forward, log)
+                .addListener((Future<Channel> f) -> executor.relay(ctx, f, log, false));
         ctx.fireChannelActive();
     }
 }

@@ -1,39 +1,36 @@
 package io.portcullis.proxy.tls;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.ListenerSpec;
 import io.portcullis.policy.Reason;
-import io.portcullis.proxy.GatewayAuthorization;
-import io.portcullis.proxy.Relay;
-import io.portcullis.proxy.UpstreamConnector;
-import io.portcullis.proxy.UpstreamException;
+import io.portcullis.policy.Verdict;
+import io.portcullis.proxy.ChannelFacts;
+import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.telemetry.ConnectionLog;
-import java.net.InetSocketAddress;
-import java.util.Optional;
 
 /**
  * TLS passthrough: peeks the ClientHello (bounded in size and time: {@link ClientHelloPeek}),
- * decides by its SNI, connects upstream, then removes itself so the buffered ClientHello is
- * replayed byte for byte into the relay. Never decrypts. A refusal by name or by authorization is
- * answered with a fatal TLS alert ({@link TlsAlerts}) before the close.
+ * gathers its SNI into the connection's facts, asks {@link Admission#admit}, and hands a forward
+ * to the {@link ForwardExecutor}; once the relay is in place this handler leaves, replaying the
+ * buffered ClientHello byte for byte. Never decrypts. A refusal (by name, by authorization, by the
+ * guards) is answered with a fatal TLS alert ({@link TlsAlerts}) before the close.
  */
 public final class SniInspector extends ClientHelloPeek<Channel> {
     private final EgressPolicy policy;
     private final ListenerSpec listener;
-    private final UpstreamConnector connector;
+    private final ForwardExecutor executor;
 
     public SniInspector(int maxClientHello, long timeoutMillis, EgressPolicy policy, ListenerSpec listener,
-                        UpstreamConnector connector, ConnectionLog log) {
+                        ForwardExecutor executor, ConnectionLog log) {
         super(maxClientHello, timeoutMillis, "ClientHello", log, true);
         this.policy = policy;
         this.listener = listener;
-        this.connector = connector;
+        this.executor = executor;
     }
 
     @Override
@@ -43,31 +40,18 @@ public final class SniInspector extends ClientHelloPeek<Channel> {
             return refuse(ctx, tls ? Reason.NO_SNI : Reason.NOT_TLS,
                     tls ? "ClientHello without SNI" : "not a TLS ClientHello");
         }
-        log.requested(sni, listener.port());
         log.serverName(sni);
-        if (!GatewayAuthorization.permits(policy, ctx.channel(), null, sni, sni, log)) {
-            return ctx.executor().newFailedFuture(new UpstreamException(Reason.AUTHZ_DENIED, "refused by authorization"));
+        Verdict verdict = Admission.admit(policy,
+                ChannelFacts.of(ListenerKind.TLS_PASSTHROUGH, listener, ctx.channel()).sni(sni).build());
+        log.decided(verdict);
+        if (!(verdict instanceof Verdict.Forward forward)) {
+            return ctx.executor().newFailedFuture(ForwardExecutor.failure(verdict));
         }
-        byte[] local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress().getAddress();
-        Decision decision = policy.decideSni(listener, sni, local);
-        log.decided(decision);
-        if (!decision.allowed()) {
-            return ctx.executor().newFailedFuture(new UpstreamException(decision.reason(), decision.message()));
-        }
-        return connector.connect(ctx.channel().eventLoop(), decision);
+        return executor.open(ctx.channel().eventLoop(), forward, log);
     }
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String sni, Future<Channel> future) {
-        if (!future.isSuccess() && future.cause() instanceof UpstreamException e) {
-            Optional<ByteBuf> alert = TlsAlerts.forRefusal(e.reason());
-            if (alert.isPresent()) {
-                // The client is told, in TLS, why: unrecognized_name or access_denied, then the close.
-                log.refused(e.reason(), e.getMessage());
-                ctx.writeAndFlush(alert.get()).addListener(ChannelFutureListener.CLOSE);
-                return;
-            }
-        }
-        Relay.handOver(ctx, future, log);
+        executor.relay(ctx, future, log, true);
     }
 }

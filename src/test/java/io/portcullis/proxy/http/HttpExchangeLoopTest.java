@@ -1,5 +1,10 @@
 package io.portcullis.proxy.http;
 
+import io.portcullis.policy.Admission;
+import io.portcullis.policy.Facts;
+import io.portcullis.policy.HostPort;
+import io.portcullis.policy.ListenerKind;
+import io.portcullis.policy.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -59,8 +64,9 @@ class HttpExchangeLoopTest {
 
     HttpExchangeLoopTest() {
         log.exchangesTo(lines::add);
-        RequestRouter router = new TunnelHttpRouter(POLICY.decideHost(HOST, 80), new Authority(HOST, 80, null), client,
-                POLICY, log);
+        Verdict.Forward tunnel = (Verdict.Forward) Admission.admit(POLICY, Facts.of(ListenerKind.EXPLICIT_CONNECT, 80)
+                .authority(HostPort.ofName(HOST, 80)).build());
+        RequestRouter router = new TunnelHttpRouter(tunnel, new Authority(HOST, 80, null), client, POLICY, log);
         client.pipeline().addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(8 * 1024, settings.maxHeaderBytes(), 64 * 1024));
         client.pipeline().addLast(PipelineNames.HTTP_PROXY, HttpExchangeLoop.hostRouted(router, upstreams, settings, log));
     }

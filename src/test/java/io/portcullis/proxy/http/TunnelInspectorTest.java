@@ -1,5 +1,10 @@
 package io.portcullis.proxy.http;
 
+import io.portcullis.policy.Admission;
+import io.portcullis.policy.Facts;
+import io.portcullis.policy.HostPort;
+import io.portcullis.policy.ListenerKind;
+import io.portcullis.policy.Verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
@@ -47,7 +52,9 @@ class TunnelInspectorTest {
     private final EmbeddedChannel upstream = new EmbeddedChannel();
 
     TunnelInspectorTest() {
-        Route.Tunnel tunnel = new Route.Tunnel(POLICY.decideHost(HOST, 443), new Authority(HOST, 443, null));
+        Verdict.Forward verdict = (Verdict.Forward) Admission.admit(POLICY, Facts.of(ListenerKind.EXPLICIT_CONNECT, 443)
+                .authority(HostPort.ofName(HOST, 443)).build());
+        Route.Tunnel tunnel = new Route.Tunnel(verdict, new Authority(HOST, 443, null));
         TunnelInspector inspector = new TunnelInspector(POLICY, tunnel, upstream, settings, log);
         client.pipeline().addLast(PipelineNames.TUNNEL_INSPECTOR, inspector);
         upstream.pipeline().addLast(PipelineNames.TUNNEL_WATCH, inspector.upstreamWatch());

@@ -26,16 +26,22 @@ import org.junit.jupiter.api.Test;
 class TunnelSniCheckTest {
     private static final EgressPolicy POLICY = policy();
 
+    private static final String BOOKS = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: books}
+            spec:
+              hosts: [books.example.test]
+              ports: [{number: 443, name: https, protocol: HTTPS}]
+              resolution: DNS
+            """;
+
     private static EgressPolicy policy() {
-        LoadResult r = FolderLoader.fromFiles(Map.of("books.yaml", """
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: books}
-                spec:
-                  hosts: [books.example.test]
-                  ports: [{number: 443, name: https, protocol: HTTPS}]
-                  resolution: DNS
-                """));
+        return policy(BOOKS);
+    }
+
+    private static EgressPolicy policy(String yaml) {
+        LoadResult r = FolderLoader.fromFiles(Map.of("books.yaml", yaml));
         assertThat(r.errors()).isEmpty();
         return EgressPolicy.compile(r.resources(), OutboundPolicy.REGISTRY_ONLY);
     }
@@ -50,7 +56,38 @@ class TunnelSniCheckTest {
     }
 
     private static EmbeddedChannel tunnel(ConnectionLog log) {
-        return new EmbeddedChannel(new TunnelSniCheck(16 * 1024, 10_000, POLICY, "books.example.test", 443, log));
+        return tunnel(POLICY, log);
+    }
+
+    private static EmbeddedChannel tunnel(EgressPolicy policy, ConnectionLog log) {
+        return new EmbeddedChannel(new TunnelSniCheck(16 * 1024, 10_000, policy, "books.example.test", 443, log));
+    }
+
+    @Test
+    void anotherDeclaredNameMustAlsoBeAuthorized() throws Exception {
+        // A second declared host, which an AuthorizationPolicy closes to everyone: a CONNECT to it
+        // is refused, so a tunnel to books.example.test may not carry a TLS session to it either.
+        EgressPolicy p = policy(BOOKS.replace("hosts: [books.example.test]", "hosts: [books.example.test, admin.example.test]")
+                + """
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-admin, namespace: istio-system}
+                spec:
+                  action: DENY
+                  rules: [{to: [{operation: {hosts: [admin.example.test]}}]}]
+                """);
+        ConnectionLog log = new ConnectionLog("proxy_3128", new InetSocketAddress("127.0.0.1", 40000));
+        EmbeddedChannel ch = tunnel(p, log);
+        ch.writeInbound(clientHello("admin.example.test"));
+        ByteBuf alert = ch.readOutbound();
+        assertThat(alert).as("a fatal alert, not a replayed ClientHello").isNotNull();
+        assertThat(ByteBufUtil.getBytes(alert)).containsExactly(21, 3, 3, 0, 2, 2, 112);
+        alert.release();
+        assertThat((Object) ch.readInbound()).as("nothing reaches the upstream").isNull();
+        assertThat(log.reason()).isEqualTo(Reason.SNI_MISMATCH);
+        assertThat(log.close().message()).contains("denied by AuthorizationPolicy/istio-system/no-admin");
+        ch.finishAndReleaseAll();
     }
 
     @Test
