@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class IstioTasksValidateTest {
     private static final Path TASKS = Path.of("examples/istio-tasks");
-    private static final String LOAD_BALANCER = "accepted but not acted on by Portcullis (it connects to one upstream"
-            + " address per connection)";
+    private static final String SUBSET_POLICY = "trafficPolicy: tunnel, connectionPool, outlierDetection and loadBalancer"
+            + " are acted on in the rule's own trafficPolicy only, not in a subset's";
 
     /** File to the warnings {@code validate} prints for it (each a substring of one warning line). */
     private static final Map<String, List<String>> WARNINGS = Map.ofEntries(
@@ -33,22 +33,15 @@ class IstioTasksValidateTest {
             Map.entry("04-tls-origination-cnn-serviceentry.yaml", List.of()),
             Map.entry("05-tls-origination-cnn.yaml", List.of()),
             Map.entry("06-tls-origination-mutual.yaml", List.of(
-                    "DestinationRule/default/originate-mtls-for-nginx spec.trafficPolicy.loadBalancer: " + LOAD_BALANCER,
                     "DestinationRule/default/originate-mtls-for-nginx spec.workloadSelector: accepted but not acted on",
                     "DestinationRule/default/originate-mtls-for-nginx: credentialName \"client-credential\": no"
                             + " Secret/default/client-credential (yet)")),
             Map.entry("07-egress-gateway-http.yaml", List.of()),
             Map.entry("08-egress-gateway-https.yaml", List.of()),
             Map.entry("09-egress-gateway-tls-origination.yaml", List.of(
-                    "DestinationRule/default/egressgateway-for-cnn spec.subsets[0].trafficPolicy.loadBalancer: "
-                            + LOAD_BALANCER,
-                    "DestinationRule/default/originate-tls-for-edition-cnn-com spec.trafficPolicy.loadBalancer: "
-                            + LOAD_BALANCER)),
+                    "DestinationRule/default/egressgateway-for-cnn spec.subsets[0]." + SUBSET_POLICY)),
             Map.entry("10-egress-gateway-mtls-origination.yaml", List.of(
-                    "DestinationRule/default/egressgateway-for-nginx spec.subsets[0].trafficPolicy.loadBalancer: "
-                            + LOAD_BALANCER,
-                    "DestinationRule/istio-system/originate-mtls-for-nginx spec.trafficPolicy.loadBalancer: "
-                            + LOAD_BALANCER,
+                    "DestinationRule/default/egressgateway-for-nginx spec.subsets[0]." + SUBSET_POLICY,
                     "DestinationRule/istio-system/originate-mtls-for-nginx: credentialName \"client-credential\": no"
                             + " Secret/istio-system/client-credential (yet)")),
             Map.entry("11-wildcard-direct.yaml", List.of()),
