@@ -138,6 +138,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (peer.isActive()) {
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
-        self.close();
+        // Netty's close() builds a ClosedChannelException on every call, even a no-op one: a channel
+        // already closed (channelInactive) is not closed again.
+        if (self.isOpen()) {
+            self.close();
+        }
     }
 }
