@@ -35,8 +35,6 @@ public record Observation(long at, String listener, String host, String address,
             return Optional.empty();
         }
         HostPort requested = HostPort.parse(r.requested()).orElse(null);
-        HostPort original = HostPort.parse(r.originalDestination()).orElse(null);
-        HostPort upstream = HostPort.parse(r.upstreamHost()).orElse(null);
         String sni = dashToNull(r.serverName());
         String host = null;
         String address = null;
@@ -52,10 +50,13 @@ public record Observation(long at, String listener, String host, String address,
         if (host == null && sni != null) {
             host = sni.toLowerCase(Locale.ROOT);
         }
+        // The original destination and the upstream are parsed only when the request named no address.
+        HostPort original = address == null ? HostPort.parse(r.originalDestination()).orElse(null) : null;
         if (address == null && original != null) {
             address = original.host();
             port = port == 0 ? original.port() : port;
         }
+        HostPort upstream = address == null ? HostPort.parse(r.upstreamHost()).orElse(null) : null;
         if (address == null && upstream != null) {
             address = upstream.host();
             port = port == 0 ? upstream.port() : port;
@@ -126,6 +127,7 @@ public record Observation(long at, String listener, String host, String address,
 
     /** {@code host:port} or {@code [v6]:port}. */
     record HostPort(String host, int port) {
+
         static Optional<HostPort> parse(String s) {
             if (s == null || s.equals("-")) {
                 return Optional.empty();

@@ -1,5 +1,6 @@
 package io.portcullis.model;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -51,8 +52,16 @@ public final class AddressText {
 
     /** {@code 192.0.2.1:80}, {@code [2001:db8::1]:443}; an unresolved address by its name. */
     public static String hostPort(InetSocketAddress address) {
-        return address.getAddress() == null ? hostPort(address.getHostString(), address.getPort())
-                : host(address(address.getAddress())) + ":" + address.getPort();
+        InetAddress ip = address.getAddress();
+        if (ip == null) {
+            return hostPort(address.getHostString(), address.getPort());
+        }
+        if (ip instanceof Inet4Address) {
+            // The common case, four times per connection for the access log: one concatenation, no intermediate strings.
+            byte[] a = ip.getAddress();
+            return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff) + ":" + address.getPort();
+        }
+        return host(address(ip)) + ":" + address.getPort();
     }
 
     /** {@link #hostPort(InetSocketAddress)} for socket addresses; other kinds (Unix sockets) by their own text. */

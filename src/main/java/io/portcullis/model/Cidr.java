@@ -20,10 +20,22 @@ import java.util.Optional;
 public final class Cidr {
     private final byte[] network;
     private final int prefixLength;
+    /** The one address of a full-length prefix, built once (connections to it need no parsing). */
+    private final InetAddress single;
 
     private Cidr(byte[] network, int prefixLength) {
         this.network = network;
         this.prefixLength = prefixLength;
+        this.single = prefixLength == network.length * 8 ? inetAddress(network) : null;
+    }
+
+    private static InetAddress inetAddress(byte[] bytes) {
+        try {
+            // An IPv4-mapped network gives an Inet4Address, as literalBytes does for a connection target.
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("4 or 16 bytes expected", e);
+        }
     }
 
     /**
@@ -78,12 +90,14 @@ public final class Cidr {
         if (s.isEmpty()) {
             return null;
         }
-        if (s.indexOf(':') >= 0) {
-            if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+        if (s.indexOf(':') < 0) {
+            return dottedQuad(s);
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
                 return null;
             }
-        } else if (!isDottedQuad(s)) {
-            return null;
         }
         try {
             // Only literals reach here, so this never resolves a name.
@@ -94,20 +108,32 @@ public final class Cidr {
         }
     }
 
-    private static boolean isDottedQuad(String s) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
-                return false;
+    /** The 4 bytes of {@code a.b.c.d} (each part 1 to 3 digits, at most 255), or null; parsed by hand, no regex, no JDK lookup. */
+    private static byte[] dottedQuad(String s) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            char c = i < s.length() ? s.charAt(i) : '.';
+            if (c == '.') {
+                if (digits == 0 || part == 4) {
+                    return null;
+                }
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9' && digits < 3) {
+                value = value * 10 + (c - '0');
+                digits++;
+                if (value > 255) {
+                    return null;
+                }
+            } else {
+                return null;
             }
-            if (Integer.parseInt(part) > 255) {
-                return false;
-            }
         }
-        return true;
+        return part == 4 ? out : null;
     }
 
     private static byte[] mask(byte[] bytes, int prefix) {
@@ -141,7 +167,18 @@ public final class Cidr {
         if (address.length != network.length) {
             return address.length == 4 && ipv4Equivalent().map(v4 -> v4.contains(address)).orElse(false);
         }
-        return Arrays.equals(mask(address, prefixLength), network);
+        // Compared byte by byte under the mask, without a masked copy: this runs per connection.
+        for (int i = 0; i < network.length; i++) {
+            int bitsHere = Math.max(0, Math.min(8, prefixLength - i * 8));
+            if (bitsHere == 0) {
+                break;
+            }
+            int m = 0xff << (8 - bitsHere) & 0xff;
+            if ((address[i] & m) != (network[i] & 0xff)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -156,7 +193,12 @@ public final class Cidr {
     }
 
     public boolean isSingleAddress() {
-        return prefixLength == network.length * 8;
+        return single != null;
+    }
+
+    /** The one address of a full-length prefix ({@code 192.0.2.1/32}); empty for a range. */
+    public Optional<InetAddress> singleAddress() {
+        return Optional.ofNullable(single);
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.portcullis.model.Cidr;
 import io.portcullis.model.Endpoint;
 import io.portcullis.model.ServiceEntry;
 import java.net.InetAddress;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -57,8 +56,8 @@ public final class PrivateAddressGuard {
             }
         }
         for (Endpoint ep : entry.endpoints()) {
-            byte[] literal = Cidr.literalBytes(ep.address());
-            if (literal != null && Arrays.equals(literal, address)) {
+            // Parsed once with the configuration: no text is parsed per connection.
+            if (ep.isLiteral(address)) {
                 return true;
             }
         }

@@ -6,9 +6,9 @@ import io.portcullis.model.ServiceEntry;
 import io.portcullis.model.ServicePort;
 import io.portcullis.policy.UpstreamTarget.Candidate;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns a matched ServiceEntry port into the place to connect, following the entry's resolution
@@ -76,8 +76,9 @@ final class UpstreamPlanner {
         List<Candidate> out = new ArrayList<>();
         for (Endpoint ep : entry.endpoints()) {
             int p = ep.portFor(port);
-            byte[] literal = Cidr.literalBytes(ep.address());
-            out.add(literal != null ? Candidate.ofAddress(address(literal), p) : Candidate.ofName(ep.address(), p));
+            // The endpoint parsed its literal once, when the configuration was read.
+            Optional<InetAddress> literal = ep.literal();
+            out.add(literal.isPresent() ? Candidate.ofAddress(literal.get(), p) : Candidate.ofName(ep.address(), p));
         }
         return out;
     }
@@ -85,8 +86,9 @@ final class UpstreamPlanner {
     private static List<Candidate> addressCandidates(ServiceEntry entry, ServicePort port) {
         List<Candidate> out = new ArrayList<>();
         for (Cidr cidr : entry.addresses()) {
-            if (cidr.isSingleAddress()) {
-                out.add(Candidate.ofAddress(address(cidr.network()), port.upstreamPort()));
+            Optional<InetAddress> single = cidr.singleAddress();
+            if (single.isPresent()) {
+                out.add(Candidate.ofAddress(single.get(), port.upstreamPort()));
             }
         }
         return out;
@@ -94,13 +96,5 @@ final class UpstreamPlanner {
 
     private static String firstExactHost(ServiceEntry entry) {
         return entry.hosts().stream().filter(h -> !h.startsWith("*")).findFirst().orElse(null);
-    }
-
-    private static InetAddress address(byte[] bytes) {
-        try {
-            return InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
     }
 }

@@ -9,10 +9,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
+import java.io.IOException;
 
 /**
  * Moves bytes from its channel to the peer, one of a pair (client side and upstream side).
@@ -90,8 +93,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         // Over TLS too, the half-close is the TCP one: a close_notify would end both directions, since
         // BoringSSL closes its engine whole on receiving one; data written before it is sealed first.
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                ((DuplexChannel) peer).shutdownOutput();
+            if (f.isSuccess() && endOutput(peer)) {
                 // The peer's end of input now closes the pair: Netty need not shut its input down
                 // first (a syscall that fails with ENOTCONN, and an exception, once the peer is gone).
                 peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
@@ -99,6 +101,26 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                 closeBoth(self);
             }
         });
+    }
+
+    /**
+     * Sends the FIN: on a native (epoll, io_uring) channel straight through its socket, which
+     * updates the state Netty reads ({@code isOutputShutdown}); Netty's own
+     * {@code shutdownOutput} builds a {@code ChannelOutputShutdownException} with its stack trace
+     * on every call, to fail writes that the empty write above has already shown there are none
+     * of. Other channels (NIO) take Netty's path. False when the socket refused (closed, reset).
+     */
+    private static boolean endOutput(Channel peer) {
+        if (peer instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        ((DuplexChannel) peer).shutdownOutput();
+        return true;
     }
 
     @Override
@@ -116,6 +138,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (peer.isActive()) {
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
-        self.close();
+        // Netty's close() builds a ClosedChannelException on every call, even a no-op one: a channel
+        // already closed (channelInactive) is not closed again.
+        if (self.isOpen()) {
+            self.close();
+        }
     }
 }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The shapes of an access-log line. {@link #TEXT} is Istio's default Envoy text format, field for
@@ -143,13 +141,14 @@ public enum AccessLogFormat {
     };
 
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
-    private static final DateTimeFormatter ISO = DateTimeFormatter.ISO_INSTANT;
+    /** The date and time up to the second, formatted once per second rather than once per line. */
+    private static final StartTimeText START_TIME = new StartTimeText();
 
     /** One line, without its newline. */
     public abstract String format(ConnectionRecord record);
 
     private static String startTime(ConnectionRecord r) {
-        return ISO.format(r.start().truncatedTo(ChronoUnit.MILLIS));
+        return START_TIME.format(r.start());
     }
 
     private static StringBuilder quoted(StringBuilder sb, String value) {

@@ -32,6 +32,10 @@ class AddressTextTest {
         assertThat(AddressText.of(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))).isEqualTo("127.0.0.1:0");
         assertThat(AddressText.of(InetSocketAddress.createUnresolved("db.example.test", 5432)))
                 .isEqualTo("db.example.test:5432");
+        assertThat(AddressText.of(new InetSocketAddress(InetAddress.getByName("255.254.0.10"), 65535)))
+                .isEqualTo("255.254.0.10:65535");
+        assertThat(AddressText.of(new InetSocketAddress(InetAddress.getByName("::ffff:192.0.2.7"), 80)))
+                .as("IPv4-mapped: the IPv4 address it reaches").isEqualTo("192.0.2.7:80");
     }
 
     @Test

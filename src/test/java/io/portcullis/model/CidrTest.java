@@ -72,4 +72,44 @@ class CidrTest {
                 """, ServiceEntry.class);
         assertThat(se.addresses()).map(Cidr::toString).containsExactly("::ffff:0.0.0.0/96", "::/16");
     }
+
+    /** The hand-written dotted-quad parser (no regex, no JDK lookup) reads what the JDK's literal parser reads. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"1.2.3.4", "0.0.0.0", "255.255.255.255", "010.0.0.1", "01.02.03.004", "192.0.2.200"})
+    void dottedQuadsGiveTheJdksBytes(String literal) throws Exception {
+        assertThat(Cidr.literalBytes(literal)).containsExactly(ip(literal));
+    }
+
+    @ParameterizedTest(name = "\"{0}\"")
+    @CsvSource({"256.1.1.1", "1.2.3", "1.2.3.4.5", "1..3.4", ".1.2.3", "1.2.3.", "1.2.3.0004", "1.2.3.-4", "1.2.3.x",
+        "example.com"})
+    void otherTextIsNotADottedQuad(String text) {
+        assertThat(Cidr.literalBytes(text)).isNull();
+    }
+
+    @Test
+    void containsComparesUnderTheMaskAndASingleAddressIsBuiltOnce() throws Exception {
+        Cidr range = Cidr.parse("10.64.0.0/10");
+        assertThat(range.contains(ip("10.127.255.255"))).isTrue();
+        assertThat(range.contains(ip("10.128.0.0"))).isFalse();
+        assertThat(range.contains(ip("10.63.255.255"))).isFalse();
+        assertThat(Cidr.parse("0.0.0.0/0").contains(ip("203.0.113.1"))).isTrue();
+        assertThat(range.singleAddress()).isEmpty();
+        Cidr one = Cidr.parse("2001:db8::7");
+        assertThat(one.singleAddress()).contains(InetAddress.getByName("2001:db8::7"));
+        assertThat(one.singleAddress().get()).isSameAs(one.singleAddress().get());
+    }
+
+    @Test
+    void anEndpointParsesItsLiteralOnce() throws Exception {
+        Endpoint literal = new Endpoint("192.0.2.10", java.util.Map.of(), java.util.Map.of());
+        assertThat(literal.literal()).contains(InetAddress.getByName("192.0.2.10"));
+        assertThat(literal.isLiteral(ip("192.0.2.10"))).isTrue();
+        assertThat(literal.isLiteral(ip("192.0.2.11"))).isFalse();
+        Endpoint name = new Endpoint("db.example.com", java.util.Map.of(), java.util.Map.of());
+        assertThat(name.literal()).isEmpty();
+        assertThat(name.isLiteral(ip("192.0.2.10"))).isFalse();
+        assertThat(literal).isEqualTo(new Endpoint("192.0.2.10", java.util.Map.of(), java.util.Map.of()))
+                .hasToString("Endpoint[address=192.0.2.10, ports={}, labels={}]");
+    }
 }

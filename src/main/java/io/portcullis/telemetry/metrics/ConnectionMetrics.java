@@ -16,8 +16,7 @@ import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
  * Runs on the connection's event loop.
  */
 final class ConnectionMetrics implements ConnectionObserver {
-    /** Istio's {@code reporter} for a proxy on the client's side of a call, gateways included. */
-    static final String REPORTER = "source";
+    static final String REPORTER = TcpSeries.REPORTER;
 
     private final GatewayMetrics metrics;
     private final GaugeDataPoint open;
@@ -26,23 +25,27 @@ final class ConnectionMetrics implements ConnectionObserver {
     private long pendingToClient;
     private CounterDataPoint received;
     private CounterDataPoint sent;
+    private TcpSeries.Key openedKey;
+    private TcpSeries series;
 
     ConnectionMetrics(GatewayMetrics metrics, String listener) {
         this.metrics = metrics;
-        this.open = metrics.gauge(MetricCatalog.OPEN_CONNECTIONS).labelValues(listener);
+        this.open = metrics.openConnections(listener);
         open.inc();
     }
 
     @Override
     public void decided(ConnectionLog log) {
-        open(tcpLabels(log.destination(), log.sourcePrincipal(), ResponseFlags.of(log.reason())));
+        open(tcpKey(log.destination(), log.sourcePrincipal(), ResponseFlags.of(log.reason())));
     }
 
-    private void open(String[] labels) {
+    private void open(TcpSeries.Key key) {
         opened = true;
-        metrics.counter(MetricCatalog.TCP_CONNECTIONS_OPENED).labelValues(labels).inc();
-        received = metrics.counter(MetricCatalog.TCP_RECEIVED_BYTES).labelValues(labels);
-        sent = metrics.counter(MetricCatalog.TCP_SENT_BYTES).labelValues(labels);
+        openedKey = key;
+        series = metrics.tcpSeries(key);
+        series.opened().inc();
+        received = series.received();
+        sent = series.sent();
         received.inc(pendingFromClient);
         sent.inc(pendingToClient);
     }
@@ -88,11 +91,12 @@ final class ConnectionMetrics implements ConnectionObserver {
     @Override
     public void closed(ConnectionRecord r) {
         String principal = "-".equals(r.sourcePrincipal()) ? null : r.sourcePrincipal();
+        TcpSeries.Key key = tcpKey(r.destination(), principal, r.responseFlags());
         if (!opened) {
-            open(tcpLabels(r.destination(), principal, r.responseFlags()));
+            open(key);
         }
-        metrics.counter(MetricCatalog.TCP_CONNECTIONS_CLOSED)
-                .labelValues(tcpLabels(r.destination(), principal, r.responseFlags())).inc();
+        // The flags may have changed since the decision (an upstream failure): another series then.
+        (key.equals(openedKey) ? series : metrics.tcpSeries(key)).closed().inc();
         open.dec();
         Reason reason = r.reason();
         if (ResponseFlags.isDenial(reason)) {
@@ -102,9 +106,8 @@ final class ConnectionMetrics implements ConnectionObserver {
         }
     }
 
-    private String[] tcpLabels(Destination d, String principal, String flags) {
-        return new String[] {REPORTER, principal(principal), service(d), serviceName(d), d.portLabel(), flags,
-            securityPolicy(principal)};
+    private TcpSeries.Key tcpKey(Destination d, String principal, String flags) {
+        return new TcpSeries.Key(service(d), serviceName(d), d.port(), principal, flags);
     }
 
     /** A declared host as it is; a name a client chose through the budget. */

@@ -3,6 +3,7 @@ package io.portcullis.telemetry.metrics;
 import io.portcullis.telemetry.ConnectionObserver;
 import io.portcullis.telemetry.ProtocolMetrics;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +40,9 @@ public final class GatewayMetrics {
     private final DistributionDataPoint dnsDuration;
     private final DistributionDataPoint connectDuration;
     private final DistributionDataPoint downstreamDuration;
+    /** Per label set and per listener, so that a connection looks its series up once (never removed, as the series are not). */
+    private final Map<TcpSeries.Key, TcpSeries> tcpSeries = new ConcurrentHashMap<>();
+    private final Map<String, GaugeDataPoint> openConnections = new ConcurrentHashMap<>();
 
     /** @param maxLabelValues distinct client-chosen values per label before the rest count as {@code other} */
     public GatewayMetrics(int maxLabelValues) {
@@ -91,6 +96,18 @@ public final class GatewayMetrics {
 
     LabelBudget destinations() {
         return destinations;
+    }
+
+    TcpSeries tcpSeries(TcpSeries.Key key) {
+        TcpSeries series = tcpSeries.get(key);
+        return series != null ? series : tcpSeries.computeIfAbsent(key, k -> new TcpSeries(this, k));
+    }
+
+    /** {@code portcullis_open_connections} of one listener. */
+    GaugeDataPoint openConnections(String listener) {
+        GaugeDataPoint point = openConnections.get(listener);
+        return point != null ? point
+                : openConnections.computeIfAbsent(listener, l -> gauge(MetricCatalog.OPEN_CONNECTIONS).labelValues(l));
     }
 
     /** A new connection on {@code listener}: counts it open and returns what observes the rest of its life. */
