@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.portcullis.model.HttpRoute;
 import io.portcullis.model.HttpRoute.HttpDestination;
 import io.portcullis.model.ResourceId;
-import io.portcullis.policy.Decision;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.HostNames;
 import io.portcullis.policy.HttpRequestFacts;
