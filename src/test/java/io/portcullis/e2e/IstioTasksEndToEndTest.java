@@ -10,6 +10,7 @@ import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
+import io.portcullis.testsupport.MeshClient;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.TestCa;
 import java.net.InetAddress;
@@ -293,12 +294,56 @@ class IstioTasksEndToEndTest {
             assertThat(line.get("upstream_cluster")).isEqualTo("outbound|443||edition.cnn.example.test");
             assertThat(line.listenerPort()).isEqualTo(80);
 
+            // Each request inside the hop is authorized with the caller's principal, method and path.
+            g.apply("deny.yaml", """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: no-politics-for-sleep, namespace: istio-system}
+                    spec:
+                      action: DENY
+                      rules:
+                      - from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]
+                        to: [{operation: {methods: [GET], paths: [/politics]}}]
+                    """);
+            Cli.Result denied = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/politics");
+            assertThat(denied.stdout()).as(denied.toString()).startsWith("HTTP/1.1 403");
+            Cli.Result other = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/world");
+            assertThat(other.stdout()).as(other.toString()).startsWith("HTTP/1.1 200")
+                    .endsWith(web443.body("edition.cnn.example.test", "/world"));
+            g.awaitAccessLine(l -> l.contains("authz_denied") && l.contains("no-politics-for-sleep"));
+            assertThat(web80.requestCount()).as("nothing left in plain text").isEqualTo(before80);
+
             // A caller without a mesh certificate is refused.
             Cli.Result stranger = Cli.runWithInput(CLI, "", "openssl", "s_client", "-connect",
                     gatewayIp.getHostAddress() + ":80", "-servername", "edition.cnn.example.test",
                     "-CAfile", sleepCerts.resolve("root-cert.pem").toString());
             assertThat(stranger.stdout()).doesNotContain("HTTP/1.1 200");
             g.awaitAccessLine(l -> l.contains("tls_handshake_failed"));
+        }
+    }
+
+    /**
+     * On 09's HTTPS server, a caller that wraps the app's own TLS inside the hop keeps the byte
+     * relay: the inner ClientHello's SNI is checked against the announced one, and the app's TLS
+     * reaches the stand-in untouched.
+     */
+    @Test
+    void appTlsInsideTheHopOnAnHttpsServerIsRelayedAsItIs() throws Exception {
+        InetAddress gatewayIp = freshLoopback();
+        try (RunningGateway g = gateway(gatewayIp, MeshOptions.gateway(gatewayCerts), Map.of())) {
+            g.apply("09.yaml", task("09-egress-gateway-tls-origination.yaml"));
+            int before443 = web443.requestCount();
+            try (java.net.Socket outer = MeshClient.connect(sleepCerts, gatewayIp.getHostAddress(), 80,
+                    "edition.cnn.example.test");
+                 java.net.Socket inner = MeshClient.tlsInside(outer, ca.clientSslContext(), "edition.cnn.example.test",
+                         443)) {
+                String response = MeshClient.get(inner, "edition.cnn.example.test");
+                assertThat(response).startsWith("HTTP/1.1 200").endsWith(web443.body("edition.cnn.example.test", "/"));
+            }
+            assertThat(web443.requestCount()).isEqualTo(before443 + 1);
+            EnvoyAccessLine line = g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/sleep".equals(l.get("source_principal")));
+            assertThat(line.get("upstream_cluster")).isEqualTo("outbound|443||edition.cnn.example.test");
+            assertThat(line.get("path")).isEqualTo("-");
         }
     }
 
