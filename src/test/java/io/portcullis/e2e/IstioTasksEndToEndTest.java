@@ -311,6 +311,9 @@ class IstioTasksEndToEndTest {
             assertThat(other.stdout()).as(other.toString()).startsWith("HTTP/1.1 200")
                     .endsWith(web443.body("edition.cnn.example.test", "/world"));
             g.awaitAccessLine(l -> l.contains("authz_denied") && l.contains("no-politics-for-sleep"));
+            assertThat(g.scrape().sum("istio_requests_total", "destination_service", "edition.cnn.example.test",
+                    "response_code", "200")).isEqualTo(2);
+            assertThat(g.scrape().sum("istio_requests_total", "response_code", "403")).isEqualTo(1);
             assertThat(web80.requestCount()).as("nothing left in plain text").isEqualTo(before80);
 
             // A caller without a mesh certificate is refused.
@@ -344,6 +347,43 @@ class IstioTasksEndToEndTest {
             EnvoyAccessLine line = g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/sleep".equals(l.get("source_principal")));
             assertThat(line.get("upstream_cluster")).isEqualTo("outbound|443||edition.cnn.example.test");
             assertThat(line.get("path")).isEqualTo("-");
+        }
+    }
+
+    /**
+     * A {@code protocol: TLS} server whose hop's SNI names an entry port that is HTTP: the requests
+     * inside are served one by one (each with its access line), not relayed as bytes.
+     */
+    @Test
+    void httpEntryPortBehindATlsServerIsServedPerRequest() throws Exception {
+        InetAddress gatewayIp = freshLoopback();
+        try (RunningGateway g = gateway(gatewayIp, MeshOptions.gateway(gatewayCerts), Map.of())) {
+            g.apply("hop.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: cnn-http}
+                    spec:
+                      hosts: [edition.cnn.example.test]
+                      ports: [{number: 80, name: http, protocol: HTTP}]
+                      resolution: DNS
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: istio-egressgateway}
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: 80, name: tls-hop, protocol: TLS}
+                        hosts: [edition.cnn.example.test]
+                        tls: {mode: ISTIO_MUTUAL}
+                    """);
+            Cli.Result hop = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/politics");
+            assertThat(hop.stdout()).as(hop.toString()).startsWith("HTTP/1.1 200")
+                    .endsWith(web80.body("edition.cnn.example.test", "/politics"));
+            EnvoyAccessLine line = g.awaitAccess(l -> "/politics".equals(l.get("path")));
+            assertThat(line.get("method")).isEqualTo("GET");
+            assertThat(line.get("source_principal")).isEqualTo("spiffe://cluster.local/ns/default/sa/sleep");
+            assertThat(line.get("upstream_cluster")).isEqualTo("outbound|80||edition.cnn.example.test");
         }
     }
 

@@ -54,7 +54,7 @@ import org.jspecify.annotations.Nullable;
  * <p>HTTP inside the hop is served as HTTP, as Istio's gateway does (the sidecar's plain request
  * over ISTIO_MUTUAL, the gateway originating TLS: "Egress Gateways with TLS Origination"): on a
  * server with {@code protocol: HTTPS} whose caller's first decrypted byte starts no TLS record,
- * and wherever the decided ServiceEntry port is HTTP. Each request is then admitted on its own
+ * and where the announced SNI itself (no tls or tcp route) decided a ServiceEntry port that is HTTP. Each request is then admitted on its own
  * (Host, method, path, the caller's principal), http routes bound to the Gateway apply, and TLS
  * is originated as the request's forward verdict says ({@link HttpHandlers#gatewayServer}).
  */
@@ -187,8 +187,9 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
             return;
         }
         Optional<OwedCheck.InnerSniEquals> innerSni = forward.owed(OwedCheck.InnerSniEquals.class);
-        if (innerSni.isEmpty() && forward.protocol().filter(Protocol::isHttp).isPresent()) {
-            // The decided ServiceEntry port speaks HTTP: its requests are served one by one.
+        if (innerSni.isEmpty() && forward.route().isEmpty() && forward.protocol().filter(Protocol::isHttp).isPresent()) {
+            // The announced SNI named an entry whose port speaks HTTP: its requests are served one by one,
+            // each by its Host. A tls or tcp route's destination keeps the relay: the route decided it.
             serveHttp(ctx);
             return;
         }
