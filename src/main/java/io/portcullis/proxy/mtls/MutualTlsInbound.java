@@ -1,10 +1,10 @@
 package io.portcullis.proxy.mtls;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniCompletionEvent;
@@ -54,9 +54,10 @@ import org.jspecify.annotations.Nullable;
  * <p>HTTP inside the hop is served as HTTP, as Istio's gateway does (the sidecar's plain request
  * over ISTIO_MUTUAL, the gateway originating TLS: "Egress Gateways with TLS Origination"): on a
  * server with {@code protocol: HTTPS} whose caller's first decrypted byte starts no TLS record,
- * and where the announced SNI itself (no tls or tcp route) decided a ServiceEntry port that is HTTP. Each request is then admitted on its own
- * (Host, method, path, the caller's principal), http routes bound to the Gateway apply, and TLS
- * is originated as the request's forward verdict says ({@link HttpHandlers#gatewayServer}).
+ * and where the announced SNI itself (no tls or tcp route) decided a ServiceEntry port that is
+ * HTTP. Each request is then admitted on its own (Host, method, path, the caller's principal and
+ * namespace), http routes bound to the Gateway apply, and TLS is originated as the request's
+ * forward verdict says ({@link HttpHandlers#gatewayServer}).
  */
 final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
     /** The first byte of a TLS handshake record: the app's own ClientHello inside the hop. */
@@ -141,8 +142,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
 
     /** Decides once the first decrypted byte is here; reads on until then. */
     private void sniff(ChannelHandlerContext ctx) {
-        Optional<Byte> first = pending.stream().filter(m -> m instanceof ByteBuf b && b.isReadable())
-                .map(m -> ((ByteBuf) m).getByte(((ByteBuf) m).readerIndex())).findFirst();
+        Optional<Byte> first = pending.stream().flatMap(m -> m instanceof ByteBuf b && b.isReadable()
+                ? java.util.stream.Stream.of(b.getByte(b.readerIndex())) : java.util.stream.Stream.empty()).findFirst();
         if (first.isEmpty()) {
             ctx.read();
             return;
