@@ -94,7 +94,8 @@ public final class Admission {
             return new Refusal(Reason.NOT_GATEWAY_HOST, "Host " + host.host()
                     + " is an IP address; a Gateway server routes by host name", Optional.empty(), requested);
         }
-        Decision d = policy.decideHttpGateway(listener, host.host());
+        // A caller with an identity (the mutual-TLS hop, OPTIONAL_MUTUAL) is scoped by its namespace.
+        Decision d = policy.decideHttpGateway(listener, host.host(), namespace(policy, facts));
         if (!d.allowed()) {
             return refusal(d, requested);
         }

@@ -206,12 +206,20 @@ public final class EgressPolicy {
      * {@link #decideHost} would.
      */
     public Decision decideHttpGateway(ListenerSpec listener, String host) {
+        return decideHttpGateway(listener, host, ownNamespace);
+    }
+
+    /**
+     * As {@link #decideHttpGateway(ListenerSpec, String)} for a caller from {@code namespace} (a
+     * sidecar's request inside the mutual-TLS hop): exportTo and that namespace's Sidecar decide.
+     */
+    public Decision decideHttpGateway(ListenerSpec listener, String host, @Nullable String namespace) {
         String h = HostNames.normalize(host);
         if (!gatewayHostsMatch(listener, h)) {
             return Decision.deny(Reason.NOT_GATEWAY_HOST,
                     "Host " + h + " is not a host of the Gateway servers on port " + listener.port());
         }
-        return decideHost(h, servicePort(h, listener.port()));
+        return decideHost(h, servicePort(h, listener.port()), namespace);
     }
 
     /**

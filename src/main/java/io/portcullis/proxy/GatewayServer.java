@@ -196,7 +196,7 @@ public final class GatewayServer implements AutoCloseable {
                 ConnectionLog log = telemetry.open(spec.name(), ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 if (spec.isMutualTls()) {
-                    MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, executor, log);
+                    MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, executor, upstreamPool, log);
                 } else if (spec.isTlsPassthrough()) {
                     ch.config().setAutoRead(true);
                     p.addLast(PipelineNames.SNI, new SniInspector(settings.maxClientHello(),

@@ -10,6 +10,7 @@ import io.portcullis.telemetry.AccessLogFormat;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
+import io.portcullis.testsupport.MeshClient;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.TestCa;
 import java.net.InetAddress;
@@ -269,24 +270,51 @@ class IstioTasksEndToEndTest {
     }
 
     /**
-     * Today the gateway takes the ISTIO_MUTUAL hop (the caller's mesh certificate verified, its
-     * SPIFFE ID and SNI logged) and sends nothing on in plain text. Still to come with HTTP inside
-     * the mutual-TLS hop (VirtualService http routes): the request routed to port 443 and TLS
-     * originated there, answered 200 by the stand-in (see the report of this change).
+     * The sidecar's plain HTTP inside the ISTIO_MUTUAL hop: the gateway verifies the caller's mesh
+     * certificate, reads the request, follows the http route bound to the Gateway to port 443 and
+     * originates TLS there (SIMPLE, the stand-in's certificate verified); the stand-in answers 200.
      */
     @Test
-    void egressGatewayTlsOriginationTakesTheSidecarsIstioMutualHop() throws Exception {
+    void egressGatewayTlsOriginationServesTheHttpInsideTheIstioMutualHop() throws Exception {
         InetAddress gatewayIp = freshLoopback();
         try (RunningGateway g = gateway(gatewayIp, MeshOptions.gateway(gatewayCerts), Map.of())) {
             g.apply("09.yaml", task("09-egress-gateway-tls-origination.yaml"));
-            int before = web80.requestCount() + web443.requestCount();
+            int before80 = web80.requestCount();
+            int before443 = web443.requestCount();
             Cli.Result hop = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/politics");
             assertThat(hop.stderr()).as(hop.toString()).contains("depth=0 O = cluster.local\nverify return:1");
-            EnvoyAccessLine line = g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/sleep".equals(l.get("source_principal")));
-            // The announced SNI names the destination (requested_server_name stays "-" on this listener).
+            assertThat(hop.stdout()).as(hop.toString()).startsWith("HTTP/1.1 200")
+                    .endsWith(web443.body("edition.cnn.example.test", "/politics"));
+            assertThat(web443.requestCount()).as("requests the TLS stand-in served").isEqualTo(before443 + 1);
+            assertThat(web80.requestCount()).as("nothing left in plain text").isEqualTo(before80);
+            EnvoyAccessLine line = g.awaitAccess(l -> "/politics".equals(l.get("path")));
+            assertThat(line.get("source_principal")).isEqualTo("spiffe://cluster.local/ns/default/sa/sleep");
+            assertThat(line.get("method")).isEqualTo("GET");
+            assertThat(line.get("response_code")).isEqualTo("200");
             assertThat(line.get("upstream_cluster")).isEqualTo("outbound|443||edition.cnn.example.test");
             assertThat(line.listenerPort()).isEqualTo(80);
-            assertThat(web80.requestCount() + web443.requestCount()).as("nothing left in plain text").isEqualTo(before);
+
+            // Each request inside the hop is authorized with the caller's principal, method and path.
+            g.apply("deny.yaml", """
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: no-politics-for-sleep, namespace: istio-system}
+                    spec:
+                      action: DENY
+                      rules:
+                      - from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]
+                        to: [{operation: {methods: [GET], paths: [/politics]}}]
+                    """);
+            Cli.Result denied = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/politics");
+            assertThat(denied.stdout()).as(denied.toString()).startsWith("HTTP/1.1 403");
+            Cli.Result other = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/world");
+            assertThat(other.stdout()).as(other.toString()).startsWith("HTTP/1.1 200")
+                    .endsWith(web443.body("edition.cnn.example.test", "/world"));
+            g.awaitAccessLine(l -> l.contains("authz_denied") && l.contains("no-politics-for-sleep"));
+            assertThat(g.scrape().sum("istio_requests_total", "destination_service", "edition.cnn.example.test",
+                    "response_code", "200")).isEqualTo(2);
+            assertThat(g.scrape().sum("istio_requests_total", "response_code", "403")).isEqualTo(1);
+            assertThat(web80.requestCount()).as("nothing left in plain text").isEqualTo(before80);
 
             // A caller without a mesh certificate is refused.
             Cli.Result stranger = Cli.runWithInput(CLI, "", "openssl", "s_client", "-connect",
@@ -298,26 +326,93 @@ class IstioTasksEndToEndTest {
     }
 
     /**
-     * As for 09: today the ISTIO_MUTUAL hop is taken and its caller named; still to come with HTTP inside the mutual-TLS hop: the request routed to nginx with
-     * mutual TLS originated from the Secret's certificate, answered 200.
+     * On 09's HTTPS server, a caller that wraps the app's own TLS inside the hop keeps the byte
+     * relay: the inner ClientHello's SNI is checked against the announced one, and the app's TLS
+     * reaches the stand-in untouched.
      */
     @Test
-    void egressGatewayMutualTlsOriginationAcceptsTheSidecarAndNamesItsCaller() throws Exception {
+    void appTlsInsideTheHopOnAnHttpsServerIsRelayedAsItIs() throws Exception {
         InetAddress gatewayIp = freshLoopback();
         try (RunningGateway g = gateway(gatewayIp, MeshOptions.gateway(gatewayCerts), Map.of())) {
-            g.apply("secret.yaml", secret("istio-system", "client-credential",
-                    nginxClient.writeCertChainPem(tmp.resolve("gw-client.pem")),
-                    nginxClient.writeKeyPem(tmp.resolve("gw-client-key.pem")), caPem));
+            g.apply("09.yaml", task("09-egress-gateway-tls-origination.yaml"));
+            int before443 = web443.requestCount();
+            try (java.net.Socket outer = MeshClient.connect(sleepCerts, gatewayIp.getHostAddress(), 80,
+                    "edition.cnn.example.test");
+                 java.net.Socket inner = MeshClient.tlsInside(outer, ca.clientSslContext(), "edition.cnn.example.test",
+                         443)) {
+                String response = MeshClient.get(inner, "edition.cnn.example.test");
+                assertThat(response).startsWith("HTTP/1.1 200").endsWith(web443.body("edition.cnn.example.test", "/"));
+            }
+            assertThat(web443.requestCount()).isEqualTo(before443 + 1);
+            EnvoyAccessLine line = g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/sleep".equals(l.get("source_principal")));
+            assertThat(line.get("upstream_cluster")).isEqualTo("outbound|443||edition.cnn.example.test");
+            assertThat(line.get("path")).isEqualTo("-");
+        }
+    }
+
+    /**
+     * A {@code protocol: TLS} server whose hop's SNI names an entry port that is HTTP: the requests
+     * inside are served one by one (each with its access line), not relayed as bytes.
+     */
+    @Test
+    void httpEntryPortBehindATlsServerIsServedPerRequest() throws Exception {
+        InetAddress gatewayIp = freshLoopback();
+        try (RunningGateway g = gateway(gatewayIp, MeshOptions.gateway(gatewayCerts), Map.of())) {
+            g.apply("hop.yaml", """
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: cnn-http}
+                    spec:
+                      hosts: [edition.cnn.example.test]
+                      ports: [{number: 80, name: http, protocol: HTTP}]
+                      resolution: DNS
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: istio-egressgateway}
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: 80, name: tls-hop, protocol: TLS}
+                        hosts: [edition.cnn.example.test]
+                        tls: {mode: ISTIO_MUTUAL}
+                    """);
+            Cli.Result hop = sidecarHop(gatewayIp, 80, "edition.cnn.example.test", "/politics");
+            assertThat(hop.stdout()).as(hop.toString()).startsWith("HTTP/1.1 200")
+                    .endsWith(web80.body("edition.cnn.example.test", "/politics"));
+            EnvoyAccessLine line = g.awaitAccess(l -> "/politics".equals(l.get("path")));
+            assertThat(line.get("method")).isEqualTo("GET");
+            assertThat(line.get("source_principal")).isEqualTo("spiffe://cluster.local/ns/default/sa/sleep");
+            assertThat(line.get("upstream_cluster")).isEqualTo("outbound|80||edition.cnn.example.test");
+        }
+    }
+
+    /**
+     * As for 09, with mutual TLS originated to nginx from the Secret istio-system/client-credential:
+     * without the Secret the request fails (502) and nginx sees nothing; with it nginx answers 200.
+     */
+    @Test
+    void egressGatewayMutualTlsOriginationUsesTheSecretForTheSidecarsRequest() throws Exception {
+        InetAddress gatewayIp = freshLoopback();
+        try (RunningGateway g = gateway(gatewayIp, MeshOptions.gateway(gatewayCerts), Map.of())) {
             g.apply("10.yaml", task("10-egress-gateway-mtls-origination.yaml"));
             assertThat(g.gateway.server().gatewayListeners()).containsKey(443);
             int before = nginx.requestCount();
+            Cli.Result noSecret = sidecarHop(gatewayIp, 443, NGINX, "/");
+            assertThat(noSecret.stdout()).as(noSecret.toString()).startsWith("HTTP/1.1 502");
+            assertThat(nginx.requestCount()).as("requests nginx served").isEqualTo(before);
+
+            g.apply("secret.yaml", secret("istio-system", "client-credential",
+                    nginxClient.writeCertChainPem(tmp.resolve("gw-client.pem")),
+                    nginxClient.writeKeyPem(tmp.resolve("gw-client-key.pem")), caPem));
             Cli.Result hop = sidecarHop(gatewayIp, 443, NGINX, "/");
             assertThat(hop.stderr()).as(hop.toString()).contains("depth=0 O = cluster.local\nverify return:1");
-            EnvoyAccessLine line = g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/sleep".equals(l.get("source_principal")));
+            assertThat(hop.stdout()).as(hop.toString()).startsWith("HTTP/1.1 200").endsWith(nginx.body(NGINX, "/"));
+            assertThat(nginx.requestCount()).as("requests nginx served").isEqualTo(before + 1);
+            EnvoyAccessLine line = g.awaitAccess(l -> "/".equals(l.get("path")) && "200".equals(l.get("response_code")));
+            assertThat(line.get("source_principal")).isEqualTo("spiffe://cluster.local/ns/default/sa/sleep");
             assertThat(line.get("upstream_cluster")).isEqualTo("outbound|443||" + NGINX);
             assertThat(line.listenerPort()).isEqualTo(443);
-            // nginx serves nothing yet: the hop's HTTP is relayed as it is, not originated as mutual TLS.
-            assertThat(nginx.requestCount()).as("requests nginx served").isEqualTo(before);
         }
     }
 

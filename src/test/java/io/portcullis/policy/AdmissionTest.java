@@ -318,6 +318,38 @@ class AdmissionTest {
         assertThat(other.message()).contains("not exported to namespace team-b");
     }
 
+    @Test
+    void aGatewayServersRequestIsScopedByTheCallersNamespace() {
+        LoadResult r = FolderLoader.fromFiles(Map.of("test.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api, namespace: team-a}
+                spec:
+                  hosts: [api.example.test]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: DNS
+                  exportTo: [.]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: egress, namespace: istio-system}
+                spec:
+                  selector: {istio: egressgateway}
+                  servers:
+                  - port: {number: 80, name: https, protocol: HTTPS}
+                    hosts: ["*/api.example.test"]
+                    tls: {mode: ISTIO_MUTUAL}
+                """));
+        assertThat(r.errors()).isEmpty();
+        EgressPolicy p = EgressPolicy.compile(r.resources(), OutboundPolicy.REGISTRY_ONLY, GatewayLabels.unset(),
+                "istio-system");
+        Facts.Builder request = Facts.of(ListenerKind.HTTP_GATEWAY, 80).listener(p.listener(80))
+                .host(HostPort.ofName("api.example.test", 80));
+        assertThat(Admission.admit(p, request.peer("cluster.local/ns/team-a/sa/app").build()).allowed()).isTrue();
+        Verdict other = Admission.admit(p, request.peer("cluster.local/ns/team-b/sa/app").build());
+        assertThat(other.message()).contains("not exported to namespace team-b");
+    }
+
     private static Facts.Builder connect(String host, int port) {
         return Facts.of(ListenerKind.EXPLICIT_CONNECT, 3128).authority(HostPort.ofName(host, port));
     }

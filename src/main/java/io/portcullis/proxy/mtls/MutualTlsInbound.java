@@ -1,17 +1,22 @@
 package io.portcullis.proxy.mtls;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.identity.PeerIdentity;
 import io.portcullis.identity.SpiffeId;
+import io.portcullis.model.Protocol;
 import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerKind;
@@ -25,13 +30,17 @@ import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
+import io.portcullis.proxy.http.HttpHandlers;
+import io.portcullis.proxy.http.UpstreamPool;
 import io.portcullis.telemetry.ConnectionLog;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A mutual-TLS connection at the gateway, once the handshake is done: the caller's SPIFFE ID (from
@@ -41,22 +50,39 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * announced SNI ({@link InnerSniVerifier}, the article's {@code sni_verifier}); otherwise the stream is relayed
  * as soon as the upstream connects; what the TLS handler decrypts meanwhile, and a half-close, wait
  * in a {@link io.portcullis.proxy.ReadHold}. Runs on the connection's event loop.
+ *
+ * <p>HTTP inside the hop is served as HTTP, as Istio's gateway does (the sidecar's plain request
+ * over ISTIO_MUTUAL, the gateway originating TLS: "Egress Gateways with TLS Origination"): on a
+ * server with {@code protocol: HTTPS} whose caller's first decrypted byte starts no TLS record,
+ * and where the announced SNI itself (no tls or tcp route) decided a ServiceEntry port that is
+ * HTTP. Each request is then admitted on its own (Host, method, path, the caller's principal and
+ * namespace), http routes bound to the Gateway apply, and TLS is originated as the request's
+ * forward verdict says ({@link HttpHandlers#gatewayServer}).
  */
 final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
+    /** The first byte of a TLS handshake record: the app's own ClientHello inside the hop. */
+    private static final byte TLS_HANDSHAKE_RECORD = 0x16;
+    private static final int MAX_INITIAL_LINE = 8 * 1024;
+    private static final int MAX_CHUNK = 64 * 1024;
     private final EgressPolicy policy;
     private final ListenerSpec listener;
     private final ProxySettings settings;
     private final ForwardExecutor executor;
+    private final UpstreamPool pool;
     private final ConnectionLog log;
     private final Deque<Object> pending = new ArrayDeque<>();
     private String sni;
+    private @Nullable SpiffeId caller;
+    /** Set while the first decrypted byte is awaited, to tell the app's own TLS from HTTP. */
+    private @Nullable ScheduledFuture<?> sniffing;
 
     MutualTlsInbound(EgressPolicy policy, ListenerSpec listener, ProxySettings settings, ForwardExecutor executor,
-                     ConnectionLog log) {
+                     UpstreamPool pool, ConnectionLog log) {
         this.policy = policy;
         this.listener = listener;
         this.settings = settings;
         this.executor = executor;
+        this.pool = pool;
         this.log = log;
     }
 
@@ -96,10 +122,61 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
 
     private void handshakeDone(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(false);
-        SpiffeId caller = peerIdentity(ctx);
+        caller = peerIdentity(ctx);
         if (caller != null) {
             log.sourcePrincipal(caller.toString());
         }
+        if (listener.protocol() == Protocol.HTTPS) {
+            // Istio serves HTTP on an HTTPS server whose TLS it terminates; a caller that wraps its own
+            // TLS inside (a record starting 0x16) keeps the byte relay and its inner-SNI check.
+            long timeout = settings.inspectTimeout().toMillis();
+            sniffing = ctx.executor().schedule(() -> {
+                log.refused(Reason.INSPECT_TIMEOUT, "no byte inside the mutual-TLS hop within " + timeout + " ms");
+                ctx.close();
+            }, timeout, TimeUnit.MILLISECONDS);
+            sniff(ctx);
+            return;
+        }
+        admitConnection(ctx);
+    }
+
+    /** Decides once the first decrypted byte is here; reads on until then. */
+    private void sniff(ChannelHandlerContext ctx) {
+        Optional<Byte> first = pending.stream().flatMap(m -> m instanceof ByteBuf b && b.isReadable()
+                ? java.util.stream.Stream.of(b.getByte(b.readerIndex())) : java.util.stream.Stream.empty()).findFirst();
+        if (first.isEmpty()) {
+            ctx.read();
+            return;
+        }
+        ScheduledFuture<?> timer = sniffing;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        sniffing = null;
+        if (first.get() == TLS_HANDSHAKE_RECORD) {
+            admitConnection(ctx);
+        } else {
+            serveHttp(ctx);
+        }
+    }
+
+    /**
+     * The HTTP steps after the TLS handler, each request admitted with the caller's principal as
+     * peer; what arrived meanwhile goes to them in order.
+     */
+    private void serveHttp(ChannelHandlerContext ctx) {
+        ChannelPipeline p = ctx.pipeline();
+        p.addAfter(ctx.name(), PipelineNames.HTTP_CODEC,
+                new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
+        p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, HttpHandlers.gatewayServer(ctx.channel(), policy,
+                listener, caller == null ? null : caller.principal(), pool, settings, log));
+        ctx.channel().config().setAutoRead(true);
+        handOver(ctx);
+    }
+
+    /** The connection decided as a whole, by the announced SNI or the tcp route, then relayed. */
+    private void admitConnection(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(false);
         // The caller's identity, whose namespace scopes what it reaches (exportTo, its Sidecar) and which
         // AuthorizationPolicies match.
         Verdict verdict = Admission.admit(policy, ChannelFacts.of(ListenerKind.MUTUAL_TLS, listener, ctx.channel())
@@ -111,6 +188,12 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
             return;
         }
         Optional<OwedCheck.InnerSniEquals> innerSni = forward.owed(OwedCheck.InnerSniEquals.class);
+        if (innerSni.isEmpty() && forward.route().isEmpty() && forward.protocol().filter(Protocol::isHttp).isPresent()) {
+            // The announced SNI named an entry whose port speaks HTTP: its requests are served one by one,
+            // each by its Host. A tls or tcp route's destination keeps the relay: the route decided it.
+            serveHttp(ctx);
+            return;
+        }
         if (innerSni.isPresent()) {
             ctx.pipeline().addAfter(ctx.name(), PipelineNames.INNER_SNI, new InnerSniVerifier(
                     settings.maxClientHello(), settings.inspectTimeout().toMillis(), innerSni.get(), forward, executor,
@@ -150,6 +233,9 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         pending.add(msg);
+        if (sniffing != null) {
+            sniff(ctx);
+        }
     }
 
     @Override
@@ -169,6 +255,11 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
     }
 
     private void release() {
+        ScheduledFuture<?> timer = sniffing;
+        if (timer != null) {
+            timer.cancel(false);
+            sniffing = null;
+        }
         Object msg;
         while ((msg = pending.poll()) != null) {
             ReferenceCountUtil.release(msg);

@@ -18,6 +18,7 @@ import io.portcullis.proxy.ChannelFacts;
 import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
+import io.portcullis.proxy.http.UpstreamPool;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.concurrent.TimeUnit;
 
@@ -25,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * Builds the pipeline of a Gateway listener that terminates mutual TLS ({@code MUTUAL},
  * {@code ISTIO_MUTUAL}): Netty's {@link SniHandler} reads the ClientHello (bounded in size and
  * time), remembers its SNI and becomes the {@link SslHandler}, which requires a client
- * certificate from the configured CA; then {@link MutualTlsInbound} takes the decision.
+ * certificate from the configured CA; then {@link MutualTlsInbound} takes the decision, and
+ * serves HTTP inside the hop with the gateway's shared {@code pool} of upstream connections.
  */
 public final class MutualTlsListener {
     private MutualTlsListener() {
@@ -33,7 +35,8 @@ public final class MutualTlsListener {
 
     /** Adds the mutual-TLS steps to a new connection's pipeline, or refuses it when the certificates are missing. */
     public static void install(Channel ch, EgressPolicy policy, ListenerSpec listener, TlsContexts contexts,
-                               ProxySettings settings, ForwardExecutor executor, ConnectionLog log) {
+                               ProxySettings settings, ForwardExecutor executor, UpstreamPool pool,
+                               ConnectionLog log) {
         TlsContexts.Lookup lookup = contexts == null
                 ? TlsContexts.Lookup.failed("this gateway was started without TLS support") : contexts.server(listener.tls());
         if (lookup.context() == null) {
@@ -70,6 +73,6 @@ public final class MutualTlsListener {
                 return handler;
             }
         });
-        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, executor, log));
+        p.addLast(PipelineNames.MTLS_INBOUND, new MutualTlsInbound(policy, listener, settings, executor, pool, log));
     }
 }
