@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -139,7 +140,9 @@ public final class Portcullis implements AutoCloseable {
         if (options.adminTls().isPresent()) {
             AdminTls tls = options.adminTls().get();
             adminCertificate = ServingCertificate.load(tls.certFile(), tls.keyFile());
-            adminCertsReload.scheduleWithFixedDelay(adminCertificate::reloadIfChanged, 10, 10, TimeUnit.SECONDS);
+            // reloadIfChanged logs its own failures, so the periodic task never ends early; shutdown stops it.
+            ScheduledFuture<?> unused =
+                    adminCertsReload.scheduleWithFixedDelay(adminCertificate::reloadIfChanged, 10, 10, TimeUnit.SECONDS);
         }
         if (token == null && !options.adminBind().getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the admin endpoint " + ListenAddress.of(options.adminBind())
@@ -150,7 +153,9 @@ public final class Portcullis implements AutoCloseable {
             LOG.info("namespace {}: callers without a mesh identity of their own are scoped to it (exportTo, Sidecar)",
                     ownNamespace == null ? "none (the identity names none)" : ownNamespace);
             long every = options.mesh().certsReload().toMillis();
-            certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
+            // The mesh identity's reload logs its own failures; shutting the executor down stops the task.
+            ScheduledFuture<?> unused =
+                    certsReload.scheduleWithFixedDelay(this::reloadCertificates, every, every, TimeUnit.MILLISECONDS);
         }
         if (options.kubernetes().isPresent()) {
             startKubernetes(token, options.kubernetes().get());

@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param warnings sent as {@code Warning: 299 - "…"} headers, which kubectl-like clients print
  */
+// The body is handed to Netty once and never compared or hashed, so the array's identity equality is harmless.
+@SuppressWarnings("ArrayRecordComponent")
 public record AdminResponse(int status, String contentType, byte[] body, List<String> warnings) {
     public AdminResponse {
         warnings = List.copyOf(warnings);

@@ -3,6 +3,7 @@ package io.portcullis.admin;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,6 +25,7 @@ import io.portcullis.proxy.Transport;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -56,13 +58,19 @@ public final class AdminServer implements AutoCloseable {
         return start(transport, bind, ready, null, List.of());
     }
 
-    /** @param token null for no authentication (allowed on loopback only; {@code run} enforces it) */
+    /**
+     * Starts the admin endpoint with the given routes, over plain HTTP.
+     *
+     * @param token null for no authentication (allowed on loopback only; {@code run} enforces it)
+     */
     public static AdminServer start(Transport transport, InetSocketAddress bind, BooleanSupplier ready,
                                     AdminToken token, List<AdminRoute> routes) throws InterruptedException {
         return start(transport, bind, ready, token, routes, List.of(), Optional.empty(), null);
     }
 
     /**
+     * Starts the admin endpoint with every option: routes, event streams, accept back-off and TLS.
+     *
      * @param streams server-sent event streams ({@code /ui/events})
      * @param onAcceptFailure on the listening channel: what to do when accept fails ({@code AcceptBackoff})
      * @param tls the TLS context to serve with, asked at each new connection (so rotated certificates
@@ -94,7 +102,8 @@ public final class AdminServer implements AutoCloseable {
                     }).bind(bind).sync().channel();
             return new AdminServer(group, ch);
         } catch (InterruptedException | RuntimeException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // The bind failed: the threads go in the background, nothing waits for them.
+            io.netty.util.concurrent.Future<?> unused = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
     }
@@ -126,7 +135,8 @@ public final class AdminServer implements AutoCloseable {
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (path.equals("/healthz/ready")) {
                 boolean ok = ready.getAsBoolean();
-                write(ctx, AdminResponse.text(ok ? 200 : 503, ok ? "ready" : "not ready"), keepAlive);
+                write(ctx, AdminResponse.text(ok ? 200 : 503, ok ? "ready" : "not ready"), keepAlive)
+                        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 return;
             }
             for (EventStream stream : streams) {
@@ -140,7 +150,8 @@ public final class AdminServer implements AutoCloseable {
                     AdminRequest r = AdminRequest.of(request, ctx.channel().remoteAddress());
                     // The next request waits for this answer, which may come from another thread.
                     ctx.channel().config().setAutoRead(false);
-                    route.handle(r).whenComplete((response, failure) -> {
+                    // The callback is the handling: a failed route still gets its 500 answer.
+                    CompletableFuture<AdminResponse> unused = route.handle(r).whenComplete((response, failure) -> {
                         if (failure != null) {
                             LOG.error("admin: {} {} failed", r.method(), path, failure);
                             response = StoreExecutor.json(500, ApiBodies.status(500, "InternalError",
@@ -151,10 +162,11 @@ public final class AdminServer implements AutoCloseable {
                     return;
                 }
             }
-            write(ctx, AdminResponse.text(404, "no such endpoint: " + path), keepAlive);
+            write(ctx, AdminResponse.text(404, "no such endpoint: " + path), keepAlive)
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
 
-        private static io.netty.channel.ChannelFuture write(ChannelHandlerContext ctx, AdminResponse a,
+        private static ChannelFuture write(ChannelHandlerContext ctx, AdminResponse a,
                                                             boolean keepAlive) {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
                     Unpooled.wrappedBuffer(a.body()));
@@ -174,7 +186,8 @@ public final class AdminServer implements AutoCloseable {
         /** A warning as a quoted-string of printable ASCII (RFC 7234 5.5). */
         private static String headerSafe(String s) {
             StringBuilder sb = new StringBuilder(s.length());
-            for (char c : s.toCharArray()) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
                 if (c == '"' || c == '\\') {
                     sb.append('\\').append(c);
                 } else if (c >= 0x20 && c < 0x7f) {
@@ -194,7 +207,8 @@ public final class AdminServer implements AutoCloseable {
             } else {
                 LOG.warn("admin: the connection from {} failed and was closed", ctx.channel().remoteAddress(), cause);
             }
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
         }
     }
 }

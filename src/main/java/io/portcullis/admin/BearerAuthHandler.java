@@ -75,13 +75,13 @@ final class BearerAuthHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
-        byte[] body = ApiBodies.status(status.code(), status == HttpResponseStatus.UNAUTHORIZED ? "Unauthorized"
+        byte[] body = ApiBodies.status(status.code(), status.equals(HttpResponseStatus.UNAUTHORIZED) ? "Unauthorized"
                 : "Forbidden", reason, java.util.List.of()).getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CONNECTION, "close");
-        if (status == HttpResponseStatus.UNAUTHORIZED) {
+        if (status.equals(HttpResponseStatus.UNAUTHORIZED)) {
             r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"portcullis-admin\"");
         }
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);

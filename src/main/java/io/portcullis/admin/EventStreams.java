@@ -2,6 +2,7 @@ package io.portcullis.admin;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -32,13 +33,16 @@ final class EventStreams {
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         HttpUtil.setTransferEncodingChunked(head, true);
-        ctx.writeAndFlush(head);
+        // A failed write closes the stream, and the close ends the subscription below.
+        ctx.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         // Nothing more is read from this connection: the stream is its only answer.
         ch.config().setAutoRead(false);
-        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(": stream open\n\n", StandardCharsets.UTF_8)));
+        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(": stream open\n\n", StandardCharsets.UTF_8)))
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         AutoCloseable subscription = stream.open(request, event -> ch.eventLoop().execute(() -> {
             if (ch.isActive() && ch.isWritable()) {
-                ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(event, StandardCharsets.UTF_8)));
+                ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(event, StandardCharsets.UTF_8)))
+                        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             }
         }));
         ch.closeFuture().addListener(f -> {

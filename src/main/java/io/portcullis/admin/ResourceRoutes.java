@@ -125,7 +125,7 @@ final class ResourceRoutes implements AdminRoute {
         }
         StoredObject current = store.get(t.kind(), t.namespace(), t.name());
         ObjectNode merged = (ObjectNode) MergePatch.apply(current.object(), patch);
-        ObjectNode metadata = merged.with("metadata");
+        ObjectNode metadata = merged.withObjectProperty("metadata");
         if (!patch.path("metadata").has("resourceVersion")) {
             metadata.put("resourceVersion", current.resourceVersion());
         }

@@ -35,7 +35,11 @@ public final class ServingCertificate implements Supplier<SslContext> {
         this.keyFile = keyFile;
     }
 
-    /** @throws IOException naming the file that does not hold a certificate chain or a private key */
+    /**
+     * Loads the certificate chain and private key files, checked for changes by {@link #reloadIfChanged()}.
+     *
+     * @throws IOException naming the file that does not hold a certificate chain or a private key
+     */
     public static ServingCertificate load(Path certFile, Path keyFile) throws IOException {
         ServingCertificate c = new ServingCertificate(certFile, keyFile);
         c.loadedTimes = c.times();

@@ -15,14 +15,18 @@ public final class DurationConverter implements ITypeConverter<Duration> {
             }
             long n = Long.parseLong(v.substring(0, v.length() - 1));
             switch (v.charAt(v.length() - 1)) {
-                case 's':
+                case 's' -> {
                     return positive(Duration.ofSeconds(n), value);
-                case 'm':
+                }
+                case 'm' -> {
                     return positive(Duration.ofMinutes(n), value);
-                case 'h':
+                }
+                case 'h' -> {
                     return positive(Duration.ofHours(n), value);
-                default:
-                    break;
+                }
+                default -> {
+                    // not a unit: the one message below
+                }
             }
         } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
             // falls through to the one message below

@@ -9,7 +9,7 @@ final class HumanDuration {
 
     /** Apimachinery's {@code HumanDuration}, rule for rule. */
     static String of(Duration d) {
-        long seconds = d.getSeconds();
+        long seconds = d.toSeconds();
         if (seconds < -1) {
             return "<invalid>";
         } else if (seconds < 0) {

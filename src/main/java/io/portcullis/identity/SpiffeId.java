@@ -53,7 +53,7 @@ public record SpiffeId(String trustDomain, String path) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
                 throw new IllegalArgumentException("'" + text + "' has an empty, '.' or '..' path segment");
             }
-            if (!segment.chars().allMatch(c -> Character.isLetterOrDigit(c) && c < 128 || c == '.' || c == '-' || c == '_')) {
+            if (!segment.chars().allMatch(c -> (Character.isLetterOrDigit(c) && c < 128) || c == '.' || c == '-' || c == '_')) {
                 throw new IllegalArgumentException("'" + text + "' has a path segment with characters outside"
                         + " letters, digits, '.', '-' and '_'");
             }
@@ -68,7 +68,8 @@ public record SpiffeId(String trustDomain, String path) {
 
     /** The namespace of an Istio identity ({@code /ns/NAMESPACE/...}), or null for other paths. */
     public @Nullable String namespace() {
-        String[] segments = path.substring(1).split("/");
+        // The path's segments are all non-empty (checked in parse), so no trailing empty part can appear.
+        String[] segments = path.substring(1).split("/", -1);
         for (int i = 0; i + 1 < segments.length; i += 2) {
             if (segments[i].equals("ns")) {
                 return segments[i + 1];

@@ -106,10 +106,18 @@ public record Observation(long at, String listener, String host, String address,
         int underscore = listener.indexOf('_');
         String kind = underscore < 0 ? listener : listener.substring(0, underscore);
         switch (kind) {
-            case "mongo": return SeenProtocol.MONGO;
-            case "mysql": return SeenProtocol.MYSQL;
-            case "redis": return SeenProtocol.REDIS;
-            default: break;
+            case "mongo" -> {
+                return SeenProtocol.MONGO;
+            }
+            case "mysql" -> {
+                return SeenProtocol.MYSQL;
+            }
+            case "redis" -> {
+                return SeenProtocol.REDIS;
+            }
+            default -> {
+                // not a database listener: decided by what was seen below
+            }
         }
         if (sni != null) {
             return SeenProtocol.TLS;

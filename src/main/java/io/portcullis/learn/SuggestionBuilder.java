@@ -58,6 +58,8 @@ public final class SuggestionBuilder {
     }
 
     /**
+     * The suggestions for the candidates the filter keeps, with no resource names taken yet.
+     *
      * @param declared whether the configuration in force already declares a candidate (it is then
      *                 left out of the ServiceEntries; its callers still count for the policies)
      */
@@ -66,6 +68,8 @@ public final class SuggestionBuilder {
     }
 
     /**
+     * The suggestions for the candidates the filter keeps, named around the names already taken.
+     *
      * @param taken names of resources that exist already in the namespace the suggestions go to:
      *              never reused, so applying a suggestion never replaces a resource it did not write
      */

@@ -27,7 +27,11 @@ public final class VerdictDiff {
         }
     }
 
-    /** @param replayed connections decided again; {@code changes} cuts first */
+    /**
+     * What replaying the recorded connections against the new policy changed.
+     *
+     * @param replayed connections decided again; {@code changes} cuts first
+     */
     public record Result(int replayed, List<Change> changes) {
         public long cuts() {
             return changes.stream().filter(Change::isCut).count();

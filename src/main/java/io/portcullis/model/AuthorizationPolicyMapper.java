@@ -36,6 +36,8 @@ final class AuthorizationPolicyMapper {
     }
 
     /**
+     * Maps an AuthorizationPolicy's spec onto the domain record, recording problems on the node.
+     *
      * @param dryRun the value of the {@code istio.io/dry-run} annotation, or null when absent
      * @return null (with no error) for a policy Portcullis accepts but does not enforce (AUDIT)
      */
@@ -126,7 +128,7 @@ final class AuthorizationPolicyMapper {
         }
         String at = spec.fieldPath("selector") + ".matchLabels";
         boolean reported = false;
-        for (var it = selector.path("matchLabels").fields(); it.hasNext(); ) {
+        for (var it = selector.path("matchLabels").properties().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (e.getKey().isEmpty()) {
                 spec.findings().error(at, "a selector label key cannot be empty");
@@ -158,25 +160,26 @@ final class AuthorizationPolicyMapper {
         if (text == null) {
             return Action.ALLOW;
         }
-        switch (text) {
-            case "ALLOW":
-                return Action.ALLOW;
-            case "DENY":
-                return Action.DENY;
-            case "AUDIT":
+        return switch (text) {
+            case "ALLOW" -> Action.ALLOW;
+            case "DENY" -> Action.DENY;
+            case "AUDIT" -> {
                 spec.warning("action", "AUDIT is accepted but not acted on by Portcullis (it writes no audit log);"
                         + " the policy changes nothing");
-                return Action.ALLOW;
-            case "CUSTOM":
+                yield Action.ALLOW;
+            }
+            case "CUSTOM" -> {
                 // Without an external authorizer, what a CUSTOM policy matches is refused: never more open.
                 spec.warning("action", "CUSTOM is not acted on as Istio does (Portcullis calls no external"
                         + " authorizer): what its rules match is denied");
-                return Action.DENY;
-            default:
+                yield Action.DENY;
+            }
+            default -> {
                 spec.error("action", "\"" + text + "\" is not a valid action (expected one of: ALLOW, DENY, AUDIT,"
                         + " CUSTOM)");
-                return null;
-        }
+                yield null;
+            }
+        };
     }
 
     /**
@@ -471,7 +474,7 @@ final class AuthorizationPolicyMapper {
         }
         int star = value.indexOf('*');
         if (star >= 0 && value.length() > 1 && (star != value.lastIndexOf('*')
-                || star != 0 && star != value.length() - 1)) {
+                || (star != 0 && star != value.length() - 1))) {
             return "\"" + value + "\": a '*' may only be the first or the last character (Istio's prefix/suffix match)";
         }
         return null;

@@ -24,7 +24,7 @@ final class GatewayRefs {
                             + " namespace/name)");
                 }
             } else if (ref.contains(".")) {
-                String[] labels = ref.split("\\.");
+                String[] labels = LiteralSplit.droppingTrailingEmpty(ref, '.');
                 if (!HostSyntax.isSubdomain(ref) || labels.length < 2) {
                     node.findings().error(where, "\"" + ref + "\" is not a gateway reference (expected: mesh, name or"
                             + " namespace/name)");
@@ -49,7 +49,7 @@ final class GatewayRefs {
         if (slash >= 0) {
             return new ResourceId("Gateway", ref.substring(0, slash), ref.substring(slash + 1));
         }
-        String[] labels = ref.split("\\.");
+        String[] labels = LiteralSplit.droppingTrailingEmpty(ref, '.');
         if (labels.length >= 2) {
             return new ResourceId("Gateway", labels[1], labels[0]);
         }

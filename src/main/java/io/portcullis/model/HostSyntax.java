@@ -114,7 +114,8 @@ final class HostSyntax {
             String innerName = inner.startsWith("*.") ? inner.substring(1) : inner;
             return innerName.endsWith(suffix) && innerName.length() > suffix.length();
         }
-        return inner.equals(outer);
+        // Equal names returned true above; a plain outer name covers no other.
+        return false;
     }
 
     /** Whether {@code pattern} (exact or wildcard) matches the exact name {@code host}. */

@@ -146,7 +146,7 @@ final class HttpRouteCheck {
             return;
         }
         for (String field : List.of("headers", "withoutHeaders")) {
-            Iterator<Map.Entry<String, JsonNode>> it = m.path(field).fields();
+            Iterator<Map.Entry<String, JsonNode>> it = m.path(field).properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String where = at + "." + field + "." + e.getKey();
@@ -176,7 +176,7 @@ final class HttpRouteCheck {
                 stringMatch(m.get(f), at + "." + f, false);
             }
         }
-        Iterator<Map.Entry<String, JsonNode>> qp = m.path("queryParams").fields();
+        Iterator<Map.Entry<String, JsonNode>> qp = m.path("queryParams").properties().iterator();
         while (qp.hasNext()) {
             Map.Entry<String, JsonNode> e = qp.next();
             if (present(e.getValue())) {
@@ -223,7 +223,7 @@ final class HttpRouteCheck {
         for (String side : List.of("request", "response")) {
             JsonNode ops = headers.path(side);
             for (String op : List.of("set", "add")) {
-                Iterator<Map.Entry<String, JsonNode>> it = ops.path(op).fields();
+                Iterator<Map.Entry<String, JsonNode>> it = ops.path(op).properties().iterator();
                 while (it.hasNext()) {
                     Map.Entry<String, JsonNode> e = it.next();
                     String where = at + "." + side + "." + op + "." + e.getKey();
@@ -289,7 +289,7 @@ final class HttpRouteCheck {
         JsonNode maxAge = cors.get("maxAge");
         if (present(maxAge)) {
             duration(maxAge, at + ".maxAge");
-            IstioDuration.parse(maxAge.asText()).filter(d -> d.getNano() != 0).ifPresent(d ->
+            IstioDuration.parse(maxAge.asText()).filter(d -> d.toNanosPart() != 0).ifPresent(d ->
                     findings.error(at + ".maxAge", "must be whole seconds"));
         }
     }

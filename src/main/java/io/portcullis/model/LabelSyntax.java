@@ -45,7 +45,7 @@ final class LabelSyntax {
         if (labels == null || !labels.isObject()) {
             return;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = labels.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = labels.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String keyProblem = keyProblem(e.getKey());

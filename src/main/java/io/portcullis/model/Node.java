@@ -220,7 +220,7 @@ final class Node {
         if (!e.isObject() || e.size() != 1) {
             return null;
         }
-        Map.Entry<String, JsonNode> only = e.fields().next();
+        Map.Entry<String, JsonNode> only = e.properties().iterator().next();
         String text = only.getKey() + ":";
         return only.getValue().isNull() && text.contains("::") && Cidr.literalBytes(text) != null ? text : null;
     }
@@ -350,7 +350,8 @@ final class Node {
 
     static String snakeCase(String camel) {
         StringBuilder sb = new StringBuilder(camel.length() + 4);
-        for (char c : camel.toCharArray()) {
+        for (int i = 0; i < camel.length(); i++) {
+            char c = camel.charAt(i);
             if (Character.isUpperCase(c)) {
                 sb.append('_').append(Character.toLowerCase(c));
             } else {

@@ -27,15 +27,19 @@ public enum ResourceKind {
 
     private final String kind;
     private final String group;
+    // List.copyOf / List.of: unmodifiable, which the check cannot see without Guava's ImmutableList.
+    @SuppressWarnings("ImmutableEnumChecker")
     private final List<String> versions;
     private final String plural;
     private final String singular;
+    // List.of: unmodifiable, which the check cannot see without Guava's ImmutableList.
+    @SuppressWarnings("ImmutableEnumChecker")
     private final List<String> shortNames;
 
     ResourceKind(String kind, String group, List<String> versions, String plural, String singular, String... shortNames) {
         this.kind = kind;
         this.group = group;
-        this.versions = versions;
+        this.versions = List.copyOf(versions);
         this.plural = plural;
         this.singular = singular;
         this.shortNames = List.of(shortNames);

@@ -30,6 +30,8 @@ public final class ResourceParser {
     }
 
     /**
+     * Parses one file of YAML documents (or one JSON document) into resources and problems.
+     *
      * @param fileName the name problems carry, and whose {@code .json} suffix selects JSON; may be null
      * @param text     the file's content
      */

@@ -63,7 +63,10 @@ public final class ResourceSetValidator {
                     continue;
                 }
                 ServiceEntry first = firstByPort.putIfAbsent(p.number(), se);
-                if (first != null && first != se) {
+                // Identity on purpose: another entry, not this one naming the port twice (checked elsewhere).
+                @SuppressWarnings("ReferenceEquality")
+                boolean another = first != null && first != se;
+                if (another) {
                     problems.add(Problem.error(set.origin(se.id()), se.id(), "spec.ports[" + i + "]",
                             "port " + p.number() + " (" + p.protocol() + ") is also declared by " + first.id()
                                     + " without addresses; TCP entries without addresses on the same port are"
@@ -85,7 +88,10 @@ public final class ResourceSetValidator {
                 }
                 Claim first = firstByPort.putIfAbsent(port.number(), new Claim(gw, i, port.protocol()));
                 if (first != null && first.protocol() != port.protocol()) {
-                    String other = first.gateway() == gw ? "spec.servers[" + first.server() + "]"
+                    // Identity on purpose: this very Gateway, which names no other resource.
+                    @SuppressWarnings("ReferenceEquality")
+                    boolean sameGateway = first.gateway() == gw;
+                    String other = sameGateway ? "spec.servers[" + first.server() + "]"
                             : first.gateway().id() + " spec.servers[" + first.server() + "]";
                     problems.add(Problem.error(set.origin(gw.id()), gw.id(), "spec.servers[" + i + "].port",
                             "port " + port.number() + " is " + port.protocol() + " here but " + first.protocol()

@@ -23,7 +23,6 @@ final class ServerTlsReader {
         String caCertificates = tls.string("caCertificates");
         List<String> subjectAltNames = tls.strings("subjectAltNames");
         String credentialName = tls.string("credentialName");
-        boolean credential = tls.has("credentialName") || tls.has("credentialNames") || tls.has("tlsCertificates");
         tls.notActedOn("credentialNames", NO_SECRETS);
         tls.notActedOn("tlsCertificates", "Portcullis serves one certificate per server: serverCertificate");
         tls.notActedOn("httpsRedirect", "Portcullis serves no HTTP redirects");
@@ -34,13 +33,13 @@ final class ServerTlsReader {
         tls.notActedOn("maxProtocolVersion", "Portcullis uses its TLS library's protocol versions");
         tls.notActedOn("cipherSuites", "Portcullis uses its TLS library's cipher suites");
         if (mode != null) {
-            checkMode(tls, mode, credential);
+            checkMode(tls, mode);
         }
         return new ServerTls(mode, serverCertificate, privateKey, caCertificates, subjectAltNames,
                 java.util.Optional.ofNullable(credentialName).filter(n -> !n.isEmpty()).map(CredentialRef::unbound));
     }
 
-    private static void checkMode(Node tls, ServerTlsMode mode, boolean credential) {
+    private static void checkMode(Node tls, ServerTlsMode mode) {
         if (mode == ServerTlsMode.ISTIO_MUTUAL) {
             for (String f : CERTIFICATE_FIELDS) {
                 if (set(tls, f)) {

@@ -59,9 +59,18 @@ public record VirtualService(
         }
     }
 
-    /** {@code RouteDestination}. @param weight 0 when absent (then the only destination takes all) */
+    /**
+     * {@code RouteDestination}.
+     *
+     * @param weight 0 when absent (then the only destination takes all)
+     */
     public record RouteDestination(Destination destination, int weight) {}
 
-    /** {@code Destination}. @param port 0 when absent; @param subset null when absent */
+    /**
+     * {@code Destination}.
+     *
+     * @param port 0 when absent
+     * @param subset null when absent
+     */
     public record Destination(String host, String subset, int port) {}
 }

@@ -15,7 +15,7 @@ public final class AddressTrie<V> {
 
     private static final class Node<V> {
         @SuppressWarnings("unchecked")
-        final Node<V>[] children = new Node[2];
+        final Node<V>[] children = (Node<V>[]) new Node<?>[2];
         V value;
     }
 

@@ -86,7 +86,7 @@ public final class HostCanonicalizer {
             }
             for (int i = 0; i < label.length(); i++) {
                 char c = label.charAt(i);
-                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
                     throw new IllegalArgumentException("\"" + printable(host) + "\" is not a host name (character "
                             + describe(c) + " is not allowed)");
                 }

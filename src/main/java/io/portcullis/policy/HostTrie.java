@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.LiteralSplit;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -29,7 +30,7 @@ public final class HostTrie<V> {
         boolean wildcard = pattern.startsWith("*.");
         String name = wildcard ? pattern.substring(2) : pattern;
         Node<V> node = root;
-        String[] labels = name.split("\\.");
+        String[] labels = LiteralSplit.droppingTrailingEmpty(name, '.');
         for (int i = labels.length - 1; i >= 0; i--) {
             node = node.children.computeIfAbsent(labels[i], k -> new Node<>());
         }

@@ -4,6 +4,7 @@ import io.portcullis.model.AddressText;
 import io.portcullis.model.Cidr;
 import io.portcullis.model.DestinationRule;
 import io.portcullis.model.Endpoint;
+import io.portcullis.model.LiteralSplit;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.model.ServicePort;
 import io.portcullis.policy.Explanation.Finding;
@@ -312,8 +313,8 @@ final class PolicyExplainer {
     }
 
     private static int commonSuffixLabels(String a, String b) {
-        String[] x = a.split("\\.");
-        String[] y = b.split("\\.");
+        String[] x = LiteralSplit.droppingTrailingEmpty(a, '.');
+        String[] y = LiteralSplit.droppingTrailingEmpty(b, '.');
         int n = 0;
         while (n < x.length && n < y.length && x[x.length - 1 - n].equals(y[y.length - 1 - n])) {
             n++;
@@ -322,7 +323,7 @@ final class PolicyExplainer {
     }
 
     private static String lastLabels(String host, int n) {
-        String[] labels = host.split("\\.");
+        String[] labels = LiteralSplit.droppingTrailingEmpty(host, '.');
         return String.join(".", java.util.Arrays.copyOfRange(labels, labels.length - n, labels.length));
     }
 

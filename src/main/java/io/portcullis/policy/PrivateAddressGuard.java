@@ -48,7 +48,7 @@ public final class PrivateAddressGuard {
         return Optional.of(HostCanonicalizer.format(bytes) + " is " + kind + ", which " + who + " and " + operator);
     }
 
-    /** Whether the entry names the address itself: a CIDR of {@code addresses} or an endpoint literal. */
+    /** Whether the entry names the address itself: a CIDR of the entry's addresses or an endpoint literal. */
     static boolean lists(ServiceEntry entry, byte[] address) {
         for (Cidr c : entry.addresses()) {
             if (c.contains(address)) {

@@ -77,7 +77,7 @@ public final class RequestPaths {
     }
 
     private static boolean isUnreserved(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
                 || c == '_' || c == '~';
     }
 

@@ -31,13 +31,12 @@ final class UpstreamPlanner {
         ServicePort port = binding.port();
         List<Candidate> endpoints = endpointCandidates(entry, port);
         switch (entry.resolution()) {
-            case STATIC:
+            case STATIC -> {
                 if (!endpoints.isEmpty()) {
                     return new UpstreamTarget(endpoints);
                 }
-                break;
-            case DNS:
-            case DNS_ROUND_ROBIN:
+            }
+            case DNS, DNS_ROUND_ROBIN -> {
                 if (!endpoints.isEmpty()) {
                     return new UpstreamTarget(endpoints);
                 }
@@ -45,9 +44,10 @@ final class UpstreamPlanner {
                 if (exact != null) {
                     return UpstreamTarget.ofName(exact, port.upstreamPort());
                 }
-                break;
-            default:
-                break;
+            }
+            default -> {
+                // NONE and the rest: decided below
+            }
         }
         if (declaredFirst) {
             if (!endpoints.isEmpty()) {

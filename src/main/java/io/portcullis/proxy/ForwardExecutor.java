@@ -2,6 +2,7 @@ package io.portcullis.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -174,12 +175,14 @@ public final class ForwardExecutor {
     public boolean relay(Channel client, Future<Channel> connected, ConnectionLog log) {
         if (!connected.isSuccess()) {
             record(connected.cause(), log);
-            client.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = client.close();
             return false;
         }
         Channel upstream = connected.getNow();
         if (!client.isActive()) {
-            upstream.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = upstream.close();
             return false;
         }
         log.upstream(upstream.remoteAddress());
@@ -198,7 +201,8 @@ public final class ForwardExecutor {
             // The client is told, in TLS, why: unrecognized_name or access_denied, then the close.
             ctx.writeAndFlush(tlsAlert.get()).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
         }
     }
 

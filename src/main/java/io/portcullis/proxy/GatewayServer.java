@@ -2,6 +2,7 @@ package io.portcullis.proxy;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -145,7 +146,8 @@ public final class GatewayServer implements AutoCloseable {
             if (!ports.contains(e.getKey())) {
                 LOG.info("closing gateway listener on port {} (no Gateway server uses it any more)", e.getKey());
                 own.remove((InetSocketAddress) e.getValue().localAddress());
-                e.getValue().close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = e.getValue().close();
                 return true;
             }
             return false;
@@ -190,7 +192,8 @@ public final class GatewayServer implements AutoCloseable {
                 EgressPolicy snapshot = policy.get();
                 ListenerSpec spec = snapshot.listener(port);
                 if (spec == null) {
-                    ch.close();
+                    // Fire-and-forget: nothing here acts on how the close ends.
+                    ChannelFuture unused = ch.close();
                     return;
                 }
                 ConnectionLog log = telemetry.open(spec.name(), ch.remoteAddress(), ch.localAddress());

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,9 @@ public final class OwnListeners implements AutoCloseable {
 
     public OwnListeners() {
         refreshLocalAddresses();
-        refresh.scheduleWithFixedDelay(this::refreshLocalAddresses, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
+        // refreshLocalAddresses catches its own failures, so the periodic task never ends early.
+        ScheduledFuture<?> unused = refresh.scheduleWithFixedDelay(
+                this::refreshLocalAddresses, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Records a bound listener; {@code what} names it in refusals ("explicit proxy", "admin"…). Not on an event loop. */

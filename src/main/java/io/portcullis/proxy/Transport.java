@@ -65,7 +65,11 @@ public record Transport(
         return IoUring.isAvailable() ? named("io_uring") : best();
     }
 
-    /** @throws IllegalArgumentException for an unknown name or one this machine cannot run */
+    /**
+     * The transport of that name: {@code io_uring}, {@code epoll} or {@code nio}.
+     *
+     * @throws IllegalArgumentException for an unknown name or one this machine cannot run
+     */
     public static Transport named(String name) {
         switch (name) {
             case "epoll" -> {

@@ -237,7 +237,8 @@ public final class UpstreamConnector {
                     metrics.upstreamConnect(System.nanoTime() - started);
                     if (f.isSuccess()) {
                         if (!promise.trySuccess(f.channel())) {
-                            f.channel().close();
+                            // Fire-and-forget: nothing here acts on how the close ends.
+                            ChannelFuture unused = f.channel().close();
                         } else {
                             upstream.ifPresent(s -> balancer.connected(s, current, f.channel()));
                         }

@@ -1,5 +1,6 @@
 package io.portcullis.sources;
 
+import io.portcullis.model.LiteralSplit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -199,7 +200,7 @@ public final class FolderTransaction {
     }
 
     private static void replay(Path dir, String line) throws IOException {
-        String[] f = line.split("\t");
+        String[] f = LiteralSplit.droppingTrailingEmpty(line, '\t');
         if (f.length == 3 && f[0].equals("rename")) {
             Path temp = dir.resolve(checkName(f[1]));
             if (Files.exists(temp)) {

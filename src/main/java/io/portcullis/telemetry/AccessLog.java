@@ -30,6 +30,8 @@ import java.util.function.Consumer;
  * and reopen the file by name before its next batch, so no queued line is lost or written to
  * the renamed file after the request.
  */
+// close() waits for the writer thread to drain; an interrupt there is the caller's to handle, not hidden here.
+@SuppressWarnings("try")
 public final class AccessLog implements AutoCloseable {
     private static final int BATCH = 1024;
     static final long TICK_MILLIS = 20;

@@ -167,7 +167,7 @@ public final class ConnectionLog {
         if (reason == null || reason.allows()) {
             this.reason = why;
             this.message = detail;
-            if (destination == Destination.NONE) {
+            if (destination.equals(Destination.NONE)) {
                 // Refused before any decision (no SNI, bad request, timeout): it went nowhere, as Istio's black hole.
                 destination = Destination.of(java.util.Optional.empty(), false, requestedHost, requestedPort);
             }

@@ -8,6 +8,8 @@ import java.net.SocketAddress;
  * connection's {@link ConnectionLog}, already wired to count itself; writing it to the
  * {@link #accessLog()} when it closes freezes it into the one record both read.
  */
+// close() waits for the access log to drain; an interrupt there is the caller's to handle, not hidden here.
+@SuppressWarnings("try")
 public final class Telemetry implements AutoCloseable {
     private final AccessLog accessLog;
     private final GatewayMetrics metrics;

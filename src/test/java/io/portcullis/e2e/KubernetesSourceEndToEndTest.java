@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -186,7 +187,7 @@ class KubernetesSourceEndToEndTest {
                 List<Map<String, Object>> messages = bad.get("status", "validationMessages");
                 assertThat(messages).singleElement().satisfies(m -> {
                     assertThat(m).containsEntry("level", "ERROR");
-                    assertThat((Map<String, Object>) m.get("type")).containsEntry("code", "IST0106");
+                    assertThat(m.get("type")).asInstanceOf(InstanceOfAssertFactories.MAP).containsEntry("code", "IST0106");
                 });
                 List<Map<String, Object>> conditions = bad.get("status", "conditions");
                 assertThat(conditions).singleElement().satisfies(c -> {
@@ -205,7 +206,7 @@ class KubernetesSourceEndToEndTest {
                 });
             });
             // The good one beside it carries no status; every replica counts the rejected one.
-            assertThat((Object) api.get("ServiceEntry", "default", "good").get("status")).isNull();
+            assertThat(api.get("ServiceEntry", "default", "good").<Object>get("status")).isNull();
             for (RunningGateway g : List.of(a, b)) {
                 await().atMost(WAIT).until(() -> g.scrape().sum("portcullis_config_rejected_resources",
                         "kind", "ServiceEntry") == 1.0);
@@ -225,7 +226,7 @@ class KubernetesSourceEndToEndTest {
                     """);
             await().atMost(WAIT).untilAsserted(() -> {
                 GenericKubernetesResource fixed = api.get("ServiceEntry", "default", "bad");
-                assertThat((Object) fixed.get("status", "conditions")).isNull();
+                assertThat(fixed.<Object>get("status", "conditions")).isNull();
             });
             for (RunningGateway g : List.of(a, b)) {
                 await().atMost(WAIT).until(() -> g.scrape().sum("portcullis_config_rejected_resources",

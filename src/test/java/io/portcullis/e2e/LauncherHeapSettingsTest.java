@@ -49,6 +49,7 @@ class LauncherHeapSettingsTest {
         Path jar = tmp.resolve("probe.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
             // The manifest is all: the class comes from the test classes on its Class-Path.
+            out.finish();
         }
         return jar;
     }

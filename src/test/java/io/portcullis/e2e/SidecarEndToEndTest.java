@@ -278,6 +278,8 @@ class SidecarEndToEndTest {
     }
 
     @Test
+    // Sidecar A runs for the test's length and is only ever reached through the network, never by name.
+    @SuppressWarnings("try")
     void workloadAIsAllowedAndWorkloadBIsRefusedAtTheGateway() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.startOn("0.0.0.0"); RunningGateway g = meshGateway()) {
             int gatewayPort = g.applyOnFreePort("redis.yaml",

@@ -74,7 +74,7 @@ class AcceptBackoffTest {
             assertThat(ch.config().isAutoRead()).as("resumed within the maximum pause, failure " + i).isTrue();
         }
         ch.writeInbound("an accepted child");
-        assertThat((Object) ch.readInbound()).isEqualTo("an accepted child");
+        assertThat(ch.<Object>readInbound()).isEqualTo("an accepted child");
         ch.pipeline().fireExceptionCaught(emfile());
         advance(ch, AcceptBackoff.FIRST_PAUSE.toMillis());
         assertThat(ch.config().isAutoRead()).as("back to the first pause").isTrue();

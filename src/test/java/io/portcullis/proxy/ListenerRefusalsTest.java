@@ -88,7 +88,7 @@ class ListenerRefusalsTest {
         EmbeddedChannel ch = sni(p, log);
         ch.writeInbound(clientHello("mongo.example.test"));
         assertThat(alert(ch)).containsExactly(21, 3, 3, 0, 2, 2, 49);
-        assertThat((Object) ch.readInbound()).as("nothing reaches an upstream").isNull();
+        assertThat(ch.<Object>readInbound()).as("nothing reaches an upstream").isNull();
         ConnectionRecord r = log.close();
         assertThat(r.reason()).isEqualTo(Reason.AUTHZ_DENIED);
         assertThat(r.resource()).hasToString("AuthorizationPolicy/istio-system/no-mongo");

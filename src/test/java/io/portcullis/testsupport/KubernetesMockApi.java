@@ -51,6 +51,8 @@ public final class KubernetesMockApi implements AutoCloseable {
     private final KubernetesClient client;
     private final Path kubeconfig;
 
+    // The mock server's Context wants a Jackson mapper; fabric8's shared one is deprecated with no drop-in successor.
+    @SuppressWarnings("deprecation")
     private KubernetesMockApi(int port, Path kubeconfig) {
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         this.server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,7 +40,9 @@ public final class AdmissionWebhook implements AutoCloseable {
             return t;
         });
         long every = reloadEvery.toMillis();
-        reload.scheduleWithFixedDelay(certificate::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+        // reloadIfChanged logs its own failures, so the periodic task never ends early; close() stops it.
+        ScheduledFuture<?> unused =
+                reload.scheduleWithFixedDelay(certificate::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
         return new AdmissionWebhook(server, reload);
     }
 

@@ -39,7 +39,7 @@ public record HostsFile(Map<String, List<InetAddress>> byName, List<String> skip
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n];
             int hash = line.indexOf('#');
-            String[] fields = (hash < 0 ? line : line.substring(0, hash)).trim().split("\\s+");
+            String[] fields = (hash < 0 ? line : line.substring(0, hash)).trim().split("\\s+", -1);
             if (fields.length == 0 || fields[0].isEmpty()) {
                 continue;
             }

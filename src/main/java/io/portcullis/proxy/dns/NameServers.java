@@ -43,8 +43,9 @@ public record NameServers(List<InetSocketAddress> servers, String source, String
     public static NameServers parse(String text, String source) {
         List<InetSocketAddress> out = new ArrayList<>();
         List<String> bad = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String[] fields = line.trim().split("\\s+");
+        // Trimmed lines split into no empty fields; an empty line names no nameserver either way.
+        for (String line : text.split("\n", -1)) {
+            String[] fields = line.trim().split("\\s+", -1);
             if (fields.length >= 2 && fields[0].equals("nameserver")) {
                 InetAddress a = literal(fields[1]);
                 if (a == null) {

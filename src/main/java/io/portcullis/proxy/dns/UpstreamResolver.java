@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,7 +102,9 @@ public final class UpstreamResolver implements AutoCloseable {
         });
         if (hostsPath.isPresent() || resolvConf.isPresent()) {
             long every = WATCH_INTERVAL.toMillis();
-            watch.scheduleWithFixedDelay(this::reloadChanged, every, every, TimeUnit.MILLISECONDS);
+            // reloadChanged catches and logs its own failures, so the periodic task never ends early.
+            ScheduledFuture<?> unused =
+                    watch.scheduleWithFixedDelay(this::reloadChanged, every, every, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -185,8 +188,9 @@ public final class UpstreamResolver implements AutoCloseable {
         nameServers = next;
         resolvers = new ConcurrentHashMap<>();
         // Lookups already under way on the old resolvers finish (or time out) first.
-        watch.schedule(() -> old.values().forEach(DnsNameResolver::close), QUERY_TIMEOUT.toMillis() * 2,
-                TimeUnit.MILLISECONDS);
+        // DnsNameResolver.close() throws nothing checked; nobody waits for the old resolvers to go.
+        ScheduledFuture<?> unused = watch.schedule(() -> old.values().forEach(DnsNameResolver::close),
+                QUERY_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
     }
 
     @Override

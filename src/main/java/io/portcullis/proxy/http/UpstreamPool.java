@@ -1,6 +1,7 @@
 package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
@@ -83,7 +84,8 @@ public final class UpstreamPool implements UpstreamSource {
                     countRequest(ch);
                     return loop.newSucceededFuture(new UpstreamLease(ch, true));
                 }
-                ch.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = ch.close();
             }
         }
         return open(loop, route, key);
@@ -133,18 +135,21 @@ public final class UpstreamPool implements UpstreamSource {
         UpstreamKey key = upstream.attr(KEY).get();
         Optional<ConnectionPool> pool = Optional.ofNullable(upstream.attr(SETTINGS).get()).flatMap(UpstreamSettings::pool);
         if (!reusable || key == null || !upstream.isActive() || !keep(upstream, pool)) {
-            upstream.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = upstream.close();
             return;
         }
         Deque<Channel> deque = idleOn(upstream.eventLoop()).computeIfAbsent(key, k -> new ArrayDeque<>());
         deque.addLast(upstream);
         if (deque.size() > MAX_IDLE_PER_KEY) {
-            deque.pollFirst().close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = deque.pollFirst().close();
         }
         upstream.config().setAutoRead(true);
         Duration idleTimeout = pool.flatMap(ConnectionPool::idleTimeout).orElse(IDLE_TIMEOUT);
         upstream.attr(IDLE_TIMER).set(upstream.eventLoop().schedule(() -> {
-            upstream.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = upstream.close();
         }, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
     }
 
@@ -210,7 +215,8 @@ public final class UpstreamPool implements UpstreamSource {
             for (Channel ch : deque) {
                 UpstreamSettings s = ch.attr(SETTINGS).get();
                 if (s != null && s.destination().equals(destination)) {
-                    ch.close(ch.voidPromise());
+                    // Fire-and-forget: the void promise takes no listener; nothing here acts on the close.
+                    ChannelFuture unused = ch.close(ch.voidPromise());
                     return;
                 }
             }

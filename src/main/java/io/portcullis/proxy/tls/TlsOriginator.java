@@ -1,6 +1,7 @@
 package io.portcullis.proxy.tls;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -67,7 +68,8 @@ public final class TlsOriginator {
             if (f.isSuccess()) {
                 promise.trySuccess(upstream);
             } else {
-                upstream.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = upstream.close();
                 promise.tryFailure(classify(f.cause(), where, origination));
             }
         });

@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -168,13 +169,13 @@ public final class KubernetesSource implements AutoCloseable {
             problems.put("discovery", e.getMessage());
             long delay = Math.min(30_000, 500L << Math.min(attempt, 6));
             LOG.error("kubernetes: {}; trying again in {} ms", e.getMessage(), delay);
-            thread.schedule(() -> discoverAndWatch(attempt + 1), delay, TimeUnit.MILLISECONDS);
+            later(() -> discoverAndWatch(attempt + 1), delay);
             return;
         }
         problems.remove("discovery");
         if (kinds.isEmpty()) {
             problems.put("discovery", "the API server serves none of the Istio kinds; install their CRDs");
-            thread.schedule(() -> discoverAndWatch(attempt + 1), 10_000, TimeUnit.MILLISECONDS);
+            later(() -> discoverAndWatch(attempt + 1), 10_000);
             return;
         }
         watched = List.copyOf(kinds);
@@ -276,9 +277,20 @@ public final class KubernetesSource implements AutoCloseable {
         }
     }
 
+    /** Runs a step on the source's thread after a delay; a failure is logged instead of lost in the future. */
+    private void later(Runnable step, long delayMillis) {
+        ScheduledFuture<?> unused = thread.schedule(() -> {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                LOG.error("kubernetes: a scheduled step failed", e);
+            }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
     private void schedule() {
         if (scheduled.compareAndSet(false, true)) {
-            thread.schedule(this::rebuild, SETTLE, TimeUnit.MILLISECONDS);
+            later(this::rebuild, SETTLE);
         }
     }
 
@@ -302,7 +314,7 @@ public final class KubernetesSource implements AutoCloseable {
             if (synced && secretPending) {
                 // A newly named Secret is being listed: apply the change with it, not before it.
                 dirty.set(true);
-                thread.schedule(this::schedule, SECRET_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+                later(this::schedule, SECRET_RECHECK_MILLIS);
                 return;
             }
             if (!synced && allListed && !secretPending && !secretInformers.isEmpty()) {
@@ -314,7 +326,7 @@ public final class KubernetesSource implements AutoCloseable {
                 // Before the first full list a partial view would deny what the cluster allows: wait for it. A
                 // Secret that cannot be listed (RBAC) does not hold readiness back for longer than SECRET_WAIT_MILLIS.
                 if (allListed && secretPending) {
-                    thread.schedule(this::schedule, SECRET_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+                    later(this::schedule, SECRET_RECHECK_MILLIS);
                 }
                 dirty.set(true);
                 return;

@@ -61,7 +61,8 @@ final class Leadership implements AutoCloseable {
                                 KubernetesSettings.LEASE_NAME)))
                 .build()).build();
         running = elector.start();
-        running.whenComplete((v, t) -> {
+        // The callback is the handling: whether the election ended or failed, this replica stands again.
+        CompletableFuture<?> unused = running.whenComplete((v, t) -> {
             leader = false;
             if (!closed) {
                 // Lost the Lease, or the election loop ended on an error: stand again after a pause.

@@ -26,7 +26,11 @@ public record ApplyResult(List<Outcome> outcomes, List<Problem> warnings, boolea
         }
     }
 
-    /** @param object the resource as now stored (as it was, for a deletion), with its resourceVersion */
+    /**
+     * What applying did to one resource.
+     *
+     * @param object the resource as now stored (as it was, for a deletion), with its resourceVersion
+     */
     public record Outcome(ResourceKind kind, String namespace, String name, Action action, String resourceVersion,
                           ObjectNode object) {}
 }

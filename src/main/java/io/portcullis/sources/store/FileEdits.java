@@ -6,7 +6,6 @@ import io.portcullis.model.RawFile;
 import io.portcullis.model.RawFile.Segment;
 import io.portcullis.sources.FolderSnapshot;
 import io.portcullis.sources.FolderTransaction;
-import io.portcullis.sources.store.FolderView.Key;
 import io.portcullis.sources.store.FolderView.Location;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +36,7 @@ final class FileEdits {
     }
 
     /** Replaces the document of the resource at {@code at} with {@code tree}. */
-    void replace(Location at, Key key, ObjectNode tree) throws StoreException {
+    void replace(Location at, FolderView.Key key, ObjectNode tree) throws StoreException {
         RawFile file = view.file(at.file());
         Segment segment = file.segments().get(at.segment());
         requireAlone(at, key, segment);
@@ -53,7 +52,7 @@ final class FileEdits {
     }
 
     /** Removes the resource at {@code at}: its document, or its file when nothing else is in it. */
-    void remove(Location at, Key key) throws StoreException {
+    void remove(Location at, FolderView.Key key) throws StoreException {
         RawFile file = view.file(at.file());
         requireAlone(at, key, file.segments().get(at.segment()));
         List<String> texts = segments(at.file());
@@ -72,7 +71,7 @@ final class FileEdits {
     }
 
     /** Writes a new resource to the file named after it (appended as a document if that name is taken). */
-    void create(Key key, ObjectNode tree) {
+    void create(FolderView.Key key, ObjectNode tree) {
         String name = ResourceFileNames.of(key);
         String yaml = ObjectText.yaml(tree);
         if (!view.hasFile(name) && !edited.containsKey(name)) {
@@ -144,7 +143,7 @@ final class FileEdits {
         return texts;
     }
 
-    private static void requireAlone(Location at, Key key, Segment segment) throws StoreException {
+    private static void requireAlone(Location at, FolderView.Key key, Segment segment) throws StoreException {
         if (!segment.isSolely(at.object().id())) {
             throw new StoreException(StoreException.Reason.CONFLICT, key + " is written in " + at.file()
                     + " together with other resources in one document (a List, or several JSON values); the API"

@@ -19,7 +19,6 @@ import io.portcullis.sources.store.ApplyRequest.Mode;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
 import io.portcullis.sources.store.ApplyResult.Action;
 import io.portcullis.sources.store.ApplyResult.Outcome;
-import io.portcullis.sources.store.FolderView.Key;
 import io.portcullis.sources.store.FolderView.Location;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -90,14 +89,14 @@ public final class FolderStore {
     public synchronized List<StoredObject> list(ResourceKind kind, String namespace) {
         List<StoredObject> out = new ArrayList<>();
         FolderView view = view();
-        for (Map.Entry<Key, Location> e : view.list(kind, namespace)) {
+        for (Map.Entry<FolderView.Key, Location> e : view.list(kind, namespace)) {
             out.add(stored(view, e.getKey(), e.getValue()));
         }
         return out;
     }
 
     public synchronized StoredObject get(ResourceKind kind, String namespace, String name) throws StoreException {
-        Key key = new Key(kind, namespace, name);
+        FolderView.Key key = new FolderView.Key(kind, namespace, name);
         FolderView view = view();
         Location at = view.find(key);
         if (at == null) {
@@ -162,7 +161,7 @@ public final class FolderStore {
     /** Deletes one resource; {@code expectedVersion} (may be null) must be its current version. */
     public synchronized ApplyResult delete(ResourceKind kind, String namespace, String name, String expectedVersion,
                                            boolean dryRun) throws StoreException {
-        Key key = new Key(kind, namespace, name);
+        FolderView.Key key = new FolderView.Key(kind, namespace, name);
         for (int attempt = 1; ; attempt++) {
             FolderView view = view();
             Location at = view.find(key);
@@ -203,9 +202,9 @@ public final class FolderStore {
             FolderView view = view();
             FileEdits edits = new FileEdits(view);
             List<Outcome> outcomes = new ArrayList<>();
-            Set<Key> seen = new HashSet<>();
+            Set<FolderView.Key> seen = new HashSet<>();
             for (Deletion d : targets) {
-                Key key = new Key(d.kind(), d.namespace(), d.name());
+                FolderView.Key key = new FolderView.Key(d.kind(), d.namespace(), d.name());
                 Location at = view.find(key);
                 if (at == null || !seen.add(key)) {
                     continue;
@@ -230,7 +229,7 @@ public final class FolderStore {
 
     private Outcome plan(FolderView view, FileEdits edits, Submitted s, Mode mode, List<String> conflicts)
             throws StoreException {
-        Key key = s.key();
+        FolderView.Key key = s.key();
         Location at = view.find(key);
         String ns = key.namespace();
         if (at == null) {
@@ -323,20 +322,20 @@ public final class FolderStore {
                 + "); the gateway keeps its last good configuration until they are fixed"));
     }
 
-    private static StoredObject stored(FolderView view, Key key, Location at) {
+    private static StoredObject stored(FolderView view, FolderView.Key key, Location at) {
         return view.stored(key, at);
     }
 
-    private static StoreException notFound(Key key) {
+    private static StoreException notFound(FolderView.Key key) {
         return new StoreException(StoreException.Reason.NOT_FOUND,
                 key.kind().qualifiedPlural() + " \"" + key.name() + "\" not found in namespace " + key.namespace());
     }
 
-    private static String cannot(Key key) {
+    private static String cannot(FolderView.Key key) {
         return "Operation cannot be fulfilled on " + key.kind().qualifiedPlural() + " \"" + key.name() + "\"";
     }
 
-    private static String stale(Key key, String given, StoredObject current) {
+    private static String stale(FolderView.Key key, String given, StoredObject current) {
         return cannot(key) + ": the object has been modified; please apply your changes to the latest version and"
                 + " try again (resourceVersion " + given + " was given, the current one is "
                 + current.resourceVersion() + ")";
@@ -347,14 +346,14 @@ public final class FolderStore {
     }
 
     /** One resource of a request, normalized. */
-    private record Submitted(Key key, ObjectNode tree, String givenVersion) {}
+    private record Submitted(FolderView.Key key, ObjectNode tree, String givenVersion) {}
 
     /** The request's resources, each validated on its own (cross-resource rules wait for the whole folder). */
     private record Submission(List<Submitted> objects, List<Problem> warnings) {
         static Submission read(ApplyRequest request) throws StoreException {
             List<Problem> problems = new ArrayList<>();
             List<Submitted> objects = new ArrayList<>();
-            Map<Key, String> seen = new LinkedHashMap<>();
+            Map<FolderView.Key, String> seen = new LinkedHashMap<>();
             for (SourceFile f : request.files()) {
                 RawFile raw = RawFile.split(f.name(), f.text());
                 if (!raw.segments().stream().allMatch(Segment::readable)) {
@@ -375,7 +374,7 @@ public final class FolderStore {
                     normalized.append(normalized.length() == 0 || json ? "" : "---\n")
                             .append(ObjectText.forFile(f.name(), tree));
                     ResourceKind.of(o.apiVersion(), o.id().kind()).ifPresent(kind -> {
-                        Key key = new Key(kind, ns, o.id().name());
+                        FolderView.Key key = new FolderView.Key(kind, ns, o.id().name());
                         String first = seen.putIfAbsent(key, f.name());
                         if (first != null) {
                             problems.add(Problem.error(f.name(), new ResourceId(o.id().kind(), ns, o.id().name()),

@@ -193,7 +193,10 @@ final class FolderView {
     /** The resource at {@code at} as served: made once per file version. Its tree is shared: never change it. */
     StoredObject stored(Key key, Location at) {
         Versioned v = versions.get(key);
-        if (v == null || v.object() != at.object() || !v.fileModified().equals(at.fileModified())) {
+        // Identity on purpose: the same parsed object, not a deep comparison of two trees.
+        @SuppressWarnings("ReferenceEquality")
+        boolean sameObject = v != null && v.object() == at.object();
+        if (!sameObject || !v.fileModified().equals(at.fileModified())) {
             String ns = key.namespace();
             ObjectNode tree = at.object().tree();
             String version = ObjectNormalizer.version(tree, ns);

@@ -106,6 +106,8 @@ public enum MetricCatalog {
     private final Type type;
     private final String unit;
     private final String help;
+    // List.copyOf: unmodifiable, which the check cannot see without Guava's ImmutableList.
+    @SuppressWarnings("ImmutableEnumChecker")
     private final List<String> labels;
 
     MetricCatalog(String metricName, Type type, String unit, String help, List<String> labels) {
@@ -113,7 +115,7 @@ public enum MetricCatalog {
         this.type = type;
         this.unit = unit;
         this.help = help;
-        this.labels = labels;
+        this.labels = List.copyOf(labels);
     }
 
     /** The name as exported, with Prometheus's {@code _total} suffix for counters. */

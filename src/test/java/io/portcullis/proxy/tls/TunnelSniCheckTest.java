@@ -84,7 +84,7 @@ class TunnelSniCheckTest {
         assertThat(alert).as("a fatal alert, not a replayed ClientHello").isNotNull();
         assertThat(ByteBufUtil.getBytes(alert)).containsExactly(21, 3, 3, 0, 2, 2, 112);
         alert.release();
-        assertThat((Object) ch.readInbound()).as("nothing reaches the upstream").isNull();
+        assertThat(ch.<Object>readInbound()).as("nothing reaches the upstream").isNull();
         assertThat(log.reason()).isEqualTo(Reason.SNI_MISMATCH);
         assertThat(log.close().message()).contains("denied by AuthorizationPolicy/istio-system/no-admin");
         ch.finishAndReleaseAll();
@@ -99,7 +99,7 @@ class TunnelSniCheckTest {
         assertThat(ByteBufUtil.getBytes(alert)).containsExactly(21, 3, 3, 0, 2, 2, 112);
         alert.release();
         assertThat(ch.isOpen()).isFalse();
-        assertThat((Object) ch.readInbound()).as("nothing reaches the upstream").isNull();
+        assertThat(ch.<Object>readInbound()).as("nothing reaches the upstream").isNull();
         assertThat(log.reason()).isEqualTo(Reason.SNI_MISMATCH);
         ch.finishAndReleaseAll();
     }
@@ -114,7 +114,7 @@ class TunnelSniCheckTest {
         ByteBuf passed = ch.readInbound();
         assertThat(ByteBufUtil.getBytes(passed)).isEqualTo(sent);
         passed.release();
-        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.<Object>readOutbound()).isNull();
         assertThat(ch.isOpen()).isTrue();
         assertThat(log.reason()).isNull();
         ch.finishAndReleaseAll();
