@@ -3,6 +3,7 @@ package io.portcullis.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -78,7 +79,8 @@ public final class AcceptBackoff extends ChannelInboundHandlerAdapter {
      */
     private void pause(Channel ch, long millis) {
         ch.config().setAutoRead(false);
-        ch.eventLoop().schedule(() -> {
+        // Nothing cancels the pause: the task only turns reading back on, and only on an open channel.
+        ScheduledFuture<?> unused = ch.eventLoop().schedule(() -> {
             paused = false;
             if (ch.isOpen()) {
                 ch.config().setAutoRead(true);

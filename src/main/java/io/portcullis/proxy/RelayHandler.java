@@ -3,6 +3,7 @@ package io.portcullis.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -49,7 +50,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                 log.addToClient(buf.readableBytes());
             }
         }
-        peer.write(msg, peer.voidPromise());
+        // The void promise reports a failed write through the peer's exceptionCaught, which closes both sides.
+        ChannelFuture unused = peer.write(msg, peer.voidPromise());
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -119,7 +121,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                 return false;
             }
         }
-        ((DuplexChannel) peer).shutdownOutput();
+        // Fire-and-forget: a failed half-close ends in the channel's close, handled there.
+        ChannelFuture unused = ((DuplexChannel) peer).shutdownOutput();
         return true;
     }
 
@@ -141,7 +144,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         // Netty's close() builds a ClosedChannelException on every call, even a no-op one: a channel
         // already closed (channelInactive) is not closed again.
         if (self.isOpen()) {
-            self.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = self.close();
         }
     }
 }

@@ -20,6 +20,8 @@ public final class DownwardApiLabels {
     }
 
     /**
+     * Reads the pod's labels from a Downward API file of {@code key="value"} lines.
+     *
      * @throws IllegalArgumentException naming the file and the line that is not {@code key="value"}
      */
     public static GatewayLabels read(Path file) throws IOException {

@@ -1,6 +1,7 @@
 package io.portcullis.proxy.capture;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
@@ -40,19 +41,22 @@ final class CaptureHandler extends ChannelInboundHandlerAdapter {
             original = OriginalDestination.of(ch);
         } catch (IOException e) {
             log.refused(Reason.NO_ORIGINAL_DST, e.getMessage());
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         log.originalDestination(original);
         if (original.equals(ch.localAddress())) {
             log.refused(Reason.NO_ORIGINAL_DST, "connected to the capture port itself, not redirected by iptables");
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         if (context.ownConnections().isOwn(ch.remoteAddress())) {
             log.refused(Reason.CAPTURE_LOOP, "the sidecar's own connection to " + original + " was captured: run it"
                     + " as the user or group that portcullis capture excludes (--proxy-uid/--proxy-gid)");
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         CapturedFlow flow = new CapturedFlow(ch, original, policy, context, log);

@@ -2,10 +2,12 @@ package io.portcullis.proxy.capture;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.model.LiteralSplit;
 import io.portcullis.policy.Reason;
 import io.portcullis.proxy.InputEndHold;
 import io.portcullis.telemetry.ConnectionLog;
@@ -43,7 +45,8 @@ final class CaptureHostPeek extends ByteToMessageDecoder {
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
             log.refused(Reason.INSPECT_TIMEOUT, "no complete request head within " + timeoutMillis + " ms");
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
         }, timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -70,7 +73,8 @@ final class CaptureHostPeek extends ByteToMessageDecoder {
             if (in.readableBytes() > maxHead) {
                 deciding = true;
                 log.refused(Reason.HEADER_TOO_LARGE, "request head larger than " + maxHead + " bytes");
-                ctx.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = ctx.close();
             }
             return;
         }
@@ -83,8 +87,9 @@ final class CaptureHostPeek extends ByteToMessageDecoder {
 
     /** The host a request head names, without port; null when it is not HTTP/1 or names none. */
     static String host(String head) {
-        String[] lines = head.split("\r\n");
-        String[] requestLine = lines[0].split(" ");
+        // Only the first line is read, and a limit of -1 changes none of its parts but the count, checked below.
+        String[] lines = head.split("\r\n", -1);
+        String[] requestLine = LiteralSplit.droppingTrailingEmpty(lines[0], ' ');
         if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
             return null;
         }

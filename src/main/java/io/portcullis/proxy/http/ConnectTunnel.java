@@ -2,6 +2,7 @@ package io.portcullis.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -66,7 +67,8 @@ final class ConnectTunnel {
         ChannelPipeline p = client.pipeline();
         log.upstream(upstream.remoteAddress());
         client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                new HttpResponseStatus(200, "Connection established")));
+                new HttpResponseStatus(200, "Connection established")))
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         log.responded(200);
         p.remove(PipelineNames.HTTP_CODEC);
         if (inspects(tunnel)) {

@@ -22,7 +22,7 @@ final class HopByHopHeaders {
     static void strip(HttpHeaders headers) {
         List<String> named = new ArrayList<>();
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
+            for (String token : value.split(",", -1)) {
                 if (!token.isBlank()) {
                     named.add(token.trim());
                 }

@@ -2,6 +2,7 @@ package io.portcullis.proxy.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -390,7 +391,8 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
             }
             Channel up = f.getNow();
             if (!c.channel().isActive()) {
-                up.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = up.close();
                 return;
             }
             tunnels.establish(c, up, tunnel, pending.takeAll(), inputShutdown);
@@ -421,7 +423,8 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         exchange = null;
         releaseUpstream();
         pending.releaseAll();
-        ctx().close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx().close();
     }
 
     private void releaseUpstream() {

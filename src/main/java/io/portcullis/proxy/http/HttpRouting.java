@@ -111,7 +111,7 @@ final class HttpRouting {
         String host = r.authority().isEmpty() ? requested.hostForHeader() : r.authority();
         int port = r.port() != 0 ? r.port() : requested.port();
         boolean defaultPort = (s.equals("http") && port == 80) || (s.equals("https") && port == 443);
-        String hostPort = host.contains(":") && !host.startsWith("[") || defaultPort ? host : host + ":" + port;
+        String hostPort = (host.contains(":") && !host.startsWith("[")) || defaultPort ? host : host + ":" + port;
         String path = r.uri().isEmpty() ? target : r.uri();
         return s + "://" + hostPort + path;
     }

@@ -1,6 +1,8 @@
 package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -113,7 +115,10 @@ public final class HttpsGatewayListener {
         private static void refuse(ChannelHandlerContext ctx, Reason reason) {
             Channel ch = ctx.channel();
             TlsAlerts.forRefusal(reason).ifPresentOrElse(
-                    alert -> ch.writeAndFlush(alert).addListener(f -> ch.close()), ch::close);
+                    alert -> ch.writeAndFlush(alert).addListener(ChannelFutureListener.CLOSE), () -> {
+                        // Fire-and-forget: nothing here acts on how the close ends.
+                        ChannelFuture unused = ch.close();
+                    });
         }
     }
 
@@ -157,7 +162,8 @@ public final class HttpsGatewayListener {
             }
             if (!e.isSuccess()) {
                 failed(e.cause());
-                ctx.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = ctx.close();
                 return;
             }
             SpiffeId caller = peerIdentity(ctx);
@@ -177,7 +183,8 @@ public final class HttpsGatewayListener {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // A handshake failure is also announced by its completion event: the first report is logged.
             failed(cause);
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
         }
 
         private void failed(Throwable cause) {

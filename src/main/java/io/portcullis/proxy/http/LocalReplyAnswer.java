@@ -1,5 +1,6 @@
 package io.portcullis.proxy.http;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -34,7 +35,8 @@ final class LocalReplyAnswer {
         log.addToClient(response.content().readableBytes());
         log.responded(reply.status());
         if (keepAlive) {
-            ctx.writeAndFlush(response);
+            // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+            ChannelFuture unused = ctx.writeAndFlush(response);
         } else {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }

@@ -45,33 +45,17 @@ final class ProxyResponses {
     }
 
     static HttpResponseStatus statusFor(Reason reason) {
-        switch (reason) {
-            case DNS_FAILURE:
-            case UPSTREAM_CERT_UNTRUSTED:
-            case UPSTREAM_CERT_NAME_MISMATCH:
-            case UPSTREAM_CERT_EXPIRED:
-            case UPSTREAM_CERT_NOT_YET_VALID:
-            case UPSTREAM_TLS_FAILURE:
-            case UPSTREAM_TLS_CONFIG:
-            case UPSTREAM_RESET:
-            case BAD_UPSTREAM_RESPONSE:
-                return HttpResponseStatus.BAD_GATEWAY;
-            case UPSTREAM_CONNECT_FAILURE:
-            case UPSTREAM_OVERFLOW:
-                return HttpResponseStatus.SERVICE_UNAVAILABLE;
-            case UPSTREAM_TIMEOUT:
-                return HttpResponseStatus.GATEWAY_TIMEOUT;
-            case HEADER_TOO_LARGE:
-                return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-            case INSPECT_TIMEOUT:
-                return HttpResponseStatus.REQUEST_TIMEOUT;
-            case BAD_REQUEST:
-            case AMBIGUOUS_FRAMING:
-                return HttpResponseStatus.BAD_REQUEST;
-            case UNSUPPORTED_HTTP_VERSION:
-                return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
-            default:
-                return HttpResponseStatus.FORBIDDEN;
-        }
+        return switch (reason) {
+            case DNS_FAILURE, UPSTREAM_CERT_UNTRUSTED, UPSTREAM_CERT_NAME_MISMATCH, UPSTREAM_CERT_EXPIRED,
+                    UPSTREAM_CERT_NOT_YET_VALID, UPSTREAM_TLS_FAILURE, UPSTREAM_TLS_CONFIG, UPSTREAM_RESET,
+                    BAD_UPSTREAM_RESPONSE -> HttpResponseStatus.BAD_GATEWAY;
+            case UPSTREAM_CONNECT_FAILURE, UPSTREAM_OVERFLOW -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case UPSTREAM_TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            case HEADER_TOO_LARGE -> HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            case INSPECT_TIMEOUT -> HttpResponseStatus.REQUEST_TIMEOUT;
+            case BAD_REQUEST, AMBIGUOUS_FRAMING -> HttpResponseStatus.BAD_REQUEST;
+            case UNSUPPORTED_HTTP_VERSION -> HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+            default -> HttpResponseStatus.FORBIDDEN;
+        };
     }
 }

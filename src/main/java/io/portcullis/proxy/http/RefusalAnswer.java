@@ -1,5 +1,6 @@
 package io.portcullis.proxy.http;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.portcullis.policy.Reason;
@@ -24,7 +25,8 @@ final class RefusalAnswer {
         log.refused(reason, message);
         if (startedStatus.isPresent()) {
             log.responded(startedStatus.getAsInt());
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         log.responded(ProxyResponses.statusFor(reason).code());

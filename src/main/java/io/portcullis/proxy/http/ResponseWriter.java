@@ -1,6 +1,7 @@
 package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -77,7 +78,8 @@ final class ResponseWriter {
         }
         boolean last = msg instanceof LastHttpContent;
         if (x.interim) {
-            client.write(msg);
+            // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+            ChannelFuture unused = client.write(msg);
             if (last) {
                 x.interim = false;
                 client.flush();
@@ -89,7 +91,8 @@ final class ResponseWriter {
             return last ? SWITCHED : MORE;
         }
         log.addToClient(content.content().readableBytes());
-        client.write(msg);
+        // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+        ChannelFuture unused = client.write(msg);
         if (last) {
             x.responseComplete = true;
             client.flush();
@@ -122,13 +125,16 @@ final class ResponseWriter {
             x.switching = true;
             x.responseStarted = true;
             x.status = code;
-            client.writeAndFlush(response);
-            client.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+            ChannelFuture unused = client.writeAndFlush(response);
+            // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+            ChannelFuture unusedClient = client.write(LastHttpContent.EMPTY_LAST_CONTENT);
             return MORE;
         }
         if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
             x.interim = true;
-            client.write(response);
+            // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+            ChannelFuture unused = client.write(response);
             return MORE;
         }
         if (attempts.retryOnStatus(x, code)) {
@@ -137,7 +143,8 @@ final class ResponseWriter {
         x.finalResponse(response);
         x.route.actions().onResponse(response);
         x.status = code;
-        client.write(response);
+        // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+        ChannelFuture unused = client.write(response);
         return MORE;
     }
 }

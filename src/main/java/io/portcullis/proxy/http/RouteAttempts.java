@@ -34,7 +34,8 @@ final class RouteAttempts {
     void firstTry(Exchange x, Runnable go) {
         if (x.route.actions().delay().isPresent()) {
             log.routeFlag("DI");
-            schedule(go, x.route.actions().delay().get());
+            // Nothing cancels an injected delay: once it passes, the try starts (or finds the exchange gone).
+            Future<?> unused = schedule(go, x.route.actions().delay().get());
         } else {
             go.run();
         }

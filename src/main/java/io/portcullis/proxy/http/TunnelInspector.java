@@ -3,6 +3,7 @@ package io.portcullis.proxy.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -119,7 +120,7 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         while (token < end && isTchar(held.getUnsignedByte(token))) {
             token++;
         }
-        if (token == i || token < end && held.getByte(token) != ' ') {
+        if (token == i || (token < end && held.getByte(token) != ' ')) {
             opaque();
             return;
         }
@@ -210,8 +211,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
         }
         finish();
         log.refused(reason, message);
-        ctx.close();
-        upstream.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unusedUpstream = upstream.close();
     }
 
     /**
@@ -281,8 +284,10 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
             return;
         }
         finish();
-        ctx.close();
-        upstream.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unusedUpstream = upstream.close();
     }
 
     /** The client left before the tunnel's kind was known: nothing carries the tunnel yet, so the upstream is closed here. */
@@ -290,7 +295,8 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!done) {
             finish();
-            upstream.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = upstream.close();
         }
         ctx.fireChannelInactive();
     }

@@ -2,6 +2,7 @@ package io.portcullis.proxy.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -46,12 +47,14 @@ final class TunnelUpstream implements UpstreamSource {
             handler.detach();
         }
         if (!reusable) {
-            ch.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ch.close();
         }
     }
 
     @Override
     public void clientClosed() {
-        upstream.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = upstream.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -48,7 +49,8 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
         if (owner == null || !(msg instanceof HttpObject http)) {
             // An idle pooled connection has nothing to say; whatever it says ends it.
             ReferenceCountUtil.release(msg);
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         owner.onUpstream(ctx.channel(), http);
@@ -74,7 +76,8 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             // Upstream connections allow half-close (for tunnels); for HTTP the server's end of
             // input ends the connection. The codec has already ended a close-delimited body.
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -93,6 +96,7 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets and TLS alerts end connections; channelInactive tells the exchange, with this cause.
         failure = cause;
-        ctx.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx.close();
     }
 }

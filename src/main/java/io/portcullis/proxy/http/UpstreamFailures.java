@@ -30,7 +30,7 @@ final class UpstreamFailures {
 
     /** The upstream closed before a response started: its TLS failed, or it reset. */
     static Route.Refuse closedBeforeAnswer(Authority upstream, @Nullable Throwable cause) {
-        if (cause instanceof SSLException || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+        if (cause instanceof SSLException || (cause instanceof DecoderException && cause.getCause() instanceof SSLException)) {
             Throwable tls = cause instanceof SSLException ? cause : cause.getCause();
             return new Route.Refuse(Reason.UPSTREAM_TLS_FAILURE, "TLS with upstream " + upstream + " failed: "
                     + tls.getMessage());

@@ -1,6 +1,7 @@
 package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -45,9 +46,11 @@ final class UpstreamRequestWriter {
         log.upstream(up.remoteAddress());
         log.relayed();
         up.config().setAutoRead(true);
-        up.write(x.head);
+        // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+        ChannelFuture unused = up.write(x.head);
         if (x.requestComplete) {
-            up.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+            ChannelFuture unusedUp = up.write(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         return up;
     }
@@ -55,7 +58,8 @@ final class UpstreamRequestWriter {
     /** Writes one part of the request body; true when it was the last, which is flushed. */
     boolean body(Channel up, Exchange x, HttpContent content) {
         log.addFromClient(content.content().readableBytes());
-        up.write(content);
+        // Fire-and-forget: a failed write closes the channel, and the close ends the exchange.
+        ChannelFuture unused = up.write(content);
         if (content instanceof LastHttpContent) {
             x.requestComplete = true;
             up.flush();

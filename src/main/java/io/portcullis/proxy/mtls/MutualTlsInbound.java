@@ -2,6 +2,7 @@ package io.portcullis.proxy.mtls;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -103,7 +104,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
                 handshakeDone(ctx);
             } else {
                 refuseHandshake(e.cause());
-                ctx.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = ctx.close();
             }
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -132,7 +134,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
             long timeout = settings.inspectTimeout().toMillis();
             sniffing = ctx.executor().schedule(() -> {
                 log.refused(Reason.INSPECT_TIMEOUT, "no byte inside the mutual-TLS hop within " + timeout + " ms");
-                ctx.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = ctx.close();
             }, timeout, TimeUnit.MILLISECONDS);
             sniff(ctx);
             return;
@@ -184,7 +187,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         log.decided(verdict);
         if (!(verdict instanceof Verdict.Forward forward)) {
             // The handshake is over: no plaintext alert fits any more; the TLS handler sends close_notify.
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         Optional<OwedCheck.InnerSniEquals> innerSni = forward.owed(OwedCheck.InnerSniEquals.class);
@@ -269,7 +273,8 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         refuseHandshake(cause);
-        ctx.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx.close();
     }
 
     private static String describe(Throwable t) {

@@ -2,6 +2,7 @@ package io.portcullis.proxy.mtls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SniHandler;
@@ -41,7 +42,8 @@ public final class MutualTlsListener {
                 ? TlsContexts.Lookup.failed("this gateway was started without TLS support") : contexts.server(listener.tls());
         if (lookup.context() == null) {
             log.refused(Reason.TLS_UNAVAILABLE, lookup.problem());
-            ch.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ch.close();
             return;
         }
         ch.config().setAutoRead(true);

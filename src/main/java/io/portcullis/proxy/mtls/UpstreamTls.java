@@ -1,6 +1,7 @@
 package io.portcullis.proxy.mtls;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -41,13 +42,15 @@ public final class UpstreamTls {
         upstream.read();
         ssl.handshakeFuture().addListener(f -> {
             if (!f.isSuccess()) {
-                upstream.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = upstream.close();
                 promise.tryFailure(new UpstreamException(Reason.TLS_HANDSHAKE_FAILED, "TLS to "
                         + AddressText.of(upstream.remoteAddress()) + " failed: " + describe(f.cause())));
                 return;
             }
             if (!subjectAltNames.isEmpty() && !peerNamed(ssl, subjectAltNames)) {
-                upstream.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = upstream.close();
                 promise.tryFailure(new UpstreamException(Reason.TLS_HANDSHAKE_FAILED, "the certificate of "
                         + AddressText.of(upstream.remoteAddress()) + " carries none of the subjectAltNames " + subjectAltNames));
                 return;

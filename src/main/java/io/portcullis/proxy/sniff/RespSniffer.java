@@ -50,7 +50,7 @@ final class RespSniffer extends StreamSniffer {
     }
 
     /** A decimal integer terminated by CRLF, one byte at a time. */
-    private static final class Number {
+    private static final class IntegerReader {
         private long value;
         private int digits;
         private boolean negative;
@@ -94,7 +94,7 @@ final class RespSniffer extends StreamSniffer {
     /** Client to server: commands. */
     private final class Commands {
         private CommandState state = CommandState.START;
-        private final Number number = new Number();
+        private final IntegerReader number = new IntegerReader();
         private long elementsLeft;
         private boolean first;
         private long bulkLeft;
@@ -234,7 +234,7 @@ final class RespSniffer extends StreamSniffer {
     /** Server to client: replies, nested to any depth up to {@link #MAX_DEPTH}. */
     private final class Replies {
         private ReplyState state = ReplyState.TYPE;
-        private final Number number = new Number();
+        private final IntegerReader number = new IntegerReader();
         private final long[] left = new long[MAX_DEPTH];
         private final boolean[] attribute = new boolean[MAX_DEPTH];
         private int depth;

@@ -1,6 +1,7 @@
 package io.portcullis.proxy.tcp;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
@@ -39,7 +40,8 @@ public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
         Verdict verdict = Admission.admit(policy, ChannelFacts.of(ListenerKind.TCP, listener, ctx.channel()).build());
         log.decided(verdict);
         if (!(verdict instanceof Verdict.Forward forward)) {
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         // Even with auto-read off, epoll reads what is pending when the client half-closes.

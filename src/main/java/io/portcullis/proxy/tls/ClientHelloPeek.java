@@ -1,6 +1,7 @@
 package io.portcullis.proxy.tls;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
@@ -77,7 +78,8 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
         super.handlerAdded(ctx);
         timeout = ctx.executor().schedule(() -> {
             log.refused(Reason.INSPECT_TIMEOUT, "no complete " + what + " within " + timeoutMillis + " ms");
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
         }, timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -98,7 +100,8 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
             cancelTimer();
             log.refused(Reason.INCOMPLETE_CLIENT_HELLO, "the client ended its input after "
                     + internalBuffer().readableBytes() + " bytes, before a complete " + what);
-            ctx.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = ctx.close();
             return;
         }
         if (inputEnd == null || !inputEnd.hold(evt)) {
@@ -124,7 +127,8 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
         } else {
             log.refused(Reason.BAD_REQUEST, malformed(c));
         }
-        ctx.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx.close();
     }
 
     private void cancelTimer() {

@@ -83,13 +83,13 @@ final class UpstreamTrustManager extends X509ExtendedTrustManager {
     private UpstreamCertificateException classify(X509Certificate[] chain, CertificateException e) {
         X509Certificate leaf = chain[0];
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof CertificateExpiredException || c instanceof CertPathValidatorException v
-                    && v.getReason() == CertPathValidatorException.BasicReason.EXPIRED) {
+            if (c instanceof CertificateExpiredException || (c instanceof CertPathValidatorException v
+                    && v.getReason() == CertPathValidatorException.BasicReason.EXPIRED)) {
                 return new UpstreamCertificateException(Reason.UPSTREAM_CERT_EXPIRED, "the certificate "
                         + subject(leaf) + " has expired (valid until " + leaf.getNotAfter().toInstant() + ")", e);
             }
-            if (c instanceof CertificateNotYetValidException || c instanceof CertPathValidatorException v
-                    && v.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+            if (c instanceof CertificateNotYetValidException || (c instanceof CertPathValidatorException v
+                    && v.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID)) {
                 return new UpstreamCertificateException(Reason.UPSTREAM_CERT_NOT_YET_VALID, "the certificate "
                         + subject(leaf) + " is not valid yet (valid from " + leaf.getNotBefore().toInstant() + ")", e);
             }

@@ -1,6 +1,7 @@
 package io.portcullis.proxy.tunnel;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.model.AddressText;
@@ -34,7 +35,8 @@ public final class ProxyTunnelConnector {
                 ? " (" + AddressText.hostPort(a) + ")" : "");
         String target = AddressText.hostPort(tunnel.targetHost(), tunnel.targetPort());
         if (!tunnel.isConnect()) {
-            proxy.close();
+            // Fire-and-forget: nothing here acts on how the close ends.
+            ChannelFuture unused = proxy.close();
             return done.setFailure(new UpstreamException(Reason.UPSTREAM_CONNECT_FAILURE, settings.rule()
                     + " trafficPolicy.tunnel.protocol: " + tunnel.protocol() + " is not spoken by Portcullis (expected"
                     + " CONNECT)"));
@@ -44,7 +46,8 @@ public final class ProxyTunnelConnector {
             if (f.isSuccess()) {
                 done.trySuccess(proxy);
             } else {
-                proxy.close();
+                // Fire-and-forget: nothing here acts on how the close ends.
+                ChannelFuture unused = proxy.close();
                 done.tryFailure(f.cause());
             }
         });

@@ -2,6 +2,7 @@ package io.portcullis.proxy.tunnel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
@@ -187,7 +188,8 @@ final class ProxyTunnelHandler extends ChannelDuplexHandler {
         if (!established.tryFailure(e)) {
             return false;
         }
-        ctx.close();
+        // Fire-and-forget: nothing here acts on how the close ends.
+        ChannelFuture unused = ctx.close();
         return true;
     }
 }

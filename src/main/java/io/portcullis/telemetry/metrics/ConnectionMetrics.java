@@ -120,7 +120,7 @@ final class ConnectionMetrics implements ConnectionObserver {
         if (d.declared()) {
             return d.service();
         }
-        return d == Destination.NONE || "-".equals(d.cluster()) ? Destination.UNKNOWN : d.cluster();
+        return d.equals(Destination.NONE) || "-".equals(d.cluster()) ? Destination.UNKNOWN : d.cluster();
     }
 
     private static String principal(String p) {
