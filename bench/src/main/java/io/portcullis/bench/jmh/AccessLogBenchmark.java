@@ -1,8 +1,12 @@
 package io.portcullis.bench.jmh;
 
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Facts;
+import io.portcullis.policy.HostPort;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.OutboundPolicy;
+import io.portcullis.policy.Verdict;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The access log's per-connection work on the event loop: recording a connection (addresses,
- * decision, byte counts) and formatting its line; an allowed connection and a denied one with a
+ * verdict, byte counts) and formatting its line; an allowed connection and a denied one with a
  * message.
  */
 @State(Scope.Benchmark)
@@ -33,16 +37,18 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AccessLogBenchmark {
     private InetSocketAddress client;
     private InetSocketAddress upstream;
-    private Decision allowed;
-    private Decision denied;
+    private Verdict allowed;
+    private Verdict denied;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         client = new InetSocketAddress(InetAddress.getByName("10.1.2.3"), 40558);
         upstream = new InetSocketAddress(InetAddress.getByName("142.250.74.74"), 443);
         EgressPolicy policy = EgressPolicy.compile(SyntheticEntries.of(10), OutboundPolicy.REGISTRY_ONLY);
-        allowed = policy.decideHost("svc-2.team-2.example.com", 443);
-        denied = policy.decideHost("api.other.test", 443);
+        allowed = Admission.admit(policy, Facts.of(ListenerKind.EXPLICIT_CONNECT, 3128)
+                .authority(HostPort.ofName("svc-2.team-2.example.com", 443)).build());
+        denied = Admission.admit(policy, Facts.of(ListenerKind.EXPLICIT_CONNECT, 3128)
+                .authority(HostPort.ofName("api.other.test", 443)).build());
     }
 
     @Benchmark
