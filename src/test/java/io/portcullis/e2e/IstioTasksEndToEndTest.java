@@ -12,6 +12,7 @@ import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.MeshClient;
 import io.portcullis.testsupport.MeshCerts;
+import io.portcullis.testsupport.SquidProcess;
 import io.portcullis.testsupport.TestCa;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -475,7 +476,10 @@ class IstioTasksEndToEndTest {
     void httpsProxyIsReachedByItsAddressAndTunnelsTheApplicationsTls() throws Exception {
         Cli.requireCommand("squid");
         InetAddress squidIp = freshLoopback();
-        try (SquidProcess squid = SquidProcess.start(squidIp, Map.of("en.wikipedia.example.test", webIp.getHostAddress()));
+        // The task's own Squid rules: CONNECT only to 443, the cache manager from localhost only.
+        try (SquidProcess squid = SquidProcess.startOn(squidIp, 3128, Map.of("en.wikipedia.example.test",
+                webIp.getHostAddress()), List.of("acl SSL_ports port 443", "acl CONNECT method CONNECT",
+                "http_access deny CONNECT !SSL_ports", "http_access allow localhost manager", "http_access deny manager"));
              RunningGateway g = gateway()) {
             Cli.Result before = viaProxy(g, "http://" + squidIp.getHostAddress() + ":3128/");
             assertThat(before.stdout()).as(before.toString()).endsWith("\n403");

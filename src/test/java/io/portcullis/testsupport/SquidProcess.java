@@ -2,6 +2,7 @@ package io.portcullis.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -15,8 +16,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A real Squid (Debian's {@code squid}) as a corporate HTTP proxy on 127.0.0.1 and a free port,
- * with a generated configuration in its own temp dir (pid file, logs, hosts file there, no disk
+ * A real Squid (Debian's {@code squid}) as a corporate HTTP proxy on 127.0.0.1 and a free port
+ * (or on a given loopback address and port: {@link #startOn}), with a generated configuration in its own temp dir (pid file, logs, hosts file there, no disk
  * cache): it allows CONNECT to any port, except to the domains it is told to refuse (403), and
  * resolves names from its own hosts file. {@link #close} stops it (a JVM shutdown hook does too).
  */
@@ -28,6 +29,8 @@ public final class SquidProcess implements AutoCloseable {
   private final int port;
   private final Path dir;
   private final Thread shutdownHook;
+
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
   private SquidProcess(Process process, int port, Path dir) {
     this.process = process;
@@ -46,7 +49,7 @@ public final class SquidProcess implements AutoCloseable {
     AssertionError last = null;
     for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
       try {
-        return tryStart(binary, FreePorts.pick(), hosts, refusedDomains);
+        return tryStart(binary, LOOPBACK, FreePorts.pick(), hosts, refusedDomains, List.of());
       } catch (AssertionError e) {
         last = e;
         if (!String.valueOf(e.getMessage()).contains("Address already in use")) {
@@ -55,6 +58,15 @@ public final class SquidProcess implements AutoCloseable {
       }
     }
     throw last;
+  }
+
+  /**
+   * Squid on {@code address:port} (a loopback address of the test's own, so a fixed port such as
+   * Istio's 3128 cannot collide), with {@code accessRules} (Squid {@code acl}/{@code http_access}
+   * lines, e.g. a task's own) before the final {@code http_access allow all}.
+   */
+  public static SquidProcess startOn(InetAddress address, int port, Map<String, String> hosts, List<String> accessRules) {
+    return tryStart(Cli.requireCommand("squid").toString(), address, port, hosts, List.of(), accessRules);
   }
 
   public int port() {
@@ -91,7 +103,8 @@ public final class SquidProcess implements AutoCloseable {
     deleteRecursively(dir);
   }
 
-  private static SquidProcess tryStart(String binary, int port, Map<String, String> hosts, List<String> refused) {
+  private static SquidProcess tryStart(String binary, InetAddress address, int port, Map<String, String> hosts,
+                                       List<String> refused, List<String> accessRules) {
     Path dir;
     try {
       dir = Files.createTempDirectory("portcullis-squid-");
@@ -100,7 +113,7 @@ public final class SquidProcess implements AutoCloseable {
       Files.writeString(dir.resolve("hosts"), hosts.entrySet().stream()
           .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining("\n", "", "\n")));
       StringBuilder conf = new StringBuilder();
-      conf.append("http_port 127.0.0.1:").append(port).append('\n')
+      conf.append("http_port ").append(address.getHostAddress()).append(':').append(port).append('\n')
           .append("pid_filename ").append(dir.resolve("squid.pid")).append('\n')
           .append("cache_log ").append(dir.resolve("cache.log")).append('\n')
           .append("access_log stdio:").append(dir.resolve("access.log")).append('\n')
@@ -119,6 +132,7 @@ public final class SquidProcess implements AutoCloseable {
         refused.forEach(d -> conf.append(' ').append('.').append(d));
         conf.append("\nhttp_access deny refused\n");
       }
+      accessRules.forEach(rule -> conf.append(rule).append('\n'));
       // Loopback-only test proxy: CONNECT to any port is what the tests exercise.
       conf.append("http_access allow all\n");
       Files.writeString(dir.resolve("squid.conf"), conf.toString());
@@ -137,7 +151,7 @@ public final class SquidProcess implements AutoCloseable {
     SquidProcess squid = new SquidProcess(process, port, dir);
     try {
       ProcessReadiness.await(process, "squid", READY_TIMEOUT_MILLIS, 50, "a connection on port " + port,
-          () -> accepts(port));
+          () -> accepts(address, port));
       return squid;
     } catch (RuntimeException | Error e) {
       String log = squid.log();
@@ -146,9 +160,9 @@ public final class SquidProcess implements AutoCloseable {
     }
   }
 
-  private static boolean accepts(int port) {
+  private static boolean accepts(InetAddress address, int port) {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      socket.connect(new InetSocketAddress(address, port), 500);
       return true;
     } catch (IOException e) {
       return false;
