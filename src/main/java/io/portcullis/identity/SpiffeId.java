@@ -1,5 +1,6 @@
 package io.portcullis.identity;
 
+import io.portcullis.model.IstioPrincipal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -66,16 +67,12 @@ public record SpiffeId(String trustDomain, String path) {
         return trustDomain + path;
     }
 
-    /** The namespace of an Istio identity ({@code /ns/NAMESPACE/...}), or null for other paths. */
+    /**
+     * The namespace of an Istio identity ({@code /ns/NAMESPACE/...}), or null for other paths: read as
+     * everywhere else, by {@link IstioPrincipal#namespace()}.
+     */
     public @Nullable String namespace() {
-        // The path's segments are all non-empty (checked in parse), so no trailing empty part can appear.
-        String[] segments = path.substring(1).split("/", -1);
-        for (int i = 0; i + 1 < segments.length; i += 2) {
-            if (segments[i].equals("ns")) {
-                return segments[i + 1];
-            }
-        }
-        return null;
+        return IstioPrincipal.of(principal()).namespace().orElse(null);
     }
 
     @Override

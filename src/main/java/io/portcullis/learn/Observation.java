@@ -1,6 +1,7 @@
 package io.portcullis.learn;
 
 import io.portcullis.model.Cidr;
+import io.portcullis.model.IstioPrincipal;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionRecord;
 import java.util.Locale;
@@ -85,15 +86,7 @@ public record Observation(long at, String listener, String host, String address,
 
     /** The caller's namespace, from its SPIFFE ID ({@code spiffe://td/ns/NS/sa/SA}), or null. */
     public String namespace() {
-        if (principal == null) {
-            return null;
-        }
-        int ns = principal.indexOf("/ns/");
-        if (ns < 0) {
-            return null;
-        }
-        int end = principal.indexOf('/', ns + 4);
-        return end < 0 ? principal.substring(ns + 4) : principal.substring(ns + 4, end);
+        return principal == null ? null : IstioPrincipal.namespaceOf(principal).orElse(null);
     }
 
     /** Who called, as shown: the principal, else the source address. */

@@ -1,6 +1,7 @@
 package io.portcullis.learn;
 
 import io.portcullis.learn.CandidateView.CallerView;
+import io.portcullis.model.IstioPrincipal;
 import io.portcullis.model.Protocol;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -190,16 +191,11 @@ public final class SuggestionBuilder {
 
     /** Istio's principal form: the SPIFFE ID without {@code spiffe://}. */
     static String istioPrincipal(String spiffe) {
-        return spiffe.startsWith("spiffe://") ? spiffe.substring("spiffe://".length()) : spiffe;
+        return IstioPrincipal.of(spiffe).text();
     }
 
     private static String namespaceOf(String istioPrincipal) {
-        int ns = istioPrincipal.indexOf("/ns/");
-        if (ns < 0) {
-            return "unknown";
-        }
-        int end = istioPrincipal.indexOf('/', ns + 4);
-        return end < 0 ? istioPrincipal.substring(ns + 4) : istioPrincipal.substring(ns + 4, end);
+        return IstioPrincipal.namespaceOf(istioPrincipal).orElse("unknown");
     }
 
     /** A DNS-1123 name for the resource: lower case, dashes, at most 63 characters. */

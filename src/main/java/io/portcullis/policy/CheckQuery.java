@@ -1,5 +1,7 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.IstioPrincipal;
+
 /**
  * A question to the policy: what happens to a connection to {@code host:port}?
  *
@@ -49,16 +51,7 @@ public record CheckQuery(String host, int port, String sni, String source, Strin
         if (namespace != null) {
             return namespace;
         }
-        if (source == null) {
-            return null;
-        }
-        String p = source.startsWith("spiffe://") ? source.substring("spiffe://".length()) : source;
-        int ns = p.indexOf("/ns/");
-        if (ns < 0) {
-            return null;
-        }
-        int end = p.indexOf('/', ns + 4);
-        return p.substring(ns + 4, end < 0 ? p.length() : end);
+        return source == null ? null : IstioPrincipal.namespaceOf(source).orElse(null);
     }
 
     /**

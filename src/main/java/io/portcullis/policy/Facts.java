@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.model.IstioPrincipal;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
@@ -51,14 +52,8 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
     public record Peer(String principal, Optional<String> namespace) {
         /** From a SPIFFE ID or Istio's principal form; the namespace is read from its {@code /ns/NAME} segment. */
         public static Peer of(String principalOrSpiffeId) {
-            String p = principalOrSpiffeId.startsWith("spiffe://")
-                    ? principalOrSpiffeId.substring("spiffe://".length()) : principalOrSpiffeId;
-            int ns = p.indexOf("/ns/");
-            if (ns < 0) {
-                return new Peer(p, Optional.empty());
-            }
-            int end = p.indexOf('/', ns + 4);
-            return new Peer(p, Optional.of(p.substring(ns + 4, end < 0 ? p.length() : end)));
+            IstioPrincipal p = IstioPrincipal.of(principalOrSpiffeId);
+            return new Peer(p.text(), p.namespace());
         }
     }
 
