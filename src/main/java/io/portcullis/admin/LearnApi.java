@@ -4,11 +4,8 @@ import io.portcullis.learn.CandidateView;
 import io.portcullis.learn.Learner;
 import io.portcullis.learn.SuggestionBuilder;
 import io.portcullis.learn.Suggestions;
-import io.portcullis.policy.ConnectionReplay;
 import io.portcullis.policy.EgressPolicy;
-import io.portcullis.policy.Reason;
 import io.portcullis.sources.store.FolderStore;
-import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,10 +69,6 @@ public final class LearnApi {
     }
 
     static boolean declared(EgressPolicy p, CandidateView c) {
-        if (c.named()) {
-            return p.decideHost(c.destination(), c.port()).reason() == Reason.DECLARED;
-        }
-        InetAddress a = ConnectionReplay.literal(c.destination());
-        return a != null && p.decideAddress(a, c.port()).reason() == Reason.DECLARED;
+        return p.declares(c.destination(), c.port());
     }
 }

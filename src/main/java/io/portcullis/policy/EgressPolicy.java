@@ -140,7 +140,7 @@ public final class EgressPolicy {
     }
 
     /** The AuthorizationPolicies of this configuration, evaluated at gateway listeners. */
-    public Authorizer authorizer() {
+    Authorizer authorizer() {
         return authorizer;
     }
 
@@ -148,17 +148,34 @@ public final class EgressPolicy {
      * The AuthorizationPolicies' verdict on one connection: the one function the listeners and
      * {@code check} both call. Costs nothing when no policy is configured.
      */
-    public AuthzResult authorize(AuthzRequest request) {
+    AuthzResult authorize(AuthzRequest request) {
         return authorizer.isEmpty() ? AuthzResult.NO_POLICY : authorizer.evaluate(request);
     }
 
+    /**
+     * Whether a ServiceEntry this instance's own namespace sees declares {@code destination} (a host
+     * name or an IP literal) on {@code port}: what {@code suggest} leaves out. A question about the
+     * configuration, not about a connection: connections are decided by {@link Admission#admit} only.
+     */
+    public boolean declares(String destination, int port) {
+        InetAddress address = ConnectionReplay.literal(destination);
+        Decision d = address != null ? decideAddress(address, port) : decideHost(destination, port);
+        return d.reason() == Reason.DECLARED;
+    }
+
+    /*
+     * The per-kind lookups below are package-private on purpose: Admission.admit is the one way in for
+     * a connection (it adds authorization, origination and the owed checks), so nothing outside this
+     * package can decide a connection by a lookup alone.
+     */
+
     /** Explicit proxy by name: CONNECT authority or absolute-URI host. {@code host} is normalised here. */
-    public Decision decideHost(String host, int port) {
+    Decision decideHost(String host, int port) {
         return decideHost(host, port, ownNamespace);
     }
 
     /** As {@link #decideHost(String, int)} for a caller from {@code namespace} (null: none known). */
-    public Decision decideHost(String host, int port, @Nullable String namespace) {
+    Decision decideHost(String host, int port, @Nullable String namespace) {
         String h = HostNames.normalize(host);
         NamespaceView view = scope.view(namespace);
         PortBinding binding = view.index().byHost(h, port);
@@ -169,12 +186,12 @@ public final class EgressPolicy {
     }
 
     /** Explicit proxy by IP literal: longest-prefix match over entry addresses. */
-    public Decision decideAddress(InetAddress address, int port) {
+    Decision decideAddress(InetAddress address, int port) {
         return decideAddress(address, port, ownNamespace);
     }
 
     /** As {@link #decideAddress(InetAddress, int)} for a caller from {@code namespace} (null: none known). */
-    public Decision decideAddress(InetAddress address, int port, @Nullable String namespace) {
+    Decision decideAddress(InetAddress address, int port, @Nullable String namespace) {
         NamespaceView view = scope.view(namespace);
         PortBinding binding = view.index().byAddress(address.getAddress(), port);
         if (binding != null) {
@@ -188,7 +205,7 @@ public final class EgressPolicy {
      * A TLS passthrough listener: the SNI must be a host of the Gateway servers on this port and
      * of a ServiceEntry; the bound tls route (if any) says which host and port to forward to.
      */
-    public Decision decideSni(ListenerSpec listener, String sni, byte[] localAddress) {
+    Decision decideSni(ListenerSpec listener, String sni, byte[] localAddress) {
         String h = HostNames.normalize(sni);
         Decision byGateway = bySniRoute(listener, h, localAddress, ownNamespace);
         if (byGateway != null) {
@@ -205,7 +222,7 @@ public final class EgressPolicy {
      * HTTP port (e.g. 443 with TLS origination), else the listener's port, is then decided as
      * {@link #decideHost} would.
      */
-    public Decision decideHttpGateway(ListenerSpec listener, String host) {
+    Decision decideHttpGateway(ListenerSpec listener, String host) {
         return decideHttpGateway(listener, host, ownNamespace);
     }
 
@@ -213,7 +230,7 @@ public final class EgressPolicy {
      * As {@link #decideHttpGateway(ListenerSpec, String)} for a caller from {@code namespace} (a
      * sidecar's request inside the mutual-TLS hop): exportTo and that namespace's Sidecar decide.
      */
-    public Decision decideHttpGateway(ListenerSpec listener, String host, @Nullable String namespace) {
+    Decision decideHttpGateway(ListenerSpec listener, String host, @Nullable String namespace) {
         String h = HostNames.normalize(host);
         if (!gatewayHostsMatch(listener, h)) {
             return Decision.deny(Reason.NOT_GATEWAY_HOST,
@@ -252,7 +269,7 @@ public final class EgressPolicy {
      * The DestinationRule's {@code tunnel} and {@code connectionPool} for an allowed connection's
      * destination; empty when none applies (or the decision is a refusal).
      */
-    public java.util.Optional<UpstreamSettings> upstreamSettings(Decision decision) {
+    java.util.Optional<UpstreamSettings> upstreamSettings(Decision decision) {
         return trafficPolicies.lookup(decision);
     }
 
@@ -290,7 +307,7 @@ public final class EgressPolicy {
      *
      * @param sni the SNI of the mutual-TLS connection, or null when the sidecar sent none
      */
-    public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress) {
+    Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress) {
         return decideMutualTls(listener, sni, localAddress, ownNamespace);
     }
 
@@ -299,7 +316,7 @@ public final class EgressPolicy {
      * the namespace of its SPIFFE ID (null when it names none): exportTo and that namespace's
      * Sidecar decide which ServiceEntries it reaches, and with which outbound mode.
      */
-    public Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress, @Nullable String namespace) {
+    Decision decideMutualTls(ListenerSpec listener, String sni, byte[] localAddress, @Nullable String namespace) {
         String h = sni == null ? null : HostNames.normalize(sni);
         if (h != null) {
             Decision byGateway = bySniRoute(listener, h, localAddress, namespace);
@@ -319,7 +336,7 @@ public final class EgressPolicy {
     }
 
     /** A TCP listener: the bound tcp route names a declared host; its endpoints or addresses give the IPs. */
-    public Decision decideTcp(ListenerSpec listener, byte[] localAddress) {
+    Decision decideTcp(ListenerSpec listener, byte[] localAddress) {
         return decideTcp(listener, localAddress, ownNamespace);
     }
 

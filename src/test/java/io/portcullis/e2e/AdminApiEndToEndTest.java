@@ -71,7 +71,7 @@ class AdminApiEndToEndTest {
             assertThat(v1).matches("[0-9a-f]{16}");
             assertThat(call(g, "POST", SE, "application/json", entry("books", 443)).json().path("reason").asText())
                     .isEqualTo("AlreadyExists");
-            assertThat(g.gateway.policy().decideHost("books.example.test", 443).allowed()).isTrue();
+            assertThat(g.gateway.policy().declares("books.example.test", 443)).isTrue();
 
             Answer yaml = call(g, "GET", SE + "/books", null, null, "Accept", "application/yaml");
             assertThat(yaml.status()).isEqualTo(200);
@@ -84,7 +84,7 @@ class AdminApiEndToEndTest {
             assertThat(put.status()).as(put.body()).isEqualTo(200);
             String v2 = put.json().at("/metadata/resourceVersion").asText();
             assertThat(v2).isNotEqualTo(v1);
-            assertThat(g.gateway.policy().decideHost("books.example.test", 8443).allowed()).isTrue();
+            assertThat(g.gateway.policy().declares("books.example.test", 8443)).isTrue();
 
             Answer stale = call(g, "PUT", SE + "/books", "application/yaml", replaced.replace("8443", "9443"));
             assertThat(stale.status()).isEqualTo(409);
@@ -99,7 +99,7 @@ class AdminApiEndToEndTest {
             Answer gone = call(g, "GET", SE + "/books", null, null);
             assertThat(gone.status()).isEqualTo(404);
             assertThat(gone.json().path("reason").asText()).isEqualTo("NotFound");
-            assertThat(g.gateway.policy().decideHost("books.example.test", 8443).allowed()).isFalse();
+            assertThat(g.gateway.policy().declares("books.example.test", 8443)).isFalse();
         }
     }
 

@@ -54,6 +54,11 @@ class ArticlesPolicyTest {
         Decision mysql = p.decideAddress(InetAddress.getByName("127.0.0.1"), 3306);
         assertThat(mysql.allowed()).isTrue();
         assertThat(p.decideAddress(InetAddress.getByName("127.0.0.2"), 3306).allowed()).isFalse();
+        // The public question suggest asks, by name or by address literal.
+        assertThat(p.declares("fcm.googleapis.com", 443)).isTrue();
+        assertThat(p.declares("fcm.googleapis.com", 80)).isFalse();
+        assertThat(p.declares("127.0.0.1", 3306)).isTrue();
+        assertThat(p.declares("127.0.0.2", 3306)).isFalse();
     }
 
     @Test

@@ -1,8 +1,12 @@
 package io.portcullis.bench.jmh;
 
-import io.portcullis.policy.Decision;
+import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Facts;
+import io.portcullis.policy.HostPort;
+import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.OutboundPolicy;
+import io.portcullis.policy.Verdict;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +24,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The per-connection decision: host names (exact and under a wildcard, the SNI or CONNECT case),
- * a name nobody declared, and IP addresses (longest-prefix match), against 1,000 and 100,000
- * ServiceEntries. The cost should not grow with the number of entries (tries: O(key length)).
+ * The per-connection decision, {@link Admission#admit} of an explicit proxy's CONNECT (the one way
+ * in): host names (exact and under a wildcard), a name nobody declared, and IP addresses
+ * (longest-prefix match), against 1,000 and 100,000 ServiceEntries. The facts are built up front,
+ * as a listener has them before it asks. The cost should not grow with the number of entries (tries: O(key length)).
  * Each call looks up a different key, cycling through 1,024 of them, so caches do not flatter it.
  */
 @State(Scope.Benchmark)
@@ -39,10 +44,10 @@ public class PolicyLookupBenchmark {
     public int entries;
 
     private EgressPolicy policy;
-    private final String[] exactNames = new String[KEYS];
-    private final String[] wildcardNames = new String[KEYS];
-    private final String[] undeclaredNames = new String[KEYS];
-    private final InetAddress[] addresses = new InetAddress[KEYS];
+    private final Facts[] exactNames = new Facts[KEYS];
+    private final Facts[] wildcardNames = new Facts[KEYS];
+    private final Facts[] undeclaredNames = new Facts[KEYS];
+    private final Facts[] addresses = new Facts[KEYS];
     private int next;
 
     @Setup(Level.Trial)
@@ -51,19 +56,25 @@ public class PolicyLookupBenchmark {
         java.util.Random random = new java.util.Random(7);
         for (int k = 0; k < KEYS; k++) {
             int even = random.nextInt(entries / 2) * 2;
-            exactNames[k] = SyntheticEntries.matchingName(even);
-            wildcardNames[k] = SyntheticEntries.matchingName(even + 1);
-            undeclaredNames[k] = "svc-" + k + ".nobody.example.org";
-            addresses[k] = InetAddress.getByName(SyntheticEntries.address(random.nextInt(entries)));
+            exactNames[k] = connect(HostPort.ofName(SyntheticEntries.matchingName(even), SyntheticEntries.PORT));
+            wildcardNames[k] = connect(HostPort.ofName(SyntheticEntries.matchingName(even + 1), SyntheticEntries.PORT));
+            undeclaredNames[k] = connect(HostPort.ofName("svc-" + k + ".nobody.example.org", SyntheticEntries.PORT));
+            InetAddress address = InetAddress.getByName(SyntheticEntries.address(random.nextInt(entries)));
+            addresses[k] = connect(new HostPort(address.getHostAddress(), SyntheticEntries.PORT,
+                    java.util.Optional.of(address)));
         }
         for (int k = 0; k < KEYS; k++) {
-            if (!policy.decideHost(exactNames[k], SyntheticEntries.PORT).allowed()
-                    || !policy.decideHost(wildcardNames[k], SyntheticEntries.PORT).allowed()
-                    || !policy.decideAddress(addresses[k], SyntheticEntries.PORT).allowed()
-                    || policy.decideHost(undeclaredNames[k], SyntheticEntries.PORT).allowed()) {
+            if (!Admission.admit(policy, exactNames[k]).allowed()
+                    || !Admission.admit(policy, wildcardNames[k]).allowed()
+                    || !Admission.admit(policy, addresses[k]).allowed()
+                    || Admission.admit(policy, undeclaredNames[k]).allowed()) {
                 throw new IllegalStateException("the synthetic configuration does not decide as expected at key " + k);
             }
         }
+    }
+
+    private static Facts connect(HostPort authority) {
+        return Facts.of(ListenerKind.EXPLICIT_CONNECT, 3128).authority(authority).build();
     }
 
     private int key() {
@@ -72,22 +83,22 @@ public class PolicyLookupBenchmark {
     }
 
     @Benchmark
-    public Decision hostExact() {
-        return policy.decideHost(exactNames[key()], SyntheticEntries.PORT);
+    public Verdict hostExact() {
+        return Admission.admit(policy, exactNames[key()]);
     }
 
     @Benchmark
-    public Decision hostUnderWildcard() {
-        return policy.decideHost(wildcardNames[key()], SyntheticEntries.PORT);
+    public Verdict hostUnderWildcard() {
+        return Admission.admit(policy, wildcardNames[key()]);
     }
 
     @Benchmark
-    public Decision hostUndeclared() {
-        return policy.decideHost(undeclaredNames[key()], SyntheticEntries.PORT);
+    public Verdict hostUndeclared() {
+        return Admission.admit(policy, undeclaredNames[key()]);
     }
 
     @Benchmark
-    public Decision address() {
-        return policy.decideAddress(addresses[key()], SyntheticEntries.PORT);
+    public Verdict address() {
+        return Admission.admit(policy, addresses[key()]);
     }
 }
