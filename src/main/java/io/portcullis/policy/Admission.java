@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>for a forward: TLS origination, the sidecar's upstream TLS, and the checks still owed once
  *       bytes arrive.</li>
  * </ol>
- * Pure, O(length of the keys), never blocks: called on event loops.
+ * Pure, O(length of the keys), never blocks: called on event loops. Before a caller's identity is
+ * known, {@link #refusalForEveryCaller} tells the refusals that cannot depend on it.
  */
 public final class Admission {
     private Admission() {
@@ -49,9 +50,33 @@ public final class Admission {
         return v;
     }
 
+    /**
+     * The refusal that holds whoever the caller turns out to be, for facts gathered before its
+     * identity is known (a mutual-TLS ClientHello's SNI, before the handshake): a name no Gateway
+     * server on the port serves. Empty when only {@link #admit}, with the identity, can tell: the
+     * caller's namespace may see entries this gateway's own does not (exportTo).
+     */
+    public static Optional<Refusal> refusalForEveryCaller(EgressPolicy policy, Facts facts) {
+        ListenerSpec listener = listener(facts);
+        Optional<String> sni = facts.sni();
+        if (sni.isEmpty()) {
+            return Optional.empty();
+        }
+        Decision d = EgressPolicy.notGatewayHost(listener, "SNI", HostNames.normalize(sni.get()));
+        return d == null ? Optional.empty() : Optional.of(refusal(d, Optional.of(HostPort.ofName(sni.get(), listener.port()))));
+    }
+
     /** The explicit proxy, by the CONNECT authority or the absolute URI's (the tunnel's, for HTTP inside one). */
     private static Verdict explicit(EgressPolicy policy, Facts facts) {
-        HostPort a = required(facts.authority(), facts, "authority");
+        return byName(policy, facts, required(facts.authority(), facts, "authority"));
+    }
+
+    /**
+     * A destination named by host or address (the explicit proxy's authority, an http route's
+     * destination), decided for the caller's namespace; a CONNECT owes the tunnel's name check, a
+     * plain-HTTP request by name gets TLS originated as its DestinationRule says.
+     */
+    private static Verdict byName(EgressPolicy policy, Facts facts, HostPort a) {
         Optional<HostPort> requested = Optional.of(a);
         String ns = namespace(policy, facts);
         Decision d = a.address().isPresent() ? policy.decideAddress(a.address().get(), a.port(), ns)
@@ -66,7 +91,8 @@ public final class Admission {
             if (d.binding() == null || !d.binding().port().protocol().isOpaqueTcp()) {
                 owed.add(new OwedCheck.TunnelNamesAuthority(a.host(), a.port()));
             }
-        } else if (facts.kind() == ListenerKind.EXPLICIT_HTTP && a.address().isEmpty()) {
+        } else if ((facts.kind() == ListenerKind.EXPLICIT_HTTP || facts.kind() == ListenerKind.HTTP_GATEWAY)
+                && a.address().isEmpty()) {
             int servicePort = d.binding() == null ? a.port() : d.binding().port().number();
             origination = Optional.ofNullable(policy.origination(a.host(), servicePort));
         }
@@ -93,6 +119,14 @@ public final class Admission {
         if (host.address().isPresent() || Cidr.literalBytes(host.host()) != null) {
             return new Refusal(Reason.NOT_GATEWAY_HOST, "Host " + host.host()
                     + " is an IP address; a Gateway server routes by host name", Optional.empty(), requested);
+        }
+        Optional<HostPort> routed = facts.routedTo();
+        if (routed.isPresent()) {
+            // An http route bound to this server sends the request on: the server must serve the Host, and the
+            // route's destination must itself be declared, as a requested host is (a route opens no way out
+            // the ServiceEntries do not). The access log names the destination; policies see the Host.
+            Decision notServed = EgressPolicy.notGatewayHost(listener, "Host", HostNames.normalize(host.host()));
+            return notServed != null ? refusal(notServed, requested) : byName(policy, facts, routed.get());
         }
         // A caller with an identity (the mutual-TLS hop, OPTIONAL_MUTUAL) is scoped by its namespace.
         Decision d = policy.decideHttpGateway(listener, host.host(), namespace(policy, facts));
@@ -148,13 +182,6 @@ public final class Admission {
     }
 
     /**
-     * What a connection tells the AuthorizationPolicies: the caller (principal, source address), the
-     * listener's address and port as the destination, the host it named and its SNI, and for an HTTP
-     * request its method, path and headers (a CONNECT is one, without a path); a TCP or TLS
-     * connection has none, so Istio's rule for HTTP-only fields applies. The one place where facts
-     * become an {@link AuthzRequest}.
-     */
-    /**
      * The AuthorizationPolicies' verdict alone, for a request the gateway answers itself (a
      * VirtualService http route's redirect or direct response): no upstream is decided for it.
      */
@@ -162,6 +189,13 @@ public final class Admission {
         return policy.authorize(authzRequest(facts));
     }
 
+    /**
+     * What a connection tells the AuthorizationPolicies: the caller (principal, source address), the
+     * listener's address and port as the destination, the host it named and its SNI, and for an HTTP
+     * request its method, path and headers (a CONNECT is one, without a path); a TCP or TLS
+     * connection has none, so Istio's rule for HTTP-only fields applies. The one place where facts
+     * become an {@link AuthzRequest}.
+     */
     private static AuthzRequest authzRequest(Facts facts) {
         Optional<Facts.Peer> peer = facts.peer();
         // The name the client asked for: its SNI, else its Host (which a VirtualService http route may

@@ -232,9 +232,9 @@ public final class EgressPolicy {
      */
     Decision decideHttpGateway(ListenerSpec listener, String host, @Nullable String namespace) {
         String h = HostNames.normalize(host);
-        if (!gatewayHostsMatch(listener, h)) {
-            return Decision.deny(Reason.NOT_GATEWAY_HOST,
-                    "Host " + h + " is not a host of the Gateway servers on port " + listener.port());
+        Decision notServed = notGatewayHost(listener, "Host", h);
+        if (notServed != null) {
+            return notServed;
         }
         return decideHost(h, servicePort(h, listener.port()), namespace);
     }
@@ -284,9 +284,9 @@ public final class EgressPolicy {
      * name is a Gateway host with no tls route: the ServiceEntry decides.
      */
     private Decision bySniRoute(ListenerSpec listener, String h, byte[] localAddress, @Nullable String namespace) {
-        if (!gatewayHostsMatch(listener, h)) {
-            return Decision.deny(Reason.NOT_GATEWAY_HOST,
-                    "SNI " + h + " is not a host of the Gateway servers on port " + listener.port());
+        Decision notServed = notGatewayHost(listener, "SNI", h);
+        if (notServed != null) {
+            return notServed;
         }
         GatewayRouter.CompiledRoute route = router.tlsRoute(listener.port(), h, localAddress);
         if (route == null) {
@@ -407,8 +407,16 @@ public final class EgressPolicy {
         return Decision.deny(Reason.NO_SERVICE_ENTRY, message);
     }
 
-    private static boolean gatewayHostsMatch(ListenerSpec listener, String host) {
-        return listener.servers().stream().anyMatch(server -> server.hasHost(host));
+    /**
+     * The refusal of {@code host} (canonical), named as the client sent it ({@code what}: Host, SNI),
+     * when no Gateway server on the listener's port serves it; null when one does. Needs no caller.
+     */
+    static @Nullable Decision notGatewayHost(ListenerSpec listener, String what, String host) {
+        if (listener.servers().stream().anyMatch(server -> server.hasHost(host))) {
+            return null;
+        }
+        return Decision.deny(Reason.NOT_GATEWAY_HOST,
+                what + " " + host + " is not a host of the Gateway servers on port " + listener.port());
     }
 
     /** The entry's only TLS/HTTPS port, else the listener's own port. */

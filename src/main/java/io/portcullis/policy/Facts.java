@@ -25,12 +25,15 @@ import java.util.Optional;
  * @param http                the request's method, path and headers, where HTTP was parsed
  * @param namespace           the namespace whose exportTo and Sidecar scope the caller when it is known
  *                            without an identity ({@code check --from-namespace}); else the peer's
+ * @param routedTo            where a VirtualService http route bound to the Gateway server sends the
+ *                            request ({@link ListenerKind#HTTP_GATEWAY}): that destination is decided
+ *                            instead of the Host, which the server must still serve
  */
 public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port, Optional<Peer> peer,
                     Optional<InetSocketAddress> local, Optional<InetSocketAddress> remote,
                     Optional<InetSocketAddress> originalDestination, Optional<HostPort> authority,
                     Optional<String> sni, Optional<HostPort> host, Optional<Http> http,
-                    Optional<String> namespace) {
+                    Optional<String> namespace, Optional<HostPort> routedTo) {
 
     public Facts {
         Objects.requireNonNull(kind, "kind");
@@ -79,6 +82,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         b.host = host;
         b.http = http;
         b.namespace = namespace;
+        b.routedTo = routedTo;
         return b;
     }
 
@@ -96,6 +100,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         private Optional<HostPort> host = Optional.empty();
         private Optional<Http> http = Optional.empty();
         private Optional<String> namespace = Optional.empty();
+        private Optional<HostPort> routedTo = Optional.empty();
 
         private Builder(ListenerKind kind, int port) {
             this.kind = kind;
@@ -157,9 +162,15 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
             return this;
         }
 
+        /** The destination a VirtualService http route chose for the request (a Gateway server's). */
+        public Builder routedTo(HostPort destination) {
+            this.routedTo = Optional.of(destination);
+            return this;
+        }
+
         public Facts build() {
             return new Facts(kind, listener, port, peer, local, remote, originalDestination, authority, sni, host, http,
-                    namespace);
+                    namespace, routedTo);
         }
 
         private static Optional<InetSocketAddress> inet(SocketAddress a) {

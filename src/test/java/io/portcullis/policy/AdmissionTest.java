@@ -197,6 +197,65 @@ class AdmissionTest {
     }
 
     @Test
+    void aGatewayRequestAnHttpRouteSendsOnIsDecidedByTheRoutesDestination() {
+        String api = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api}
+                spec:
+                  hosts: [api.example.test]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: DNS
+                """;
+        EgressPolicy p = compile(OutboundPolicy.REGISTRY_ONLY, BOOKS + api);
+        Facts.Builder books = Facts.of(ListenerKind.HTTP_GATEWAY, 8080).listener(p.listener(8080)).remote(CALLER)
+                .host(HostPort.ofName("books.example.test", 8080));
+
+        Verdict.Forward toApi = forward(Admission.admit(p, books.routedTo(HostPort.ofName("api.example.test", 80)).build()));
+        assertThat(toApi.resource()).map(Object::toString).hasValue("ServiceEntry/default/api");
+        assertThat(toApi.requested()).map(HostPort::toString).hasValue("api.example.test:80");
+        assertThat(toApi.origination()).isEmpty();
+        Verdict.Forward toBooksTls = forward(Admission.admit(p,
+                books.routedTo(HostPort.ofName("books.example.test", 443)).build()));
+        assertThat(toBooksTls.origination()).as("the destination's DestinationRule").isPresent();
+
+        Verdict undeclared = Admission.admit(p, books.routedTo(HostPort.ofName("elsewhere.example.test", 80)).build());
+        assertThat(undeclared.reason()).isEqualTo(Reason.NO_SERVICE_ENTRY);
+        assertThat(undeclared.message()).isEqualTo("no ServiceEntry allows elsewhere.example.test:80");
+
+        Verdict notServed = Admission.admit(p, books.host(HostPort.ofName("api.example.test", 8080))
+                .routedTo(HostPort.ofName("api.example.test", 80)).build());
+        assertThat(notServed.reason()).as("the Gateway server must serve the Host, routed or not")
+                .isEqualTo(Reason.NOT_GATEWAY_HOST);
+        assertThat(notServed.message()).isEqualTo("Host api.example.test is not a host of the Gateway servers on port 8080");
+
+        EgressPolicy denying = compile(OutboundPolicy.REGISTRY_ONLY, BOOKS + api + DENY_LOOPBACK_CALLERS);
+        Verdict denied = Admission.admit(denying, Facts.of(ListenerKind.HTTP_GATEWAY, 8080).listener(denying.listener(8080))
+                .remote(CALLER).host(HostPort.ofName("books.example.test", 8080))
+                .routedTo(HostPort.ofName("api.example.test", 80)).build());
+        assertThat(denied.reason()).isEqualTo(Reason.AUTHZ_DENIED);
+    }
+
+    @Test
+    void beforeTheHandshakeOnlyANameNoGatewayServerServesIsRefused() throws IOException {
+        EgressPolicy tcpInside = article("04-mongo-tcp-serviceentry.yaml", "06-mongo-tcp-via-egress-gateway-mtls.yaml");
+        Facts evil = mutualTls(tcpInside, "Evil.Test").build();
+        Optional<Verdict.Refusal> early = Admission.refusalForEveryCaller(tcpInside, evil);
+        assertThat(early).as("the refusal admit gives, told before any identity").contains(
+                (Verdict.Refusal) Admission.admit(tcpInside, evil));
+        assertThat(early.orElseThrow().message()).isEqualTo("SNI evil.test is not a host of the Gateway servers on port 443");
+        assertThat(Admission.refusalForEveryCaller(tcpInside, mutualTls(tcpInside, "my-mongo.tcp.svc").build())).isEmpty();
+        assertThat(Admission.refusalForEveryCaller(tcpInside, mutualTls(tcpInside, null).build())).isEmpty();
+
+        // A refusal that depends on the caller waits for its identity.
+        EgressPolicy ratingsOnly = policy(text("08-mongo-tls-via-egress-gateway-mtls.yaml") + MONGO_FOR_RATINGS);
+        Facts anonymous = mutualTls(ratingsOnly, "mongo.example.test").build();
+        assertThat(Admission.admit(ratingsOnly, anonymous).reason()).isEqualTo(Reason.AUTHZ_DENIED);
+        assertThat(Admission.refusalForEveryCaller(ratingsOnly, anonymous)).isEmpty();
+    }
+
+    @Test
     void mutualTlsOwesTheInnerSniCheckWhereTheDestinationSpeaksTls() throws IOException {
         EgressPolicy tlsInside = article("08-mongo-tls-via-egress-gateway-mtls.yaml");
         Verdict.Forward f = forward(Admission.admit(tlsInside, mutualTls(tlsInside, "Mongo.Example.Test").build()));

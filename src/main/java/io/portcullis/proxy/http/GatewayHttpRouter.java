@@ -78,11 +78,10 @@ final class GatewayHttpRouter implements RequestRouter {
                 }
                 return a.answer();
             } else if (routing instanceof HttpRouting.Routed routed) {
-                // The route's destination is decided as a requested host is; policies see the Host asked for.
+                // The Host's admission above said whether routes apply; the route's destination is a new question
+                // (is it declared, how is it reached), which Admission answers for the request's own facts.
                 Authority to = routed.destination();
-                Verdict toVerdict = Admission.admit(policy, RequestFacts.add(ChannelFacts.of(ListenerKind.EXPLICIT_HTTP,
-                        listener, client), request).authority(RequestFacts.hostPort(to)).host(RequestFacts.hostPort(host))
-                        .peer(peer).build());
+                Verdict toVerdict = Admission.admit(policy, facts.toBuilder().routedTo(RequestFacts.hostPort(to)).build());
                 log.decided(toVerdict);
                 if (!(toVerdict instanceof Verdict.Forward forward)) {
                     return new Route.Refuse(toVerdict.reason(), toVerdict.message() + " (the destination of "

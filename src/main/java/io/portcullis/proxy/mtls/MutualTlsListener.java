@@ -21,6 +21,7 @@ import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.http.UpstreamPool;
 import io.portcullis.telemetry.ConnectionLog;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,9 +58,10 @@ public final class MutualTlsListener {
                     // A name outside the Gateway servers' hosts is refused whoever the caller turns out to
                     // be, so it is told now, in TLS, not after a handshake. Other refusals wait for the
                     // caller's identity: its namespace may see entries this gateway's own does not (exportTo).
-                    Verdict early = Admission.admit(policy, ChannelFacts.of(ListenerKind.MUTUAL_TLS, listener, ctx.channel())
-                            .sni(hostname).build());
-                    if (early instanceof Verdict.Refusal refusal && refusal.reason() == Reason.NOT_GATEWAY_HOST) {
+                    Optional<Verdict.Refusal> early = Admission.refusalForEveryCaller(policy,
+                            ChannelFacts.of(ListenerKind.MUTUAL_TLS, listener, ctx.channel()).sni(hostname).build());
+                    if (early.isPresent()) {
+                        Verdict.Refusal refusal = early.get();
                         log.decided(refusal);
                         ForwardExecutor.refuse(ctx, ForwardExecutor.failure(refusal), log, true);
                         return ctx.executor().newFailedFuture(ForwardExecutor.failure(refusal));
