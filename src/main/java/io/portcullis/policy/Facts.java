@@ -24,12 +24,14 @@ import java.util.Optional;
  * @param http                the request's method, path and headers, where HTTP was parsed
  * @param namespace           the namespace whose exportTo and Sidecar scope the caller when it is known
  *                            without an identity ({@code check --from-namespace}); else the peer's
+ * @param meshHttpRoute       for a request a sidecar captured: where a VirtualService http route bound to
+ *                            {@code mesh} sends it; empty when no route took it
  */
 public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port, Optional<Peer> peer,
                     Optional<InetSocketAddress> local, Optional<InetSocketAddress> remote,
                     Optional<InetSocketAddress> originalDestination, Optional<HostPort> authority,
                     Optional<String> sni, Optional<HostPort> host, Optional<Http> http,
-                    Optional<String> namespace) {
+                    Optional<String> namespace, Optional<MeshHttpRoute> meshHttpRoute) {
 
     public Facts {
         Objects.requireNonNull(kind, "kind");
@@ -84,6 +86,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         b.host = host;
         b.http = http;
         b.namespace = namespace;
+        b.meshHttpRoute = meshHttpRoute;
         return b;
     }
 
@@ -101,6 +104,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         private Optional<HostPort> host = Optional.empty();
         private Optional<Http> http = Optional.empty();
         private Optional<String> namespace = Optional.empty();
+        private Optional<MeshHttpRoute> meshHttpRoute = Optional.empty();
 
         private Builder(ListenerKind kind, int port) {
             this.kind = kind;
@@ -162,9 +166,15 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
             return this;
         }
 
+        /** Where a mesh http route sends the captured request (sidecar role). */
+        public Builder meshHttpRoute(MeshHttpRoute route) {
+            this.meshHttpRoute = Optional.of(route);
+            return this;
+        }
+
         public Facts build() {
             return new Facts(kind, listener, port, peer, local, remote, originalDestination, authority, sni, host, http,
-                    namespace);
+                    namespace, meshHttpRoute);
         }
 
         private static Optional<InetSocketAddress> inet(SocketAddress a) {
