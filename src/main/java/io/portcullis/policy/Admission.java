@@ -159,8 +159,9 @@ public final class Admission {
         Optional<HostPort> requested = Optional.of(name != null ? HostPort.ofName(name, original.getPort())
                 : new HostPort(AddressText.address(original.getAddress()), original.getPort(),
                         Optional.of(original.getAddress())));
+        // One HTTP request of a captured connection (its facts have the request) follows its mesh http route.
         SidecarDecision d = policy.sidecar().decide(original.getAddress(), original.getPort(), name,
-                facts.sni().isPresent());
+                facts.sni().isPresent(), facts.http().isPresent(), facts.meshHttpRoute());
         if (!d.allowed()) {
             return new Refusal(d.reason(), d.message(), Optional.empty(), requested);
         }

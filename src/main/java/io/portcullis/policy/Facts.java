@@ -28,12 +28,15 @@ import java.util.Optional;
  * @param routedTo            where a VirtualService http route bound to the Gateway server sends the
  *                            request ({@link ListenerKind#HTTP_GATEWAY}): that destination is decided
  *                            instead of the Host, which the server must still serve
+ * @param meshHttpRoute       for a request a sidecar captured: where a VirtualService http route bound to
+ *                            {@code mesh} sends it; empty when no route took it
  */
 public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port, Optional<Peer> peer,
                     Optional<InetSocketAddress> local, Optional<InetSocketAddress> remote,
                     Optional<InetSocketAddress> originalDestination, Optional<HostPort> authority,
                     Optional<String> sni, Optional<HostPort> host, Optional<Http> http,
-                    Optional<String> namespace, Optional<HostPort> routedTo) {
+                    Optional<String> namespace, Optional<HostPort> routedTo,
+                    Optional<MeshHttpRoute> meshHttpRoute) {
 
     public Facts {
         Objects.requireNonNull(kind, "kind");
@@ -83,6 +86,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         b.http = http;
         b.namespace = namespace;
         b.routedTo = routedTo;
+        b.meshHttpRoute = meshHttpRoute;
         return b;
     }
 
@@ -101,6 +105,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         private Optional<Http> http = Optional.empty();
         private Optional<String> namespace = Optional.empty();
         private Optional<HostPort> routedTo = Optional.empty();
+        private Optional<MeshHttpRoute> meshHttpRoute = Optional.empty();
 
         private Builder(ListenerKind kind, int port) {
             this.kind = kind;
@@ -168,9 +173,15 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
             return this;
         }
 
+        /** Where a mesh http route sends the captured request (sidecar role). */
+        public Builder meshHttpRoute(MeshHttpRoute route) {
+            this.meshHttpRoute = Optional.of(route);
+            return this;
+        }
+
         public Facts build() {
             return new Facts(kind, listener, port, peer, local, remote, originalDestination, authority, sni, host, http,
-                    namespace, routedTo);
+                    namespace, routedTo, meshHttpRoute);
         }
 
         private static Optional<InetSocketAddress> inet(SocketAddress a) {

@@ -23,9 +23,18 @@ final class MeshRouter {
 
     private final List<MeshRoute> tls = new ArrayList<>();
     private final List<MeshRoute> tcp = new ArrayList<>();
+    /** The destination hosts of the http routes bound to mesh: where sidecars send captured HTTP. */
+    private final List<String> httpDestinations = new ArrayList<>();
 
     MeshRouter(List<VirtualService> services) {
         for (VirtualService vs : services) {
+            for (io.portcullis.model.HttpRoute route : vs.http()) {
+                boolean mesh = route.match().isEmpty() ? isMesh(vs.gateways())
+                        : route.match().stream().anyMatch(m -> isMesh(m.gateways().isEmpty() ? vs.gateways() : m.gateways()));
+                if (mesh) {
+                    route.route().forEach(d -> httpDestinations.add(HostNames.normalize(d.destination().host())));
+                }
+            }
             for (VirtualService.TlsRoute route : vs.tls()) {
                 for (L4Match m : route.match()) {
                     addIfMesh(tls, vs, m, route.route());
@@ -41,19 +50,26 @@ final class MeshRouter {
         }
     }
 
+    private static boolean isMesh(List<String> gateways) {
+        return gateways.isEmpty() || gateways.contains(VirtualService.MESH);
+    }
+
     private static void addIfMesh(List<MeshRoute> routes, VirtualService vs, L4Match m, List<RouteDestination> to) {
         List<String> gateways = m.gateways().isEmpty() ? vs.gateways() : m.gateways();
-        if (gateways.isEmpty() || gateways.contains(VirtualService.MESH)) {
+        if (isMesh(gateways)) {
             routes.add(new MeshRoute(vs.id(), vs.hosts(), m.sniHosts(), m.destinationSubnets(), m.port(), to));
         }
     }
 
     /**
-     * Whether some mesh route sends connections to {@code host}: the sidecars' hop to an egress
+     * Whether some mesh route (tls, tcp or http) sends connections to {@code host}: the sidecars' hop to an egress
      * gateway ({@code istio-egressgateway.istio-system.svc.cluster.local} in the articles).
      */
     boolean routesTo(String host) {
         String h = HostNames.normalize(host);
+        if (httpDestinations.contains(h)) {
+            return true;
+        }
         return java.util.stream.Stream.concat(tls.stream(), tcp.stream())
                 .flatMap(r -> r.destinations().stream())
                 .anyMatch(d -> d.destination() != null && HostNames.normalize(d.destination().host()).equals(h));

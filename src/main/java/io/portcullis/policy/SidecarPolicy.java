@@ -7,6 +7,7 @@ import io.portcullis.model.DestinationRule.ClientTlsMode;
 import io.portcullis.model.Endpoint;
 import io.portcullis.model.Location;
 import io.portcullis.model.Resolution;
+import io.portcullis.model.ResourceId;
 import io.portcullis.model.ResourceSet;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.model.ServicePort;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -118,6 +120,17 @@ public final class SidecarPolicy {
      * @param name       the SNI ({@code fromTls}) or Host the client sent, normalised or not; null when none
      */
     SidecarDecision decide(InetAddress ip, int port, String name, boolean fromTls) {
+        return decide(ip, port, name, fromTls, false, Optional.empty());
+    }
+
+    /**
+     * Decides on a captured connection, or on one HTTP request of it ({@code request}): a request is
+     * sent where its mesh http route says ({@code httpRoute}); without one, as a connection is, except
+     * that going straight out it goes to the entry port's {@code targetPort} with the DestinationRule
+     * TLS of the host and port (Istio's sidecar originating TLS: "Egress TLS Origination").
+     */
+    SidecarDecision decide(InetAddress ip, int port, String name, boolean fromTls, boolean request,
+                           Optional<MeshHttpRoute> httpRoute) {
         byte[] address = ip.getAddress();
         String host = name == null ? null : HostNames.normalize(name);
         PortBinding binding = index.byAddress(address, port);
@@ -148,56 +161,75 @@ public final class SidecarPolicy {
             return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows " + what + hidden
                     + (host == null && peekFor(ip, port) == Peek.TLS ? " (the connection named no host: no SNI)" : ""));
         }
-        String checkName = byName ? host : null;
-        List<InetAddress> checkAddresses = byName ? literalEndpoints(binding) : null;
-        Reason mismatch = fromTls ? Reason.SNI_MISMATCH : Reason.HOST_MISMATCH;
-
+        Found found = new Found(binding, ip, port, host, what, byName ? host : null,
+                byName ? literalEndpoints(binding) : null, fromTls ? Reason.SNI_MISMATCH : Reason.HOST_MISMATCH);
+        if (httpRoute.isPresent()) {
+            MeshHttpRoute r = httpRoute.get();
+            return routed(found, r.virtualService(), r.host(), r.subset().orElse(null), r.port());
+        }
         MeshRouter.MeshRoute route = host != null && fromTls ? router.tlsRoute(host, port, address) : null;
         if (route == null) {
             route = router.tcpRoute(port, address, binding.entry());
         }
         if (route == null) {
-            return allowed(binding, "allowed by " + binding.entry().id(), direct(binding, ip, port), null, host, null,
-                    false, checkName, checkAddresses, mismatch);
+            if (request) {
+                // Straight out as Envoy's cluster for the entry port: its targetPort, TLS as the DestinationRule says.
+                int upstreamPort = binding.port().upstreamPort();
+                ClientTls tls = host == null ? null : destinationRules.tls(host, null, binding.port().number());
+                if (tls != null && tls.mode() == ClientTlsMode.DISABLE) {
+                    tls = null;
+                }
+                return allowed(found, "allowed by " + binding.entry().id(), direct(binding, ip, upstreamPort), tls, null,
+                        false);
+            }
+            return allowed(found, "allowed by " + binding.entry().id(), direct(binding, ip, port), null, null, false);
         }
         Destination d = GatewayRouter.pick(route.destinations());
         String target = d.host().startsWith("*") && host != null ? host : HostNames.normalize(d.host());
-        int targetPort = d.port() != 0 ? d.port() : port;
-        if (d.subset() != null && !destinationRules.hasSubset(target, d.subset())) {
-            return SidecarDecision.deny(Reason.NO_ROUTE, route.virtualService() + " routes " + what + " to subset "
-                    + d.subset() + " of " + target + ", which no DestinationRule defines");
+        return routed(found, route.virtualService(), target, d.subset(), d.port() != 0 ? d.port() : port);
+    }
+
+    /** What the lookup found: the entry port that allowed, and the name check the data plane owes. */
+    private record Found(PortBinding binding, InetAddress ip, int port, String host, String what, String checkName,
+                         List<InetAddress> checkAddresses, Reason mismatch) {
+    }
+
+    /** The destination of a mesh route (tls, tcp or http): see the class comment, step 3. */
+    private SidecarDecision routed(Found f, ResourceId virtualService, String target, String subset, int targetPort) {
+        if (subset != null && !destinationRules.hasSubset(target, subset)) {
+            return SidecarDecision.deny(Reason.NO_ROUTE, virtualService + " routes " + f.what() + " to subset "
+                    + subset + " of " + target + ", which no DestinationRule defines");
         }
-        ClientTls tls = destinationRules.tls(target, d.subset(), targetPort);
+        ClientTls tls = destinationRules.tls(target, subset, targetPort);
         if (tls != null && tls.mode() == ClientTlsMode.DISABLE) {
             tls = null;
         }
-        String via = " via " + route.virtualService();
+        PortBinding binding = f.binding();
+        String via = " via " + virtualService;
         if (covers(binding.entry(), target)) {
             // The route keeps the connection on this service (possibly another port): straight out.
-            return allowed(binding, "allowed by " + binding.entry().id() + via, direct(binding, ip, targetPort), tls,
-                    host, route, false, checkName, checkAddresses, mismatch);
+            return allowed(f, "allowed by " + binding.entry().id() + via, direct(binding, f.ip(), targetPort), tls,
+                    virtualService, false);
         }
         ServiceEntry other = index.entryForHost(target);
         if (other != null && other.location() == Location.MESH_EXTERNAL) {
             PortBinding otherBinding = index.byHost(target, targetPort);
             UpstreamTarget upstream = otherBinding == null ? null : UpstreamPlanner.plan(otherBinding, target, null, true);
             if (upstream == null) {
-                return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, route.virtualService() + " routes " + what + " to "
+                return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, virtualService + " routes " + f.what() + " to "
                         + AddressText.hostPort(target, targetPort) + ", which no ServiceEntry declares on that port");
             }
-            return allowed(binding, "allowed by " + binding.entry().id() + via, upstream, tls, host, route, false,
-                    checkName, checkAddresses, mismatch);
+            return allowed(f, "allowed by " + binding.entry().id() + via, upstream, tls, virtualService, false);
         }
-        return allowed(binding, "allowed by " + binding.entry().id() + via + " to " + AddressText.hostPort(target, targetPort),
-                meshInternal(other, target, targetPort), tls, host, route, true, checkName, checkAddresses, mismatch);
+        return allowed(f, "allowed by " + binding.entry().id() + via + " to " + AddressText.hostPort(target, targetPort),
+                meshInternal(other, target, targetPort), tls, virtualService, true);
     }
 
-    private SidecarDecision allowed(PortBinding binding, String message, UpstreamTarget upstream, ClientTls tls,
-                                    String host, MeshRouter.MeshRoute route, boolean viaGateway, String checkName,
-                                    List<InetAddress> checkAddresses, Reason mismatch) {
-        String sni = tls == null ? null : host != null ? host : tls.sni();
-        return new SidecarDecision(Reason.DECLARED, binding, message, upstream, tls, sni,
-                route == null ? null : route.virtualService(), viaGateway, checkName, checkAddresses, mismatch);
+    private SidecarDecision allowed(Found f, String message, UpstreamTarget upstream, ClientTls tls,
+                                    ResourceId route, boolean viaGateway) {
+        String sni = tls == null ? null : f.host() != null ? f.host() : tls.sni();
+        return new SidecarDecision(Reason.DECLARED, f.binding(), message, upstream, tls, sni, route, viaGateway,
+                f.checkName(), f.checkAddresses(), f.mismatch());
     }
 
     /** Straight out: the entry's endpoints for STATIC, else the address the app connected to. */

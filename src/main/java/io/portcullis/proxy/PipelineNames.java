@@ -12,9 +12,10 @@ package io.portcullis.proxy;
  *       {@link #MTLS_SNI} (becoming the TLS handler, which stays) + {@link #MTLS_INBOUND} (+
  *       {@link #INNER_SNI}) (mutual-TLS listener), {@link #TLS_TERMINATE} + {@link #TLS_ACCEPTED}
  *       (HTTPS Gateway server, which then keeps the TLS handler, {@link #HTTP_CODEC} and
- *       {@link #HTTP_PROXY}), or {@link #CAPTURE} (+ {@link #CAPTURE_PEEK})
- *       (capture listener of the sidecar role); removed once the connection is decided and a
- *       byte relay takes over (a plain-HTTP Gateway server keeps {@link #HTTP_CODEC} +
+ *       {@link #HTTP_PROXY}), or {@link #CAPTURE} (+ {@link #CAPTURE_PEEK}, or replaced by
+ *       {@link #HTTP_CODEC} + {@link #HTTP_PROXY} on a port of HTTP hosts) (capture listener of the
+ *       sidecar role); removed once the connection is decided and a byte relay takes over (a
+ *       plain-HTTP Gateway server and a sidecar's HTTP port keep {@link #HTTP_CODEC} +
  *       {@link #HTTP_PROXY} for every request);</li>
  *   <li>after CONNECT: {@link #TUNNEL_INSPECTOR} alone (with {@link #TUNNEL_WATCH} upstream) until the
  *       first bytes show what the tunnel carries; it then installs {@link #TUNNEL_SNI} + the relay for
@@ -56,7 +57,7 @@ public final class PipelineNames {
     public static final String TLS_ACCEPTED = "tls-accepted";
     /** Capture listener (sidecar role): recovers the original destination and decides. */
     public static final String CAPTURE = "capture";
-    /** Capture listener: peeks a ClientHello's SNI or an HTTP request's Host before deciding. */
+    /** Capture listener: peeks a ClientHello's SNI before deciding. */
     public static final String CAPTURE_PEEK = "capture-peek";
 
     private PipelineNames() {

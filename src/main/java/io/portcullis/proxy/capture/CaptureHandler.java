@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
@@ -11,6 +13,7 @@ import io.portcullis.policy.SidecarPolicy.Peek;
 import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ReadHold;
 import io.portcullis.proxy.capture.CapturedFlow.CaptureContext;
+import io.portcullis.proxy.http.HttpHandlers;
 import io.portcullis.telemetry.ConnectionLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,11 +21,15 @@ import java.net.InetSocketAddress;
 /**
  * First step of a captured connection: recovers its original destination
  * ({@link OriginalDestination}), refuses what was not redirected and the sidecar's own traffic
- * coming back, then either decides at once (the address decides, or nothing can be read) or hands
- * over to the SNI or Host peek the configuration asks for on that port. Nothing is read from the
+ * coming back, then either decides at once (the address decides, or nothing can be read), hands
+ * over to the SNI peek where the configuration asks for it on that port, or serves the port as
+ * HTTP where entries declare HTTP hosts on it ({@link HttpHandlers#sidecarCapture}: each request
+ * decided by its own Host, the http routes bound to {@code mesh} applied). Nothing is read from the
  * client before that.
  */
 final class CaptureHandler extends ChannelInboundHandlerAdapter {
+    private static final int MAX_INITIAL_LINE = 8 * 1024;
+    private static final int MAX_CHUNK = 64 * 1024;
     private final EgressPolicy policy;
     private final CaptureContext context;
     private final ConnectionLog log;
@@ -69,8 +76,12 @@ final class CaptureHandler extends ChannelInboundHandlerAdapter {
                 ch.config().setAutoRead(true);
             }
             case HTTP -> {
-                ctx.pipeline().replace(this, PipelineNames.CAPTURE_PEEK,
-                        new CaptureHostPeek(context.settings().maxHeaderBytes(), timeout, flow, log));
+                // Served as HTTP, one decision per request (its Host re-checked each time), as Istio's sidecar does.
+                ChannelPipeline p = ctx.pipeline();
+                p.replace(this, PipelineNames.HTTP_CODEC, new HttpServerCodec(MAX_INITIAL_LINE,
+                        context.settings().maxHeaderBytes(), MAX_CHUNK));
+                p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, HttpHandlers.sidecarCapture(ch, original,
+                        policy, context.executor(), context.settings(), log));
                 ch.config().setAutoRead(true);
             }
             default -> {

@@ -6,7 +6,6 @@ import io.netty.util.concurrent.Future;
 import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Facts;
-import io.portcullis.policy.HostPort;
 import io.portcullis.policy.ListenerKind;
 import io.portcullis.policy.Verdict;
 import io.portcullis.proxy.ChannelFacts;
@@ -16,8 +15,9 @@ import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
 
 /**
- * One captured connection once its original destination is known: its facts (with the SNI or
- * Host when one was read) go to {@link Admission#admit}, and the {@link ForwardExecutor} carries
+ * One captured connection decided as a whole once its original destination is known (HTTP ports are
+ * served per request instead: {@link io.portcullis.proxy.http.HttpHandlers#sidecarCapture}): its
+ * facts (with the SNI when one was read) go to {@link Admission#admit}, and the {@link ForwardExecutor} carries
  * the verdict out: the owed name check (the name an entry matched must resolve to the address the
  * app connected to: the spoofing defence), the connect straight out or to the egress gateway (with
  * mutual TLS when the DestinationRule says so), and the relay. Lives on the connection's event loop.
@@ -42,15 +42,13 @@ final class CapturedFlow {
      * Decides and connects; the future completes with a ready upstream channel (TLS done), or fails
      * with an {@link io.portcullis.proxy.UpstreamException} that {@link #joinWhenReady} records.
      *
-     * @param name the SNI ({@code fromTls}) or Host the app sent; null when it sent none or nothing was read
+     * @param sni the SNI the app sent ({@code fromTls}); null when it sent none or nothing was read
      */
-    Future<Channel> open(String name, boolean fromTls) {
+    Future<Channel> open(String sni, boolean fromTls) {
         Facts.Builder facts = ChannelFacts.of(ListenerKind.SIDECAR_CAPTURE, original.getPort(), client)
                 .originalDestination(original);
-        if (name != null && fromTls) {
-            facts.sni(name);
-        } else if (name != null) {
-            facts.host(HostPort.ofName(name, original.getPort()));
+        if (sni != null && fromTls) {
+            facts.sni(sni);
         }
         Verdict verdict = Admission.admit(policy, facts.build());
         log.decided(verdict);

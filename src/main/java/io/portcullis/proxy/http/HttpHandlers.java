@@ -7,6 +7,7 @@ import io.portcullis.policy.ListenerSpec;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.ForwardExecutor;
 import io.portcullis.telemetry.ConnectionLog;
+import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
 
 /** The HTTP terminal handlers the listeners install after their {@code HttpServerCodec}. */
@@ -25,6 +26,18 @@ public final class HttpHandlers {
     public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
                                                UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
         return gatewayServer(client, policy, listener, null, pool, settings, log);
+    }
+
+    /**
+     * Plain HTTP the sidecar captured on a port where entries declare HTTP hosts: each request
+     * admitted by its Host against the address the app connected to ({@code original}), the http
+     * routes bound to {@code mesh} applied, and the upstreams opened by the sidecar's {@code executor}
+     * (name check, egress gateway, mesh TLS) for this connection alone.
+     */
+    public static ChannelHandler sidecarCapture(Channel client, InetSocketAddress original, EgressPolicy policy,
+                                                ForwardExecutor executor, ProxySettings settings, ConnectionLog log) {
+        return HttpExchangeLoop.hostRouted(new SidecarHttpRouter(client, original, policy, log),
+                new CapturedUpstreams(executor, log), settings, log);
     }
 
     /**

@@ -10,7 +10,10 @@ sealed interface HttpRole {
     record ExplicitProxy(ConnectTunnel tunnels) implements HttpRole {
     }
 
-    /** A plain-HTTP Gateway server, or the HTTP inside a CONNECT tunnel: requests routed by Host, no CONNECT. */
+    /**
+     * A plain-HTTP Gateway server, the HTTP inside a CONNECT tunnel or inside the mutual-TLS hop, or HTTP
+     * the sidecar captured: requests routed by Host, no CONNECT.
+     */
     record HostRouted() implements HttpRole {
     }
 }

@@ -37,11 +37,11 @@ final class HttpRouting {
     }
 
     /**
-     * The route sends the request to {@code destination} (host and service port, to be decided), with the Host
-     * header rewritten to {@code authority} when the route says so.
+     * The route sends the request to {@code destination} (host and service port, to be decided; {@code subset}
+     * of it when the route names one), with the Host header rewritten to {@code authority} when the route says so.
      */
-    record Routed(Authority destination, Optional<String> authority, RouteActions actions, ResourceId virtualService)
-            implements Outcome {
+    record Routed(Authority destination, Optional<String> subset, Optional<String> authority, RouteActions actions,
+                  ResourceId virtualService) implements Outcome {
 
         /** The Host header the upstream gets: the rewritten authority, else {@code original}. */
         String hostHeader(String original) {
@@ -86,7 +86,8 @@ final class HttpRouting {
         var d = picked.get().destination();
         String host = d.host().startsWith("*") ? requested.host() : HostNames.normalize(d.host());
         int port = d.port() != 0 ? d.port() : policy.servicePort(host, requested.port());
-        return new Routed(new Authority(host, port, null), rewrittenAuthority(route, picked.get()), actions, m.virtualService());
+        return new Routed(new Authority(host, port, null), Optional.ofNullable(d.subset()).filter(n -> !n.isEmpty()),
+                rewrittenAuthority(route, picked.get()), actions, m.virtualService());
     }
 
     /** {@code rewrite.authority}, else a {@code Host}/{@code :authority} set by the route or its destination. */
