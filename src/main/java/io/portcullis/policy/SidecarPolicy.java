@@ -172,6 +172,9 @@ public final class SidecarPolicy {
             tls = null;
         }
         String via = " via " + route.virtualService();
+        // Another host than the entry's: that host's DestinationRule (and subset) governs the upstream connection.
+        Verdict.RoutedDestination routedTo = new Verdict.RoutedDestination(target, java.util.Optional.ofNullable(d.subset()),
+                targetPort);
         if (covers(binding.entry(), target)) {
             // The route keeps the connection on this service (possibly another port): straight out.
             return allowed(binding, "allowed by " + binding.entry().id() + via, direct(binding, ip, targetPort), tls,
@@ -186,10 +189,11 @@ public final class SidecarPolicy {
                         + AddressText.hostPort(target, targetPort) + ", which no ServiceEntry declares on that port");
             }
             return allowed(binding, "allowed by " + binding.entry().id() + via, upstream, tls, host, route, false,
-                    checkName, checkAddresses, mismatch);
+                    checkName, checkAddresses, mismatch).routed(routedTo);
         }
         return allowed(binding, "allowed by " + binding.entry().id() + via + " to " + AddressText.hostPort(target, targetPort),
-                meshInternal(other, target, targetPort), tls, host, route, true, checkName, checkAddresses, mismatch);
+                meshInternal(other, target, targetPort), tls, host, route, true, checkName, checkAddresses, mismatch)
+                .routed(routedTo);
     }
 
     private SidecarDecision allowed(PortBinding binding, String message, UpstreamTarget upstream, ClientTls tls,
