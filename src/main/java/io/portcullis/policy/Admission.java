@@ -44,8 +44,13 @@ public final class Admission {
                 return new Refusal(Reason.AUTHZ_DENIED, authz.message(), Optional.ofNullable(authz.policy()),
                         f.requested(), authz.dryRun());
             }
-            return new Forward(f.reason(), f.message(), f.target(), f.matched(), f.origination(), f.upstreamTls(),
-                    f.route(), f.viaGateway(), f.owed(), authz, f.requested());
+            v = new Forward(f.reason(), f.message(), f.target(), f.matched(), f.origination(), f.upstreamTls(),
+                    f.route(), f.viaGateway(), f.owed(), authz, f.requested(), f.routedTo(), f.upstreamSettings());
+        }
+        if (v instanceof Forward f) {
+            // The DestinationRule settings of this snapshot go with the verdict: a configuration applied
+            // between the decision and the connect does not change how this connection is made.
+            return f.withUpstreamSettings(policy.upstreamSettings(f));
         }
         return v;
     }
@@ -170,7 +175,8 @@ public final class Admission {
         Optional<Verdict.UpstreamTls> tls = Optional.ofNullable(d.tls())
                 .map(t -> new Verdict.UpstreamTls(t, Optional.ofNullable(d.tlsSni())));
         return new Forward(d.reason(), d.message(), d.upstream(), Optional.ofNullable(d.binding()), Optional.empty(),
-                tls, Optional.ofNullable(d.route()), d.viaGateway(), owed, AuthzResult.NO_POLICY, requested);
+                tls, Optional.ofNullable(d.route()), d.viaGateway(), owed, AuthzResult.NO_POLICY, requested,
+                Optional.ofNullable(d.routedTo()), Optional.empty());
     }
 
     /**

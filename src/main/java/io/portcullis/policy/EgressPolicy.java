@@ -275,6 +275,9 @@ public final class EgressPolicy {
 
     /** Like {@link #upstreamSettings(Decision)}, for a forward verdict. */
     public java.util.Optional<UpstreamSettings> upstreamSettings(Verdict.Forward verdict) {
+        if (verdict.routedTo().isPresent()) {
+            return trafficPolicies.lookup(verdict.routedTo().get());
+        }
         return trafficPolicies.lookup(verdict.matched().orElse(null), verdict.target());
     }
 

@@ -24,13 +24,27 @@ import java.util.List;
  * @param checkAddresses the addresses {@code checkName} stands for when the entry lists them
  *                       (STATIC endpoints); null to resolve the name
  * @param mismatch       the reason of a failed check: {@code sni_mismatch} or {@code host_mismatch}
+ * @param routedTo       the mesh route's destination when it names another host than the entry's; null otherwise
  */
 record SidecarDecision(Reason reason, PortBinding binding, String message, UpstreamTarget upstream,
                               ClientTls tls, String tlsSni, ResourceId route, boolean viaGateway, String checkName,
-                              List<InetAddress> checkAddresses, Reason mismatch) {
+                              List<InetAddress> checkAddresses, Reason mismatch, Verdict.RoutedDestination routedTo) {
+
+    SidecarDecision(Reason reason, PortBinding binding, String message, UpstreamTarget upstream, ClientTls tls,
+                    String tlsSni, ResourceId route, boolean viaGateway, String checkName,
+                    List<InetAddress> checkAddresses, Reason mismatch) {
+        this(reason, binding, message, upstream, tls, tlsSni, route, viaGateway, checkName, checkAddresses, mismatch,
+                null);
+    }
 
     static SidecarDecision deny(Reason reason, String message) {
         return new SidecarDecision(reason, null, message, null, null, null, null, false, null, null, null);
+    }
+
+    /** The same decision, sent by its mesh route to {@code destination}. */
+    SidecarDecision routed(Verdict.RoutedDestination destination) {
+        return new SidecarDecision(reason, binding, message, upstream, tls, tlsSni, route, viaGateway, checkName,
+                checkAddresses, mismatch, destination);
     }
 
     boolean allowed() {

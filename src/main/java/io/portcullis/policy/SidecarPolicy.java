@@ -206,6 +206,9 @@ public final class SidecarPolicy {
         }
         PortBinding binding = f.binding();
         String via = " via " + virtualService;
+        // Another host than the entry's: that host's DestinationRule (and subset) governs the upstream connection.
+        Verdict.RoutedDestination routedTo = new Verdict.RoutedDestination(target, java.util.Optional.ofNullable(subset),
+                targetPort);
         if (covers(binding.entry(), target)) {
             // The route keeps the connection on this service (possibly another port): straight out.
             return allowed(f, "allowed by " + binding.entry().id() + via, direct(binding, f.ip(), targetPort), tls,
@@ -219,10 +222,10 @@ public final class SidecarPolicy {
                 return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, virtualService + " routes " + f.what() + " to "
                         + AddressText.hostPort(target, targetPort) + ", which no ServiceEntry declares on that port");
             }
-            return allowed(f, "allowed by " + binding.entry().id() + via, upstream, tls, virtualService, false);
+            return allowed(f, "allowed by " + binding.entry().id() + via, upstream, tls, virtualService, false).routed(routedTo);
         }
         return allowed(f, "allowed by " + binding.entry().id() + via + " to " + AddressText.hostPort(target, targetPort),
-                meshInternal(other, target, targetPort), tls, virtualService, true);
+                meshInternal(other, target, targetPort), tls, virtualService, true).routed(routedTo);
     }
 
     private SidecarDecision allowed(Found f, String message, UpstreamTarget upstream, ClientTls tls,

@@ -4,12 +4,15 @@ import io.portcullis.model.DestinationRule;
 import io.portcullis.model.DestinationRule.ConnectionPool;
 import io.portcullis.model.DestinationRule.OutlierDetection;
 import io.portcullis.model.DestinationRule.PortTrafficPolicy;
+import io.portcullis.model.DestinationRule.Subset;
 import io.portcullis.model.DestinationRule.TrafficPolicy;
 import io.portcullis.model.DestinationRule.Tunnel;
 import io.portcullis.policy.UpstreamTarget.Candidate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The {@code tunnel} and {@code connectionPool} settings of an allowed connection, looked up the way
@@ -25,11 +28,34 @@ final class TrafficPolicyIndex {
 
     TrafficPolicyIndex(DestinationRuleIndex rules, List<DestinationRule> all) {
         this.rules = rules;
-        this.relevant = all.stream().map(DestinationRule::trafficPolicy).anyMatch(p -> p != null
+        this.relevant = all.stream()
+                .flatMap(r -> Stream.concat(Stream.of(r.trafficPolicy()), r.subsets().stream().map(Subset::trafficPolicy)))
+                .anyMatch(p -> p != null
                 && (p.tunnel().isPresent() || p.connectionPool().isPresent() || p.outlierDetection().isPresent()
                         || p.loadBalancer() != null || p.portLevelSettings().stream().anyMatch(pp ->
                                 pp.connectionPool().isPresent() || pp.outlierDetection().isPresent()
                                         || pp.loadBalancer() != null)));
+    }
+
+    /**
+     * The settings for a sidecar's connection that a mesh route sent to {@code routed} (the egress
+     * gateway's subset): the rule of that host, the subset's policy before the rule's own, each
+     * port's settings before the policy-wide ones, as Istio builds the cluster
+     * {@code outbound|443|cnn|istio-egressgateway...}. Limits count per host, subset and port.
+     */
+    Optional<UpstreamSettings> lookup(Verdict.RoutedDestination routed) {
+        if (!relevant) {
+            return Optional.empty();
+        }
+        DestinationRule rule = rules.ruleFor(routed.host());
+        if (rule == null) {
+            return Optional.empty();
+        }
+        TrafficPolicy subset = routed.subset().flatMap(name -> rule.subsets().stream()
+                .filter(s -> name.equals(s.name())).findFirst()).map(Subset::trafficPolicy).orElse(null);
+        String destination = io.portcullis.model.AddressText.hostPort(HostNames.normalize(routed.host()), routed.port())
+                + routed.subset().map(s -> " subset " + s).orElse("");
+        return settings(rule, subset, rule.trafficPolicy(), destination, routed.port());
     }
 
     /**
@@ -70,25 +96,47 @@ final class TrafficPolicyIndex {
     }
 
     private static Optional<UpstreamSettings> settings(DestinationRule rule, String host, int port) {
-        TrafficPolicy policy = rule.trafficPolicy();
-        if (policy == null) {
-            return Optional.empty();
-        }
-        Optional<ConnectionPool> pool = policy.connectionPool();
-        Optional<String> balancer = Optional.ofNullable(policy.loadBalancer());
-        Optional<OutlierDetection> outliers = policy.outlierDetection();
-        for (PortTrafficPolicy p : policy.portLevelSettings()) {
-            if (p.port() == port) {
-                pool = p.connectionPool().or(() -> policy.connectionPool());
-                balancer = Optional.ofNullable(p.loadBalancer()).or(() -> Optional.ofNullable(policy.loadBalancer()));
-                outliers = p.outlierDetection().or(() -> policy.outlierDetection());
-            }
-        }
-        Optional<Tunnel> tunnel = policy.tunnel();
+        return settings(rule, null, rule.trafficPolicy(), io.portcullis.model.AddressText.hostPort(host, port), port);
+    }
+
+    /** {@code first}'s settings (a subset's; null for none) before {@code then}'s (the rule's own), per field. */
+    private static Optional<UpstreamSettings> settings(DestinationRule rule, TrafficPolicy first, TrafficPolicy then,
+                                                       String destination, int port) {
+        Optional<ConnectionPool> pool = field(first, then, port, TrafficPolicy::connectionPool,
+                PortTrafficPolicy::connectionPool);
+        Optional<String> balancer = field(first, then, port, p -> Optional.ofNullable(p.loadBalancer()),
+                p -> Optional.ofNullable(p.loadBalancer()));
+        Optional<OutlierDetection> outliers = field(first, then, port, TrafficPolicy::outlierDetection,
+                PortTrafficPolicy::outlierDetection);
+        Optional<Tunnel> tunnel = Optional.ofNullable(first).flatMap(TrafficPolicy::tunnel)
+                .or(() -> Optional.ofNullable(then).flatMap(TrafficPolicy::tunnel));
         if (pool.isEmpty() && tunnel.isEmpty() && balancer.isEmpty() && outliers.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new UpstreamSettings(io.portcullis.model.AddressText.hostPort(host, port), rule.id(), tunnel,
-                pool, balancer, outliers));
+        return Optional.of(new UpstreamSettings(destination, rule.id(), tunnel, pool, balancer, outliers));
+    }
+
+    /** One field: in {@code first}, then {@code then}; in each the port's settings before the policy's. */
+    private static <T> Optional<T> field(TrafficPolicy first, TrafficPolicy then, int port,
+                                         Function<TrafficPolicy, Optional<T>> policyWide,
+                                         Function<PortTrafficPolicy, Optional<T>> portLevel) {
+        for (TrafficPolicy policy : new TrafficPolicy[] {first, then}) {
+            if (policy == null) {
+                continue;
+            }
+            for (PortTrafficPolicy p : policy.portLevelSettings()) {
+                if (p.port() == port) {
+                    Optional<T> value = portLevel.apply(p);
+                    if (value.isPresent()) {
+                        return value;
+                    }
+                }
+            }
+            Optional<T> value = policyWide.apply(policy);
+            if (value.isPresent()) {
+                return value;
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -70,10 +70,16 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
      * @param viaGateway    whether a route sends it to another, mesh-internal host (the egress gateway)
      * @param owed          the checks still owed once bytes arrive, in order
      * @param authorization the AuthorizationPolicies' verdict (allowed), naming the policy that allowed
+     * @param routedTo      the destination a sidecar's mesh route named when it is another host than the
+     *                      matched entry's (the egress gateway, with its subset): its DestinationRule
+     *                      governs the upstream connection, as Istio's cluster {@code outbound|443|cnn|gw}
+     * @param upstreamSettings the DestinationRule's pool, balancing and tunnel settings for the upstream
+     *                      connection, looked up in the snapshot that admitted it ({@link Admission#admit})
      */
     record Forward(Reason reason, String message, UpstreamTarget target, Optional<PortBinding> matched,
                    Optional<TlsOrigination> origination, Optional<UpstreamTls> upstreamTls, Optional<ResourceId> route,
-                   boolean viaGateway, List<OwedCheck> owed, AuthzResult authorization, Optional<HostPort> requested)
+                   boolean viaGateway, List<OwedCheck> owed, AuthzResult authorization, Optional<HostPort> requested,
+                   Optional<RoutedDestination> routedTo, Optional<UpstreamSettings> upstreamSettings)
             implements Verdict {
         public Forward {
             if (!reason.allows()) {
@@ -81,6 +87,15 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
             }
             Objects.requireNonNull(target, "target");
             owed = List.copyOf(owed);
+        }
+
+        /** A forward that no mesh route sent elsewhere, its upstream settings not yet looked up. */
+        public Forward(Reason reason, String message, UpstreamTarget target, Optional<PortBinding> matched,
+                       Optional<TlsOrigination> origination, Optional<UpstreamTls> upstreamTls,
+                       Optional<ResourceId> route, boolean viaGateway, List<OwedCheck> owed, AuthzResult authorization,
+                       Optional<HostPort> requested) {
+            this(reason, message, target, matched, origination, upstreamTls, route, viaGateway, owed, authorization,
+                    requested, Optional.empty(), Optional.empty());
         }
 
         @Override
@@ -111,7 +126,13 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
         /** The same verdict sent to {@code other} (a sidecar rerouting on mismatch). */
         public Forward withTarget(UpstreamTarget other) {
             return new Forward(reason, message, other, matched, origination, upstreamTls, route, viaGateway, owed,
-                    authorization, requested);
+                    authorization, requested, routedTo, upstreamSettings);
+        }
+
+        /** The same verdict with the upstream settings of the snapshot that admitted it. */
+        public Forward withUpstreamSettings(Optional<UpstreamSettings> settings) {
+            return new Forward(reason, message, target, matched, origination, upstreamTls, route, viaGateway, owed,
+                    authorization, requested, routedTo, settings);
         }
     }
 
@@ -122,5 +143,19 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
      *            forward_downstream_sni), else the DestinationRule's {@code sni}
      */
     record UpstreamTls(ClientTls tls, Optional<String> sni) {
+    }
+
+    /**
+     * The destination of a sidecar's mesh route, as the route names it.
+     *
+     * @param host   the route's host, e.g. {@code istio-egressgateway.istio-system.svc.cluster.local}
+     * @param subset the route's subset, e.g. {@code cnn}
+     * @param port   the port the connection goes to
+     */
+    record RoutedDestination(String host, Optional<String> subset, int port) {
+        /** Istio's name for it: {@code outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local}. */
+        public String cluster() {
+            return "outbound|" + port + "|" + subset.orElse("") + "|" + host;
+        }
     }
 }

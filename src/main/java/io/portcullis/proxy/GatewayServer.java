@@ -95,9 +95,9 @@ public final class GatewayServer implements AutoCloseable {
         this.telemetry = telemetry;
         this.resolver = resolver;
         this.workerGroup = transport.newGroup(workerThreads);
-        // The DestinationRule tunnel and connection pool of each destination (issue 14), from the live snapshot.
+        // The DestinationRule tunnel and connection pool of each destination (issue 14) come with each verdict.
         this.connector = new UpstreamConnector(transport, resolver, settings, new PrivateAddressGuard(allowPrivate),
-                own, telemetry.metrics(), ch -> { }, d -> policy.get().upstreamSettings(d));
+                own, telemetry.metrics());
         this.executor = ForwardExecutor.gateway(connector, resolver, settings.connectTimeout());
         this.upstreamPool = new UpstreamPool(connector, new TlsOriginator(origination, settings.connectTimeout()));
     }

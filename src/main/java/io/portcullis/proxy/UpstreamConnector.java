@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Opens the upstream connection for an allowed client connection, on the client's own event
@@ -60,7 +59,6 @@ public final class UpstreamConnector {
     private final OwnListeners own;
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
-    private final Function<Verdict.Forward, Optional<UpstreamSettings>> trafficPolicy;
     private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
     private final EndpointBalancer balancer = new EndpointBalancer();
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
@@ -81,17 +79,6 @@ public final class UpstreamConnector {
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
                              PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
                              Consumer<Channel> connecting) {
-        this(transport, resolver, settings, guard, own, metrics, connecting, d -> Optional.empty());
-    }
-
-    /**
-     * @param trafficPolicy the DestinationRule settings ({@code tunnel}, {@code connectionPool}) of an
-     *                      allowed connection's destination, from the current snapshot
-     */
-    public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
-                             PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
-                             Consumer<Channel> connecting, Function<Verdict.Forward, Optional<UpstreamSettings>> trafficPolicy) {
-        this.trafficPolicy = trafficPolicy;
         this.own = own;
         this.connecting = connecting;
         this.transport = transport;
@@ -110,9 +97,10 @@ public final class UpstreamConnector {
      * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
      */
     public Future<Channel> connect(EventLoop loop, Verdict.Forward verdict) {
-        // Hook (issue 14, DestinationRule traffic policy): the destination's tunnel and pool settings.
+        // Hook (issue 14, DestinationRule traffic policy): the destination's tunnel and pool settings, from the
+        // snapshot that admitted the connection (both roles).
         return connect(loop, verdict.target(), verdict.matched().map(b -> b.entry()).orElse(null),
-                trafficPolicy.apply(verdict));
+                verdict.upstreamSettings());
     }
 
     private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry,
@@ -170,7 +158,7 @@ public final class UpstreamConnector {
 
     /** The DestinationRule settings (tunnel, connection pool) {@link #connect(EventLoop, Verdict.Forward)} applies to {@code verdict}. */
     public Optional<UpstreamSettings> upstreamSettings(Verdict.Forward verdict) {
-        return trafficPolicy.apply(verdict);
+        return verdict.upstreamSettings();
     }
 
     /** The connection-pool counts of every destination, shared with the HTTP pool that waits on them. */

@@ -124,8 +124,12 @@ public enum AccessLogFormat {
             if (!"-".equals(r.upstreamOutcome())) {
                 sb.append(" upstream_failure=").append(r.upstreamOutcome());
             }
-            sb.append(" resource=").append(r.resource() == null ? "-" : r.resource().toString())
-                    .append(" upstream=").append(r.upstreamHost())
+            sb.append(" resource=").append(r.resource() == null ? "-" : r.resource().toString());
+            if (!"-".equals(r.httpRoute())) {
+                // The VirtualService route that took it (an http route, or a sidecar's mesh tls/tcp route).
+                sb.append(" route=").append(r.httpRoute());
+            }
+            sb.append(" upstream=").append(r.upstreamHost())
                     .append(" bytes_sent=").append(r.bytesReceived())
                     .append(" bytes_received=").append(r.bytesSent());
             if (r.requests() > 0) {

@@ -28,7 +28,8 @@ import java.time.Instant;
  * @param sourcePrincipal   the client's identity (SPIFFE ID from its certificate), {@code -} if none
  * @param requested         the host (or address) and port the client asked for, whatever the protocol; {@code -} if none
  * @param originalDestination where a captured connection was going (sidecar role), {@code -} otherwise
- * @param httpRoute         the VirtualService http route that took the request ({@code %ROUTE_NAME%}), {@code -} if none
+ * @param httpRoute         the VirtualService route that took the request or connection ({@code %ROUTE_NAME%}): its http
+ *                          route, or a sidecar's mesh tls/tcp route; {@code -} if none
  * @param routeFlags        Envoy flags the route's actions added ({@code FI}, {@code DI}, {@code URX}), {@code -} if none
  */
 public record ConnectionRecord(

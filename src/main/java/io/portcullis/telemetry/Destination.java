@@ -60,6 +60,11 @@ public record Destination(String service, boolean declared, int port, String clu
         return entry.hosts().isEmpty() ? UNKNOWN : entry.hosts().get(0);
     }
 
+    /** The same destination reached through another cluster (a sidecar's mesh route to the egress gateway). */
+    public Destination withCluster(String other) {
+        return new Destination(service, declared, port, other);
+    }
+
     /** The {@code destination_port} label value. */
     public String portLabel() {
         return port == 0 ? UNKNOWN : Integer.toString(port);

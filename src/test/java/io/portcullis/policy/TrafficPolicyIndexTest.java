@@ -80,4 +80,86 @@ class TrafficPolicyIndexTest {
         EgressPolicy p = compile(CONFIG.substring(0, CONFIG.indexOf("---")));
         assertThat(p.upstreamSettings(p.decideHost("a.api.example.test", 80))).isEmpty();
     }
+
+    private static final String GATEWAY = "istio-egressgateway.istio-system.svc.cluster.local";
+
+    /** Task 08's mesh route, with pool settings on the external host (which a routed sidecar does not use) and on the gateway. */
+    private static final String MESH_ROUTE = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: cnn}
+            spec:
+              hosts: [edition.cnn.example.test]
+              ports: [{number: 443, name: tls, protocol: TLS}]
+              resolution: DNS
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: cnn}
+            spec:
+              host: edition.cnn.example.test
+              trafficPolicy:
+                connectionPool: {tcp: {maxConnections: 7}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: egressgateway-for-cnn}
+            spec:
+              host: %1$s
+              trafficPolicy:
+                loadBalancer: {simple: ROUND_ROBIN}
+                connectionPool: {tcp: {maxConnections: 10}}
+              subsets:
+              - name: cnn
+                trafficPolicy:
+                  portLevelSettings:
+                  - port: {number: 443}
+                    connectionPool: {tcp: {maxConnections: 1}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: direct-cnn-through-egress-gateway}
+            spec:
+              hosts: [edition.cnn.example.test]
+              gateways: [mesh]
+              tls:
+              - match: [{port: 443, sniHosts: [edition.cnn.example.test]}]
+                route:
+                - destination: {host: %1$s, subset: cnn, port: {number: 443}}
+            """.formatted(GATEWAY);
+
+    private static Verdict.Forward captured(EgressPolicy p, String sni) throws Exception {
+        Verdict v = Admission.admit(p, Facts.of(ListenerKind.SIDECAR_CAPTURE, 443)
+                .originalDestination(new java.net.InetSocketAddress(java.net.InetAddress.getByName("203.0.113.7"), 443))
+                .sni(sni).build());
+        assertThat(v).isInstanceOf(Verdict.Forward.class);
+        return (Verdict.Forward) v;
+    }
+
+    @Test
+    void aSidecarsMeshRouteTakesTheRoutedHostsSubsetBeforeItsRuleAndNotTheExternalHostsRule() throws Exception {
+        Verdict.Forward f = captured(compile(MESH_ROUTE), "edition.cnn.example.test");
+        assertThat(f.viaGateway()).isTrue();
+        assertThat(f.routedTo().orElseThrow().cluster()).isEqualTo("outbound|443|cnn|" + GATEWAY);
+        UpstreamSettings s = f.upstreamSettings().orElseThrow();
+        assertThat(s.rule().name()).isEqualTo("egressgateway-for-cnn");
+        assertThat(s.destination()).isEqualTo(GATEWAY + ":443 subset cnn");
+        // The subset's port-level pool, the rule's own balancer (the subset sets none).
+        assertThat(s.pool().orElseThrow().maxConnections()).hasValue(1);
+        assertThat(s.loadBalancer()).contains("ROUND_ROBIN");
+    }
+
+    @Test
+    void aConnectionKeepsTheSettingsOfTheSnapshotThatAdmittedIt() throws Exception {
+        EgressPolicy before = compile(MESH_ROUTE);
+        Verdict.Forward admitted = captured(before, "edition.cnn.example.test");
+        // A new configuration with another limit, applied before the connect: new connections get it, this one not.
+        EgressPolicy after = compile(MESH_ROUTE.replace("{maxConnections: 1}", "{maxConnections: 50}"));
+        assertThat(captured(after, "edition.cnn.example.test").upstreamSettings().orElseThrow().pool().orElseThrow()
+                .maxConnections()).hasValue(50);
+        assertThat(admitted.upstreamSettings().orElseThrow().pool().orElseThrow().maxConnections()).hasValue(1);
+        // A reroute (--on-mismatch reroute) keeps them too.
+        assertThat(admitted.withTarget(UpstreamTarget.ofName("elsewhere.test", 443)).upstreamSettings())
+                .isEqualTo(admitted.upstreamSettings());
+    }
 }

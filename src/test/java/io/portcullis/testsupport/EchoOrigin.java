@@ -24,9 +24,14 @@ public final class EchoOrigin implements AutoCloseable {
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
   public EchoOrigin() {
+    this(FreePorts.loopback());
+  }
+
+  /** An echo server on {@code address} (e.g. a network namespace's host-side address), port 0. */
+  public EchoOrigin(java.net.InetAddress address) {
     try {
       server = new ServerSocket();
-      server.bind(new InetSocketAddress(FreePorts.loopback(), 0), 1024);
+      server.bind(new InetSocketAddress(address, 0), 1024);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
