@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 final class JvmInfo {
     /** Flags worth seeing next to the figures; VM.flags lists many more. */
-    private static final Pattern ERGONOMIC = Pattern.compile("-XX:(ParallelGCThreads|ConcGCThreads|CICompilerCount|"
+    private static final Pattern ERGONOMIC = Pattern.compile("-XX:[+-]?(ParallelGCThreads|ConcGCThreads|CICompilerCount|"
             + "MaxHeapSize|InitialHeapSize|Use\\w+GC|UseCompactObjectHeaders|ZGenerational|TieredStopAtLevel|"
             + "ActiveProcessorCount|MaxNewSize|NewSize|G1ConcRefinementThreads)=?\\S*");
 
