@@ -64,9 +64,12 @@ wait_applied() {
   echo "timed out waiting for configuration $want" >&2; tail -20 "$work/log" >&2; exit 1
 }
 heap() {
-  # G1 prints "garbage-first heap total 69632K, used 12642K"; Serial/Parallel print one line a generation.
+  # G1 prints "garbage-first heap total 69632K, used 12642K" (JDK 17) or "... total reserved 9879552K,
+  # committed 45056K, used 17028K" (JDK 25); Serial/Parallel print one line a generation.
   jcmd "$pid" GC.heap_info | awk '/total/ && /used/ {
-      for (i = 1; i <= NF; i++) { if ($i == "total") t += $(i+1); if ($i == "used") u += $(i+1) }
+      for (i = 1; i <= NF; i++) {
+        if ($i == "total" && $(i+1) != "reserved") t += $(i+1); if ($i == "committed") t += $(i+1); if ($i == "used") u += $(i+1)
+      }
     } END { printf "heap committed %5d MiB, used %5d MiB", t / 1024, u / 1024 }'
 }
 rss() { awk '/VmRSS/ {printf "%5d", $2 / 1024}' "/proc/$pid/status"; }

@@ -40,13 +40,14 @@ class LauncherHeapSettingsTest {
         }
     }
 
-    private Path probeJar() throws Exception {
+    /** A jar whose manifest runs {@code main} from the test classes (its Class-Path), for PORTCULLIS_JAR. */
+    static Path probeJar(Path dir, Class<?> main) throws Exception {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, FlagProbe.class.getName());
-        Path classes = Path.of(FlagProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, main.getName());
+        Path classes = Path.of(main.getProtectionDomain().getCodeSource().getLocation().toURI());
         manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classes.toUri().toString());
-        Path jar = tmp.resolve("probe.jar");
+        Path jar = dir.resolve(main.getSimpleName() + ".jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
             // The manifest is all: the class comes from the test classes on its Class-Path.
             out.finish();
@@ -56,7 +57,7 @@ class LauncherHeapSettingsTest {
 
     /** The flags the launcher starts the JVM with for {@code command} (the probe ignores it). */
     private Map<String, String> flags(String javaOpts, String command) throws Exception {
-        String jar = "PORTCULLIS_JAR=" + probeJar();
+        String jar = "PORTCULLIS_JAR=" + probeJar(tmp, FlagProbe.class);
         Cli.Result r = javaOpts == null
                 ? Cli.run(RUN, "env", "-u", "PORTCULLIS_JAVA_OPTS", jar, "./portcullis", command)
                 : Cli.run(RUN, "env", jar, "PORTCULLIS_JAVA_OPTS=" + javaOpts, "./portcullis", command);

@@ -7,10 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -22,7 +21,7 @@ import java.util.stream.Collectors;
  * <pre>
  * BenchRun --repo DIR --work DIR [--rounds 3] [--seconds 5] [--warmup-seconds 10] [--load standard|light]
  *          [--rows 1,2,3a,...] [--targets direct,nginx,haproxy,squid,portcullis] [--idle N] [--cpu 1]
- *          [--variant NAME=JAVA_OPTS]... [--max-minutes 40] [--results FILE]
+ *          [--java JDK] [--java-opts OPTS] [--variant NAME[@JDK]=JAVA_OPTS]... [--max-minutes 40] [--results FILE]
  * BenchRun --repo DIR --work DIR --soak MINUTES     (row 2 against Portcullis, live heap each minute)
  * </pre>
  */
@@ -31,7 +30,7 @@ public final class BenchRun {
     }
 
     record Options(Path repo, Path work, int rounds, int seconds, int warmupSeconds, Set<Row> rows, int idle,
-                   String cpu, int maxMinutes, Path results, Set<String> targets, Map<String, String> variants,
+                   String cpu, int maxMinutes, Path results, Set<String> targets, List<JvmVariant> portcullis,
                    int soakMinutes, LoadShape load) {
         static Options parse(String[] args) {
             Path repo = null;
@@ -47,7 +46,10 @@ public final class BenchRun {
             int maxMinutes = 40;
             Path results = null;
             Set<String> targets = Set.of(Target.DIRECT, "nginx", "haproxy", "squid", Target.PORTCULLIS);
-            Map<String, String> variants = new LinkedHashMap<>();
+            // PORTCULLIS_JAVA and PORTCULLIS_JAVA_OPTS of bench/run's environment are the base instance's defaults.
+            Optional<String> java = Optional.ofNullable(System.getenv("PORTCULLIS_JAVA")).filter(j -> !j.isBlank());
+            String javaOpts = Optional.ofNullable(System.getenv("PORTCULLIS_JAVA_OPTS")).orElse("");
+            List<String> variantSpecs = new ArrayList<>();
             int soak = 0;
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
@@ -65,13 +67,9 @@ public final class BenchRun {
                     case "--targets" -> targets = Set.of(value.split(","));
                     case "--soak" -> soak = Integer.parseInt(value);
                     case "--load" -> load = LoadShape.named(value);
-                    case "--variant" -> {
-                        int eq = value.indexOf('=');
-                        if (eq < 1) {
-                            throw new IllegalArgumentException("--variant NAME=JAVA_OPTS, e.g. parallel=-XX:+UseParallelGC");
-                        }
-                        variants.put(value.substring(0, eq), value.substring(eq + 1));
-                    }
+                    case "--java" -> java = Optional.of(value);
+                    case "--java-opts" -> javaOpts = value;
+                    case "--variant" -> variantSpecs.add(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
                 i++;
@@ -82,9 +80,13 @@ public final class BenchRun {
             if (rounds < 1 || seconds < 1) {
                 throw new IllegalArgumentException("--rounds and --seconds must be at least 1");
             }
+            List<JvmVariant> portcullis = new ArrayList<>(List.of(new JvmVariant(Target.PORTCULLIS, java, javaOpts.trim())));
+            for (String spec : variantSpecs) {
+                portcullis.add(JvmVariant.parse(spec, java));
+            }
             return new Options(repo, work, rounds, seconds, warmup == null ? load.warmupSeconds() : warmup, rows, idle,
-                    cpu, maxMinutes, results == null ? repo.resolve("bench/RESULTS.md") : results, targets, variants,
-                    soak, load);
+                    cpu, maxMinutes, results == null ? repo.resolve("bench/RESULTS.md") : results, targets,
+                    List.copyOf(portcullis), soak, load);
         }
 
         private static Set<Row> parseRows(String list) {
@@ -121,14 +123,14 @@ public final class BenchRun {
             Lab lab = new Lab(o.work(), o.repo().resolve("bench/conf"), processes, o.cpu());
             if (o.soakMinutes() > 0) {
                 log("soak: row 2 against Portcullis for " + o.soakMinutes() + " minutes");
-                lab.start(o.repo().resolve("portcullis"), Set.of(Target.PORTCULLIS), Map.of());
+                lab.start(o.repo().resolve("portcullis"), Set.of(Target.PORTCULLIS), o.portcullis().subList(0, 1));
                 Path file = o.repo().resolve("bench/SOAK.md");
                 Soak.write(file, Soak.run(lab.targets.get(0), o.soakMinutes()));
                 log("wrote " + file);
                 return;
             }
             log("starting the origin, nginx, HAProxy, Squid and Portcullis (pinned to CPU " + o.cpu() + ") in " + o.work());
-            lab.start(o.repo().resolve("portcullis"), o.targets(), o.variants());
+            lab.start(o.repo().resolve("portcullis"), o.targets(), o.portcullis());
             TlsLoad tls = new TlsLoad(lab.caCertificate().toFile(), Lab.SNI, lab.originHttps);
             Measure measure = new Measure(lab, tls, o.idle(), o.load());
             List<Row> rows = new ArrayList<>(o.rows());
@@ -154,9 +156,11 @@ public final class BenchRun {
                     for (Target t : rotated(lab.targets, round)) {
                         if (t.serves(row)) {
                             Measurement m = measureOrRecordFailure(measure, row, t, round, o.seconds());
-                            log(String.format(Locale.ROOT, "round %d row %-3s %-10s %12s %s  cpu %s us/%s%s", round + 1,
+                            log(String.format(Locale.ROOT, "round %d row %-3s %-10s %12s %s  cpu %s us/%s%s%s%s", round + 1,
                                     row.number, t.name(), Report.number(m.value()), row.unit,
                                     Report.number(m.cpuMicrosPerOperation()), row.operation,
+                                    Double.isNaN(m.p99Micros()) ? "" : "  p99 " + Report.number(m.p99Micros()) + " us",
+                                    m.jvm().map(j -> "  " + j.events().describe() + "; " + j.threads().describe()).orElse(""),
                                     m.errors() > 0 ? "  errors " + m.errors() : ""));
                             all.add(m);
                         }

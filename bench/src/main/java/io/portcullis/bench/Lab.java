@@ -47,13 +47,14 @@ final class Lab {
         return work.resolve("origin.crt");
     }
 
-    /** Starts the origin and every proxy; returns once all of them accept connections. */
     /**
-     * @param only     which targets to start (direct, nginx, haproxy, squid, portcullis)
-     * @param variants extra Portcullis instances, name to PORTCULLIS_JAVA_OPTS, measured as
-     *                 {@code portcullis-NAME} (to compare JVM flags in the same run)
+     * Starts the origin and every proxy; returns once all of them accept connections.
+     *
+     * @param only       which targets to start (direct, nginx, haproxy, squid, portcullis)
+     * @param portcullis the Portcullis instances: {@code portcullis} itself (when {@code only} names it)
+     *                   and any variants, each on its JVM with its options (to compare them in the same run)
      */
-    void start(Path portcullisLauncher, Set<String> only, Map<String, String> variants) throws IOException, InterruptedException {
+    void start(Path portcullisLauncher, Set<String> only, List<JvmVariant> portcullis) throws IOException, InterruptedException {
         Files.createDirectories(work.resolve("nginx-tmp"));
         Path squidDir = Files.createDirectories(work.resolve("squid"));
         // Squid drops root for its own user, which must still write its logs there.
@@ -85,11 +86,10 @@ final class Lab {
         if (only.contains("squid")) {
             startSquid();
         }
-        if (only.contains(Target.PORTCULLIS)) {
-            startPortcullis(portcullisLauncher, Target.PORTCULLIS, null);
-        }
-        for (Map.Entry<String, String> v : variants.entrySet()) {
-            startPortcullis(portcullisLauncher, Target.PORTCULLIS + "-" + v.getKey(), v.getValue());
+        for (JvmVariant v : portcullis) {
+            if (!v.name().equals(Target.PORTCULLIS) || only.contains(Target.PORTCULLIS)) {
+                startPortcullis(portcullisLauncher, v);
+            }
         }
     }
 
@@ -118,8 +118,21 @@ final class Lab {
         targets.add(new Target("squid", p.pid(), 0, 0, 0, squidPort));
     }
 
-    /** @param javaOpts PORTCULLIS_JAVA_OPTS for this instance, or null for the launcher's default */
-    private void startPortcullis(Path portcullisLauncher, String name, String javaOpts) throws IOException, InterruptedException {
+    /** Where the Portcullis instance of that name logs its collections and safepoints ({@link JvmLog}). */
+    Path jvmLog(String name) {
+        return work.resolve(name + "-gc.log");
+    }
+
+    /**
+     * Starts one Portcullis instance through the launcher, with the variant's PORTCULLIS_JAVA and
+     * PORTCULLIS_JAVA_OPTS, and a GC/safepoint log (the options come after the variant's, the
+     * launcher puts them after its own defaults: logging adds a flag, it changes none).
+     */
+    private void startPortcullis(Path portcullisLauncher, JvmVariant variant) throws IOException, InterruptedException {
+        String name = variant.name();
+        Map<String, String> environment = new HashMap<>();
+        environment.put("PORTCULLIS_JAVA_OPTS", (variant.javaOpts() + " " + JvmLog.option(jvmLog(name))).trim());
+        variant.java().ifPresent(java -> environment.put("PORTCULLIS_JAVA", java));
         Map<String, String> portcullis = relayPorts();
         int proxyPort = freePort();
         Path config = Files.createDirectories(work.resolve(name + "-config"));
@@ -128,8 +141,7 @@ final class Lab {
                 "--config", config.toString(), "--proxy-address", "127.0.0.1", "--proxy-port", Integer.toString(proxyPort),
                 "--gateway-address", "127.0.0.1", "--admin", "127.0.0.1:" + freePort(),
                 "--access-log", work.resolve(name + "-access.log").toString(),
-                "--hosts-file", work.resolve("hosts").toString(), "--workers", "1")),
-                javaOpts == null ? Map.of() : Map.of("PORTCULLIS_JAVA_OPTS", javaOpts));
+                "--hosts-file", work.resolve("hosts").toString(), "--workers", "1")), environment);
         addRelay(name, p, portcullis, proxyPort);
     }
 

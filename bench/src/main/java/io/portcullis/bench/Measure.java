@@ -28,6 +28,19 @@ final class Measure {
         if (row.isMemory()) {
             return idle(row, t, round);
         }
+        if (!t.isPortcullis()) {
+            return load(row, t, round, seconds);
+        }
+        // The JVM's side of the figure: its stops and which of its threads ran, around the same load.
+        java.nio.file.Path log = lab.jvmLog(t.name());
+        long from = JvmLog.offset(log);
+        ThreadCpu.Snapshot before = ThreadCpu.snapshot(t.pid());
+        Measurement m = load(row, t, round, seconds);
+        ThreadCpu.Split threads = ThreadCpu.between(before, ThreadCpu.snapshot(t.pid()));
+        return m.withJvm(new Measurement.JvmFigures(JvmLog.between(log, from, JvmLog.offset(log)), threads));
+    }
+
+    private Measurement load(Row row, Target t, int round, int seconds) throws IOException, InterruptedException {
         long cpu0 = t.isDirect() ? 0 : ProcTree.cpuNanos(t.pid());
         double value;
         double ops;
@@ -113,8 +126,9 @@ final class Measure {
     /** The JVM's live heap: used after a full collection, summed over the generations of {@code jcmd GC.heap_info}. */
     static long liveHeapKib(Target t) {
         String pid = Long.toString(t.pid());
-        Processes.run(60, List.of("jcmd", pid, "GC.run"));
-        String info = Processes.run(60, List.of("jcmd", pid, "GC.heap_info"));
+        String jcmd = JvmInfo.jcmd(t.pid());
+        Processes.run(60, List.of(jcmd, pid, "GC.run"));
+        String info = Processes.run(60, List.of(jcmd, pid, "GC.heap_info"));
         long used = 0;
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
         while (m.find()) {

@@ -1,5 +1,7 @@
 package io.portcullis.bench;
 
+import java.util.Optional;
+
 /**
  * One measurement of one row through one target in one round.
  *
@@ -10,13 +12,28 @@ package io.portcullis.bench;
  * @param cpuNanos   the proxy's utime + stime over the measurement; 0 for direct
  * @param errors     failed operations (socket errors, non-2xx answers, failed handshakes)
  * @param heapKib    idle rows, JVM targets: live heap per connection after a full collection, else NaN
+ * @param jvm        Portcullis targets: the JVM's stops and CPU split per thread during the figure
  */
 record Measurement(Row row, String target, int round, double value, double p50Micros, double p99Micros,
-                   double operations, long cpuNanos, long errors, double heapKib) {
+                   double operations, long cpuNanos, long errors, double heapKib, Optional<JvmFigures> jvm) {
+
+    /** What the JVM did during one figure: its stops (from the GC/safepoint log) and which threads used the CPU. */
+    record JvmFigures(JvmLog.Events events, ThreadCpu.Split threads) {
+    }
 
     Measurement(Row row, String target, int round, double value, double p50Micros, double p99Micros,
                 double operations, long cpuNanos, long errors) {
-        this(row, target, round, value, p50Micros, p99Micros, operations, cpuNanos, errors, Double.NaN);
+        this(row, target, round, value, p50Micros, p99Micros, operations, cpuNanos, errors, Double.NaN, Optional.empty());
+    }
+
+    Measurement(Row row, String target, int round, double value, double p50Micros, double p99Micros,
+                double operations, long cpuNanos, long errors, double heapKib) {
+        this(row, target, round, value, p50Micros, p99Micros, operations, cpuNanos, errors, heapKib, Optional.empty());
+    }
+
+    Measurement withJvm(JvmFigures figures) {
+        return new Measurement(row, target, round, value, p50Micros, p99Micros, operations, cpuNanos, errors, heapKib,
+                Optional.of(figures));
     }
 
     /** Proxy CPU microseconds per operation, or NaN where there is no proxy or no operation. */

@@ -34,9 +34,16 @@ final class ResultsFile {
         sb.append("- ").append(version(List.of("iperf3", "-v"))).append('\n');
         sb.append("- ").append(version(List.of("openssl", "version"))).append('\n');
         sb.append("- Portcullis ").append(first(Processes.run(10, List.of("git", "-C", o.repo().toString(), "describe",
-                "--always", "--dirty")))).append(" on ").append(javaVersion()).append("; JVM command: `")
-                .append(lab.targets.stream().filter(t -> t.name().equals(Target.PORTCULLIS)).findFirst()
-                        .map(t -> jvmCommand(t.pid())).orElse("(not run)")).append("`\n\n");
+                "--always", "--dirty")))).append("; the benchmark's driver ran on ").append(javaVersion()).append('\n');
+        // Read from each running JVM: what it is and the flags it runs with, not what it was asked for.
+        for (Target t : lab.targets) {
+            if (t.isPortcullis()) {
+                sb.append("- **").append(t.name()).append("** on ").append(JvmInfo.version(t.pid())).append(": `")
+                        .append(JvmInfo.command(t.pid())).append("`; chosen by the JVM: `").append(JvmInfo.flags(t.pid()))
+                        .append("`\n");
+            }
+        }
+        sb.append('\n');
         sb.append("## Method\n\n");
         sb.append("Medians over ").append(rounds).append(" rounds of ").append(o.seconds())
                 .append(" s per figure after a ").append(o.warmupSeconds())
@@ -54,6 +61,8 @@ final class ResultsFile {
                 .append("HAProxy (rows 1–4, 7a) or Squid (rows 5, 6, 7b); for CPU, lower is better.\n\n");
         sb.append("## Results\n\n");
         sb.append(report.markdown()).append('\n');
+        sb.append("## The JVM during each figure\n\n");
+        sb.append(jvm(all)).append('\n');
         sb.append("## Noise\n\n");
         sb.append(noise(report)).append('\n');
         sb.append("## Every round\n\n");
@@ -131,16 +140,25 @@ final class ResultsFile {
 
     private static String javaVersion() {
         return System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-                + " (the benchmark's JVM; Portcullis runs on the same `java`)";
+                + " (`java` on the PATH)";
     }
 
-    private static String jvmCommand(long pid) {
-        try {
-            String cmd = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ').trim();
-            return cmd.replaceAll(" --config .*", " run …");
-        } catch (IOException e) {
-            return "?";
+    /** Every Portcullis figure's stops (from its -Xlog:gc,safepoint file) and its CPU split by thread. */
+    private static String jvm(List<Measurement> all) {
+        StringBuilder sb = new StringBuilder("Stop-the-world pauses logged by each Portcullis JVM while the figure ran "
+                + "(`-Xlog:gc,safepoint`; \"other stops\" are safepoints that are not collections), the methods its JIT compiled (`-Xlog:jit+compilation=debug`), and how its CPU time "
+                + "split between its threads (`/proc/PID/task/*/stat`, 10 ms ticks; GC includes the JVM's periodic-task "
+                + "and service threads).\n\n");
+        sb.append("| round | row | target | p99 | GC pauses | GC total | GC max | other stops | JIT compiles C1 / C2 (C2 discarded) | CPU by thread |\n");
+        sb.append("|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Measurement m : all) {
+            m.jvm().ifPresent(j -> sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.1f ms | %.1f ms | %d, %.1f ms | %d / %d (%d) | %s |%n",
+                    m.round() + 1, m.row().number, m.target(), Double.isNaN(m.p99Micros()) ? "—" : Report.number(m.p99Micros()) + " µs",
+                    j.events().gcPauses(), j.events().gcMillis(), j.events().gcMaxMillis(), j.events().otherStops(),
+                    j.events().otherMillis(), j.events().c1Compiles(), j.events().c2Compiles(), j.events().c2Discarded(),
+                    j.threads().describe())));
         }
+        return sb.toString();
     }
 
     private static String first(String text) {
