@@ -72,12 +72,15 @@ public final class SidecarPolicy {
         // Mesh routes and TLS settings exported to the sidecar's namespace, as Istio's sidecar applies them.
         this.router = new MeshRouter(NamespaceScope.virtualServices(resources, namespace));
         this.destinationRules = new DestinationRuleIndex(NamespaceScope.destinationRules(resources, namespace));
+        // Without a Sidecar's imports the view's index holds every host of every entry on each of its
+        // ports, so only imports can leave a port out (and the look-ups would cost a compile's worth).
+        boolean filtered = view.imports().isPresent();
         for (ServiceEntry entry : view.entries()) {
             if (!entry.addresses().isEmpty()) {
                 continue;
             }
             for (ServicePort p : entry.ports()) {
-                if (entry.hosts().stream().noneMatch(h -> index.byHost(h, p.number()) != null)) {
+                if (filtered && entry.hosts().stream().noneMatch(h -> index.byHost(h, p.number()) != null)) {
                     continue; // not imported on this port by the namespace's Sidecar
                 }
                 if (p.protocol().isTls()) {
