@@ -19,32 +19,28 @@ import java.util.concurrent.CompletableFuture;
  * sends for several files, so that every error names the file the user wrote. Answers with
  * {@code created}/{@code configured}/{@code unchanged} per resource, or 422 with every problem.
  */
-final class ApplyRoute implements AdminRoute {
-    private static final String PATH = "/apply";
-
+final class ApplyRoute extends EndpointRoute {
     private final FolderStore store;
     private final StoreExecutor executor;
 
     ApplyRoute(FolderStore store, StoreExecutor executor) {
+        super("/apply", "POST");
         this.store = store;
         this.executor = executor;
     }
 
     @Override
-    public boolean serves(String path) {
-        return path.equals(PATH);
-    }
-
-    @Override
-    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
-        if (!r.method().equals("POST")) {
-            return StoreExecutor.methodNotAllowed(r, PATH, "POST");
-        }
+    CompletableFuture<AdminResponse> answer(AdminRequest r) {
         return executor.submit(() -> {
-            String ns = r.param("namespace") == null || r.param("namespace").isBlank() ? "default" : r.param("namespace");
-            ApplyResult result = store.apply(new ApplyRequest(files(r), ns, Mode.APPLY, r.dryRun()));
+            ApplyResult result = store.apply(new ApplyRequest(files(r), namespace(r), Mode.APPLY, r.dryRun()));
             return BodyFormat.tree(r, 200, ApiBodies.applyResult(result), List.of());
         });
+    }
+
+    /** The namespace of resources that name none: {@code ?namespace=}, else {@code default}, as kubectl's. */
+    static String namespace(AdminRequest r) {
+        String ns = r.param("namespace");
+        return ns == null || ns.isBlank() ? "default" : ns;
     }
 
     static List<SourceFile> files(AdminRequest r) throws StoreException {

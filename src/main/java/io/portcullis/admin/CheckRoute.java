@@ -18,27 +18,18 @@ import java.util.function.Supplier;
  * with such a connection, and why ({@link EgressPolicy#explain}), against the configuration in
  * force now. Pure computation on the current snapshot: answered on the admin event loop.
  */
-final class CheckRoute implements AdminRoute {
-    private static final String PATH = "/check";
-
+final class CheckRoute extends EndpointRoute {
     private final Supplier<EgressPolicy> policy;
     private final PrivateAddressGuard guard;
 
     CheckRoute(Supplier<EgressPolicy> policy, PrivateAddressGuard guard) {
+        super("/check", "GET");
         this.policy = policy;
         this.guard = guard;
     }
 
     @Override
-    public boolean serves(String path) {
-        return path.equals(PATH);
-    }
-
-    @Override
-    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
-        if (!r.method().equals("GET")) {
-            return StoreExecutor.methodNotAllowed(r, PATH, "GET");
-        }
+    CompletableFuture<AdminResponse> answer(AdminRequest r) {
         CheckQuery q;
         try {
             q = CheckQuery.parse(r.param("to"), r.param("sni"), r.param("from"), r.param("namespace"));

@@ -23,27 +23,18 @@ import java.util.concurrent.CompletableFuture;
  * resource and {@code notFound} for the rest, warnings as {@code Warning} headers like a single
  * {@code DELETE}.
  */
-final class DeleteRoute implements AdminRoute {
-    private static final String PATH = "/delete";
-
+final class DeleteRoute extends EndpointRoute {
     private final FolderStore store;
     private final StoreExecutor executor;
 
     DeleteRoute(FolderStore store, StoreExecutor executor) {
+        super("/delete", "POST");
         this.store = store;
         this.executor = executor;
     }
 
     @Override
-    public boolean serves(String path) {
-        return path.equals(PATH);
-    }
-
-    @Override
-    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
-        if (!r.method().equals("POST")) {
-            return StoreExecutor.methodNotAllowed(r, PATH, "POST");
-        }
+    CompletableFuture<AdminResponse> answer(AdminRequest r) {
         return executor.submit(() -> {
             List<Deletion> targets = targets(r.body());
             ApplyResult result = store.deleteAll(targets, r.dryRun());

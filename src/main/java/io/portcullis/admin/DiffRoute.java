@@ -25,15 +25,14 @@ import java.util.function.Supplier;
  * {@code {"kind":"Diff","replayed":N,"cuts":N,"changes":[…]}}, or the refusals {@code apply}
  * would give.
  */
-final class DiffRoute implements AdminRoute {
-    private static final String PATH = "/diff";
-
+final class DiffRoute extends EndpointRoute {
     private final Learner learner;
     private final Supplier<EgressPolicy> policy;
     private final Optional<FolderStore> store;
     private final StoreExecutor executor;
 
     DiffRoute(Learner learner, Supplier<EgressPolicy> policy, Optional<FolderStore> store, StoreExecutor executor) {
+        super("/diff", "POST");
         this.learner = learner;
         this.policy = policy;
         this.store = store;
@@ -41,15 +40,7 @@ final class DiffRoute implements AdminRoute {
     }
 
     @Override
-    public boolean serves(String path) {
-        return path.equals(PATH);
-    }
-
-    @Override
-    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
-        if (!r.method().equals("POST")) {
-            return StoreExecutor.methodNotAllowed(r, PATH, "POST");
-        }
+    CompletableFuture<AdminResponse> answer(AdminRequest r) {
         if (store.isEmpty()) {
             return CompletableFuture.completedFuture(StoreExecutor.json(501, ApiBodies.status(501, "NotImplemented",
                     "diff previews a change against the configuration folder; this gateway reads its resources from"
@@ -64,8 +55,8 @@ final class DiffRoute implements AdminRoute {
                     "outboundPolicy: \"" + r.param("outboundPolicy") + "\" is not REGISTRY_ONLY or ALLOW_ANY", List.of())));
         }
         return executor.submit(() -> {
-            String ns = r.param("namespace") == null || r.param("namespace").isBlank() ? "default" : r.param("namespace");
-            LoadResult after = store.get().preview(new ApplyRequest(ApplyRoute.files(r), ns, Mode.APPLY, true));
+            LoadResult after = store.get().preview(new ApplyRequest(ApplyRoute.files(r), ApplyRoute.namespace(r),
+                    Mode.APPLY, true));
             EgressPolicy current = policy.get();
             EgressPolicy candidate = EgressPolicy.compile(after.resources(),
                     mode != null ? mode : current.outboundPolicy(), io.portcullis.policy.GatewayLabels.unset(),

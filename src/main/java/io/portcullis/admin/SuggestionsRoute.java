@@ -13,25 +13,16 @@ import java.util.concurrent.CompletableFuture;
  * and AuthorizationPolicies the learned traffic needs, as JSON with the ready-to-apply YAML in
  * {@code yaml}. Computed from a copy of the candidates on the admin loop (no I/O).
  */
-final class SuggestionsRoute implements AdminRoute {
-    private static final String PATH = "/suggestions";
-
+final class SuggestionsRoute extends EndpointRoute {
     private final LearnApi api;
 
     SuggestionsRoute(LearnApi api) {
+        super("/suggestions", "GET");
         this.api = api;
     }
 
     @Override
-    public boolean serves(String path) {
-        return path.equals(PATH);
-    }
-
-    @Override
-    public CompletableFuture<AdminResponse> handle(AdminRequest r) {
-        if (!r.method().equals("GET")) {
-            return StoreExecutor.methodNotAllowed(r, PATH, "GET");
-        }
+    CompletableFuture<AdminResponse> answer(AdminRequest r) {
         long since = 0;
         String s = r.param("sinceSeconds");
         if (s != null && !s.isBlank()) {

@@ -104,6 +104,21 @@ class AdminApiEndToEndTest {
     }
 
     @Test
+    void eachEndpointAnswersItsOwnMethodAndRefusesOthersWithA405() throws Exception {
+        try (RunningGateway g = RunningGateway.start()) {
+            for (String[] wrong : new String[][] {{"GET", "/apply", "POST"}, {"PUT", "/delete", "POST"},
+                    {"GET", "/diff", "POST"}, {"POST", "/check", "GET"}, {"DELETE", "/suggestions", "GET"}}) {
+                Answer a = call(g, wrong[0], wrong[1], "application/json", wrong[0].equals("GET") ? null : "{}");
+                assertThat(a.status()).as(wrong[0] + " " + wrong[1]).isEqualTo(405);
+                assertThat(a.json().path("reason").asText()).isEqualTo("MethodNotAllowed");
+                assertThat(a.json().path("message").asText())
+                        .isEqualTo(wrong[0] + " is not allowed on " + wrong[1] + " (allowed: " + wrong[2] + ")");
+            }
+            assertThat(call(g, "GET", "/check?to=books.example.test:443", null, null).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void invalidResourcesGetAStructuredBodyNamingFileResourceFieldAndReason() throws Exception {
         try (RunningGateway g = RunningGateway.start()) {
             Answer r = call(g, "POST", SE, "application/json", entry("bad", 70000));
