@@ -162,4 +162,40 @@ class TrafficPolicyIndexTest {
         assertThat(admitted.withTarget(UpstreamTarget.ofName("elsewhere.test", 443)).upstreamSettings())
                 .isEqualTo(admitted.upstreamSettings());
     }
+
+    @Test
+    void aSidecarSendingStraightOutToStaticEndpointsGetsTheEntryHostsBalancerAndOutlierDetection() throws Exception {
+        EgressPolicy p = compile("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: redis}
+                spec:
+                  hosts: [redis.example.test]
+                  addresses: [198.51.100.10]
+                  ports: [{number: 6379, name: tcp-redis, protocol: TCP}]
+                  resolution: STATIC
+                  endpoints: [{address: 198.51.100.11}, {address: 198.51.100.12}, {address: 198.51.100.13}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: redis}
+                spec:
+                  host: redis.example.test
+                  trafficPolicy:
+                    loadBalancer: {simple: ROUND_ROBIN}
+                    outlierDetection: {consecutiveGatewayErrors: 2, baseEjectionTime: 10s}
+                """);
+        Verdict v = Admission.admit(p, Facts.of(ListenerKind.SIDECAR_CAPTURE, 6379)
+                .originalDestination(new java.net.InetSocketAddress(java.net.InetAddress.getByName("198.51.100.10"), 6379))
+                .build());
+        assertThat(v).isInstanceOf(Verdict.Forward.class);
+        Verdict.Forward f = (Verdict.Forward) v;
+        assertThat(f.viaGateway()).isFalse();
+        assertThat(f.routedTo()).isEmpty();
+        assertThat(f.target().candidates()).hasSize(3);
+        UpstreamSettings s = f.upstreamSettings().orElseThrow();
+        assertThat(s.destination()).isEqualTo("redis.example.test:6379");
+        assertThat(s.loadBalancer()).contains("ROUND_ROBIN");
+        assertThat(s.outlierDetection().orElseThrow().consecutiveErrors()).isEqualTo(2);
+    }
 }

@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portcullis.policy.Admission;
+import io.portcullis.policy.EgressPolicy;
+import io.portcullis.policy.Facts;
+import io.portcullis.policy.ListenerKind;
+import io.portcullis.policy.OutboundPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.Verdict;
+import io.portcullis.sources.FolderLoader;
+import io.portcullis.sources.LoadResult;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -13,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -77,6 +85,27 @@ class AccessLogTest {
             authorities.add(n.get("authority").asText());
         }
         assertThat(authorities).hasSize(threads * perThread);
+    }
+
+    /** Task 08 in a sidecar: the mesh tls route's VirtualService and the gateway subset's cluster, as Istio names them. */
+    @Test
+    void aSidecarsMeshRouteNamesItsVirtualServiceAndTheRoutedCluster() throws Exception {
+        LoadResult loaded = FolderLoader.fromFiles(Map.of("08.yaml",
+                Files.readString(Path.of("examples/istio-tasks/08-egress-gateway-https.yaml"))));
+        assertThat(loaded.errors()).isEmpty();
+        EgressPolicy policy = EgressPolicy.compile(loaded.resources(), OutboundPolicy.REGISTRY_ONLY);
+        ConnectionLog log = new ConnectionLog("capture_15001", new InetSocketAddress("10.0.0.2", 40000));
+        log.decided(Admission.admit(policy, Facts.of(ListenerKind.SIDECAR_CAPTURE, 443)
+                .originalDestination(new InetSocketAddress("203.0.113.7", 443)).sni("edition.cnn.example.test").build()));
+        ConnectionRecord record = log.close();
+        EnvoyAccessLine text = EnvoyAccessLine.parse(AccessLogFormat.TEXT.format(record));
+        assertThat(text.get("upstream_cluster"))
+                .isEqualTo("outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+        assertThat(text.get("route_name")).isEqualTo("VirtualService/default/direct-cnn-through-egress-gateway");
+        assertThat(AccessLogFormat.LOGFMT.format(record))
+                .contains(" resource=ServiceEntry/default/cnn route=VirtualService/default/direct-cnn-through-egress-gateway ");
+        // The destination stays the external service: destination_service is what the app asked for.
+        assertThat(record.destination().service()).isEqualTo("edition.cnn.example.test");
     }
 
     @Test

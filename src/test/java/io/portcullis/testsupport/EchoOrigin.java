@@ -12,10 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP echo server on 127.0.0.1 (a client-first protocol with no framing at all): every byte
- * read is written back at once; when the peer half-closes, it closes its side too. Counts the
- * connections it accepted and those still open, so a test can see an upstream the gateway left
- * behind. One daemon thread per connection.
+ * A TCP echo server on 127.0.0.1, or on an address given (a client-first protocol with no
+ * framing at all): every byte read is written back at once; when the peer half-closes, it
+ * closes its side too. Counts the connections it accepted and those still open, so a test can
+ * see an upstream the gateway left behind. One daemon thread per connection.
  */
 public final class EchoOrigin implements AutoCloseable {
   private final ServerSocket server;
