@@ -316,6 +316,12 @@ class IstioTasksMeshHttpEndToEndTest {
                         .contains("HTTP/1.1 403").contains("x-portcullis-reason: no_service_entry")
                         .doesNotContain("path=/second");
                 assertThat(web80.requestCount()).as("only the first requests reached the server").isEqualTo(before + 4);
+
+                // HTTP/1.0 without a Host names no entry: decided by the address, which none declares.
+                Cli.Result noHost = app.exec("curl", "-sS", "-i", "--max-time", "20", "--http1.0", "-H", "Host:",
+                        "http://" + app.hostIp() + "/nohost");
+                assertThat(noHost.stdout()).as(noHost.toString()).startsWith("HTTP/1.1 403")
+                        .contains("x-portcullis-reason: no_service_entry").doesNotContain("path=/nohost");
             }
         }
     }
