@@ -34,11 +34,13 @@ import java.util.Set;
  *       read); an address-less TCP entry takes every address on its port.</li>
  *   <li>Undeclared: {@code REGISTRY_ONLY} refuses, {@code ALLOW_ANY} passes it to the original
  *       destination, logged as undeclared.</li>
- *   <li>A {@code VirtualService} route bound to {@code mesh} (tls by SNI, else tcp by port and
+ *   <li>A {@code VirtualService} route bound to {@code mesh} (for one HTTP request, the http route
+ *       the data plane matched, {@link MeshHttpRoute}; else tls by SNI, else tcp by port and
  *       destination subnet) may send it elsewhere: to a mesh-internal host such as the egress
  *       gateway (with the {@code DestinationRule} TLS of that host, subset and port, e.g.
  *       {@code ISTIO_MUTUAL}), or to another declared host. Without a route it goes straight out:
- *       to the original destination, or the entry's endpoints for {@code STATIC}.</li>
+ *       to the original destination, or the entry's endpoints for {@code STATIC}; an HTTP request
+ *       to the entry port's {@code targetPort}, with the host's DestinationRule TLS for that port.</li>
  *   <li>When the entry was found by a name (SNI or Host), that name must resolve to the original
  *       destination address; the data plane resolves and checks ({@link SidecarDecision#checkName}).</li>
  * </ol>
@@ -164,7 +166,7 @@ public final class SidecarPolicy {
             return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, "no ServiceEntry allows " + what + hidden
                     + (host == null && peekFor(ip, port) == Peek.TLS ? " (the connection named no host: no SNI)" : ""));
         }
-        Found found = new Found(binding, ip, port, host, what, byName ? host : null,
+        Found found = new Found(binding, ip, host, what, byName ? host : null,
                 byName ? literalEndpoints(binding) : null, fromTls ? Reason.SNI_MISMATCH : Reason.HOST_MISMATCH);
         if (httpRoute.isPresent()) {
             MeshHttpRoute r = httpRoute.get();
@@ -193,7 +195,7 @@ public final class SidecarPolicy {
     }
 
     /** What the lookup found: the entry port that allowed, and the name check the data plane owes. */
-    private record Found(PortBinding binding, InetAddress ip, int port, String host, String what, String checkName,
+    private record Found(PortBinding binding, InetAddress ip, String host, String what, String checkName,
                          List<InetAddress> checkAddresses, Reason mismatch) {
     }
 

@@ -12,6 +12,7 @@ import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.EnvoyAccessLine;
 import io.portcullis.testsupport.MeshCerts;
 import io.portcullis.testsupport.NetnsLab;
+import io.portcullis.testsupport.PrometheusScrape;
 import io.portcullis.testsupport.SidecarProcess;
 import io.portcullis.testsupport.TempConfigDir;
 import io.portcullis.testsupport.TestCa;
@@ -124,6 +125,16 @@ class IstioTasksMeshHttpEndToEndTest {
         argv.addAll(List.of(extra));
         argv.add(url);
         return app.exec(argv.toArray(String[]::new));
+    }
+
+    /** The sidecar's metrics, fetched with curl inside the namespace from the admin port it printed. */
+    private static PrometheusScrape sidecarMetrics(SidecarProcess sidecar) {
+        java.util.regex.Matcher admin = java.util.regex.Pattern.compile("admin on (127\\.0\\.0\\.1:\\d+)")
+                .matcher(sidecar.stderr());
+        assertThat(admin.find()).as(sidecar.stderr()).isTrue();
+        Cli.Result scrape = app.exec("curl", "-sS", "--max-time", "10", "http://" + admin.group(1) + "/stats/prometheus");
+        assertThat(scrape.exitCode()).as(scrape.toString()).isZero();
+        return PrometheusScrape.parse(scrape.stdout(), "text/plain");
     }
 
     private static EnvoyAccessLine awaitLine(SidecarProcess sidecar, Predicate<EnvoyAccessLine> test) {
@@ -305,6 +316,12 @@ class IstioTasksMeshHttpEndToEndTest {
                         .contains("HTTP/1.1 403").contains("x-portcullis-reason: no_service_entry")
                         .doesNotContain("path=/second");
                 assertThat(web80.requestCount()).as("only the first requests reached the server").isEqualTo(before + 4);
+
+                // HTTP/1.0 without a Host names no entry: decided by the address, which none declares.
+                Cli.Result noHost = app.exec("curl", "-sS", "-i", "--max-time", "20", "--http1.0", "-H", "Host:",
+                        "http://" + app.hostIp() + "/nohost");
+                assertThat(noHost.stdout()).as(noHost.toString()).startsWith("HTTP/1.1 403")
+                        .contains("x-portcullis-reason: no_service_entry").doesNotContain("path=/nohost");
             }
         }
     }
@@ -354,6 +371,13 @@ class IstioTasksMeshHttpEndToEndTest {
                 assertThat(unmatched.stdout()).as(unmatched.toString()).contains("x-portcullis-reason: no_route")
                         .endsWith("\n403");
                 assertThat(web80.requestCount()).isEqualTo(before + 1);
+
+                // Each request is a sample of istio_requests_total, read from the sidecar's admin port.
+                PrometheusScrape metrics = sidecarMetrics(sidecar);
+                assertThat(metrics.sum("istio_requests_total", "response_code", "418", "response_flags", "FI"))
+                        .as(metrics.text()).isEqualTo(1);
+                assertThat(metrics.sum("istio_requests_total", "destination_service", CNN, "response_code", "200"))
+                        .as(metrics.text()).isEqualTo(1);
             }
         }
     }
