@@ -61,13 +61,20 @@ public record DestinationRule(
     }
 
     /**
-     * The part of {@code OutlierDetection} Portcullis acts on: after {@code consecutiveErrors}
-     * failed connects in a row (Istio's {@code consecutiveGatewayErrors}, else its 5xx count, by
-     * default 5), an endpoint is tried last for {@code baseEjectionTime} (default 30 s) times
-     * the number of times it was ejected, while at most {@code maxEjectionPercent} (default 10, at
-     * least one endpoint) of the endpoints are out.
+     * The part of {@code OutlierDetection} Portcullis acts on, as Istio hands it to Envoy: two
+     * detectors, each counting per endpoint in a row. {@code consecutive5xxErrors} (default 5, 0
+     * turns it off) counts 5xx answers; {@code consecutiveGatewayErrors} (off unless set) counts
+     * 502, 503 and 504. Failed connects and resets before an answer count for both (Envoy's
+     * {@code split_external_local_origin_errors: false}), any other answer ends both streaks. A
+     * streak that reaches its detector's count ejects the endpoint (tried last) for
+     * {@code baseEjectionTime} (default 30 s) times the number of times it was ejected, while at
+     * most {@code maxEjectionPercent} (default 10, at least one endpoint) of the endpoints are out.
+     *
+     * @param consecutive5xxErrors     empty: that detector is off
+     * @param consecutiveGatewayErrors empty: that detector is off
      */
-    public record OutlierDetection(int consecutiveErrors, Duration baseEjectionTime, int maxEjectionPercent) {
+    public record OutlierDetection(OptionalInt consecutive5xxErrors, OptionalInt consecutiveGatewayErrors,
+                                   Duration baseEjectionTime, int maxEjectionPercent) {
     }
 
     /**

@@ -69,26 +69,28 @@ final class TrafficSettingsReader {
         }
         String path = policy.fieldPath("outlierDetection");
         Findings findings = policy.findings();
-        String why = "Portcullis ejects on failed connects only";
+        String local = "connect failures and resets always count as 5xx and gateway errors, as with"
+                + " splitExternalLocalOriginErrors: false";
         notActedOn(findings, od, path, "interval", "an endpoint is tried again once its ejection time has passed");
-        notActedOn(findings, od, path, "minHealthPercent", why);
-        notActedOn(findings, od, path, "splitExternalLocalOriginErrors", why);
-        notActedOn(findings, od, path, "consecutiveLocalOriginFailures", why);
-        if (!field(od, "consecutive5xxErrors").isMissingNode() && field(od, "consecutiveGatewayErrors").isMissingNode()) {
-            findings.warning(path + ".consecutive5xxErrors", "counted on failed connects only: HTTP 5xx answers do not"
-                    + " eject an endpoint in Portcullis");
-        }
+        notActedOn(findings, od, path, "minHealthPercent", "outlier detection stays on however few endpoints are healthy");
+        notActedOn(findings, od, path, "splitExternalLocalOriginErrors", local);
+        notActedOn(findings, od, path, "consecutiveLocalOriginFailures", local);
         OptionalInt gateway = count(od, "consecutiveGatewayErrors");
-        OptionalInt any = count(od, "consecutive5xxErrors");
-        // Istio: consecutive5xxErrors defaults to 5; 0 turns that detection off.
-        boolean off = gateway.isEmpty() && !field(od, "consecutive5xxErrors").isMissingNode() && any.isEmpty();
-        if (off) {
+        // Istio: consecutive5xxErrors unset leaves Envoy's default, 5; 0 turns that detector off.
+        JsonNode fiveSet = field(od, "consecutive5xxErrors");
+        OptionalInt any = fiveSet.isMissingNode() || fiveSet.isNull() ? OptionalInt.of(5) : count(od, "consecutive5xxErrors");
+        OptionalInt legacy = count(od, "consecutiveErrors");
+        if (legacy.isPresent()) {
+            // Istio maps the deprecated field to gateway errors alone (istio/api#617), whatever else is set.
+            gateway = legacy;
+            any = OptionalInt.empty();
+        }
+        if (gateway.isEmpty() && any.isEmpty()) {
             return Optional.empty();
         }
-        int errors = gateway.isPresent() ? gateway.getAsInt() : any.orElse(5);
         Duration base = duration(od, "baseEjectionTime").orElse(Duration.ofSeconds(30));
         int percent = field(od, "maxEjectionPercent").isMissingNode() ? 10 : (int) field(od, "maxEjectionPercent").asLong(10);
-        return Optional.of(new OutlierDetection(errors, base, percent));
+        return Optional.of(new OutlierDetection(any, gateway, base, percent));
     }
 
     private static void notActedOn(Findings findings, JsonNode parent, String path, String name, String why) {

@@ -22,6 +22,7 @@ import io.portcullis.proxy.tunnel.ProxyTunnelConnector;
 import io.portcullis.model.DestinationRule.ConnectionPool;
 import io.portcullis.proxy.pool.ConnectionPoolLimits;
 import io.portcullis.proxy.pool.EndpointBalancer;
+import io.portcullis.proxy.pool.EndpointHealth;
 import io.portcullis.proxy.pool.PoolOverflow;
 import io.portcullis.proxy.pool.TcpKeepaliveOptions;
 import java.time.Duration;
@@ -39,6 +40,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the upstream connection for an allowed client connection, on the client's own event
@@ -52,6 +55,7 @@ import java.util.function.Consumer;
  * none is ever one of the gateway's {@link OwnListeners} ({@code self_connection}).
  */
 public final class UpstreamConnector {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnector.class);
     private final Transport transport;
     private final UpstreamResolver resolver;
     private final ProxySettings settings;
@@ -60,7 +64,7 @@ public final class UpstreamConnector {
     private final GatewayMetrics metrics;
     private final Consumer<Channel> connecting;
     private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
-    private final EndpointBalancer balancer = new EndpointBalancer();
+    private final EndpointBalancer balancer;
     private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
     private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
 
@@ -79,6 +83,7 @@ public final class UpstreamConnector {
     public UpstreamConnector(Transport transport, UpstreamResolver resolver, ProxySettings settings,
                              PrivateAddressGuard guard, OwnListeners own, GatewayMetrics metrics,
                              Consumer<Channel> connecting) {
+        this.balancer = new EndpointBalancer(ejection -> ejected(metrics, ejection));
         this.own = own;
         this.connecting = connecting;
         this.transport = transport;
@@ -97,14 +102,23 @@ public final class UpstreamConnector {
      * allowed it may open private addresses it lists. Fails with an {@link UpstreamException}.
      */
     public Future<Channel> connect(EventLoop loop, Verdict.Forward verdict) {
+        return connect(loop, verdict, false);
+    }
+
+    /**
+     * As {@link #connect(EventLoop, Verdict.Forward)}; with {@code exchanges}, the connection carries
+     * HTTP exchanges whose answers tell the destination's outlier detection how its endpoint does
+     * (see {@link EndpointHealth}), so a connect alone does not count as a success.
+     */
+    public Future<Channel> connect(EventLoop loop, Verdict.Forward verdict, boolean exchanges) {
         // Hook (issue 14, DestinationRule traffic policy): the destination's tunnel and pool settings, from the
         // snapshot that admitted the connection (both roles).
         return connect(loop, verdict.target(), verdict.matched().map(b -> b.entry()).orElse(null),
-                verdict.upstreamSettings());
+                verdict.upstreamSettings(), exchanges);
     }
 
     private Future<Channel> connect(EventLoop loop, UpstreamTarget target, ServiceEntry entry,
-                                    Optional<UpstreamSettings> upstream) {
+                                    Optional<UpstreamSettings> upstream, boolean exchanges) {
         Optional<ConnectionPool> pool = upstream.flatMap(UpstreamSettings::pool);
         // Hook (issue 14, connectionPool.tcp.maxConnections): one slot per connection to the destination, or overflow.
         OptionalInt max = pool.map(ConnectionPool::maxConnections).orElse(OptionalInt.empty());
@@ -120,7 +134,7 @@ public final class UpstreamConnector {
         // Hook (issue 14, loadBalancer and outlierDetection): the order in which the endpoints are tried.
         Deque<Candidate> candidates = new ArrayDeque<>(upstream.map(s -> balancer.order(target.candidates(), s))
                 .orElse(target.candidates()));
-        new Attempt(loop, entry, candidates, connected, timeout, upstream).next();
+        new Attempt(loop, entry, candidates, connected, timeout, upstream, exchanges).next();
         Future<Channel> result = connected;
         Optional<Tunnel> tunnel = upstream.flatMap(UpstreamSettings::tunnel);
         if (tunnel.isPresent()) {
@@ -156,6 +170,14 @@ public final class UpstreamConnector {
         return result;
     }
 
+    /** Told of each outlier ejection: counted, and said once in the operational log. */
+    private static void ejected(GatewayMetrics metrics, EndpointBalancer.Ejection e) {
+        metrics.outlierEjection(e.destination(), e.endpoint().toString(), e.detector());
+        LOG.info("outlier detection: endpoint {} of {} ejected for {} s after {} {} in a row", e.endpoint(),
+                e.destination(), e.time().toSeconds(), e.streak(),
+                e.detector().equals("consecutive_5xx") ? "5xx errors" : "gateway errors (502, 503, 504)");
+    }
+
     /** The DestinationRule settings (tunnel, connection pool) {@link #connect(EventLoop, Verdict.Forward)} applies to {@code verdict}. */
     public Optional<UpstreamSettings> upstreamSettings(Verdict.Forward verdict) {
         return verdict.upstreamSettings();
@@ -176,12 +198,14 @@ public final class UpstreamConnector {
         private final Duration timeout;
         private final Optional<UpstreamSettings> upstream;
         private final int endpoints;
+        private final boolean exchanges;
         private Candidate current;
         private UpstreamException last;
         private UpstreamException refused;
 
         Attempt(EventLoop loop, ServiceEntry entry, Deque<Candidate> candidates, Promise<Channel> promise,
-                Duration timeout, Optional<UpstreamSettings> upstream) {
+                Duration timeout, Optional<UpstreamSettings> upstream, boolean exchanges) {
+            this.exchanges = exchanges;
             this.timeout = timeout;
             this.upstream = upstream;
             this.endpoints = candidates.size();
@@ -189,6 +213,16 @@ public final class UpstreamConnector {
             this.entry = entry;
             this.candidates = candidates;
             this.promise = promise;
+        }
+
+        /** A TCP connection's connect ends its endpoint's use; an HTTP connection's answers are yet to tell. */
+        private void connected(UpstreamSettings s, Candidate endpoint, Channel ch) {
+            if (exchanges) {
+                balancer.opened(s, endpoint, ch);
+                EndpointHealth.track(ch, balancer, s, endpoint, endpoints);
+            } else {
+                balancer.connected(s, endpoint, ch);
+            }
         }
 
         void next() {
@@ -228,7 +262,7 @@ public final class UpstreamConnector {
                             // Fire-and-forget: nothing here acts on how the close ends.
                             ChannelFuture unused = f.channel().close();
                         } else {
-                            upstream.ifPresent(s -> balancer.connected(s, current, f.channel()));
+                            upstream.ifPresent(s -> connected(s, current, f.channel()));
                         }
                     } else {
                         upstream.ifPresent(s -> balancer.failed(s, current, endpoints));

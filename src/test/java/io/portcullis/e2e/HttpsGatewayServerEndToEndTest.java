@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Gateway servers with {@code protocol: HTTPS} and {@code tls.mode: SIMPLE} or
- * {@code OPTIONAL_MUTUAL} are served: the gateway terminates TLS with the certificate of the
+ * Gateway servers with {@code protocol: HTTPS} and {@code tls.mode: SIMPLE}, {@code OPTIONAL_MUTUAL}
+ * or {@code MUTUAL} (for clients that are not sidecars) are served: the gateway terminates TLS with the certificate of the
  * server the SNI names (from files or a {@code credentialName} Secret), then routes the HTTP
  * inside by its Host header as a plain-HTTP Gateway server does. Real curl and openssl against
  * a real origin.
@@ -137,11 +137,12 @@ class HttpsGatewayServerEndToEndTest {
             assertThat(g.awaitAccessLine(l -> l.contains("not_gateway_host") && l.contains("c.example.test")))
                     .contains("SNI c.example.test is not a host of the Gateway servers");
 
-            // The Host inside is held to the server the SNI picked, as on a plain-HTTP server.
+            // The Host inside is held to the name the SNI gave, so to the server it picked: a request for
+            // another server's host on this connection is misdirected (MisdirectedRequestEndToEndTest).
             Cli.Result crossed = curl("a.example.test", port, "-H", "Host: b.example.test:" + port);
-            assertThat(crossed.stdout()).as(crossed.toString()).endsWith("\n403");
-            assertThat(g.awaitAccessLine(l -> l.contains("not_gateway_host") && l.contains("Host b.example.test")))
-                    .contains("a.example.test");
+            assertThat(crossed.stdout()).as(crossed.toString()).endsWith("\n421");
+            assertThat(g.awaitAccessLine(l -> l.contains("host_mismatch") && l.contains("Host b.example.test")))
+                    .contains("SNI a.example.test");
             assertThat(origin.requestCount()).isEqualTo(before);
         }
     }
@@ -180,6 +181,73 @@ class HttpsGatewayServerEndToEndTest {
                     "--key", stranger.writeKeyPem(tmp.resolve("x-key.pem")).toString());
             assertThat(untrusted.exitCode()).as(untrusted.toString()).isNotZero();
             assertThat(g.awaitAccessLine(l -> l.contains("tls_handshake_failed"))).contains("TLS failed");
+        }
+    }
+
+    /**
+     * {@code tls.mode: MUTUAL} for clients that are not sidecars: the client must present a
+     * certificate the server's {@code caCertificates} verify (none, or one from another CA, fails
+     * the handshake); then its requests are routed by Host as on a SIMPLE server, with the
+     * certificate's SPIFFE ID as the principal AuthorizationPolicies see.
+     */
+    @Test
+    void mutualRequiresACertificateFromTheServersCaAndItsSpiffeIdIsThePrincipal() throws Exception {
+        TestCa.Leaf server = ca.issueServer("a.example.test");
+        TestCa clients = TestCa.create("partner ca");
+        TestCa.Leaf sleep = clients.issueClient("spiffe://cluster.local/ns/default/sa/sleep");
+        TestCa.Leaf other = clients.issueClient("spiffe://cluster.local/ns/default/sa/other");
+        TestCa.Leaf stranger = TestCa.create("stranger").issueClient("spiffe://cluster.local/ns/default/sa/sleep");
+        try (RunningGateway g = RunningGateway.start("a.example.test")) {
+            int port = g.applyOnFreePort("gw.yaml", p -> entries() + """
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: Gateway
+                    metadata: {name: egress}
+                    spec:
+                      selector: {istio: egressgateway}
+                      servers:
+                      - port: {number: %d, name: https, protocol: HTTPS}
+                        hosts: [a.example.test]
+                        tls: {mode: MUTUAL, serverCertificate: %s, privateKey: %s, caCertificates: %s}
+                    ---
+                    apiVersion: security.istio.io/v1
+                    kind: AuthorizationPolicy
+                    metadata: {name: only-sleep, namespace: istio-system}
+                    spec:
+                      action: ALLOW
+                      rules:
+                      - from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]
+                    """.formatted(p, server.writeCertChainPem(tmp.resolve("m.pem")), server.writeKeyPem(tmp.resolve("m-key.pem")),
+                    clients.writeCaPem(tmp.resolve("partners.pem"))));
+            int before = origin.requestCount();
+
+            Cli.Result anonymous = curl("a.example.test", port);
+            assertThat(anonymous.exitCode()).as(anonymous.toString()).isNotZero();
+            Cli.Result untrusted = curl("a.example.test", port, "--cert",
+                    stranger.writeCertChainPem(tmp.resolve("ms.pem")).toString(),
+                    "--key", stranger.writeKeyPem(tmp.resolve("ms-key.pem")).toString());
+            assertThat(untrusted.exitCode()).as(untrusted.toString()).isNotZero();
+            g.awaitAccessLine(l -> l.contains("tls_handshake_failed"));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> g.accessLines().stream()
+                    .filter(l -> l.contains("tls_handshake_failed")).count() >= 2);
+            assertThat(origin.requestCount()).as("requests the origin served").isEqualTo(before);
+
+            Cli.Result known = curl("a.example.test", port, "--cert", sleep.writeCertChainPem(tmp.resolve("m-s.pem")).toString(),
+                    "--key", sleep.writeKeyPem(tmp.resolve("m-s-key.pem")).toString());
+            assertThat(known.stdout()).as(known.toString()).isEqualTo(origin.body() + "\n200");
+            EnvoyAccessLine line = g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/sleep".equals(l.get("source_principal"))
+                    && "200".equals(l.get("response_code")));
+            assertThat(line.get("method")).isEqualTo("GET");
+            assertThat(line.get("path")).isEqualTo("/shelf");
+            assertThat(line.listenerPort()).isEqualTo(port);
+
+            // The right CA, another identity: the AuthorizationPolicy sees its SPIFFE ID and refuses it.
+            Cli.Result refused = curl("a.example.test", port, "--cert", other.writeCertChainPem(tmp.resolve("m-o.pem")).toString(),
+                    "--key", other.writeKeyPem(tmp.resolve("m-o-key.pem")).toString());
+            assertThat(refused.stdout()).as(refused.toString()).endsWith("\n403");
+            assertThat(g.awaitAccess(l -> "spiffe://cluster.local/ns/default/sa/other".equals(l.get("source_principal")))
+                    .get("response_code_details")).isEqualTo("authz_denied");
+            assertThat(origin.requestCount()).isEqualTo(before + 1);
         }
     }
 

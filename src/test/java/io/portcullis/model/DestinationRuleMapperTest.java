@@ -13,6 +13,7 @@ import io.portcullis.model.DestinationRule.Subset;
 import io.portcullis.model.DestinationRule.TrafficPolicy;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -104,8 +105,9 @@ class DestinationRuleMapperTest {
                     outlierDetection: {consecutive5xxErrors: 0}
                 """);
         TrafficPolicy tp = single(yaml, DestinationRule.class).trafficPolicy();
-        assertThat(tp.outlierDetection()).contains(new DestinationRule.OutlierDetection(3, java.time.Duration.ofMinutes(1),
-                10));
+        // Both of Envoy's detectors: the gateway errors as set, the 5xx at their default.
+        assertThat(tp.outlierDetection()).contains(new DestinationRule.OutlierDetection(OptionalInt.of(5), OptionalInt.of(3),
+                java.time.Duration.ofMinutes(1), 10));
         // consecutive5xxErrors: 0 turns the detection off.
         assertThat(tp.portLevelSettings().get(0).outlierDetection()).isEmpty();
         warning(yaml, "spec.trafficPolicy.outlierDetection.interval", "not acted on");
@@ -113,7 +115,15 @@ class DestinationRuleMapperTest {
                 host: api.example.com
                 trafficPolicy: {outlierDetection: {}}
                 """), DestinationRule.class).trafficPolicy().outlierDetection())
-                .contains(new DestinationRule.OutlierDetection(5, java.time.Duration.ofSeconds(30), 10));
+                .contains(new DestinationRule.OutlierDetection(OptionalInt.of(5), OptionalInt.empty(),
+                        java.time.Duration.ofSeconds(30), 10));
+        // Istio maps the deprecated consecutiveErrors to gateway errors alone.
+        assertThat(single(dr("""
+                host: api.example.com
+                trafficPolicy: {outlierDetection: {consecutiveErrors: 2, consecutive5xxErrors: 7}}
+                """), DestinationRule.class).trafficPolicy().outlierDetection())
+                .contains(new DestinationRule.OutlierDetection(OptionalInt.empty(), OptionalInt.of(2),
+                        java.time.Duration.ofSeconds(30), 10));
     }
 
     @Test
@@ -133,7 +143,8 @@ class DestinationRuleMapperTest {
         for (String field : List.of("spec.workloadSelector", "spec.trafficPolicy.loadBalancer.consistentHash")) {
             warning(yaml, field, "not acted on");
         }
-        warning(yaml, "spec.trafficPolicy.outlierDetection.consecutive5xxErrors", "HTTP 5xx answers do not eject");
+        // HTTP 5xx answers eject now (OutlierDetectionEndToEndTest): no warning for consecutive5xxErrors.
+        assertThat(Fixtures.warnings(yaml)).noneMatch(p -> String.valueOf(p.field()).contains("outlierDetection"));
         // maxConnections is enforced now: no warning for it.
         assertThat(Fixtures.warnings(yaml)).noneMatch(p -> String.valueOf(p.field()).contains("connectionPool"));
     }

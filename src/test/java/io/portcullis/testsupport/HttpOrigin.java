@@ -159,6 +159,11 @@ public class HttpOrigin implements AutoCloseable {
     return "http";
   }
 
+  /** The status every request gets; a subclass answers another (e.g. an endpoint that fails with 503). */
+  protected HttpResponseStatus status() {
+    return HttpResponseStatus.OK;
+  }
+
   @ChannelHandler.Sharable
   private final class Responder extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -170,7 +175,7 @@ public class HttpOrigin implements AutoCloseable {
       requests.incrementAndGet();
       ByteBuf content = Unpooled.copiedBuffer(body(), StandardCharsets.UTF_8);
       FullHttpResponse response =
-          new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.OK, content);
+          new DefaultFullHttpResponse(request.protocolVersion(), status(), content);
       HttpHeaders headers = response.headers();
       headers.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
       headers.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());

@@ -13,6 +13,7 @@ import io.portcullis.policy.Reason;
 import io.portcullis.policy.Verdict;
 import io.portcullis.proxy.ChannelFacts;
 import io.portcullis.telemetry.ConnectionLog;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,22 +22,28 @@ import org.jspecify.annotations.Nullable;
  * ServiceEntry, and the request is authorized on its method, path and headers; TLS is originated
  * when the verdict says so (a DestinationRule for the entry's port). An absolute-form target must
  * name the same host as the Host header. Behind a TLS-terminating server ({@code OPTIONAL_MUTUAL})
- * the caller's certificate identity, when it showed one, is the peer.
+ * the caller's certificate identity, when it showed one, is the peer, and the Host must name the
+ * host the TLS connection was set up for ({@link MisdirectedRequest}).
  */
 final class GatewayHttpRouter implements RequestRouter {
     private final Channel client;
     private final EgressPolicy policy;
     private final ListenerSpec listener;
     private final @Nullable String peer;
+    private final @Nullable String serverName;
     private final ConnectionLog log;
 
-    /** @param peer the caller's verified SPIFFE ID or principal; null without a certificate */
+    /**
+     * @param peer       the caller's verified SPIFFE ID or principal; null without a certificate
+     * @param serverName the SNI of the TLS connection the requests arrive on; null for plain HTTP or no SNI
+     */
     GatewayHttpRouter(Channel client, EgressPolicy policy, ListenerSpec listener, @Nullable String peer,
-                      ConnectionLog log) {
+                      @Nullable String serverName, ConnectionLog log) {
         this.client = client;
         this.policy = policy;
         this.listener = listener;
         this.peer = peer;
+        this.serverName = serverName;
         this.log = log;
     }
 
@@ -55,6 +62,11 @@ final class GatewayHttpRouter implements RequestRouter {
             if (target != null && !target.host().equals(host.host())) {
                 return new Route.Refuse(Reason.HOST_MISMATCH, "Host " + host.host()
                         + " does not match the request URI's host " + target.host());
+            }
+            // Hook (issue 14): a request for another host than the TLS connection's SNI is misdirected (421).
+            Optional<Route.Refuse> misdirected = MisdirectedRequest.check(serverName, host.host());
+            if (misdirected.isPresent()) {
+                return misdirected.get();
             }
             Facts facts = RequestFacts.add(ChannelFacts.of(ListenerKind.HTTP_GATEWAY, listener, client), request)
                     .host(RequestFacts.hostPort(host)).peer(peer).build();

@@ -10,6 +10,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -402,11 +403,15 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
     // ---- endings ----
 
     private void refuse(Route.Refuse refusal) {
-        refuse(refusal.reason(), refusal.message());
+        refuse(refusal.reason(), refusal.message(), refusal.status().orElse(ProxyResponses.statusFor(refusal.reason())));
     }
 
-    /** Answers with the reason and closes; nothing more is read from this client. */
     private void refuse(Reason reason, String message) {
+        refuse(reason, message, ProxyResponses.statusFor(reason));
+    }
+
+    /** Answers with the reason (and {@code status}) and closes; nothing more is read from this client. */
+    private void refuse(Reason reason, String message, HttpResponseStatus status) {
         Exchange x = exchange;
         OptionalInt started = x != null && x.responseStarted ? OptionalInt.of(x.status) : OptionalInt.empty();
         state = State.CLOSING;
@@ -414,7 +419,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         exchange = null;
         pending.releaseAll();
         releaseUpstream();
-        RefusalAnswer.send(ctx(), log, reason, message, started);
+        RefusalAnswer.send(ctx(), log, reason, message, started, status);
     }
 
     private void closeAll() {

@@ -48,7 +48,18 @@ public final class HttpHandlers {
     public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
                                                @Nullable String peer, UpstreamPool pool, ProxySettings settings,
                                                ConnectionLog log) {
-        return HttpExchangeLoop.hostRouted(new GatewayHttpRouter(client, policy, listener, peer, log), pool, settings,
-                log);
+        return gatewayServer(client, policy, listener, peer, null, pool, settings, log);
+    }
+
+    /**
+     * As above, on a TLS connection set up for {@code serverName} (the client's SNI, or the one the
+     * sidecar announced on the mutual-TLS hop): each request's Host must name it, or the request is
+     * answered {@code 421} ({@link MisdirectedRequest}); null when the ClientHello named no server.
+     */
+    public static ChannelHandler gatewayServer(Channel client, EgressPolicy policy, ListenerSpec listener,
+                                               @Nullable String peer, @Nullable String serverName, UpstreamPool pool,
+                                               ProxySettings settings, ConnectionLog log) {
+        return HttpExchangeLoop.hostRouted(new GatewayHttpRouter(client, policy, listener, peer, serverName, log), pool,
+                settings, log);
     }
 }

@@ -30,6 +30,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pipeline of a Gateway listener that terminates TLS for HTTP ({@code protocol: HTTPS},
@@ -103,6 +104,7 @@ public final class HttpsGatewayListener {
             ssl.setHandshakeTimeout(settings.inspectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             ChannelPipeline p = ctx.pipeline();
             watcher.server = listener.forServer(server);
+            watcher.serverName = hostname;
             try {
                 // Replacing hands the buffered ClientHello to the TLS handler.
                 p.replace(this, PipelineNames.TLS_TERMINATE, ssl);
@@ -137,6 +139,8 @@ public final class HttpsGatewayListener {
         private final ConnectionLog log;
         /** The listener narrowed to the server the SNI picked; set before the TLS handler takes over. */
         private ListenerSpec server;
+        /** The ClientHello's SNI, to which each request's Host is held; null when it named none. */
+        private @Nullable String serverName;
 
         HandshakeWatcher(EgressPolicy policy, UpstreamPool pool, ProxySettings settings, ConnectionLog log) {
             this.policy = policy;
@@ -175,7 +179,7 @@ public final class HttpsGatewayListener {
                     new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
             p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY,
                     HttpHandlers.gatewayServer(ctx.channel(), policy, server, caller == null ? null : caller.principal(),
-                            pool, settings, log));
+                            serverName, pool, settings, log));
             p.remove(this);
         }
 

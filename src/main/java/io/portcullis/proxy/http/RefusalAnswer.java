@@ -3,6 +3,7 @@ package io.portcullis.proxy.http;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.OptionalInt;
@@ -22,6 +23,12 @@ final class RefusalAnswer {
      */
     static void send(ChannelHandlerContext ctx, ConnectionLog log, Reason reason, String message,
                      OptionalInt startedStatus) {
+        send(ctx, log, reason, message, startedStatus, ProxyResponses.statusFor(reason));
+    }
+
+    /** As above, answering {@code status} instead of the reason's own. */
+    static void send(ChannelHandlerContext ctx, ConnectionLog log, Reason reason, String message,
+                     OptionalInt startedStatus, HttpResponseStatus status) {
         log.refused(reason, message);
         if (startedStatus.isPresent()) {
             log.responded(startedStatus.getAsInt());
@@ -29,8 +36,8 @@ final class RefusalAnswer {
             ChannelFuture unused = ctx.close();
             return;
         }
-        log.responded(ProxyResponses.statusFor(reason).code());
-        ctx.writeAndFlush(ProxyResponses.refusal(ctx.alloc(), ProxyResponses.statusFor(reason), reason, message))
+        log.responded(status.code());
+        ctx.writeAndFlush(ProxyResponses.refusal(ctx.alloc(), status, reason, message))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 }

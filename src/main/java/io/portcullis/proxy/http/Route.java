@@ -1,15 +1,25 @@
 package io.portcullis.proxy.http;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.TlsOrigination;
 import io.portcullis.policy.Verdict;
+import java.util.Optional;
 
 /** What a {@link RequestRouter} decided for one request head. */
 sealed interface Route {
 
-    /** Answer with the reason's status and close. */
-    record Refuse(Reason reason, String message) implements Route {
+    /**
+     * Answer with the reason's status and close.
+     *
+     * @param status the status to answer with instead of the reason's own (e.g. 421 for a request
+     *               misdirected on a TLS connection); empty for the reason's
+     */
+    record Refuse(Reason reason, String message, Optional<HttpResponseStatus> status) implements Route {
+        Refuse(Reason reason, String message) {
+            this(reason, message, Optional.empty());
+        }
     }
 
     /**

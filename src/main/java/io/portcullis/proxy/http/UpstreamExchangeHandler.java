@@ -7,7 +7,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
+import io.portcullis.proxy.pool.EndpointHealth;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +27,9 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private @Nullable UpstreamEvents owner;
     private @Nullable Throwable failure;
+    /** Exchanges the connection was handed to, and whether the current one's answer has started. */
+    private int exchanges;
+    private boolean answered;
 
     /** Adds the HTTP client codec and this handler at the end of {@code upstream}'s pipeline. */
     static void install(Channel upstream) {
@@ -38,6 +43,8 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
 
     void attach(UpstreamEvents exchange) {
         this.owner = exchange;
+        exchanges++;
+        answered = false;
     }
 
     void detach() {
@@ -52,6 +59,11 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
             // Fire-and-forget: nothing here acts on how the close ends.
             ChannelFuture unused = ctx.close();
             return;
+        }
+        if (msg instanceof HttpResponse response && response.status().code() >= 200) {
+            // Hook (issue 14, outlierDetection): every final answer counts for its endpoint, retried or not.
+            answered = true;
+            EndpointHealth.of(ctx.channel()).ifPresent(h -> h.answered(response.status().code()));
         }
         owner.onUpstream(ctx.channel(), http);
     }
@@ -87,6 +99,11 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         UpstreamEvents o = owner;
         owner = null;
+        if (o != null && !answered && exchanges == 1) {
+            // Closed or reset before answering: a local-origin failure. (On a reused connection this is
+            // the keep-alive race with the server's idle close, which the exchange retries.)
+            EndpointHealth.of(ctx.channel()).ifPresent(EndpointHealth::reset);
+        }
         if (o != null) {
             o.upstreamClosed(ctx.channel(), failure);
         }

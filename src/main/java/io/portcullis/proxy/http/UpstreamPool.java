@@ -16,6 +16,7 @@ import io.portcullis.model.DestinationRule.ConnectionPool;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.UpstreamSettings;
 import io.portcullis.proxy.UpstreamException;
+import io.portcullis.proxy.pool.EndpointHealth;
 import io.portcullis.proxy.pool.PoolOverflow;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -78,7 +79,9 @@ public final class UpstreamPool implements UpstreamSource {
                 if (timer != null) {
                     timer.cancel(false);
                 }
+                // An endpoint outlier detection ejected takes no more requests, as Envoy's balancer no longer picks it.
                 if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())
+                        && !EndpointHealth.of(ch).map(EndpointHealth::ejected).orElse(false)
                         && ch.remoteAddress() instanceof InetSocketAddress a
                         && connector.guard().refusal(a.getAddress(), entry).isEmpty()) {
                     countRequest(ch);
@@ -94,7 +97,7 @@ public final class UpstreamPool implements UpstreamSource {
     private Future<UpstreamLease> open(EventLoop loop, Route.Forward route, UpstreamKey key) {
         Promise<UpstreamLease> promise = loop.newPromise();
         Optional<UpstreamSettings> upstream = connector.upstreamSettings(route.verdict());
-        connector.connect(loop, route.verdict()).addListener((Future<Channel> connected) -> {
+        connector.connect(loop, route.verdict(), true).addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
                 // Hook (issue 14, connectionPool): a full pool queues the request (http1MaxPendingRequests).
                 if (!(connected.cause() instanceof UpstreamException e && e.reason() == Reason.UPSTREAM_OVERFLOW

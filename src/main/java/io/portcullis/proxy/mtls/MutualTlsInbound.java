@@ -171,8 +171,9 @@ final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
         ChannelPipeline p = ctx.pipeline();
         p.addAfter(ctx.name(), PipelineNames.HTTP_CODEC,
                 new HttpServerCodec(MAX_INITIAL_LINE, settings.maxHeaderBytes(), MAX_CHUNK));
+        // Each request's Host is held to the SNI the caller announced (421 otherwise): the name it was admitted by.
         p.addAfter(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_PROXY, HttpHandlers.gatewayServer(ctx.channel(), policy,
-                listener, caller == null ? null : caller.principal(), pool, settings, log));
+                listener, caller == null ? null : caller.principal(), sni, pool, settings, log));
         ctx.channel().config().setAutoRead(true);
         handOver(ctx);
     }

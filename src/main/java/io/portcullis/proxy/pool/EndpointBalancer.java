@@ -10,25 +10,62 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Orders a destination's endpoints for one connection, by the DestinationRule's
  * {@code loadBalancer.simple} ({@code ROUND_ROBIN}, {@code RANDOM}, {@code LEAST_REQUEST} and its
  * older name {@code LEAST_CONN}: the fewest open connections first, ties in turn), and by its
- * {@code outlierDetection}: an endpoint whose connects failed {@code consecutiveErrors} times in a
- * row is ejected (tried last) for {@code baseEjectionTime} times its number of ejections, capped at
+ * {@code outlierDetection}, as Envoy's consecutive-5xx and consecutive-gateway-failure detectors
+ * count with local-origin errors not split: each use of an endpoint ends with an HTTP status, a
+ * failed connect or a reset counting as {@code 503}, a TCP connection that connected as {@code 200}
+ * ({@link #observe}). A streak of 5xx (or of 502/503/504) as long as the detector's count ejects
+ * the endpoint (tried last) for {@code baseEjectionTime} times its number of ejections, capped at
  * 300 s as Envoy's {@code max_ejection_time}, with at most {@code maxEjectionPercent} of the
  * endpoints (at least one) out at once. The connector tries the endpoints in this order, so an
  * ejected endpoint is still used when every other one fails. Thread-safe; state is per destination.
  */
 public final class EndpointBalancer {
     private static final Duration MAX_EJECTION = Duration.ofMinutes(5);
+    /** The status a failed connect or a reset before any answer counts as (Envoy maps local-origin failures so). */
+    public static final int LOCAL_FAILURE = 503;
+    /** The status a TCP connection that connected counts as: its use ends there (Envoy's connect success, final). */
+    public static final int CONNECTED = 200;
+
+    /**
+     * An endpoint taken out.
+     *
+     * @param detector {@code consecutive_5xx} or {@code consecutive_gateway_errors}
+     * @param streak   the answers in a row that ejected it
+     * @param time     how long it is out
+     */
+    public record Ejection(String destination, Candidate endpoint, String detector, int streak, Duration time) {
+    }
 
     private final Map<String, Destination> byDestination = new ConcurrentHashMap<>();
+    private final Consumer<Ejection> ejections;
+    private final LongSupplier nanoTime;
+
+    public EndpointBalancer() {
+        this(e -> { });
+    }
+
+    /** @param ejections told of each ejection, on the thread that observed its last answer */
+    public EndpointBalancer(Consumer<Ejection> ejections) {
+        this(ejections, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock ejections are timed by ({@link System#nanoTime} but in tests) */
+    EndpointBalancer(Consumer<Ejection> ejections, LongSupplier nanoTime) {
+        this.ejections = ejections;
+        this.nanoTime = nanoTime;
+    }
 
     /** {@code candidates} in the order to try them; unchanged without a balancer or outlier detection. */
     public List<Candidate> order(List<Candidate> candidates, UpstreamSettings settings) {
@@ -51,44 +88,90 @@ public final class EndpointBalancer {
             // Stable: among endpoints with as few connections, the round-robin turn decides.
             ordered.sort(Comparator.comparingInt(c -> d.endpoint(c).active.get()));
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         ordered.sort(Comparator.comparing(c -> d.endpoint(c).ejectedUntil > now));
         return ordered;
     }
 
-    /** {@code candidate} connected: its failure streak ends; its open connections count until {@code ch} closes. */
+    /**
+     * A TCP connection to {@code candidate} connected: that ends its use as far as outlier detection
+     * goes (its streaks end); its open connections count until {@code ch} closes.
+     */
     public void connected(UpstreamSettings settings, Candidate candidate, Channel ch) {
+        opened(settings, candidate, ch);
+        observe(settings, candidate, 1, CONNECTED);
+    }
+
+    /**
+     * An HTTP connection to {@code candidate} connected: its answers, observed one by one, decide
+     * (a connect says nothing of them, as in Envoy); its open connections count until {@code ch} closes.
+     */
+    public void opened(UpstreamSettings settings, Candidate candidate, Channel ch) {
         Endpoint e = destination(settings).endpoint(candidate);
-        e.failures.set(0);
         e.active.incrementAndGet();
         ch.closeFuture().addListener(f -> e.active.decrementAndGet());
     }
 
-    /** A connect to {@code candidate} failed: one more in its streak, and an ejection once the streak is long enough. */
+    /** A connect to {@code candidate} failed: a local-origin failure, counted as {@value #LOCAL_FAILURE}. */
     public void failed(UpstreamSettings settings, Candidate candidate, int endpoints) {
+        observe(settings, candidate, endpoints, LOCAL_FAILURE);
+    }
+
+    /**
+     * One use of {@code candidate} ended with {@code status} (an HTTP answer, or {@link #LOCAL_FAILURE},
+     * {@link #CONNECTED}): a 5xx lengthens its 5xx streak, a 502/503/504 its gateway-error streak too,
+     * anything else ends both; a streak as long as its detector's count ejects the endpoint.
+     *
+     * @param endpoints how many endpoints the destination has (for {@code maxEjectionPercent})
+     */
+    public void observe(UpstreamSettings settings, Candidate candidate, int endpoints, int status) {
         Optional<OutlierDetection> od = settings.outlierDetection();
         if (od.isEmpty()) {
             return;
         }
         Destination d = destination(settings);
         Endpoint e = d.endpoint(candidate);
-        if (e.failures.incrementAndGet() < od.get().consecutiveErrors()) {
+        if (status < 500 || status > 599) {
+            e.serverErrors.set(0);
+            e.gatewayErrors.set(0);
             return;
         }
-        long now = System.nanoTime();
-        int allowed = Math.max(1, endpoints * od.get().maxEjectionPercent() / 100);
+        int any = e.serverErrors.incrementAndGet();
+        boolean gatewayError = status == 502 || status == 503 || status == 504;
+        int gateway = gatewayError ? e.gatewayErrors.incrementAndGet() : 0;
+        if (!gatewayError) {
+            e.gatewayErrors.set(0);
+        }
+        if (reached(od.get().consecutiveGatewayErrors(), gateway)) {
+            eject(settings, d, candidate, e, endpoints, od.get(), "consecutive_gateway_errors", gateway);
+        } else if (reached(od.get().consecutive5xxErrors(), any)) {
+            eject(settings, d, candidate, e, endpoints, od.get(), "consecutive_5xx", any);
+        }
+    }
+
+    private static boolean reached(OptionalInt threshold, int streak) {
+        return threshold.isPresent() && streak >= threshold.getAsInt();
+    }
+
+    private void eject(UpstreamSettings settings, Destination d, Candidate candidate, Endpoint e, int endpoints,
+                       OutlierDetection od, String detector, int streak) {
+        long now = nanoTime.getAsLong();
+        int allowed = Math.max(1, endpoints * od.maxEjectionPercent() / 100);
         long out = d.endpoints.values().stream().filter(x -> x.ejectedUntil > now).count();
         if (e.ejectedUntil > now || out >= allowed) {
             return;
         }
-        e.failures.set(0);
-        Duration time = od.get().baseEjectionTime().multipliedBy(e.ejections.incrementAndGet());
-        e.ejectedUntil = now + (time.compareTo(MAX_EJECTION) > 0 ? MAX_EJECTION : time).toNanos();
+        e.serverErrors.set(0);
+        e.gatewayErrors.set(0);
+        Duration time = od.baseEjectionTime().multipliedBy(e.ejections.incrementAndGet());
+        Duration capped = time.compareTo(MAX_EJECTION) > 0 ? MAX_EJECTION : time;
+        e.ejectedUntil = now + capped.toNanos();
+        ejections.accept(new Ejection(settings.destination(), candidate, detector, streak, capped));
     }
 
-    /** Whether {@code candidate} of the destination is ejected now (for tests and the operational view). */
+    /** Whether {@code candidate} of the destination is ejected now. */
     public boolean ejected(UpstreamSettings settings, Candidate candidate) {
-        return destination(settings).endpoint(candidate).ejectedUntil > System.nanoTime();
+        return destination(settings).endpoint(candidate).ejectedUntil > nanoTime.getAsLong();
     }
 
     private Destination destination(UpstreamSettings settings) {
@@ -107,7 +190,8 @@ public final class EndpointBalancer {
 
     private static final class Endpoint {
         final AtomicInteger active = new AtomicInteger();
-        final AtomicInteger failures = new AtomicInteger();
+        final AtomicInteger serverErrors = new AtomicInteger();
+        final AtomicInteger gatewayErrors = new AtomicInteger();
         final AtomicInteger ejections = new AtomicInteger();
         volatile long ejectedUntil = Long.MIN_VALUE;
     }

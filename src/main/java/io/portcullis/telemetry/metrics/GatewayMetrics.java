@@ -119,6 +119,11 @@ public final class GatewayMetrics {
         return protocols;
     }
 
+    /** A DestinationRule's outlier detection ejected {@code endpoint} of {@code destination} (both from configuration). */
+    public void outlierEjection(String destination, String endpoint, String detector) {
+        counter(MetricCatalog.OUTLIER_EJECTIONS).labelValues(destination, endpoint, detector).inc();
+    }
+
     /** A valid configuration was applied. */
     public void configApplied() {
         counter(MetricCatalog.CONFIG_RELOADS).inc();

@@ -56,6 +56,10 @@ public enum MetricCatalog {
             "What istio.io/dry-run AuthorizationPolicies would have decided (Envoy's shadow rules), by the policy"
                     + " that decided ('-' when several ALLOW policies all missed) and result: allowed or denied.",
             List.of("policy", "result")),
+    OUTLIER_EJECTIONS("portcullis_outlier_ejections_total", Type.COUNTER, "ejections",
+            "Endpoints ejected by a DestinationRule's outlierDetection, by destination (host:port), endpoint and"
+                    + " detector: consecutive_5xx or consecutive_gateway_errors.",
+            List.of("destination", "endpoint", "detector")),
     LABEL_OVERFLOWS("portcullis_label_overflows_total", Type.COUNTER, "values",
             "Label values counted as 'other' because the label had reached its distinct-value budget.",
             List.of("label")),

@@ -9,10 +9,13 @@ import io.portcullis.policy.UpstreamSettings;
 import io.portcullis.policy.UpstreamTarget.Candidate;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class EndpointBalancerTest {
@@ -28,6 +31,10 @@ class EndpointBalancerTest {
     private static UpstreamSettings settings(String balancer, Optional<OutlierDetection> od) {
         return new UpstreamSettings("api.example.test:80", new ResourceId("DestinationRule", "default", "api"),
                 Optional.empty(), Optional.empty(), Optional.ofNullable(balancer), od);
+    }
+
+    private static OutlierDetection gatewayErrors(int count, Duration base, int percent) {
+        return new OutlierDetection(OptionalInt.empty(), OptionalInt.of(count), base, percent);
     }
 
     @Test
@@ -81,7 +88,7 @@ class EndpointBalancerTest {
     @Test
     void consecutiveConnectFailuresEjectAnEndpointToTheEndWithinTheEjectionLimit() {
         EndpointBalancer b = new EndpointBalancer();
-        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(2, Duration.ofMinutes(5), 50)));
+        UpstreamSettings s = settings(null, Optional.of(gatewayErrors(2, Duration.ofMinutes(5), 50)));
         b.failed(s, A, 3);
         assertThat(b.order(ALL, s)).containsExactly(A, B, C);
         b.failed(s, A, 3);
@@ -97,12 +104,74 @@ class EndpointBalancerTest {
     @Test
     void aSuccessEndsTheStreak() {
         EndpointBalancer b = new EndpointBalancer();
-        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(2, Duration.ofMinutes(5), 100)));
+        UpstreamSettings s = settings(null, Optional.of(gatewayErrors(2, Duration.ofMinutes(5), 100)));
         b.failed(s, A, 3);
         EmbeddedChannel ch = new EmbeddedChannel();
         b.connected(s, A, ch);
         b.failed(s, A, 3);
         assertThat(b.ejected(s, A)).isFalse();
         ch.close();
+    }
+
+    @Test
+    void fiveHundredsCountForTheFiveHundredDetectorAndGatewayErrorsForBoth() {
+        List<EndpointBalancer.Ejection> seen = new ArrayList<>();
+        EndpointBalancer b = new EndpointBalancer(seen::add, () -> 0L);
+        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(OptionalInt.of(3), OptionalInt.of(2),
+                Duration.ofSeconds(30), 100)));
+        // 500 is no gateway error: it ends that streak, and lengthens the 5xx one.
+        b.observe(s, A, 3, 503);
+        b.observe(s, A, 3, 500);
+        assertThat(b.ejected(s, A)).isFalse();
+        b.observe(s, A, 3, 404);
+        assertThat(b.ejected(s, A)).isFalse();
+        b.observe(s, A, 3, 500);
+        b.observe(s, A, 3, 500);
+        b.observe(s, A, 3, 500);
+        assertThat(b.ejected(s, A)).isTrue();
+        b.observe(s, B, 3, 504);
+        b.failed(s, B, 3);
+        assertThat(b.ejected(s, B)).isTrue();
+        assertThat(seen).extracting(EndpointBalancer.Ejection::detector)
+                .containsExactly("consecutive_5xx", "consecutive_gateway_errors");
+        assertThat(seen.get(0).streak()).isEqualTo(3);
+        assertThat(seen.get(0).destination()).isEqualTo("api.example.test:80");
+    }
+
+    @Test
+    void aSuccessfulAnswerEndsTheStreakAndAConnectAloneDoesNotForHttp() {
+        EndpointBalancer b = new EndpointBalancer(e -> { }, () -> 0L);
+        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(OptionalInt.of(2), OptionalInt.empty(),
+                Duration.ofSeconds(30), 100)));
+        b.observe(s, A, 3, 503);
+        b.observe(s, A, 3, 200);
+        b.observe(s, A, 3, 503);
+        assertThat(b.ejected(s, A)).isFalse();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        b.opened(s, A, ch);
+        b.observe(s, A, 3, 503);
+        assertThat(b.ejected(s, A)).isTrue();
+        ch.close();
+    }
+
+    @Test
+    void anEjectedEndpointComesBackAfterItsTimeWhichGrowsWithEachEjection() {
+        AtomicLong now = new AtomicLong();
+        EndpointBalancer b = new EndpointBalancer(e -> { }, now::get);
+        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(OptionalInt.of(1), OptionalInt.empty(),
+                Duration.ofSeconds(10), 100)));
+        b.observe(s, A, 3, 500);
+        assertThat(b.order(ALL, s)).containsExactly(B, C, A);
+        now.set(Duration.ofSeconds(10).toNanos() - 1);
+        assertThat(b.ejected(s, A)).isTrue();
+        now.set(Duration.ofSeconds(10).toNanos());
+        assertThat(b.ejected(s, A)).isFalse();
+        assertThat(b.order(ALL, s)).containsExactly(A, B, C);
+        // The second ejection lasts twice the base time.
+        b.observe(s, A, 3, 500);
+        now.addAndGet(Duration.ofSeconds(20).toNanos() - 1);
+        assertThat(b.ejected(s, A)).isTrue();
+        now.incrementAndGet();
+        assertThat(b.ejected(s, A)).isFalse();
     }
 }
