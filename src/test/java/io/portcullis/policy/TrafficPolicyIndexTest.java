@@ -196,6 +196,6 @@ class TrafficPolicyIndexTest {
         UpstreamSettings s = f.upstreamSettings().orElseThrow();
         assertThat(s.destination()).isEqualTo("redis.example.test:6379");
         assertThat(s.loadBalancer()).contains("ROUND_ROBIN");
-        assertThat(s.outlierDetection().orElseThrow().consecutiveErrors()).isEqualTo(2);
+        assertThat(s.outlierDetection().orElseThrow().consecutiveGatewayErrors()).hasValue(2);
     }
 }
