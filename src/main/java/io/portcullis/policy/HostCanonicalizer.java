@@ -73,23 +73,27 @@ public final class HostCanonicalizer {
         if (h.isEmpty()) {
             throw new IllegalArgumentException("empty host");
         }
-        String[] labels = h.split("\\.", -1);
-        if (endsInNumber(labels[labels.length - 1])) {
-            return Ipv4Literal.parse(labels, host);
+        // Labels are walked in place (no split): every name a client sends passes here, on the event loop.
+        if (endsInNumber(h, h.lastIndexOf('.') + 1)) {
+            return Ipv4Literal.parse(h.split("\\.", -1), host);
         }
         if (h.length() > MAX_NAME) {
             throw new IllegalArgumentException("host name longer than " + MAX_NAME + " characters");
         }
-        for (String label : labels) {
-            if (label.isEmpty() || label.length() > MAX_LABEL) {
-                throw new IllegalArgumentException("\"" + printable(host) + "\" is not a host name (empty or over-long label)");
-            }
-            for (int i = 0; i < label.length(); i++) {
-                char c = label.charAt(i);
-                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-                    throw new IllegalArgumentException("\"" + printable(host) + "\" is not a host name (character "
-                            + describe(c) + " is not allowed)");
+        int labelStart = 0;
+        for (int i = 0; i <= h.length(); i++) {
+            if (i == h.length() || h.charAt(i) == '.') {
+                int length = i - labelStart;
+                if (length == 0 || length > MAX_LABEL) {
+                    throw new IllegalArgumentException("\"" + printable(host) + "\" is not a host name (empty or over-long label)");
                 }
+                labelStart = i + 1;
+                continue;
+            }
+            char c = h.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+                throw new IllegalArgumentException("\"" + printable(host) + "\" is not a host name (character "
+                        + describe(c) + " is not allowed)");
             }
         }
         return h;
@@ -109,14 +113,28 @@ public final class HostCanonicalizer {
     }
 
     /** WHATWG "ends in a number": the last label is all digits or {@code 0x} followed by hex digits. */
-    private static boolean endsInNumber(String last) {
-        if (last.isEmpty()) {
+    private static boolean endsInNumber(String h, int from) {
+        if (from == h.length()) {
             return false;
         }
-        if (last.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        // Loops, not streams: every CONNECT authority, Host and SNI passes here, on the event loop.
+        boolean decimal = true;
+        for (int i = from; i < h.length() && decimal; i++) {
+            char c = h.charAt(i);
+            decimal = c >= '0' && c <= '9';
+        }
+        if (decimal) {
             return true;
         }
-        return last.startsWith("0x") && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+        if (!h.startsWith("0x", from)) {
+            return false;
+        }
+        for (int i = from + 2; i < h.length(); i++) {
+            if (Character.digit(h.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String ipv6(String inner) {

@@ -74,23 +74,34 @@ final class Ipv4Literal {
 
     /** The bytes of a canonical dotted quad (four decimal parts, no leading zeros), else null. */
     static byte[] dottedQuadBytes(String s) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) {
-            return null;
-        }
+        // One pass over the characters, no split or streams: asked for every host a client names.
         byte[] out = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
-                    || (p.length() > 1 && p.charAt(0) == '0')) {
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            char c = i < s.length() ? s.charAt(i) : '.';
+            if (c == '.') {
+                if (digits == 0 || part == 4) {
+                    return null;
+                }
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9') {
+                if ((digits == 1 && value == 0) || digits == 3) {
+                    // A leading zero, or a fourth digit: not the canonical text.
+                    return null;
+                }
+                value = value * 10 + (c - '0');
+                digits++;
+                if (value > 255) {
+                    return null;
+                }
+            } else {
                 return null;
             }
-            int v = Integer.parseInt(p);
-            if (v > 255) {
-                return null;
-            }
-            out[i] = (byte) v;
         }
-        return out;
+        return part == 4 ? out : null;
     }
 }

@@ -120,7 +120,13 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
 
         /** The owed check of type {@code type}, if this verdict owes one. */
         public <T extends OwedCheck> Optional<T> owed(Class<T> type) {
-            return owed.stream().filter(type::isInstance).map(type::cast).findFirst();
+            // A loop, not a stream: asked several times per connection, on the event loop.
+            for (OwedCheck check : owed) {
+                if (type.isInstance(check)) {
+                    return Optional.of(type.cast(check));
+                }
+            }
+            return Optional.empty();
         }
 
         /** The same verdict sent to {@code other} (a sidecar rerouting on mismatch). */

@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,7 +188,12 @@ public final class GatewayServer implements AutoCloseable {
 
     private ChannelInitializer<Channel> gatewayInitializer(int port) {
         return new ChannelInitializer<>() {
+            /** The last listener's name: built from its protocol and port, the same for every connection of a snapshot. */
+            private volatile ListenerName named = new ListenerName(null, "");
+
             @Override
+            // The same spec object is the same snapshot's listener: identity is the cheap, exact test.
+            @SuppressWarnings("ReferenceEquality")
             protected void initChannel(Channel ch) {
                 EgressPolicy snapshot = policy.get();
                 ListenerSpec spec = snapshot.listener(port);
@@ -196,7 +202,12 @@ public final class GatewayServer implements AutoCloseable {
                     ChannelFuture unused = ch.close();
                     return;
                 }
-                ConnectionLog log = telemetry.open(spec.name(), ch.remoteAddress(), ch.localAddress());
+                ListenerName name = named;
+                if (name.spec() != spec) {
+                    name = new ListenerName(spec, spec.name());
+                    named = name;
+                }
+                ConnectionLog log = telemetry.open(name.name(), ch.remoteAddress(), ch.localAddress());
                 ChannelPipeline p = common(ch, log);
                 if (spec.isMutualTls()) {
                     MutualTlsListener.install(ch, snapshot, spec, tlsContexts, settings, executor, upstreamPool, log);
@@ -215,6 +226,10 @@ public final class GatewayServer implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** A listener and its name, swapped whole (event loops share the initializer). */
+    private record ListenerName(@Nullable ListenerSpec spec, String name) {
     }
 
     private ChannelPipeline common(Channel ch, ConnectionLog log) {

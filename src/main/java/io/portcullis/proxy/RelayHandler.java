@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.portcullis.policy.Reason;
 import io.portcullis.telemetry.ConnectionLog;
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 
 /**
  * Moves bytes from its channel to the peer, one of a pair (client side and upstream side).
@@ -117,7 +118,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             try {
                 socket.shutdown(false, true);
                 return true;
-            } catch (IOException e) {
+            } catch (IOException | NotYetConnectedException e) {
+                // ENOTCONN (the peer reset meanwhile) comes as Netty's unchecked NotYetConnectedException:
+                // uncaught, it escaped the listener as a warning with a stack trace, and the pair was not closed here.
                 return false;
             }
         }

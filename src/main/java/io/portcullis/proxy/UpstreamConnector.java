@@ -1,13 +1,9 @@
 package io.portcullis.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.portcullis.model.AddressText;
@@ -30,15 +26,12 @@ import java.util.OptionalInt;
 import io.portcullis.policy.Verdict;
 import io.portcullis.proxy.dns.UpstreamResolver;
 import io.portcullis.telemetry.metrics.GatewayMetrics;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class UpstreamConnector {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnector.class);
-    private final Transport transport;
     private final UpstreamResolver resolver;
     private final ProxySettings settings;
     private final PrivateAddressGuard guard;
@@ -65,8 +57,7 @@ public final class UpstreamConnector {
     private final Consumer<Channel> connecting;
     private final ConnectionPoolLimits limits = new ConnectionPoolLimits();
     private final EndpointBalancer balancer;
-    private final Map<EventLoop, Bootstrap> ipv4 = new ConcurrentHashMap<>();
-    private final Map<EventLoop, Bootstrap> ipv6 = new ConcurrentHashMap<>();
+    private final UpstreamChannels channels;
 
     /**
      * @param metrics where lookups and connect times are counted
@@ -86,7 +77,7 @@ public final class UpstreamConnector {
         this.balancer = new EndpointBalancer(ejection -> ejected(metrics, ejection));
         this.own = own;
         this.connecting = connecting;
-        this.transport = transport;
+        this.channels = new UpstreamChannels(transport);
         this.resolver = resolver;
         this.settings = settings;
         this.guard = guard;
@@ -248,13 +239,8 @@ public final class UpstreamConnector {
                     return;
                 }
                 long started = System.nanoTime();
-                Bootstrap bootstrap = bootstrap(loop, address);
-                if (!timeout.equals(settings.connectTimeout())) {
-                    // connectionPool.tcp.connectTimeout for this destination, instead of --connect-timeout.
-                    bootstrap = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis());
-                }
-                ChannelFuture connect = bootstrap.connect(address);
-                connecting.accept(connect.channel());
+                // The timeout is connectionPool.tcp.connectTimeout for this destination, else --connect-timeout.
+                ChannelFuture connect = channels.connect(loop, address, (int) timeout.toMillis(), connecting);
                 connect.addListener((ChannelFuture f) -> {
                     metrics.upstreamConnect(System.nanoTime() - started);
                     if (f.isSuccess()) {
@@ -305,35 +291,6 @@ public final class UpstreamConnector {
             });
         }
     }
-
-    /**
-     * One bootstrap per event loop and address family, built once: connecting is on the path of
-     * every connection. TCP_NODELAY is Netty's default for these sockets.
-     */
-    private Bootstrap bootstrap(EventLoop loop, InetSocketAddress address) {
-        boolean v6 = address.getAddress() instanceof Inet6Address;
-        Map<EventLoop, Bootstrap> byLoop = v6 ? ipv6 : ipv4;
-        Bootstrap b = byLoop.get(loop);
-        return b != null ? b : byLoop.computeIfAbsent(loop,
-                l -> newBootstrap(l, v6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET));
-    }
-
-    private Bootstrap newBootstrap(EventLoop loop, SocketProtocolFamily family) {
-        return new Bootstrap()
-                .group(loop)
-                .channelFactory(transport.socketChannelFactory(family))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .handler(EMPTY);
-    }
-
-    /** The caller installs the pipeline once it knows what the connection carries. */
-    private static final ChannelInitializer<Channel> EMPTY = new ChannelInitializer<>() {
-        @Override
-        protected void initChannel(Channel ch) {
-        }
-    };
 
     static String format(InetSocketAddress a) {
         return AddressText.hostPort(a);

@@ -61,7 +61,7 @@ record Authority(String host, int port, InetAddress ip) {
         }
         int port = defaultPort;
         if (portText != null) {
-            if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (portText.isEmpty() || portText.length() > 5 || !decimal(portText)) {
                 throw new IllegalArgumentException("bad port in \"" + printable(a) + "\"");
             }
             port = Integer.parseInt(portText);
@@ -119,5 +119,16 @@ record Authority(String host, int port, InetAddress ip) {
     @Override
     public String toString() {
         return AddressText.hostPort(host, port);
+    }
+
+    /** Whether {@code s} is ASCII digits only: a loop, since every CONNECT and Host passes here on the event loop. */
+    private static boolean decimal(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -86,12 +86,14 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
             return;
         }
         held.addComponent(true, buf);
-        if (timeout == null) {
+        classify();
+        if (!done && timeout == null) {
+            // Armed only when the first read leaves the kind unknown: a ClientHello or a request line
+            // usually arrives whole, and a timer armed and cancelled on every tunnel costs for nothing.
             timeout = ctx.executor().schedule(() -> refuse(Reason.INSPECT_TIMEOUT, "the tunnel's first bytes did not"
                     + " show what it carries within " + settings.inspectTimeout().toMillis() + " ms"),
                     settings.inspectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        classify();
     }
 
     private void classify() {

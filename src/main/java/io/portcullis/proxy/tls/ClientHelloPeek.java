@@ -73,9 +73,32 @@ public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
         return ctx.executor().newFailedFuture(new UpstreamException(reason, message));
     }
 
+    /**
+     * Whether the hello's first bytes are fired into this handler as it is added (a tunnel's peek,
+     * after the tunnel inspector held them): then the timer is armed only when those bytes leave the
+     * hello incomplete, rather than armed and cancelled on nearly every connection.
+     */
+    protected boolean fedAtOnce() {
+        return false;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         super.handlerAdded(ctx);
+        if (!fedAtOnce()) {
+            arm(ctx);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        super.channelRead(ctx, msg);
+        if (timeout == null && !deciding && !ctx.isRemoved() && ctx.channel().isActive()) {
+            arm(ctx);
+        }
+    }
+
+    private void arm(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
             log.refused(Reason.INSPECT_TIMEOUT, "no complete " + what + " within " + timeoutMillis + " ms");
             // Fire-and-forget: nothing here acts on how the close ends.

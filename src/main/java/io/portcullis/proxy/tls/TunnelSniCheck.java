@@ -38,6 +38,12 @@ public final class TunnelSniCheck extends ClientHelloPeek<Boolean> {
         this.port = port;
     }
 
+    /** {@code TunnelInspector} adds this check and fires the held ClientHello bytes into it at once. */
+    @Override
+    protected boolean fedAtOnce() {
+        return true;
+    }
+
     @Override
     protected Future<Boolean> decide(ChannelHandlerContext ctx, String sni) {
         if (sni == null) {

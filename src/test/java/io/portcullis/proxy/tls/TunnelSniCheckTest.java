@@ -16,6 +16,7 @@ import io.portcullis.sources.LoadResult;
 import io.portcullis.telemetry.ConnectionLog;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,6 +118,25 @@ class TunnelSniCheckTest {
         assertThat(ch.<Object>readOutbound()).isNull();
         assertThat(ch.isOpen()).isTrue();
         assertThat(log.reason()).isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aClientHelloSplitAcrossReadsIsStillBoundInTime() throws Exception {
+        // The timer is armed once the first bytes leave the hello incomplete (not as the check is
+        // added, when the whole hello nearly always follows at once): a hello that never completes
+        // is still refused at the inspect timeout.
+        ConnectionLog log = new ConnectionLog("proxy_3128", new InetSocketAddress("127.0.0.1", 40000));
+        EmbeddedChannel ch = tunnel(log);
+        ByteBuf hello = clientHello("books.example.test");
+        ch.writeInbound(hello.readRetainedSlice(10));
+        hello.release();
+        assertThat(ch.<Object>readInbound()).as("nothing passes before the hello is complete").isNull();
+        ch.advanceTimeBy(10_001, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(log.reason()).isEqualTo(Reason.INSPECT_TIMEOUT);
+        assertThat(log.close().message()).isEqualTo("no complete ClientHello within 10000 ms");
         ch.finishAndReleaseAll();
     }
 }
