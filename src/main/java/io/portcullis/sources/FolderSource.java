@@ -71,6 +71,8 @@ public final class FolderSource implements AutoCloseable {
     private final Duration quiet;
     /** The folder as last handed on (or rejected); null before the first load and after an inconsistent read. */
     private FolderSnapshot lastSnapshot;
+    /** What {@link #lastSnapshot} loaded to, as handed on (or rejected); null with it. */
+    private LoadResult lastResult;
     private int deferred;
     /** The files the watch named since the last read; guards itself and {@link #everything}. */
     private final Set<String> named = new HashSet<>();
@@ -115,7 +117,7 @@ public final class FolderSource implements AutoCloseable {
         } catch (IOException e) {
             LOG.error("configuration folder {}: cannot complete an interrupted change: {}", dir, e.toString());
         }
-        LoadResult first = reloadIfChanged(true, true);
+        LoadResult first = reloadIfChanged(true, true, true);
         thread.start();
         if (first == null) {
             return new LoadResult(ResourceSet.EMPTY, List.of(Problem.error(dir.toString(), null, null,
@@ -146,7 +148,7 @@ public final class FolderSource implements AutoCloseable {
                     }
                 }
                 writingSince = 0;
-                reloadIfChanged(false, System.nanoTime() - lastFullLook > FULL_RESCAN.toNanos());
+                reloadIfChanged(false, System.nanoTime() - lastFullLook > FULL_RESCAN.toNanos(), false);
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             } catch (RuntimeException e) {
@@ -204,19 +206,26 @@ public final class FolderSource implements AutoCloseable {
      * a writer (the admin API) that has just changed the folder and answers once it is in force.
      */
     public LoadResult reloadNow() {
-        return reloadIfChanged(true, true);
+        return reloadIfChanged(true, true, true);
     }
 
     /**
      * Like {@link #reloadNow}, for a writer that shares {@link #folder()} and has told it of the
      * files it wrote ({@link ParsedFolder#adopt}): looks only at those and at the files the watch
-     * named, not at the whole folder.
+     * named, not at the whole folder. When the watch has already handed on these very files (it can
+     * win the race on a busy machine), they are in force: that result is returned, nothing is
+     * compiled twice.
      */
     public LoadResult reloadAfterWrite() {
-        return reloadIfChanged(true, false);
+        return reloadIfChanged(true, false, false);
     }
 
-    private synchronized LoadResult reloadIfChanged(boolean force, boolean full) {
+    /**
+     * @param force     load even when nothing changed since the last hand-on (false: the watch's passes)
+     * @param full      look at every file, not only those named since
+     * @param handAgain with {@code force}, hand on again what was already handed on (false: return its result)
+     */
+    private synchronized LoadResult reloadIfChanged(boolean force, boolean full, boolean handAgain) {
         if (FolderTransaction.pending(dir)) {
             // A writer is renaming files into place; read the folder once it has finished.
             if (++deferred == PENDING_WARNING) {
@@ -235,7 +244,7 @@ public final class FolderSource implements AutoCloseable {
             everything = false;
         }
         try {
-            return reload(force, all ? folder::refresh : () -> folder.refresh(names));
+            return reload(force, handAgain, all ? folder::refresh : () -> folder.refresh(names));
         } catch (RuntimeException e) {
             // Read them at the next pass.
             synchronized (named) {
@@ -251,11 +260,16 @@ public final class FolderSource implements AutoCloseable {
     }
 
     /** Reads the folder with {@code look} (the parsed folder re-reads only changed files), and hands it on. */
-    private LoadResult reload(boolean force, Supplier<FolderSnapshot> look) {
+    private LoadResult reload(boolean force, boolean handAgain, Supplier<FolderSnapshot> look) {
         // A second look after the first tells whether anything changed meanwhile.
         FolderSnapshot snapshot = look.get();
-        if (!force && snapshot.sameTexts(lastSnapshot)) {
-            return null;
+        if (snapshot.sameTexts(lastSnapshot)) {
+            if (!force) {
+                return null;
+            }
+            if (!handAgain && lastResult != null) {
+                return lastResult;
+            }
         }
         LoadResult result = snapshot.load();
         for (int attempt = 1; ; attempt++) {
@@ -266,12 +280,14 @@ public final class FolderSource implements AutoCloseable {
             // Files changed while being read: act on a consistent folder, never on a mix of old and new files.
             if (!force || attempt > MAX_REREADS) {
                 lastSnapshot = null;
+                lastResult = null;
                 return null;
             }
             snapshot = after;
             result = snapshot.load();
         }
         lastSnapshot = snapshot;
+        lastResult = result;
         if (result.hasErrors()) {
             LOG.error("configuration in {} rejected ({} error(s)); the previous configuration stays in force:",
                     dir, result.errors().size());

@@ -105,11 +105,16 @@ public final class FolderTransaction {
                     journal.append("delete\t").append(op.file()).append('\n');
                 } else {
                     String temp = TEMP_PREFIX + UUID.randomUUID();
-                    writeDurably(dir.resolve(temp), op.text());
                     temps.add(temp);
+                    write(dir.resolve(temp), op.text());
                     journal.append("rename\t").append(temp).append('\t').append(op.file()).append('\n');
                 }
             }
+            // Every temporary file made durable before the journal names it: all written first,
+            // then synced together (ParallelSync), not one disk flush after the other.
+            List<Path> written = new ArrayList<>(temps.size());
+            temps.forEach(t -> written.add(dir.resolve(t)));
+            ParallelSync.syncAll(written);
             for (Op op : ops) {
                 if (!Objects.equals(current(op.file()), op.expected())) {
                     throw new ConcurrentEditException(op.file());
@@ -223,13 +228,25 @@ public final class FolderTransaction {
 
     private static void writeDurably(Path path, String text) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                ch.write(bytes);
-            }
+            write(ch, text);
             ch.force(true);
         }
     }
+
+    /** Writes a new file, not yet durable: sync it ({@link ParallelSync}) before anything names it. */
+    private static void write(Path path, String text) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            write(ch, text);
+        }
+    }
+
+    private static void write(FileChannel ch, String text) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            ch.write(bytes);
+        }
+    }
+
 
     /** Makes renames and removals in {@code dir} durable (fsync of the directory, as on Linux). */
     private static void syncDir(Path dir) throws IOException {

@@ -1,9 +1,11 @@
 package io.portcullis.sources;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,30 @@ class FolderSourceTest {
             assertThat(source.reloadNow()).as("not read while a change is pending").isNull();
             Files.delete(dir.resolve(FolderTransaction.JOURNAL));
             assertThat(source.reloadNow().resources().serviceEntries()).hasSize(3);
+        }
+    }
+
+    /**
+     * A writer's reload after the watch has already handed on its files (on a busy machine the
+     * watch can be first) returns that result and compiles nothing again; a forced reload still does.
+     */
+    @Test
+    void aReloadAfterAWriteTheWatchAlreadyHandedOnHandsNothingOnTwice() throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), ENTRY.formatted("a", "a"));
+        List<LoadResult> applied = new CopyOnWriteArrayList<>();
+        try (FolderSource source = new FolderSource(dir, applied::add)) {
+            source.start();
+            Files.writeString(dir.resolve("b.yaml"), ENTRY.formatted("b", "b"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> applied.size() == 2);
+            assertThat(applied.get(1).resources().serviceEntries()).hasSize(2);
+
+            LoadResult again = source.reloadAfterWrite();
+            assertThat(again).isSameAs(applied.get(1));
+            assertThat(source.reloadAfterWrite()).isSameAs(applied.get(1));
+            assertThat(applied).as("handed on once by the watch, not again by the writer's reloads").hasSize(2);
+
+            assertThat(source.reloadNow().resources().serviceEntries()).hasSize(2);
+            assertThat(applied).as("a forced reload hands on again").hasSize(3);
         }
     }
 }
