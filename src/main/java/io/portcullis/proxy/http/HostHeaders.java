@@ -2,6 +2,7 @@ package io.portcullis.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.portcullis.policy.Reason;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -24,6 +25,18 @@ final class HostHeaders {
             throw new Refused(Reason.HOST_MISMATCH, all.size() + " Host headers " + quoted(all) + " (exactly one is allowed)");
         }
         return all.isEmpty() ? null : all.get(0);
+    }
+
+    /**
+     * The one Host header of a request, as {@link #single}; only an HTTP/1.0 request may lack it (then
+     * null). An HTTP/1.1 request without one is malformed (RFC 9112 §3.2).
+     */
+    static String singleRequired(HttpRequest request) {
+        String host = single(request);
+        if (host == null && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            throw new IllegalArgumentException("an HTTP/1.1 request needs a Host header");
+        }
+        return host;
     }
 
     /** Refuses when the Host header (if any) names another host than {@code authority}. */

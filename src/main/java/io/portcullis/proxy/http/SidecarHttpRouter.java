@@ -3,7 +3,6 @@ package io.portcullis.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Facts;
@@ -50,10 +49,7 @@ final class SidecarHttpRouter implements RequestRouter {
                 throw new IllegalArgumentException("CONNECT to a captured destination: the app is not talking to a proxy");
             }
             int port = original.getPort();
-            String raw = HostHeaders.single(request);
-            if (raw == null && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                throw new IllegalArgumentException("an HTTP/1.1 request needs a Host header");
-            }
+            String raw = HostHeaders.singleRequired(request);
             Authority host = raw == null ? null : HostHeaders.parse(raw, port);
             Authority target = HostHeaders.absoluteFormAuthority(request.uri(), port);
             if (target != null && (host == null || !target.host().equals(host.host()))) {

@@ -3,7 +3,6 @@ package io.portcullis.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.portcullis.policy.Admission;
 import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.ListenerKind;
@@ -51,10 +50,7 @@ final class TunnelHttpRouter implements RequestRouter {
                 throw new HostHeaders.Refused(io.portcullis.policy.Reason.HOST_MISMATCH, "request URI's host "
                         + target.host() + " does not match the CONNECT authority " + authority.host());
             }
-            String host = HostHeaders.single(request);
-            if (host == null && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                throw new IllegalArgumentException("an HTTP/1.1 request needs a Host header");
-            }
+            String host = HostHeaders.singleRequired(request);
             HostHeaders.requireMatch(request, authority, "CONNECT authority");
             String hostHeader = host == null ? null : HostHeaders.parse(host, authority.port()).hostHeader(authority.port());
             Verdict onItsOwn = Admission.admit(policy, RequestFacts.add(ChannelFacts.of(ListenerKind.TUNNEL_HTTP, client),
