@@ -47,6 +47,26 @@ class LearnerTest {
     }
 
     @Test
+    void theRingsObservationsShareOneCopyOfEachRepeatedText() throws Exception {
+        Learner learner = new Learner(settings(null, 1000), () -> TrafficTotals.ZERO);
+        try {
+            for (int i = 0; i < 3; i++) {
+                // new String: each record formats its own texts, as the access log does per connection
+                learner.offer(Records.proxied(T0.plusSeconds(i), new String("api.example.com:443"), "CONNECT",
+                        Reason.DECLARED, new String("10.0.0.1"), null));
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> learner.recent().snapshot().size() == 3);
+            List<Observation> kept = learner.recent().snapshot();
+            assertThat(kept.get(1).host()).isSameAs(kept.get(0).host());
+            assertThat(kept.get(2).host()).isSameAs(kept.get(0).host());
+            assertThat(kept.get(2).sourceIp()).isSameAs(kept.get(0).sourceIp());
+            assertThat(kept.get(2).listener()).isSameAs(kept.get(0).listener());
+        } finally {
+            learner.close();
+        }
+    }
+
+    @Test
     void theRecentRingKeepsTheLastConnectionsOnly() {
         RecentConnections ring = new RecentConnections(3);
         for (int i = 0; i < 5; i++) {
