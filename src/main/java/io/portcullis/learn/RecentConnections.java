@@ -1,14 +1,35 @@
 package io.portcullis.learn;
 
+import io.portcullis.policy.Reason;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The last {@code capacity} decided connections, oldest overwritten first: what {@code diff}
  * replays and the live view starts from. Thread-safe.
+ *
+ * <p>Kept in columns (one array per field), not as {@link Observation} objects: the ring is long
+ * lived, but each connection in it lives only until 10,000 more have come, a few seconds under
+ * load. As objects, every entry survived several young collections and was copied by each (with
+ * its texts, 5 MB per pause on one core: bench/JVM.md). In columns the ring allocates nothing per
+ * connection: its arrays are old, and what a connection adds is copied into them. The texts are
+ * the learner's shared copies ({@link TextPool}), so most of them are old too.
  */
 public final class RecentConnections {
-    private final Observation[] ring;
+    private static final int TEXTS = 9;
+    private static final byte ALLOWED = 1;
+    private static final byte UNDECLARED = 2;
+
+    private final int capacity;
+    private final long[] at;
+    private final long[] bytesReceived;
+    private final long[] bytesSent;
+    private final int[] port;
+    private final SeenProtocol[] protocol;
+    private final Reason[] reason;
+    private final byte[] flags;
+    /** Per entry, {@link #TEXTS} texts: listener, host, address, sni, principal, source, local, message, resource. */
+    private final String[] texts;
     private int next;
     private long total;
 
@@ -16,29 +37,60 @@ public final class RecentConnections {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: > 0)");
         }
-        this.ring = new Observation[capacity];
+        this.capacity = capacity;
+        this.at = new long[capacity];
+        this.bytesReceived = new long[capacity];
+        this.bytesSent = new long[capacity];
+        this.port = new int[capacity];
+        this.protocol = new SeenProtocol[capacity];
+        this.reason = new Reason[capacity];
+        this.flags = new byte[capacity];
+        this.texts = new String[capacity * TEXTS];
     }
 
     public synchronized void add(Observation o) {
-        ring[next] = o;
-        next = (next + 1) % ring.length;
+        int i = next;
+        at[i] = o.at();
+        bytesReceived[i] = o.bytesReceived();
+        bytesSent[i] = o.bytesSent();
+        port[i] = o.port();
+        protocol[i] = o.protocol();
+        reason[i] = o.reason();
+        flags[i] = (byte) ((o.allowed() ? ALLOWED : 0) | (o.undeclared() ? UNDECLARED : 0));
+        int t = i * TEXTS;
+        texts[t] = o.listener();
+        texts[t + 1] = o.host();
+        texts[t + 2] = o.address();
+        texts[t + 3] = o.sni();
+        texts[t + 4] = o.principal();
+        texts[t + 5] = o.sourceIp();
+        texts[t + 6] = o.local();
+        texts[t + 7] = o.message();
+        texts[t + 8] = o.resource();
+        next = (i + 1) % capacity;
         total++;
     }
 
     /** The connections held, oldest first. */
     public synchronized List<Observation> snapshot() {
-        List<Observation> out = new ArrayList<>(ring.length);
-        for (int i = 0; i < ring.length; i++) {
-            Observation o = ring[(next + i) % ring.length];
-            if (o != null) {
-                out.add(o);
-            }
+        int held = (int) Math.min(total, capacity);
+        List<Observation> out = new ArrayList<>(held);
+        int first = total <= capacity ? 0 : next;
+        for (int k = 0; k < held; k++) {
+            out.add(entry((first + k) % capacity));
         }
         return out;
     }
 
+    private Observation entry(int i) {
+        int t = i * TEXTS;
+        return new Observation(at[i], texts[t], texts[t + 1], texts[t + 2], port[i], protocol[i],
+                texts[t + 3], texts[t + 4], texts[t + 5], texts[t + 6], (flags[i] & ALLOWED) != 0, reason[i],
+                texts[t + 7], texts[t + 8], (flags[i] & UNDECLARED) != 0, bytesReceived[i], bytesSent[i]);
+    }
+
     public int capacity() {
-        return ring.length;
+        return capacity;
     }
 
     /** Connections seen since start, including those overwritten. */

@@ -71,7 +71,7 @@ class LauncherHeapSettingsTest {
     void theLauncherSizesTheHeapForAContainerAndGivesItBack() throws Exception {
         Map<String, String> f = flags(null, "run");
         assertThat(f).containsEntry("MaxRAMPercentage", "40.0").containsEntry("UseG1GC", "true")
-                .containsEntry("G1PeriodicGCInterval", "60000").containsEntry("G1PeriodicGCInvokesConcurrent", "false")
+                .containsEntry("G1PeriodicGCInterval", "60000").containsEntry("G1PeriodicGCInvokesConcurrent", "true")
                 .containsEntry("MaxHeapFreeRatio", "30")
                 .containsEntry("MinHeapFreeRatio", "10").containsEntry("GCTimeRatio", "4");
     }

@@ -79,6 +79,23 @@ class LearnerTest {
     }
 
     @Test
+    void theRingGivesBackEveryFieldOfWhatItKept() {
+        RecentConnections ring = new RecentConnections(2);
+        Observation allowed = new Observation(1L, "tls_443", "api.example.com", "203.0.113.7", 443, SeenProtocol.TLS,
+                "api.example.com", "spiffe://td/ns/shop/sa/web", "10.0.0.1", "127.0.0.1:443", true, Reason.DECLARED,
+                null, "ServiceEntry/shop/api", false, 1234L, 5678L);
+        Observation refused = new Observation(2L, "proxy_3128", null, "198.51.100.9", 6379, SeenProtocol.TCP,
+                null, null, "10.0.0.2", "127.0.0.1:3128", false, Reason.NO_SERVICE_ENTRY,
+                "no ServiceEntry allows 198.51.100.9:6379", null, true, 0L, 0L);
+        ring.add(allowed);
+        assertThat(ring.snapshot()).containsExactly(allowed);
+        ring.add(refused);
+        ring.add(allowed);
+        assertThat(ring.snapshot()).containsExactly(refused, allowed);
+        assertThat(ring.total()).isEqualTo(3);
+    }
+
+    @Test
     void aDamagedStateFileIsAFreshStartNotAFailure(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("learned.json");
         Files.writeString(state, "{not json");
