@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * {@code diff} ask the same function. In one order for every kind:
  * <ol>
  *   <li>the destination, by the listener kind's own lookup (CONNECT authority, SNI, Host, tcp
- *       route, the sidecar's original destination): a refusal names the first missing declaration;</li>
+ *       route, the sidecar's original destination), or for an HTTP request a VirtualService http
+ *       route sends on, at the route's destination ({@link Facts#routedTo}, read in one place:
+ *       {@link #routed}): a refusal names the first missing declaration;</li>
  *   <li>the AuthorizationPolicies (gateway role only), on what would be forwarded;</li>
  *   <li>for a forward: TLS origination, the sidecar's upstream TLS, and the checks still owed once
  *       bytes arrive.</li>
@@ -30,13 +32,14 @@ public final class Admission {
     }
 
     public static Verdict admit(EgressPolicy policy, Facts facts) {
-        Verdict v = switch (facts.kind()) {
+        Optional<RoutedDestination> route = facts.routedTo();
+        Verdict v = route.isPresent() ? routed(policy, facts, route.get()) : switch (facts.kind()) {
             case EXPLICIT_CONNECT, EXPLICIT_HTTP, TUNNEL_HTTP -> explicit(policy, facts);
             case TLS_PASSTHROUGH -> passthrough(policy, facts);
             case TCP -> tcp(policy, facts);
             case HTTP_GATEWAY -> httpGateway(policy, facts);
             case MUTUAL_TLS -> mutualTls(policy, facts);
-            case SIDECAR_CAPTURE -> sidecar(policy, facts);
+            case SIDECAR_CAPTURE -> sidecar(policy, facts, Optional.empty());
         };
         if (v instanceof Forward f && facts.kind().authorizes()) {
             AuthzResult authz = policy.authorize(authzRequest(facts));
@@ -69,6 +72,22 @@ public final class Admission {
         }
         Decision d = EgressPolicy.notGatewayHost(listener, "SNI", HostNames.normalize(sni.get()));
         return d == null ? Optional.empty() : Optional.of(refusal(d, Optional.of(HostPort.ofName(sni.get(), listener.port()))));
+    }
+
+    /**
+     * An HTTP request a VirtualService http route sends on: decided at {@code to}, the route's
+     * destination, as {@link RoutedDestination} says for each listener kind; a route opens no way out
+     * the ServiceEntries do not. The access log names the destination; AuthorizationPolicies see what
+     * the client asked for ({@link #authzRequest}).
+     */
+    private static Verdict routed(EgressPolicy policy, Facts facts, RoutedDestination to) {
+        return switch (facts.kind()) {
+            case EXPLICIT_HTTP -> byName(policy, facts, to.hostPort());
+            case HTTP_GATEWAY -> httpGatewayRouted(policy, facts, to);
+            case SIDECAR_CAPTURE -> sidecar(policy, facts, Optional.of(to));
+            case EXPLICIT_CONNECT, TUNNEL_HTTP, TLS_PASSTHROUGH, TCP, MUTUAL_TLS -> throw new IllegalArgumentException(
+                    facts.kind() + " listeners follow no http route to another destination (" + to + ")");
+        };
     }
 
     /** The explicit proxy, by the CONNECT authority or the absolute URI's (the tunnel's, for HTTP inside one). */
@@ -120,18 +139,10 @@ public final class Admission {
     private static Verdict httpGateway(EgressPolicy policy, Facts facts) {
         ListenerSpec listener = listener(facts);
         HostPort host = required(facts.host(), facts, "Host");
-        Optional<HostPort> requested = Optional.of(HostPort.ofName(host.host(), listener.port()));
-        if (host.address().isPresent() || Cidr.literalBytes(host.host()) != null) {
-            return new Refusal(Reason.NOT_GATEWAY_HOST, "Host " + host.host()
-                    + " is an IP address; a Gateway server routes by host name", Optional.empty(), requested);
-        }
-        Optional<HostPort> routed = facts.routedTo();
-        if (routed.isPresent()) {
-            // An http route bound to this server sends the request on: the server must serve the Host, and the
-            // route's destination must itself be declared, as a requested host is (a route opens no way out
-            // the ServiceEntries do not). The access log names the destination; policies see the Host.
-            Decision notServed = EgressPolicy.notGatewayHost(listener, "Host", HostNames.normalize(host.host()));
-            return notServed != null ? refusal(notServed, requested) : byName(policy, facts, routed.get());
+        Optional<HostPort> requested = gatewayRequested(host, listener);
+        Optional<Refusal> address = addressHost(host, listener);
+        if (address.isPresent()) {
+            return address.get();
         }
         // A caller with an identity (the mutual-TLS hop, OPTIONAL_MUTUAL) is scoped by its namespace.
         Decision d = policy.decideHttpGateway(listener, host.host(), namespace(policy, facts));
@@ -140,6 +151,33 @@ public final class Admission {
         }
         int servicePort = d.binding() == null ? listener.port() : d.binding().port().number();
         return forward(d, Optional.ofNullable(policy.origination(host.host(), servicePort)), List.of(), requested);
+    }
+
+    /** A Gateway server's request an http route bound to it sends on: the server must still serve the Host. */
+    private static Verdict httpGatewayRouted(EgressPolicy policy, Facts facts, RoutedDestination to) {
+        ListenerSpec listener = listener(facts);
+        HostPort host = required(facts.host(), facts, "Host");
+        Optional<Refusal> address = addressHost(host, listener);
+        if (address.isPresent()) {
+            return address.get();
+        }
+        Decision notServed = EgressPolicy.notGatewayHost(listener, "Host", HostNames.normalize(host.host()));
+        return notServed != null ? refusal(notServed, gatewayRequested(host, listener)) : byName(policy, facts, to.hostPort());
+    }
+
+    /** A Gateway server routes by host name: a Host that is an address is refused. */
+    private static Optional<Refusal> addressHost(HostPort host, ListenerSpec listener) {
+        if (host.address().isEmpty() && Cidr.literalBytes(host.host()) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Refusal(Reason.NOT_GATEWAY_HOST, "Host " + host.host()
+                + " is an IP address; a Gateway server routes by host name", Optional.empty(),
+                gatewayRequested(host, listener)));
+    }
+
+    /** What a Gateway server's request asked for: its Host, on the listener's port. */
+    private static Optional<HostPort> gatewayRequested(HostPort host, ListenerSpec listener) {
+        return Optional.of(HostPort.ofName(host.host(), listener.port()));
     }
 
     private static Verdict mutualTls(EgressPolicy policy, Facts facts) {
@@ -158,15 +196,15 @@ public final class Admission {
         return forward(d, Optional.empty(), owed, requested);
     }
 
-    private static Verdict sidecar(EgressPolicy policy, Facts facts) {
+    /** A connection the sidecar captured, or one HTTP request of it, which a mesh http route may send on ({@code route}). */
+    private static Verdict sidecar(EgressPolicy policy, Facts facts, Optional<RoutedDestination> route) {
         InetSocketAddress original = required(facts.originalDestination(), facts, "original destination");
         String name = facts.sni().orElse(facts.host().map(HostPort::host).orElse(null));
         Optional<HostPort> requested = Optional.of(name != null ? HostPort.ofName(name, original.getPort())
                 : new HostPort(AddressText.address(original.getAddress()), original.getPort(),
                         Optional.of(original.getAddress())));
-        // One HTTP request of a captured connection (its facts have the request) follows its mesh http route.
         SidecarDecision d = policy.sidecar().decide(original.getAddress(), original.getPort(), name,
-                facts.sni().isPresent(), facts.http().isPresent(), facts.meshHttpRoute());
+                facts.sni().isPresent(), facts.http().isPresent(), route);
         if (!d.allowed()) {
             return new Refusal(d.reason(), d.message(), Optional.empty(), requested);
         }

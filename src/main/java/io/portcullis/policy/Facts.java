@@ -25,18 +25,15 @@ import java.util.Optional;
  * @param http                the request's method, path and headers, where HTTP was parsed
  * @param namespace           the namespace whose exportTo and Sidecar scope the caller when it is known
  *                            without an identity ({@code check --from-namespace}); else the peer's
- * @param routedTo            where a VirtualService http route bound to the Gateway server sends the
- *                            request ({@link ListenerKind#HTTP_GATEWAY}): that destination is decided
- *                            instead of the Host, which the server must still serve
- * @param meshHttpRoute       for a request a sidecar captured: where a VirtualService http route bound to
- *                            {@code mesh} sends it; empty when no route took it
+ * @param routedTo            for an HTTP request a VirtualService http route took (a Gateway server's, the
+ *                            explicit proxy's, a sidecar's): where the route sends it, which is decided
+ *                            ({@link RoutedDestination} says how for each); empty when no route took it
  */
 public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port, Optional<Peer> peer,
                     Optional<InetSocketAddress> local, Optional<InetSocketAddress> remote,
                     Optional<InetSocketAddress> originalDestination, Optional<HostPort> authority,
                     Optional<String> sni, Optional<HostPort> host, Optional<Http> http,
-                    Optional<String> namespace, Optional<HostPort> routedTo,
-                    Optional<MeshHttpRoute> meshHttpRoute) {
+                    Optional<String> namespace, Optional<RoutedDestination> routedTo) {
 
     public Facts {
         Objects.requireNonNull(kind, "kind");
@@ -86,7 +83,6 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         b.http = http;
         b.namespace = namespace;
         b.routedTo = routedTo;
-        b.meshHttpRoute = meshHttpRoute;
         return b;
     }
 
@@ -104,8 +100,7 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
         private Optional<HostPort> host = Optional.empty();
         private Optional<Http> http = Optional.empty();
         private Optional<String> namespace = Optional.empty();
-        private Optional<HostPort> routedTo = Optional.empty();
-        private Optional<MeshHttpRoute> meshHttpRoute = Optional.empty();
+        private Optional<RoutedDestination> routedTo = Optional.empty();
 
         private Builder(ListenerKind kind, int port) {
             this.kind = kind;
@@ -167,21 +162,15 @@ public record Facts(ListenerKind kind, Optional<ListenerSpec> listener, int port
             return this;
         }
 
-        /** The destination a VirtualService http route chose for the request (a Gateway server's). */
-        public Builder routedTo(HostPort destination) {
+        /** Where the VirtualService http route that took the request sends it. */
+        public Builder routedTo(RoutedDestination destination) {
             this.routedTo = Optional.of(destination);
-            return this;
-        }
-
-        /** Where a mesh http route sends the captured request (sidecar role). */
-        public Builder meshHttpRoute(MeshHttpRoute route) {
-            this.meshHttpRoute = Optional.of(route);
             return this;
         }
 
         public Facts build() {
             return new Facts(kind, listener, port, peer, local, remote, originalDestination, authority, sni, host, http,
-                    namespace, routedTo, meshHttpRoute);
+                    namespace, routedTo);
         }
 
         private static Optional<InetSocketAddress> inet(SocketAddress a) {

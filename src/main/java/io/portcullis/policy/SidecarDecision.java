@@ -28,7 +28,7 @@ import java.util.List;
  */
 record SidecarDecision(Reason reason, PortBinding binding, String message, UpstreamTarget upstream,
                               ClientTls tls, String tlsSni, ResourceId route, boolean viaGateway, String checkName,
-                              List<InetAddress> checkAddresses, Reason mismatch, Verdict.RoutedDestination routedTo) {
+                              List<InetAddress> checkAddresses, Reason mismatch, RoutedDestination routedTo) {
 
     SidecarDecision(Reason reason, PortBinding binding, String message, UpstreamTarget upstream, ClientTls tls,
                     String tlsSni, ResourceId route, boolean viaGateway, String checkName,
@@ -42,7 +42,7 @@ record SidecarDecision(Reason reason, PortBinding binding, String message, Upstr
     }
 
     /** The same decision, sent by its mesh route to {@code destination}. */
-    SidecarDecision routed(Verdict.RoutedDestination destination) {
+    SidecarDecision routed(RoutedDestination destination) {
         return new SidecarDecision(reason, binding, message, upstream, tls, tlsSni, route, viaGateway, checkName,
                 checkAddresses, mismatch, destination);
     }

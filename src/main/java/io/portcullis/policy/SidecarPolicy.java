@@ -35,7 +35,7 @@ import java.util.Set;
  *   <li>Undeclared: {@code REGISTRY_ONLY} refuses, {@code ALLOW_ANY} passes it to the original
  *       destination, logged as undeclared.</li>
  *   <li>A {@code VirtualService} route bound to {@code mesh} (for one HTTP request, the http route
- *       the data plane matched, {@link MeshHttpRoute}; else tls by SNI, else tcp by port and
+ *       the data plane matched, {@link Facts#routedTo}; else tls by SNI, else tcp by port and
  *       destination subnet) may send it elsewhere: to a mesh-internal host such as the egress
  *       gateway (with the {@code DestinationRule} TLS of that host, subset and port, e.g.
  *       {@code ISTIO_MUTUAL}), or to another declared host. Without a route it goes straight out:
@@ -130,12 +130,13 @@ public final class SidecarPolicy {
 
     /**
      * Decides on a captured connection, or on one HTTP request of it ({@code request}): a request is
-     * sent where its mesh http route says ({@code httpRoute}); without one, as a connection is, except
+     * sent where its mesh http route says ({@code httpRoute}, the request's {@link Facts#routedTo});
+     * without one, as a connection is, except
      * that going straight out it goes to the entry port's {@code targetPort} with the DestinationRule
      * TLS of the host and port (Istio's sidecar originating TLS: "Egress TLS Origination").
      */
     SidecarDecision decide(InetAddress ip, int port, String name, boolean fromTls, boolean request,
-                           Optional<MeshHttpRoute> httpRoute) {
+                           Optional<RoutedDestination> httpRoute) {
         byte[] address = ip.getAddress();
         String host = name == null ? null : HostNames.normalize(name);
         PortBinding binding = index.byAddress(address, port);
@@ -169,8 +170,7 @@ public final class SidecarPolicy {
         Found found = new Found(binding, ip, host, what, byName ? host : null,
                 byName ? literalEndpoints(binding) : null, fromTls ? Reason.SNI_MISMATCH : Reason.HOST_MISMATCH);
         if (httpRoute.isPresent()) {
-            MeshHttpRoute r = httpRoute.get();
-            return routed(found, r.virtualService(), r.host(), r.subset().orElse(null), r.port());
+            return routed(found, httpRoute.get());
         }
         MeshRouter.MeshRoute route = host != null && fromTls ? router.tlsRoute(host, port, address) : null;
         if (route == null) {
@@ -191,7 +191,8 @@ public final class SidecarPolicy {
         }
         Destination d = GatewayRouter.pick(route.destinations());
         String target = d.host().startsWith("*") && host != null ? host : HostNames.normalize(d.host());
-        return routed(found, route.virtualService(), target, d.subset(), d.port() != 0 ? d.port() : port);
+        return routed(found, new RoutedDestination(route.virtualService(), target,
+                Optional.ofNullable(d.subset()), d.port() != 0 ? d.port() : port));
     }
 
     /** What the lookup found: the entry port that allowed, and the name check the data plane owes. */
@@ -200,7 +201,11 @@ public final class SidecarPolicy {
     }
 
     /** The destination of a mesh route (tls, tcp or http): see the class comment, step 3. */
-    private SidecarDecision routed(Found f, ResourceId virtualService, String target, String subset, int targetPort) {
+    private SidecarDecision routed(Found f, RoutedDestination to) {
+        ResourceId virtualService = to.virtualService();
+        String target = to.host();
+        String subset = to.subset().orElse(null);
+        int targetPort = to.port();
         if (subset != null && !destinationRules.hasSubset(target, subset)) {
             return SidecarDecision.deny(Reason.NO_ROUTE, virtualService + " routes " + f.what() + " to subset "
                     + subset + " of " + target + ", which no DestinationRule defines");
@@ -211,14 +216,13 @@ public final class SidecarPolicy {
         }
         PortBinding binding = f.binding();
         String via = " via " + virtualService;
-        // Another host than the entry's: that host's DestinationRule (and subset) governs the upstream connection.
-        Verdict.RoutedDestination routedTo = new Verdict.RoutedDestination(target, java.util.Optional.ofNullable(subset),
-                targetPort);
         if (covers(binding.entry(), target)) {
             // The route keeps the connection on this service (possibly another port): straight out.
             return allowed(f, "allowed by " + binding.entry().id() + via, direct(binding, f.ip(), targetPort), tls,
                     virtualService, false);
         }
+        // Another host than the entry's: that host's DestinationRule (and subset) governs the upstream connection,
+        // so the decision keeps the route's destination.
         ServiceEntry other = index.entryForHost(target);
         if (other != null && other.location() == Location.MESH_EXTERNAL) {
             PortBinding otherBinding = index.byHost(target, targetPort);
@@ -227,10 +231,10 @@ public final class SidecarPolicy {
                 return SidecarDecision.deny(Reason.NO_SERVICE_ENTRY, virtualService + " routes " + f.what() + " to "
                         + AddressText.hostPort(target, targetPort) + ", which no ServiceEntry declares on that port");
             }
-            return allowed(f, "allowed by " + binding.entry().id() + via, upstream, tls, virtualService, false).routed(routedTo);
+            return allowed(f, "allowed by " + binding.entry().id() + via, upstream, tls, virtualService, false).routed(to);
         }
         return allowed(f, "allowed by " + binding.entry().id() + via + " to " + AddressText.hostPort(target, targetPort),
-                meshInternal(other, target, targetPort), tls, virtualService, true).routed(routedTo);
+                meshInternal(other, target, targetPort), tls, virtualService, true).routed(to);
     }
 
     private SidecarDecision allowed(Found f, String message, UpstreamTarget upstream, ClientTls tls,

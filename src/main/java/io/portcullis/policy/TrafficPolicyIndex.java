@@ -43,7 +43,7 @@ final class TrafficPolicyIndex {
      * port's settings before the policy-wide ones, as Istio builds the cluster
      * {@code outbound|443|cnn|istio-egressgateway...}. Limits count per host, subset and port.
      */
-    Optional<UpstreamSettings> lookup(Verdict.RoutedDestination routed) {
+    Optional<UpstreamSettings> lookup(RoutedDestination routed) {
         if (!relevant) {
             return Optional.empty();
         }

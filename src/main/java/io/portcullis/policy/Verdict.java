@@ -70,9 +70,12 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
      * @param viaGateway    whether a route sends it to another, mesh-internal host (the egress gateway)
      * @param owed          the checks still owed once bytes arrive, in order
      * @param authorization the AuthorizationPolicies' verdict (allowed), naming the policy that allowed
-     * @param routedTo      the destination a sidecar's mesh route named when it is another host than the
-     *                      matched entry's (the egress gateway, with its subset): its DestinationRule
-     *                      governs the upstream connection, as Istio's cluster {@code outbound|443|cnn|gw}
+     * @param routedTo      the destination a route sends it to when that is another host than the matched
+     *                      entry's (a sidecar's mesh route to the egress gateway, with its subset): its
+     *                      DestinationRule governs the upstream connection and its cluster names the metrics
+     *                      ({@code outbound|443|cnn|gw}); empty when the matched entry is the destination
+     *                      (no route, or one whose destination was decided by name: a Gateway server's, the
+     *                      explicit proxy's)
      * @param upstreamSettings the DestinationRule's pool, balancing and tunnel settings for the upstream
      *                      connection, looked up in the snapshot that admitted it ({@link Admission#admit})
      */
@@ -149,19 +152,5 @@ public sealed interface Verdict permits Verdict.Refusal, Verdict.Forward {
      *            forward_downstream_sni), else the DestinationRule's {@code sni}
      */
     record UpstreamTls(ClientTls tls, Optional<String> sni) {
-    }
-
-    /**
-     * The destination of a sidecar's mesh route, as the route names it.
-     *
-     * @param host   the route's host, e.g. {@code istio-egressgateway.istio-system.svc.cluster.local}
-     * @param subset the route's subset, e.g. {@code cnn}
-     * @param port   the port the connection goes to
-     */
-    record RoutedDestination(String host, Optional<String> subset, int port) {
-        /** Istio's name for it: {@code outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local}. */
-        public String cluster() {
-            return "outbound|" + port + "|" + subset.orElse("") + "|" + host;
-        }
     }
 }

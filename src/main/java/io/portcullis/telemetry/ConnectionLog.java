@@ -130,9 +130,9 @@ public final class ConnectionLog {
             this.protocol = verdict instanceof Verdict.Forward f ? f.protocol().orElse(null) : null;
             this.destination = Destination.of(verdict.binding(), verdict.allowed(), requestedHost, requestedPort);
             if (verdict instanceof Verdict.Forward f) {
-                // A sidecar's mesh route: the cluster is the routed host's (the egress gateway's subset), and the
-                // route's VirtualService names the line's route unless an http route took the request.
-                f.routedTo().ifPresent(r -> destination = destination.withCluster(r.cluster()));
+                // A sidecar's mesh route to another host: the destination is that host's cluster (the egress gateway's
+                // subset), and the route's VirtualService names the line's route unless an http route took the request.
+                f.routedTo().ifPresent(r -> destination = Destination.routed(r));
                 if (httpRoute == null) {
                     f.route().ifPresent(r -> httpRoute = r.toString());
                 }

@@ -3,6 +3,7 @@ package io.portcullis.telemetry;
 import io.portcullis.model.ServiceEntry;
 import io.portcullis.policy.HostNames;
 import io.portcullis.policy.PortBinding;
+import io.portcullis.policy.RoutedDestination;
 import java.util.Optional;
 
 /**
@@ -16,7 +17,8 @@ import java.util.Optional;
  * @param service  the declared host, or the requested name/address, or {@code unknown}
  * @param declared whether {@code service} comes from configuration (bounded) or from a client (not)
  * @param port     the destination port, or 0 when unknown
- * @param cluster  {@code outbound|PORT||HOST}, {@code PassthroughCluster} or {@code BlackHoleCluster}
+ * @param cluster  {@code outbound|PORT||HOST} ({@code outbound|PORT|SUBSET|HOST} for a route's destination),
+ *                 {@code PassthroughCluster} or {@code BlackHoleCluster}
  */
 public record Destination(String service, boolean declared, int port, String cluster) {
     public static final String UNKNOWN = "unknown";
@@ -60,9 +62,14 @@ public record Destination(String service, boolean declared, int port, String clu
         return entry.hosts().isEmpty() ? UNKNOWN : entry.hosts().get(0);
     }
 
-    /** The same destination reached through another cluster (a sidecar's mesh route to the egress gateway). */
-    public Destination withCluster(String other) {
-        return new Destination(service, declared, port, other);
+    /**
+     * Where a route sent it when that is another host than the entry's (a sidecar's mesh route to the
+     * egress gateway): the route's destination and its cluster, as Istio's sidecar labels its outbound
+     * request by the cluster it sent it to ({@code destination_service} is the cluster's service host:
+     * {@code istio-egressgateway.istio-system.svc.cluster.local}, not the external host the app named).
+     */
+    public static Destination routed(RoutedDestination to) {
+        return new Destination(to.host(), true, to.port(), to.cluster());
     }
 
     /** The {@code destination_port} label value. */

@@ -221,6 +221,13 @@ class IstioTasksMeshHttpEndToEndTest {
                         .containsEntry("upstream_host", app.hostIp() + ":443");
                 assertThat(g.scrape().sum("istio_requests_total", "destination_service", CNN, "response_code", "200"))
                         .isEqualTo(1);
+                // The sidecar labels its request by the cluster it sent it to, as Istio's sidecar does: the gateway's
+                // service (the route's destination, its subset's cluster), not the external host the app named.
+                PrometheusScrape atSidecarMetrics = sidecarMetrics(sidecar);
+                assertThat(atSidecarMetrics.sum("istio_requests_total", "destination_service", GATEWAY_HOST,
+                        "destination_port", "80", "response_code", "200")).as(atSidecarMetrics.text()).isEqualTo(1);
+                assertThat(atSidecarMetrics.sum("istio_requests_total", "destination_service", CNN))
+                        .as(atSidecarMetrics.text()).isZero();
             }
         }
     }

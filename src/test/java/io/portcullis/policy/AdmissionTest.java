@@ -1,8 +1,10 @@
 package io.portcullis.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.portcullis.model.DestinationRule.ClientTlsMode;
+import io.portcullis.model.ResourceId;
 import io.portcullis.sources.FolderLoader;
 import io.portcullis.sources.LoadResult;
 import java.io.IOException;
@@ -212,20 +214,20 @@ class AdmissionTest {
         Facts.Builder books = Facts.of(ListenerKind.HTTP_GATEWAY, 8080).listener(p.listener(8080)).remote(CALLER)
                 .host(HostPort.ofName("books.example.test", 8080));
 
-        Verdict.Forward toApi = forward(Admission.admit(p, books.routedTo(HostPort.ofName("api.example.test", 80)).build()));
+        Verdict.Forward toApi = forward(Admission.admit(p, books.routedTo(route("api.example.test", 80)).build()));
         assertThat(toApi.resource()).map(Object::toString).hasValue("ServiceEntry/default/api");
         assertThat(toApi.requested()).map(HostPort::toString).hasValue("api.example.test:80");
         assertThat(toApi.origination()).isEmpty();
         Verdict.Forward toBooksTls = forward(Admission.admit(p,
-                books.routedTo(HostPort.ofName("books.example.test", 443)).build()));
+                books.routedTo(route("books.example.test", 443)).build()));
         assertThat(toBooksTls.origination()).as("the destination's DestinationRule").isPresent();
 
-        Verdict undeclared = Admission.admit(p, books.routedTo(HostPort.ofName("elsewhere.example.test", 80)).build());
+        Verdict undeclared = Admission.admit(p, books.routedTo(route("elsewhere.example.test", 80)).build());
         assertThat(undeclared.reason()).isEqualTo(Reason.NO_SERVICE_ENTRY);
         assertThat(undeclared.message()).isEqualTo("no ServiceEntry allows elsewhere.example.test:80");
 
         Verdict notServed = Admission.admit(p, books.host(HostPort.ofName("api.example.test", 8080))
-                .routedTo(HostPort.ofName("api.example.test", 80)).build());
+                .routedTo(route("api.example.test", 80)).build());
         assertThat(notServed.reason()).as("the Gateway server must serve the Host, routed or not")
                 .isEqualTo(Reason.NOT_GATEWAY_HOST);
         assertThat(notServed.message()).isEqualTo("Host api.example.test is not a host of the Gateway servers on port 8080");
@@ -233,8 +235,63 @@ class AdmissionTest {
         EgressPolicy denying = compile(OutboundPolicy.REGISTRY_ONLY, BOOKS + api + DENY_LOOPBACK_CALLERS);
         Verdict denied = Admission.admit(denying, Facts.of(ListenerKind.HTTP_GATEWAY, 8080).listener(denying.listener(8080))
                 .remote(CALLER).host(HostPort.ofName("books.example.test", 8080))
-                .routedTo(HostPort.ofName("api.example.test", 80)).build());
+                .routedTo(route("api.example.test", 80)).build());
         assertThat(denied.reason()).isEqualTo(Reason.AUTHZ_DENIED);
+    }
+
+    @Test
+    void anExplicitProxyRequestAMeshHttpRouteSendsOnIsDecidedByTheRoutesDestinationAndAuthorizedAsAsked() {
+        String api = """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: api}
+                spec:
+                  hosts: [api.example.test]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: DNS
+                """;
+        String denyBooks = """
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: no-books, namespace: istio-system}
+                spec:
+                  action: DENY
+                  rules: [{to: [{operation: {hosts: [books.example.test]}}]}]
+                """;
+        EgressPolicy p = compile(OutboundPolicy.REGISTRY_ONLY, BOOKS + api);
+        Facts.Builder books = Facts.of(ListenerKind.EXPLICIT_HTTP, 3128).remote(CALLER)
+                .authority(HostPort.ofName("books.example.test", 80)).host(HostPort.ofName("books.example.test", 80))
+                .http("GET", "/", RequestHeaders.NONE);
+
+        Verdict.Forward toApi = forward(Admission.admit(p, books.routedTo(route("api.example.test", 80)).build()));
+        assertThat(toApi.resource()).map(Object::toString).hasValue("ServiceEntry/default/api");
+        assertThat(toApi.requested()).map(HostPort::toString).hasValue("api.example.test:80");
+        assertThat(toApi.routedTo()).as("the entry that allowed is the destination").isEmpty();
+        assertThat(forward(Admission.admit(p, books.routedTo(route("books.example.test", 443)).build())).origination())
+                .as("the destination's DestinationRule").isPresent();
+        Verdict undeclared = Admission.admit(p, books.routedTo(route("elsewhere.example.test", 80)).build());
+        assertThat(undeclared.message()).isEqualTo("no ServiceEntry allows elsewhere.example.test:80");
+
+        EgressPolicy denying = compile(OutboundPolicy.REGISTRY_ONLY, BOOKS + api + denyBooks);
+        Verdict denied = Admission.admit(denying, books.routedTo(route("api.example.test", 80)).build());
+        assertThat(denied.reason()).as("policies see the host the client asked for").isEqualTo(Reason.AUTHZ_DENIED);
+    }
+
+    @Test
+    void aListenerThatFollowsNoHttpRouteRefusesFactsNamingOne() {
+        EgressPolicy p = compile(OutboundPolicy.REGISTRY_ONLY, BOOKS);
+        Facts tunnel = connect("books.example.test", 443).routedTo(route("api.example.test", 80)).build();
+        assertThatIllegalArgumentException().isThrownBy(() -> Admission.admit(p, tunnel))
+                .withMessage("EXPLICIT_CONNECT listeners follow no http route to another destination "
+                        + "(api.example.test:80 by VirtualService/default/books-route)");
+    }
+
+    /** What an http route bound to the Gateway server, with no subset, sends a request to. */
+    private static RoutedDestination route(String host, int port) {
+        return new RoutedDestination(new ResourceId("VirtualService", "default", "books-route"), host, Optional.empty(),
+                port);
     }
 
     @Test

@@ -61,7 +61,7 @@ class SidecarHttpAdmissionTest {
         EgressPolicy p = compile("09-egress-gateway-tls-origination.yaml");
         assertThat(p.sidecar().isSidecarsHop(GATEWAY)).as("the gateway is the sidecars' hop").isTrue();
         Verdict.Forward v = (Verdict.Forward) Admission.admit(p, request()
-                .meshHttpRoute(new MeshHttpRoute(VS, GATEWAY, Optional.of("cnn"), 80)).build());
+                .routedTo(new RoutedDestination(VS, GATEWAY, Optional.of("cnn"), 80)).build());
         assertThat(v.viaGateway()).isTrue();
         assertThat(v.route()).contains(VS);
         assertThat(v.target().candidates()).singleElement().satisfies(c -> assertThat(c.name()).isEqualTo(GATEWAY));
@@ -72,7 +72,7 @@ class SidecarHttpAdmissionTest {
         assertThat(v.owed(OwedCheck.NameResolvesTo.class)).isPresent();
 
         Verdict noSubset = Admission.admit(p, request()
-                .meshHttpRoute(new MeshHttpRoute(VS, GATEWAY, Optional.of("nginx"), 80)).build());
+                .routedTo(new RoutedDestination(VS, GATEWAY, Optional.of("nginx"), 80)).build());
         assertThat(noSubset.reason()).isEqualTo(Reason.NO_ROUTE);
         assertThat(noSubset.message()).contains("subset nginx of " + GATEWAY + ", which no DestinationRule defines");
     }
@@ -82,7 +82,7 @@ class SidecarHttpAdmissionTest {
         EgressPolicy p = compile("09-egress-gateway-tls-origination.yaml");
         Verdict v = Admission.admit(p, Facts.of(ListenerKind.SIDECAR_CAPTURE, 80).originalDestination(ORIGINAL)
                 .host(HostPort.ofName("other.example.test", 80)).http("GET", "/", RequestHeaders.NONE)
-                .meshHttpRoute(new MeshHttpRoute(VS, GATEWAY, Optional.of("cnn"), 80)).build());
+                .routedTo(new RoutedDestination(VS, GATEWAY, Optional.of("cnn"), 80)).build());
         assertThat(v.reason()).isEqualTo(Reason.NO_SERVICE_ENTRY);
     }
 }

@@ -104,8 +104,10 @@ class AccessLogTest {
         assertThat(text.get("route_name")).isEqualTo("VirtualService/default/direct-cnn-through-egress-gateway");
         assertThat(AccessLogFormat.LOGFMT.format(record))
                 .contains(" resource=ServiceEntry/default/cnn route=VirtualService/default/direct-cnn-through-egress-gateway ");
-        // The destination stays the external service: destination_service is what the app asked for.
-        assertThat(record.destination().service()).isEqualTo("edition.cnn.example.test");
+        // As Istio's sidecar labels it: by the cluster it went to (the gateway's service and port), not by the
+        // external host the app named, which the gateway's own line and metrics name.
+        assertThat(record.destination().service()).isEqualTo("istio-egressgateway.istio-system.svc.cluster.local");
+        assertThat(record.destination().port()).isEqualTo(443);
     }
 
     @Test

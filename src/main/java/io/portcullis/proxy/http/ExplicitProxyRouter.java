@@ -39,7 +39,7 @@ final class ExplicitProxyRouter implements RequestRouter {
             if (request.method().equals(HttpMethod.CONNECT)) {
                 Authority authority = Authority.fromWire(request.uri(), -1);
                 HostHeaders.requireMatch(request, authority, "CONNECT authority");
-                Verdict verdict = admit(ListenerKind.EXPLICIT_CONNECT, authority, request);
+                Verdict verdict = admit(facts(ListenerKind.EXPLICIT_CONNECT, authority, request));
                 return verdict instanceof Verdict.Forward f ? new Route.Tunnel(f, authority)
                         : new Route.Refuse(verdict.reason(), verdict.message());
             }
@@ -55,21 +55,27 @@ final class ExplicitProxyRouter implements RequestRouter {
                 return r.refuse();
             } else if (routing instanceof HttpRouting.Answered a) {
                 // AuthorizationPolicies come before the route's own answer, as Envoy's RBAC filter precedes the router.
-                AuthzResult authz = Admission.authorize(policy, facts(ListenerKind.EXPLICIT_HTTP, authority, authority, request));
+                AuthzResult authz = Admission.authorize(policy, facts(ListenerKind.EXPLICIT_HTTP, authority, request).build());
                 if (!authz.allowed()) {
                     log.refused(Reason.AUTHZ_DENIED, authz.message(), authz.policy());
                     return new Route.Refuse(Reason.AUTHZ_DENIED, authz.message());
                 }
                 return a.answer();
             }
-            Authority target = routing instanceof HttpRouting.Routed routed ? routed.destination() : authority;
-            Verdict verdict = admit(ListenerKind.EXPLICIT_HTTP, target, authority, request);
-            if (!(verdict instanceof Verdict.Forward f)) {
-                return new Route.Refuse(verdict.reason(), routing instanceof HttpRouting.Routed routed
-                        ? verdict.message() + " (the destination of " + routed.actions().name() + ")" : verdict.message());
-            }
+            Facts.Builder facts = facts(ListenerKind.EXPLICIT_HTTP, authority, request);
             if (routing instanceof HttpRouting.Routed routed) {
-                return new Route.Forward(f, target, routed.hostHeader(authority.hostHeader(80)), policy, routed.actions());
+                // Decided at the route's destination; AuthorizationPolicies still see the authority asked for.
+                Verdict verdict = admit(facts.routedTo(routed.routedTo()));
+                if (!(verdict instanceof Verdict.Forward f)) {
+                    return new Route.Refuse(verdict.reason(), verdict.message() + " (the destination of "
+                            + routed.actions().name() + ")");
+                }
+                return new Route.Forward(f, routed.destination(), routed.hostHeader(authority.hostHeader(80)), policy,
+                        routed.actions());
+            }
+            Verdict verdict = admit(facts);
+            if (!(verdict instanceof Verdict.Forward f)) {
+                return new Route.Refuse(verdict.reason(), verdict.message());
             }
             return new Route.Forward(f, authority, authority.hostHeader(80), policy);
         } catch (HostHeaders.Refused r) {
@@ -77,23 +83,15 @@ final class ExplicitProxyRouter implements RequestRouter {
         }
     }
 
-    /**
-     * Decided on {@code authority} (a route's destination, or what the client asked for), then
-     * authorized as one HTTP request on {@code requested}: AuthorizationPolicies see the host the
-     * client asked for, not a route's destination.
-     */
-    private Verdict admit(ListenerKind kind, Authority authority, Authority requested, HttpRequest request) {
-        Verdict verdict = Admission.admit(policy, facts(kind, authority, requested, request));
+    private Verdict admit(Facts.Builder facts) {
+        Verdict verdict = Admission.admit(policy, facts.build());
         log.decided(verdict);
         return verdict;
     }
 
-    private Verdict admit(ListenerKind kind, Authority authority, HttpRequest request) {
-        return admit(kind, authority, authority, request);
-    }
-
-    private Facts facts(ListenerKind kind, Authority authority, Authority requested, HttpRequest request) {
+    /** What the client asked for: {@code authority} as the CONNECT authority or absolute URI's, and as the Host. */
+    private Facts.Builder facts(ListenerKind kind, Authority authority, HttpRequest request) {
         return RequestFacts.add(ChannelFacts.of(kind, client), request)
-                .authority(RequestFacts.hostPort(authority)).host(RequestFacts.hostPort(requested)).build();
+                .authority(RequestFacts.hostPort(authority)).host(RequestFacts.hostPort(authority));
     }
 }

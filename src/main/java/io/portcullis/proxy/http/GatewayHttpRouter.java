@@ -93,7 +93,7 @@ final class GatewayHttpRouter implements RequestRouter {
                 // The Host's admission above said whether routes apply; the route's destination is a new question
                 // (is it declared, how is it reached), which Admission answers for the request's own facts.
                 Authority to = routed.destination();
-                Verdict toVerdict = Admission.admit(policy, facts.toBuilder().routedTo(RequestFacts.hostPort(to)).build());
+                Verdict toVerdict = Admission.admit(policy, facts.toBuilder().routedTo(routed.routedTo()).build());
                 log.decided(toVerdict);
                 if (!(toVerdict instanceof Verdict.Forward forward)) {
                     return new Route.Refuse(toVerdict.reason(), toVerdict.message() + " (the destination of "

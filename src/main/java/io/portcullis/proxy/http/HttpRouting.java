@@ -9,6 +9,7 @@ import io.portcullis.policy.HostNames;
 import io.portcullis.policy.HttpRequestFacts;
 import io.portcullis.policy.HttpRouteResult;
 import io.portcullis.policy.Reason;
+import io.portcullis.policy.RoutedDestination;
 import io.portcullis.telemetry.ConnectionLog;
 import java.util.Optional;
 
@@ -46,6 +47,11 @@ final class HttpRouting {
         /** The Host header the upstream gets: the rewritten authority, else {@code original}. */
         String hostHeader(String original) {
             return authority.orElse(original);
+        }
+
+        /** The request's {@link io.portcullis.policy.Facts#routedTo}: where the route sends it, for admission. */
+        RoutedDestination routedTo() {
+            return new RoutedDestination(virtualService, destination.host(), subset, destination.port());
         }
     }
 

@@ -8,7 +8,6 @@ import io.portcullis.policy.EgressPolicy;
 import io.portcullis.policy.Facts;
 import io.portcullis.policy.HostPort;
 import io.portcullis.policy.ListenerKind;
-import io.portcullis.policy.MeshHttpRoute;
 import io.portcullis.policy.Reason;
 import io.portcullis.policy.Verdict;
 import io.portcullis.proxy.ChannelFacts;
@@ -71,8 +70,7 @@ final class SidecarHttpRouter implements RequestRouter {
                 return a.answer();
             } else if (routing instanceof HttpRouting.Routed routed) {
                 Authority to = routed.destination();
-                Verdict verdict = admit(facts.meshHttpRoute(new MeshHttpRoute(routed.virtualService(), to.host(),
-                        routed.subset(), to.port())));
+                Verdict verdict = admit(facts.routedTo(routed.routedTo()));
                 if (!(verdict instanceof Verdict.Forward forward)) {
                     return new Route.Refuse(verdict.reason(), verdict.message() + " (the destination of "
                             + routed.actions().name() + ")");
