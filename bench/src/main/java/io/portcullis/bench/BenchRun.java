@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * <pre>
  * BenchRun --repo DIR --work DIR [--rounds 3] [--seconds 5] [--warmup-seconds 10] [--load standard|light]
  *          [--rows 1,2,3a,...] [--targets direct,nginx,haproxy,squid,portcullis] [--idle N] [--cpu 1]
- *          [--java JDK] [--java-opts OPTS] [--variant NAME[@JDK]=JAVA_OPTS]... [--max-minutes 40] [--results FILE]
+ *          [--java JDK] [--java-opts OPTS] [--variant NAME[@JDK]=JAVA_OPTS]... [--jar-variant NAME=JAR]... [--max-minutes 40] [--results FILE]
  * BenchRun --repo DIR --work DIR --soak MINUTES     (row 2 against Portcullis, live heap each minute)
  * </pre>
  */
@@ -50,6 +50,7 @@ public final class BenchRun {
             Optional<String> java = Optional.ofNullable(System.getenv("PORTCULLIS_JAVA")).filter(j -> !j.isBlank());
             String javaOpts = Optional.ofNullable(System.getenv("PORTCULLIS_JAVA_OPTS")).orElse("");
             List<String> variantSpecs = new ArrayList<>();
+            List<String> jarVariantSpecs = new ArrayList<>();
             int soak = 0;
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
@@ -70,6 +71,7 @@ public final class BenchRun {
                     case "--java" -> java = Optional.of(value);
                     case "--java-opts" -> javaOpts = value;
                     case "--variant" -> variantSpecs.add(value);
+                    case "--jar-variant" -> jarVariantSpecs.add(value);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
                 i++;
@@ -83,6 +85,9 @@ public final class BenchRun {
             List<JvmVariant> portcullis = new ArrayList<>(List.of(new JvmVariant(Target.PORTCULLIS, java, javaOpts.trim())));
             for (String spec : variantSpecs) {
                 portcullis.add(JvmVariant.parse(spec, java));
+            }
+            for (String spec : jarVariantSpecs) {
+                portcullis.add(JvmVariant.ofJar(spec, java, javaOpts.trim()));
             }
             return new Options(repo, work, rounds, seconds, warmup == null ? load.warmupSeconds() : warmup, rows, idle,
                     cpu, maxMinutes, results == null ? repo.resolve("bench/RESULTS.md") : results, targets,

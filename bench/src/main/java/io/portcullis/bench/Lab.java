@@ -133,6 +133,7 @@ final class Lab {
         Map<String, String> environment = new HashMap<>();
         environment.put("PORTCULLIS_JAVA_OPTS", (variant.javaOpts() + " " + JvmLog.option(jvmLog(name))).trim());
         variant.java().ifPresent(java -> environment.put("PORTCULLIS_JAVA", java));
+        variant.jar().ifPresent(jar -> environment.put("PORTCULLIS_JAR", jar));
         Map<String, String> portcullis = relayPorts();
         int proxyPort = freePort();
         Path config = Files.createDirectories(work.resolve(name + "-config"));
