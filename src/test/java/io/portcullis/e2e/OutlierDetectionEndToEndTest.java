@@ -148,6 +148,34 @@ class OutlierDetectionEndToEndTest {
     }
 
     /**
+     * A {@code perTryTimeout} counts as well: the first request's two tries time out on the silent
+     * endpoint, which ejects it, so its third try (and every later request) goes to the healthy one.
+     */
+    @Test
+    void perTryTimeoutsCountAndTheRetryGoesToTheHealthyEndpoint() throws Exception {
+        try (RawHttpOrigin silent = new RawHttpOrigin((head, in, out) -> drain(in));
+             HttpOrigin healthy = new HttpOrigin("healthy");
+             RunningGateway g = RunningGateway.start()) {
+            g.apply("api.yaml", config(silent.port(), healthy.port(),
+                    "{consecutive5xxErrors: 0, consecutiveGatewayErrors: 2, baseEjectionTime: 5m}") + """
+                    ---
+                    apiVersion: networking.istio.io/v1
+                    kind: VirtualService
+                    metadata: {name: api}
+                    spec:
+                      hosts: [api.example.test]
+                      http:
+                      - name: patient
+                        retries: {attempts: 2, perTryTimeout: 3s, retryOn: gateway-error}
+                        route: [{destination: {host: api.example.test, port: {number: 8080}}}]
+                    """);
+            assertThat(curl(g, 2)).containsExactly("200", "200");
+            assertThat(silent.heads()).as("tries the silent endpoint got").hasSize(2);
+            assertThat(healthy.requestCount()).isEqualTo(2);
+        }
+    }
+
+    /**
      * The ejection multiplier decays as Envoy's does: an endpoint ejected once, then in service for
      * a whole {@code interval}, is ejected the second time for the base time again, not twice it.
      * Every wait here is a lower bound: a slower machine only lets more intervals pass, which decay
