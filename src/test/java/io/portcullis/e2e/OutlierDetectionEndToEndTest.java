@@ -117,6 +117,25 @@ class OutlierDetectionEndToEndTest {
     }
 
     /**
+     * The silent endpoint first, the healthy one second, two gateway errors to eject, and one http
+     * route with {@code action} (its timeouts).
+     */
+    private static String silentFirst(RawHttpOrigin silent, HttpOrigin healthy, String action) {
+        return config(silent.port(), healthy.port(),
+                "{consecutive5xxErrors: 0, consecutiveGatewayErrors: 2, baseEjectionTime: 5m}") + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: api}
+                spec:
+                  hosts: [api.example.test]
+                  http:
+                  - %s
+                    route: [{destination: {host: api.example.test, port: {number: 8080}}}]
+                """.formatted(action);
+    }
+
+    /**
      * The route's {@code timeout} answering 504 counts as a gateway error for the endpoint that did
      * not answer, as Envoy records a local-origin timeout with external and local-origin errors not
      * split: two timeouts from the silent endpoint eject it, and the next requests go to the healthy one.
@@ -126,19 +145,7 @@ class OutlierDetectionEndToEndTest {
         try (RawHttpOrigin silent = new RawHttpOrigin((head, in, out) -> drain(in));
              HttpOrigin healthy = new HttpOrigin("healthy");
              RunningGateway g = RunningGateway.start()) {
-            g.apply("api.yaml", config(silent.port(), healthy.port(),
-                    "{consecutive5xxErrors: 0, consecutiveGatewayErrors: 2, baseEjectionTime: 5m}") + """
-                    ---
-                    apiVersion: networking.istio.io/v1
-                    kind: VirtualService
-                    metadata: {name: api}
-                    spec:
-                      hosts: [api.example.test]
-                      http:
-                      - name: bounded
-                        timeout: 3s
-                        route: [{destination: {host: api.example.test, port: {number: 8080}}}]
-                    """);
+            g.apply("api.yaml", silentFirst(silent, healthy, "timeout: 3s"));
             assertThat(curl(g, 4)).containsExactly("504", "504", "200", "200");
             assertThat(silent.heads()).as("requests the silent endpoint got").hasSize(2);
             assertThat(healthy.requestCount()).isEqualTo(2);
@@ -156,19 +163,8 @@ class OutlierDetectionEndToEndTest {
         try (RawHttpOrigin silent = new RawHttpOrigin((head, in, out) -> drain(in));
              HttpOrigin healthy = new HttpOrigin("healthy");
              RunningGateway g = RunningGateway.start()) {
-            g.apply("api.yaml", config(silent.port(), healthy.port(),
-                    "{consecutive5xxErrors: 0, consecutiveGatewayErrors: 2, baseEjectionTime: 5m}") + """
-                    ---
-                    apiVersion: networking.istio.io/v1
-                    kind: VirtualService
-                    metadata: {name: api}
-                    spec:
-                      hosts: [api.example.test]
-                      http:
-                      - name: patient
-                        retries: {attempts: 2, perTryTimeout: 3s, retryOn: gateway-error}
-                        route: [{destination: {host: api.example.test, port: {number: 8080}}}]
-                    """);
+            g.apply("api.yaml", silentFirst(silent, healthy,
+                    "retries: {attempts: 2, perTryTimeout: 3s, retryOn: gateway-error}"));
             assertThat(curl(g, 2)).containsExactly("200", "200");
             assertThat(silent.heads()).as("tries the silent endpoint got").hasSize(2);
             assertThat(healthy.requestCount()).isEqualTo(2);
