@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.ResourceKind;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,7 +25,7 @@ import picocli.CommandLine.Spec;
                 "", "Output, one line per resource:",
                 "  serviceentry.networking.istio.io/googleapis created|configured|unchanged",
                 "", "Exit codes: 0 applied, 1 refused (nothing applied), 2 usage error."})
-public final class ApplyCommand implements Callable<Integer>, ReadsStdin {
+public final class ApplyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -48,18 +47,14 @@ public final class ApplyCommand implements Callable<Integer>, ReadsStdin {
             "does) and apply nothing when something allowed now would be denied."})
     boolean refuseCuts;
 
-    private InputStream stdin = System.in;
-
-    @Override
-    public void stdin(InputStream in) {
-        this.stdin = in;
-    }
+    @Mixin
+    StdinManifests manifests;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<SourceFile> sources = Manifests.read(files, stdin);
+        List<SourceFile> sources = manifests.read(files);
         checkNamespaces(sources);
         if (refuseCuts) {
             JsonNode diff = DiffCommand.run(server.client(), sources, namespace, null, err);

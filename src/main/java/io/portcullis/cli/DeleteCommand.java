@@ -3,7 +3,6 @@ package io.portcullis.cli;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.ResourceKind;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import io.portcullis.cli.AdminClient.Target;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ import picocli.CommandLine.Spec;
                 "  ./portcullis delete -f examples/articles/05-mongo-tcp-via-egress-gateway.yaml --ignore-not-found",
                 "", "Output: serviceentry.networking.istio.io \"googleapis\" deleted",
                 "", "Exit codes: 0 deleted, 1 not found (unless --ignore-not-found) or refused, 2 usage error."})
-public final class DeleteCommand implements Callable<Integer>, ReadsStdin {
+public final class DeleteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -53,12 +52,8 @@ public final class DeleteCommand implements Callable<Integer>, ReadsStdin {
     @Option(names = "--dry-run", description = "Report what would be deleted; delete nothing.")
     boolean dryRun;
 
-    private InputStream stdin = System.in;
-
-    @Override
-    public void stdin(InputStream in) {
-        this.stdin = in;
-    }
+    @Mixin
+    StdinManifests manifests;
 
     /**
      * Every target in one request: the gateway deletes those that exist as one change and warns
@@ -106,7 +101,7 @@ public final class DeleteCommand implements Callable<Integer>, ReadsStdin {
             if (!arguments.isEmpty()) {
                 throw new ParameterException(spec.commandLine(), "give either KIND NAME... or -f FILE, not both");
             }
-            for (SourceFile f : Manifests.read(files, stdin)) {
+            for (SourceFile f : manifests.read(files)) {
                 RawFile raw = RawFile.split(f.name(), f.text());
                 if (raw.segments().stream().anyMatch(s -> !s.readable())) {
                     throw new CliException("error: " + f.name() + " holds a document that is not a resource"

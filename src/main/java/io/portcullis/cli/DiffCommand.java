@@ -3,7 +3,6 @@ package io.portcullis.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.model.ObjectText;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,7 +23,7 @@ import picocli.CommandLine.Spec;
                 "  ./portcullis diff -f ./egress/",
                 "  ./portcullis diff -f learned.yaml --outbound-policy REGISTRY_ONLY   # before leaving ALLOW_ANY", "",
                 "Exit codes: 0 nothing allowed would be denied, 1 something would be cut (or refused), 2 usage error."})
-public final class DiffCommand implements Callable<Integer>, ReadsStdin {
+public final class DiffCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -45,19 +44,15 @@ public final class DiffCommand implements Callable<Integer>, ReadsStdin {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json instead of text.")
     String output;
 
-    private InputStream stdin = System.in;
-
-    @Override
-    public void stdin(InputStream in) {
-        this.stdin = in;
-    }
+    @Mixin
+    StdinManifests manifests;
 
     @Override
     public Integer call() {
         if (output != null && !output.equals("json")) {
             throw new ParameterException(spec.commandLine(), "--output " + output + " is not json");
         }
-        List<SourceFile> sources = Manifests.read(files, stdin);
+        List<SourceFile> sources = manifests.read(files);
         JsonNode diff = run(server.client(), sources, namespace, outboundPolicy == null ? null : outboundPolicy.name(),
                 spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();

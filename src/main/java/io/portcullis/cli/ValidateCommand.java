@@ -4,13 +4,13 @@ import io.portcullis.model.Problem;
 import io.portcullis.sources.FolderLoader;
 import io.portcullis.sources.LoadResult;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
                 "  ./portcullis validate -f examples/articles/13-redis-egress-gateway-invalid.yaml",
                 "  ./portcullis validate --strict -f se.yaml -f vs.yaml",
                 "", "Exit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error."})
-public final class ValidateCommand implements Callable<Integer>, ReadsStdin {
+public final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -34,19 +34,15 @@ public final class ValidateCommand implements Callable<Integer>, ReadsStdin {
     @Option(names = "--strict", description = "Fail on warnings too.")
     boolean strict;
 
-    private InputStream stdin = System.in;
-
-    @Override
-    public void stdin(InputStream in) {
-        this.stdin = in;
-    }
+    @Mixin
+    StdinManifests manifests;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Map<String, String> texts = new LinkedHashMap<>();
-        for (SourceFile f : Manifests.read(files, stdin)) {
+        for (SourceFile f : manifests.read(files)) {
             texts.putIfAbsent(f.name(), f.text());
         }
         LoadResult result = FolderLoader.fromFiles(texts);

@@ -82,16 +82,17 @@ public final class Cidr {
     }
 
     /**
-     * The bytes of an IPv4 dotted quad or an IPv6 literal, or null when {@code s} is neither. An
-     * IPv4-mapped IPv6 literal gives the 4 bytes of the IPv4 address it reaches (a connection
-     * target, not a prefix).
+     * The bytes of an IPv4 dotted quad (leading zeros read as decimal, as the JDK reads them:
+     * {@link DottedQuad#DECIMAL_LEADING_ZEROS}) or an IPv6 literal, or null when {@code s} is
+     * neither. An IPv4-mapped IPv6 literal gives the 4 bytes of the IPv4 address it reaches (a
+     * connection target, not a prefix).
      */
     public static byte[] literalBytes(String s) {
         if (s.isEmpty()) {
             return null;
         }
         if (s.indexOf(':') < 0) {
-            return dottedQuad(s);
+            return DottedQuad.DECIMAL_LEADING_ZEROS.bytes(s);
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -106,34 +107,6 @@ public final class Cidr {
         } catch (UnknownHostException e) {
             return null;
         }
-    }
-
-    /** The 4 bytes of {@code a.b.c.d} (each part 1 to 3 digits, at most 255), or null; parsed by hand, no regex, no JDK lookup. */
-    private static byte[] dottedQuad(String s) {
-        byte[] out = new byte[4];
-        int part = 0;
-        int value = 0;
-        int digits = 0;
-        for (int i = 0; i <= s.length(); i++) {
-            char c = i < s.length() ? s.charAt(i) : '.';
-            if (c == '.') {
-                if (digits == 0 || part == 4) {
-                    return null;
-                }
-                out[part++] = (byte) value;
-                value = 0;
-                digits = 0;
-            } else if (c >= '0' && c <= '9' && digits < 3) {
-                value = value * 10 + (c - '0');
-                digits++;
-                if (value > 255) {
-                    return null;
-                }
-            } else {
-                return null;
-            }
-        }
-        return part == 4 ? out : null;
     }
 
     private static byte[] mask(byte[] bytes, int prefix) {

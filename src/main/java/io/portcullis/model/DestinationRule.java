@@ -69,12 +69,23 @@ public record DestinationRule(
      * streak that reaches its detector's count ejects the endpoint (tried last) for
      * {@code baseEjectionTime} (default 30 s) times the number of times it was ejected, while at
      * most {@code maxEjectionPercent} (default 10, at least one endpoint) of the endpoints are out.
+     * That number of ejections decays: it drops by one for each {@code interval} (default 10 s) the
+     * endpoint stays in service, as Envoy's ejection time backoff does.
      *
      * @param consecutive5xxErrors     empty: that detector is off
      * @param consecutiveGatewayErrors empty: that detector is off
+     * @param interval                 how long an endpoint stays in service for its ejection count to drop by one
      */
     public record OutlierDetection(OptionalInt consecutive5xxErrors, OptionalInt consecutiveGatewayErrors,
-                                   Duration baseEjectionTime, int maxEjectionPercent) {
+                                   Duration baseEjectionTime, int maxEjectionPercent, Duration interval) {
+        /** Envoy's and Istio's default {@code interval}. */
+        public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+        /** With the default {@code interval}. */
+        public OutlierDetection(OptionalInt consecutive5xxErrors, OptionalInt consecutiveGatewayErrors,
+                                Duration baseEjectionTime, int maxEjectionPercent) {
+            this(consecutive5xxErrors, consecutiveGatewayErrors, baseEjectionTime, maxEjectionPercent, DEFAULT_INTERVAL);
+        }
     }
 
     /**

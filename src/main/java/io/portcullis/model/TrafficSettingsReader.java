@@ -71,7 +71,6 @@ final class TrafficSettingsReader {
         Findings findings = policy.findings();
         String local = "connect failures and resets always count as 5xx and gateway errors, as with"
                 + " splitExternalLocalOriginErrors: false";
-        notActedOn(findings, od, path, "interval", "an endpoint is tried again once its ejection time has passed");
         notActedOn(findings, od, path, "minHealthPercent", "outlier detection stays on however few endpoints are healthy");
         notActedOn(findings, od, path, "splitExternalLocalOriginErrors", local);
         notActedOn(findings, od, path, "consecutiveLocalOriginFailures", local);
@@ -90,7 +89,9 @@ final class TrafficSettingsReader {
         }
         Duration base = duration(od, "baseEjectionTime").orElse(Duration.ofSeconds(30));
         int percent = field(od, "maxEjectionPercent").isMissingNode() ? 10 : (int) field(od, "maxEjectionPercent").asLong(10);
-        return Optional.of(new OutlierDetection(any, gateway, base, percent));
+        // interval: how fast an endpoint's ejection count decays (an ejection itself ends when its time has passed).
+        Duration interval = duration(od, "interval").orElse(OutlierDetection.DEFAULT_INTERVAL);
+        return Optional.of(new OutlierDetection(any, gateway, base, percent, interval));
     }
 
     private static void notActedOn(Findings findings, JsonNode parent, String path, String name, String why) {

@@ -1,6 +1,7 @@
 package io.portcullis.policy;
 
 import io.portcullis.model.AddressText;
+import io.portcullis.model.DottedQuad;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -104,7 +105,7 @@ public final class HostCanonicalizer {
         if (canonical.indexOf(':') >= 0) {
             return Ipv6Text.parse(canonical);
         }
-        return Ipv4Literal.dottedQuadBytes(canonical);
+        return DottedQuad.CANONICAL.bytes(canonical);
     }
 
     /** Whether {@code canonical} is an IP literal rather than a name. */

@@ -71,37 +71,4 @@ final class Ipv4Literal {
         return new IllegalArgumentException("\"" + HostCanonicalizer.printable(original)
                 + "\" is not a valid IPv4 address (" + why + ")");
     }
-
-    /** The bytes of a canonical dotted quad (four decimal parts, no leading zeros), else null. */
-    static byte[] dottedQuadBytes(String s) {
-        // One pass over the characters, no split or streams: asked for every host a client names.
-        byte[] out = new byte[4];
-        int part = 0;
-        int value = 0;
-        int digits = 0;
-        for (int i = 0; i <= s.length(); i++) {
-            char c = i < s.length() ? s.charAt(i) : '.';
-            if (c == '.') {
-                if (digits == 0 || part == 4) {
-                    return null;
-                }
-                out[part++] = (byte) value;
-                value = 0;
-                digits = 0;
-            } else if (c >= '0' && c <= '9') {
-                if ((digits == 1 && value == 0) || digits == 3) {
-                    // A leading zero, or a fourth digit: not the canonical text.
-                    return null;
-                }
-                value = value * 10 + (c - '0');
-                digits++;
-                if (value > 255) {
-                    return null;
-                }
-            } else {
-                return null;
-            }
-        }
-        return part == 4 ? out : null;
-    }
 }

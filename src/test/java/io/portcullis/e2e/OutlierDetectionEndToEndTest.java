@@ -1,13 +1,17 @@
 package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.portcullis.testsupport.Cli;
 import io.portcullis.testsupport.HttpOrigin;
+import io.portcullis.testsupport.RawHttpOrigin;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +113,117 @@ class OutlierDetectionEndToEndTest {
             assertThat(curl(g, 4)).containsExactly("502", "502", "200", "200");
             assertThat(g.scrape().sum("portcullis_outlier_ejections_total", "detector", "consecutive_gateway_errors"))
                     .isEqualTo(1);
+        }
+    }
+
+    /**
+     * The silent endpoint first, the healthy one second, two gateway errors to eject, and one http
+     * route with {@code action} (its timeouts).
+     */
+    private static String silentFirst(RawHttpOrigin silent, HttpOrigin healthy, String action) {
+        return config(silent.port(), healthy.port(),
+                "{consecutive5xxErrors: 0, consecutiveGatewayErrors: 2, baseEjectionTime: 5m}") + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: api}
+                spec:
+                  hosts: [api.example.test]
+                  http:
+                  - %s
+                    route: [{destination: {host: api.example.test, port: {number: 8080}}}]
+                """.formatted(action);
+    }
+
+    /**
+     * The route's {@code timeout} answering 504 counts as a gateway error for the endpoint that did
+     * not answer, as Envoy records a local-origin timeout with external and local-origin errors not
+     * split: two timeouts from the silent endpoint eject it, and the next requests go to the healthy one.
+     */
+    @Test
+    void aRouteTimeoutCountsAsAGatewayErrorOfTheSilentEndpoint() throws Exception {
+        try (RawHttpOrigin silent = new RawHttpOrigin((head, in, out) -> drain(in));
+             HttpOrigin healthy = new HttpOrigin("healthy");
+             RunningGateway g = RunningGateway.start()) {
+            g.apply("api.yaml", silentFirst(silent, healthy, "timeout: 3s"));
+            assertThat(curl(g, 4)).containsExactly("504", "504", "200", "200");
+            assertThat(silent.heads()).as("requests the silent endpoint got").hasSize(2);
+            assertThat(healthy.requestCount()).isEqualTo(2);
+            assertThat(g.scrape().sum("portcullis_outlier_ejections_total", "endpoint", "127.0.0.1:" + silent.port(),
+                    "detector", "consecutive_gateway_errors")).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A {@code perTryTimeout} counts as well: the first request's two tries time out on the silent
+     * endpoint, which ejects it, so its third try (and every later request) goes to the healthy one.
+     */
+    @Test
+    void perTryTimeoutsCountAndTheRetryGoesToTheHealthyEndpoint() throws Exception {
+        try (RawHttpOrigin silent = new RawHttpOrigin((head, in, out) -> drain(in));
+             HttpOrigin healthy = new HttpOrigin("healthy");
+             RunningGateway g = RunningGateway.start()) {
+            g.apply("api.yaml", silentFirst(silent, healthy,
+                    "retries: {attempts: 2, perTryTimeout: 3s, retryOn: gateway-error}"));
+            assertThat(curl(g, 2)).containsExactly("200", "200");
+            assertThat(silent.heads()).as("tries the silent endpoint got").hasSize(2);
+            assertThat(healthy.requestCount()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * The ejection multiplier decays as Envoy's does: an endpoint ejected once, then in service for
+     * a whole {@code interval}, is ejected the second time for the base time again, not twice it.
+     * Every wait here is a lower bound: a slower machine only lets more intervals pass, which decay
+     * to the same base time.
+     */
+    @Test
+    void anEndpointInServiceForAnIntervalIsEjectedForTheBaseTimeAgain() throws Exception {
+        Duration base = Duration.ofSeconds(3);
+        Duration interval = Duration.ofSeconds(1);
+        AtomicReference<HttpResponseStatus> answer = new AtomicReference<>(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        try (HttpOrigin flaky = new HttpOrigin("flaky") {
+                 @Override
+                 protected HttpResponseStatus status() {
+                     return answer.get();
+                 }
+             };
+             HttpOrigin healthy = new HttpOrigin("healthy");
+             RunningGateway g = RunningGateway.start()) {
+            // One request a connection: each request is balanced afresh (a kept connection stays with its endpoint).
+            g.apply("api.yaml", config(flaky.port(), healthy.port(),
+                    "{consecutive5xxErrors: 2, baseEjectionTime: 3s, interval: 1s}\n"
+                            + "    connectionPool: {http: {maxRequestsPerConnection: 1}}"));
+            assertThat(curl(g, 3)).containsExactly("503", "503", "200");
+
+            // Recovered: once its ejection ends, the first endpoint takes requests again; then a whole interval passes.
+            answer.set(HttpResponseStatus.OK);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> curl(g, 1).equals(List.of("200")) && flaky.requestCount() > 2);
+            Thread.sleep(interval.toMillis() + 500);
+
+            answer.set(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            int before = flaky.requestCount();
+            assertThat(curl(g, 2)).containsExactly("503", "503");
+            long ejectedBy = System.nanoTime();
+            assertThat(flaky.requestCount()).isEqualTo(before + 2);
+            answer.set(HttpResponseStatus.OK);
+            assertThat(curl(g, 1)).containsExactly("200");
+            assertThat(flaky.requestCount()).as("the ejected endpoint is tried last").isEqualTo(before + 2);
+
+            // The base time (not twice it, as without decay) after the second ejection, the endpoint is back.
+            Thread.sleep(Math.max(0, Duration.ofNanos(ejectedBy - System.nanoTime()).plus(base).toMillis()) + 1000);
+            assertThat(curl(g, 1)).containsExactly("200");
+            assertThat(flaky.requestCount()).as("requests the recovered endpoint got").isEqualTo(before + 3);
+            assertThat(g.scrape().sum("portcullis_outlier_ejections_total", "endpoint", "127.0.0.1:" + flaky.port()))
+                    .isEqualTo(2);
+        }
+    }
+
+    private static void drain(InputStream in) throws java.io.IOException {
+        byte[] buffer = new byte[1024];
+        while (in.read(buffer) >= 0) {
+            // Never answers: reads until the gateway gives up and closes.
         }
     }
 }

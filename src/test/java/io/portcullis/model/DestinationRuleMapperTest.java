@@ -99,7 +99,7 @@ class DestinationRuleMapperTest {
         String yaml = dr("""
                 host: api.example.com
                 trafficPolicy:
-                  outlierDetection: {consecutiveGatewayErrors: 3, interval: 10s, baseEjectionTime: 1m}
+                  outlierDetection: {consecutiveGatewayErrors: 3, interval: 20s, minHealthPercent: 50, baseEjectionTime: 1m}
                   portLevelSettings:
                   - port: {number: 80}
                     outlierDetection: {consecutive5xxErrors: 0}
@@ -107,10 +107,12 @@ class DestinationRuleMapperTest {
         TrafficPolicy tp = single(yaml, DestinationRule.class).trafficPolicy();
         // Both of Envoy's detectors: the gateway errors as set, the 5xx at their default.
         assertThat(tp.outlierDetection()).contains(new DestinationRule.OutlierDetection(OptionalInt.of(5), OptionalInt.of(3),
-                java.time.Duration.ofMinutes(1), 10));
+                java.time.Duration.ofMinutes(1), 10, java.time.Duration.ofSeconds(20)));
         // consecutive5xxErrors: 0 turns the detection off.
         assertThat(tp.portLevelSettings().get(0).outlierDetection()).isEmpty();
-        warning(yaml, "spec.trafficPolicy.outlierDetection.interval", "not acted on");
+        // interval paces the decay of the ejection count: acted on, no warning; minHealthPercent is not.
+        warning(yaml, "spec.trafficPolicy.outlierDetection.minHealthPercent", "not acted on");
+        assertThat(Fixtures.warnings(yaml)).noneMatch(p -> p.toString().contains("outlierDetection.interval"));
         assertThat(single(dr("""
                 host: api.example.com
                 trafficPolicy: {outlierDetection: {}}

@@ -1,9 +1,7 @@
 package io.portcullis.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -54,12 +52,10 @@ final class CapturedUpstreams implements UpstreamSource {
         Channel kept = idle;
         idle = null;
         if (kept != null) {
-            if (!fresh && kept.isActive() && !(kept instanceof DuplexChannel d && d.isInputShutdown())
-                    && key.equals(kept.attr(KEY).get())) {
+            if (!fresh && UpstreamRelease.usable(kept) && key.equals(kept.attr(KEY).get())) {
                 return loop.newSucceededFuture(new UpstreamLease(kept, true));
             }
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = kept.close();
+            UpstreamRelease.close(kept);
         }
         Promise<UpstreamLease> promise = loop.newPromise();
         executor.open(loop, route.verdict(), log).addListener((Future<Channel> f) -> {
@@ -73,8 +69,7 @@ final class CapturedUpstreams implements UpstreamSource {
             // The client TLS handshake's hold: nothing is expected before the request (HTTP speaks second).
             Relay.release(ch);
             if (!promise.trySuccess(new UpstreamLease(ch, false))) {
-                // Fire-and-forget: nothing here acts on how the close ends.
-                ChannelFuture unused = ch.close();
+                UpstreamRelease.close(ch);
             }
         });
         return promise;
@@ -82,23 +77,14 @@ final class CapturedUpstreams implements UpstreamSource {
 
     @Override
     public void release(Channel upstream, boolean reusable) {
-        UpstreamExchangeHandler handler = UpstreamExchangeHandler.of(upstream);
-        if (handler != null) {
-            handler.detach();
-        }
-        if (!reusable || !upstream.isActive()) {
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = upstream.close();
+        if (!UpstreamRelease.detach(upstream, reusable)) {
             return;
         }
         Channel previous = idle;
         if (previous != null && previous != upstream) {
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = previous.close();
+            UpstreamRelease.close(previous);
         }
         idle = upstream;
-        // Read while idle: the server's close (or anything it says) ends the kept connection.
-        upstream.config().setAutoRead(true);
     }
 
     @Override
@@ -106,8 +92,7 @@ final class CapturedUpstreams implements UpstreamSource {
         Channel kept = idle;
         idle = null;
         if (kept != null) {
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = kept.close();
+            UpstreamRelease.close(kept);
         }
     }
 }

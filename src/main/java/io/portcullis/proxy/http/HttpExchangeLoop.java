@@ -359,7 +359,16 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
             log.refused(Reason.UPSTREAM_TIMEOUT, message);
             closeAll();
         } else {
+            timedOutUpstream();
             refuse(Reason.UPSTREAM_TIMEOUT, message);
+        }
+    }
+
+    /** Hook (outlierDetection): a timeout before the answer counts against the endpoint that was asked. */
+    private void timedOutUpstream() {
+        Channel up = upstream;
+        if (up != null) {
+            UpstreamExchangeHandler.timedOut(up);
         }
     }
 
@@ -368,6 +377,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         if (exchange != x || state == State.CLOSING) {
             return;
         }
+        timedOutUpstream();
         releaseUpstream();
         if (attempts().retry(x, RetryPolicy.Failure.PER_TRY_TIMEOUT)) {
             connectUpstream(x, true);

@@ -51,6 +51,19 @@ final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
         this.owner = null;
     }
 
+    /**
+     * The route's timeout (or per-try timeout) passed before the answer on {@code upstream} started:
+     * counted once for its endpoint's outlier detection, as Envoy's router records a local-origin
+     * timeout (a 504 when external and local-origin errors are not split, Istio's setting).
+     */
+    static void timedOut(Channel upstream) {
+        UpstreamExchangeHandler handler = of(upstream);
+        if (handler != null && !handler.answered) {
+            handler.answered = true;
+            EndpointHealth.of(upstream).ifPresent(EndpointHealth::timedOut);
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (owner == null || !(msg instanceof HttpObject http)) {

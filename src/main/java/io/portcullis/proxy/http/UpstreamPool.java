@@ -3,7 +3,6 @@ package io.portcullis.proxy.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -80,15 +79,14 @@ public final class UpstreamPool implements UpstreamSource {
                     timer.cancel(false);
                 }
                 // An endpoint outlier detection ejected takes no more requests, as Envoy's balancer no longer picks it.
-                if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())
+                if (UpstreamRelease.usable(ch)
                         && !EndpointHealth.of(ch).map(EndpointHealth::ejected).orElse(false)
                         && ch.remoteAddress() instanceof InetSocketAddress a
                         && connector.guard().refusal(a.getAddress(), entry).isEmpty()) {
                     countRequest(ch);
                     return loop.newSucceededFuture(new UpstreamLease(ch, true));
                 }
-                // Fire-and-forget: nothing here acts on how the close ends.
-                ChannelFuture unused = ch.close();
+                UpstreamRelease.close(ch);
             }
         }
         return open(loop, route, key);
@@ -131,29 +129,19 @@ public final class UpstreamPool implements UpstreamSource {
 
     @Override
     public void release(Channel upstream, boolean reusable) {
-        UpstreamExchangeHandler handler = UpstreamExchangeHandler.of(upstream);
-        if (handler != null) {
-            handler.detach();
-        }
         UpstreamKey key = upstream.attr(KEY).get();
         Optional<ConnectionPool> pool = Optional.ofNullable(upstream.attr(SETTINGS).get()).flatMap(UpstreamSettings::pool);
-        if (!reusable || key == null || !upstream.isActive() || !keep(upstream, pool)) {
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = upstream.close();
+        if (!UpstreamRelease.detach(upstream, reusable && key != null && keep(upstream, pool))) {
             return;
         }
         Deque<Channel> deque = idleOn(upstream.eventLoop()).computeIfAbsent(key, k -> new ArrayDeque<>());
         deque.addLast(upstream);
         if (deque.size() > MAX_IDLE_PER_KEY) {
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = deque.pollFirst().close();
+            UpstreamRelease.close(deque.pollFirst());
         }
-        upstream.config().setAutoRead(true);
         Duration idleTimeout = pool.flatMap(ConnectionPool::idleTimeout).orElse(IDLE_TIMEOUT);
-        upstream.attr(IDLE_TIMER).set(upstream.eventLoop().schedule(() -> {
-            // Fire-and-forget: nothing here acts on how the close ends.
-            ChannelFuture unused = upstream.close();
-        }, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        upstream.attr(IDLE_TIMER).set(upstream.eventLoop().schedule(() -> UpstreamRelease.close(upstream),
+                idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /**

@@ -24,17 +24,28 @@ import java.util.function.LongSupplier;
  * older name {@code LEAST_CONN}: the fewest open connections first, ties in turn), and by its
  * {@code outlierDetection}, as Envoy's consecutive-5xx and consecutive-gateway-failure detectors
  * count with local-origin errors not split: each use of an endpoint ends with an HTTP status, a
- * failed connect or a reset counting as {@code 503}, a TCP connection that connected as {@code 200}
- * ({@link #observe}). A streak of 5xx (or of 502/503/504) as long as the detector's count ejects
- * the endpoint (tried last) for {@code baseEjectionTime} times its number of ejections, capped at
- * 300 s as Envoy's {@code max_ejection_time}, with at most {@code maxEjectionPercent} of the
- * endpoints (at least one) out at once. The connector tries the endpoints in this order, so an
- * ejected endpoint is still used when every other one fails. Thread-safe; state is per destination.
+ * failed connect or a reset counting as {@code 503}, a route's timeout before the answer as
+ * {@code 504}, a TCP connection that connected as {@code 200} ({@link #observe}). A streak of 5xx
+ * (or of 502/503/504) as long as the detector's count ejects the endpoint (tried last), with at
+ * most {@code maxEjectionPercent} of the endpoints (at least one) out at once.
+ *
+ * <p>How long, as Envoy's ejection time backoff: each ejection adds one to the endpoint's
+ * multiplier (while {@code baseEjectionTime} times it is under {@code max_ejection_time} plus one
+ * base), the ejection lasts {@code baseEjectionTime} times the multiplier, at most
+ * {@code max_ejection_time} (Envoy's default, which Istio keeps: 300 s or the base if longer), and
+ * the multiplier drops by one for each {@code interval} the endpoint then stays in service. Envoy
+ * counts those intervals on a timer; here they are counted when the endpoint is next ejected,
+ * from the end of its last ejection, which gives the number Envoy's timer reaches.
+ *
+ * <p>The connector tries the endpoints in this order, so an ejected endpoint is still used when
+ * every other one fails. Thread-safe; state is per destination.
  */
 public final class EndpointBalancer {
     private static final Duration MAX_EJECTION = Duration.ofMinutes(5);
     /** The status a failed connect or a reset before any answer counts as (Envoy maps local-origin failures so). */
     public static final int LOCAL_FAILURE = 503;
+    /** The status a route's timeout (or per-try timeout) before the answer counts as (Envoy's local-origin timeout). */
+    public static final int LOCAL_TIMEOUT = 504;
     /** The status a TCP connection that connected counts as: its use ends there (Envoy's connect success, final). */
     public static final int CONNECTED = 200;
 
@@ -163,10 +174,9 @@ public final class EndpointBalancer {
         }
         e.serverErrors.set(0);
         e.gatewayErrors.set(0);
-        Duration time = od.baseEjectionTime().multipliedBy(e.ejections.incrementAndGet());
-        Duration capped = time.compareTo(MAX_EJECTION) > 0 ? MAX_EJECTION : time;
-        e.ejectedUntil = now + capped.toNanos();
-        ejections.accept(new Ejection(settings.destination(), candidate, detector, streak, capped));
+        Duration time = e.nextEjectionTime(now, od);
+        e.ejectedUntil = now + time.toNanos();
+        ejections.accept(new Ejection(settings.destination(), candidate, detector, streak, time));
     }
 
     /** Whether {@code candidate} of the destination is ejected now. */
@@ -192,7 +202,26 @@ public final class EndpointBalancer {
         final AtomicInteger active = new AtomicInteger();
         final AtomicInteger serverErrors = new AtomicInteger();
         final AtomicInteger gatewayErrors = new AtomicInteger();
-        final AtomicInteger ejections = new AtomicInteger();
+        /** Envoy's ejection time backoff: the multiplier of the base ejection time, as of the last ejection. */
+        private int backoff;
         volatile long ejectedUntil = Long.MIN_VALUE;
+
+        /**
+         * How long an ejection starting {@code now} lasts: the multiplier, less one for each whole
+         * {@code interval} since the last ejection ended, plus one (while under the cap), times the base.
+         */
+        synchronized Duration nextEjectionTime(long now, OutlierDetection od) {
+            Duration base = od.baseEjectionTime();
+            Duration max = base.compareTo(MAX_EJECTION) > 0 ? base : MAX_EJECTION;
+            if (ejectedUntil != Long.MIN_VALUE && now > ejectedUntil) {
+                long inService = (now - ejectedUntil) / od.interval().toNanos();
+                backoff = (int) Math.max(0, backoff - inService);
+            }
+            if (base.multipliedBy(backoff).compareTo(max.plus(base)) < 0) {
+                backoff++;
+            }
+            Duration time = base.multipliedBy(backoff);
+            return time.compareTo(max) > 0 ? max : time;
+        }
     }
 }

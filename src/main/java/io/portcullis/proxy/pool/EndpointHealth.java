@@ -36,6 +36,14 @@ public record EndpointHealth(EndpointBalancer balancer, UpstreamSettings setting
         balancer.observe(settings, endpoint, endpoints, EndpointBalancer.LOCAL_FAILURE);
     }
 
+    /**
+     * The route's timeout (or per-try timeout) passed before the answer started: a local-origin
+     * timeout, counted as {@value EndpointBalancer#LOCAL_TIMEOUT} (Envoy's router records it so).
+     */
+    public void timedOut() {
+        balancer.observe(settings, endpoint, endpoints, EndpointBalancer.LOCAL_TIMEOUT);
+    }
+
     /** Whether the endpoint is out now (a pooled connection to it is not reused). */
     public boolean ejected() {
         return balancer.ejected(settings, endpoint);

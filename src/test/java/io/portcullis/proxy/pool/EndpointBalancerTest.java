@@ -174,4 +174,85 @@ class EndpointBalancerTest {
         now.incrementAndGet();
         assertThat(b.ejected(s, A)).isFalse();
     }
+
+    /**
+     * Envoy's backoff decays: one less for each {@code interval} the endpoint stays in service after
+     * an ejection ends, never below zero; the next ejection lasts the base times the decayed
+     * multiplier plus one.
+     */
+    @Test
+    void theEjectionMultiplierDropsByOneForEachIntervalInService() {
+        AtomicLong now = new AtomicLong();
+        List<EndpointBalancer.Ejection> seen = new ArrayList<>();
+        EndpointBalancer b = new EndpointBalancer(seen::add, now::get);
+        Duration base = Duration.ofSeconds(10);
+        Duration interval = Duration.ofSeconds(3);
+        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(OptionalInt.of(1), OptionalInt.empty(),
+                base, 100, interval)));
+        // Three ejections back to back: 10 s, 20 s, 30 s.
+        for (int i = 0; i < 3; i++) {
+            b.observe(s, A, 3, 500);
+            now.addAndGet(seen.get(i).time().toNanos());
+        }
+        assertThat(seen).extracting(EndpointBalancer.Ejection::time)
+                .containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30));
+        // In service for one interval less a nanosecond: nothing decays yet; the fourth is 40 s.
+        now.addAndGet(interval.toNanos() - 1);
+        b.observe(s, A, 3, 500);
+        assertThat(seen.get(3).time()).isEqualTo(Duration.ofSeconds(40));
+        now.addAndGet(seen.get(3).time().toNanos());
+        // Two whole intervals in service: 4 - 2 + 1 = 3.
+        now.addAndGet(interval.multipliedBy(2).toNanos());
+        b.observe(s, A, 3, 500);
+        assertThat(seen.get(4).time()).isEqualTo(Duration.ofSeconds(30));
+        now.addAndGet(seen.get(4).time().toNanos());
+        // Long in service: back to the base time, never less.
+        now.addAndGet(interval.multipliedBy(100).toNanos());
+        b.observe(s, A, 3, 500);
+        assertThat(seen.get(5).time()).isEqualTo(base);
+    }
+
+    /**
+     * Envoy's {@code max_ejection_time} (300 s unless the base is longer) caps both the ejection
+     * time and the multiplier's growth, so an endpoint that failed for hours is not out for hours
+     * more after it recovers: its multiplier decays from the cap, not from its count of ejections.
+     */
+    @Test
+    void theMultiplierStopsGrowingAtTheCap() {
+        AtomicLong now = new AtomicLong();
+        List<EndpointBalancer.Ejection> seen = new ArrayList<>();
+        EndpointBalancer b = new EndpointBalancer(seen::add, now::get);
+        Duration interval = Duration.ofSeconds(10);
+        UpstreamSettings s = settings(null, Optional.of(new OutlierDetection(OptionalInt.of(1), OptionalInt.empty(),
+                Duration.ofSeconds(100), 100, interval)));
+        for (int i = 0; i < 20; i++) {
+            b.observe(s, A, 3, 500);
+            now.addAndGet(seen.get(i).time().toNanos());
+        }
+        assertThat(seen.get(19).time()).isEqualTo(Duration.ofSeconds(300));
+        // The multiplier stopped at 4 (100 s x 4 is not under 300 s + 100 s): two intervals take it to 2, then 3.
+        now.addAndGet(interval.multipliedBy(2).toNanos());
+        b.observe(s, A, 3, 500);
+        assertThat(seen.get(20).time()).isEqualTo(Duration.ofSeconds(300));
+        now.addAndGet(seen.get(20).time().toNanos() + interval.multipliedBy(2).toNanos());
+        b.observe(s, A, 3, 500);
+        assertThat(seen.get(21).time()).isEqualTo(Duration.ofSeconds(200));
+        // A base over 300 s is its own cap.
+        EndpointBalancer longer = new EndpointBalancer(seen::add, now::get);
+        UpstreamSettings slow = settings(null, Optional.of(new OutlierDetection(OptionalInt.of(1), OptionalInt.empty(),
+                Duration.ofMinutes(10), 100, interval)));
+        longer.observe(slow, A, 3, 500);
+        assertThat(seen.get(22).time()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void aTimeoutBeforeTheAnswerIsAGatewayError() {
+        List<EndpointBalancer.Ejection> seen = new ArrayList<>();
+        EndpointBalancer b = new EndpointBalancer(seen::add, () -> 0L);
+        UpstreamSettings s = settings(null, Optional.of(gatewayErrors(2, Duration.ofSeconds(30), 100)));
+        b.observe(s, A, 3, EndpointBalancer.LOCAL_TIMEOUT);
+        b.observe(s, A, 3, EndpointBalancer.LOCAL_TIMEOUT);
+        assertThat(b.ejected(s, A)).isTrue();
+        assertThat(seen).extracting(EndpointBalancer.Ejection::detector).containsExactly("consecutive_gateway_errors");
+    }
 }

@@ -1,0 +1,73 @@
+package io.portcullis.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.policy.HostCanonicalizer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Which text each reading of a dotted quad accepts, one row an input: the canonical reading
+ * (behind {@link HostCanonicalizer#literal}) and the decimal-with-leading-zeros reading (behind
+ * {@link Cidr#literalBytes}, for configuration). {@code -} means refused.
+ */
+class DottedQuadTest {
+    @ParameterizedTest(name = "\"{0}\": canonical {1}, leading zeros {2}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            # input             | CANONICAL       | DECIMAL_LEADING_ZEROS
+            1.2.3.4             | 1.2.3.4         | 1.2.3.4
+            0.0.0.0             | 0.0.0.0         | 0.0.0.0
+            255.255.255.255     | 255.255.255.255 | 255.255.255.255
+            192.0.2.200         | 192.0.2.200     | 192.0.2.200
+            # leading zeros: the only difference
+            010.0.0.1           | -               | 10.0.0.1
+            01.02.03.004        | -               | 1.2.3.4
+            00.0.0.0            | -               | 0.0.0.0
+            1.2.3.000           | -               | 1.2.3.0
+            1.2.3.0004          | -               | -
+            # too few or too many parts, out of range
+            1.2.3               | -               | -
+            1                   | -               | -
+            1.2.3.4.5           | -               | -
+            256.1.1.1           | -               | -
+            1.2.3.256           | -               | -
+            1.2.3.999           | -               | -
+            1.2.3.1000          | -               | -
+            # empty labels, a trailing or leading dot
+            ''                  | -               | -
+            1..3.4              | -               | -
+            .1.2.3              | -               | -
+            1.2.3.4.            | -               | -
+            1.2.3.              | -               | -
+            ...                 | -               | -
+            # white space, signs, other bases, names
+            ' 1.2.3.4'          | -               | -
+            '1.2.3.4 '          | -               | -
+            '1.2. 3.4'          | -               | -
+            1.2.3.-4            | -               | -
+            1.2.3.+4            | -               | -
+            0x7f.0.0.1          | -               | -
+            0x7f000001          | -               | -
+            1.2.3.0xa           | -               | -
+            2130706433          | -               | -
+            1.2.3.x             | -               | -
+            example.com         | -               | -
+            ::ffff:1.2.3.4      | -               | -
+            """)
+    void eachReadingAcceptsItsOwnText(String input, String canonical, String leadingZeros) {
+        assertThat(text(DottedQuad.CANONICAL.bytes(input))).isEqualTo(canonical);
+        assertThat(text(DottedQuad.DECIMAL_LEADING_ZEROS.bytes(input))).isEqualTo(leadingZeros);
+    }
+
+    /** The callers keep their reading: the canonicalizer's output strictly, configuration text leniently. */
+    @ParameterizedTest(name = "\"{0}\"")
+    @CsvSource({"010.0.0.1", "1.2.3.4", "1.2.3", "0x7f.0.0.1", "256.1.1.1"})
+    void theCallersUseTheirReading(String input) {
+        assertThat(text(HostCanonicalizer.literal(input))).isEqualTo(text(DottedQuad.CANONICAL.bytes(input)));
+        assertThat(text(Cidr.literalBytes(input))).isEqualTo(text(DottedQuad.DECIMAL_LEADING_ZEROS.bytes(input)));
+    }
+
+    private static String text(byte[] bytes) {
+        return bytes == null ? "-" : AddressText.address(bytes);
+    }
+}
