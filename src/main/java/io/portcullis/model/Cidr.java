@@ -50,7 +50,8 @@ public final class Cidr {
         String addressPart = slash < 0 ? s : s.substring(0, slash);
         byte[] bytes = prefixBytes(addressPart);
         if (bytes == null) {
-            throw new IllegalArgumentException("\"" + text + "\" is not an IP address or CIDR");
+            throw new IllegalArgumentException("\"" + text + "\" is not an IP address or CIDR"
+                    + DottedQuad.ambiguity(addressPart).map(why -> ": " + why).orElse(""));
         }
         int max = bytes.length * 8;
         int prefix = max;
@@ -82,8 +83,8 @@ public final class Cidr {
     }
 
     /**
-     * The bytes of an IPv4 dotted quad (leading zeros read as decimal, as the JDK reads them:
-     * {@link DottedQuad#DECIMAL_LEADING_ZEROS}) or an IPv6 literal, or null when {@code s} is
+     * The bytes of an IPv4 dotted quad (no leading zeros: {@link DottedQuad#CANONICAL}, as Istio's
+     * validation reads addresses) or an IPv6 literal, or null when {@code s} is
      * neither. An IPv4-mapped IPv6 literal gives the 4 bytes of the IPv4 address it reaches (a
      * connection target, not a prefix).
      */
@@ -92,7 +93,7 @@ public final class Cidr {
             return null;
         }
         if (s.indexOf(':') < 0) {
-            return DottedQuad.DECIMAL_LEADING_ZEROS.bytes(s);
+            return DottedQuad.CANONICAL.bytes(s);
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -68,7 +68,10 @@ final class EndpointReader {
 
     private static void checkAddress(Node e, String address, Resolution resolution) {
         boolean ip = HostSyntax.isIpLiteral(address);
-        if (resolution == Resolution.STATIC && !ip) {
+        Optional<String> ambiguous = DottedQuad.ambiguity(address);
+        if (ambiguous.isPresent()) {
+            e.error("address", "\"" + address + "\" is not an IP address: " + ambiguous.get());
+        } else if (resolution == Resolution.STATIC && !ip) {
             e.error("address", "\"" + address + "\" is not an IP address (resolution STATIC needs IP endpoints;"
                     + " use resolution DNS for names)");
         } else if (!ip && (resolution == Resolution.DNS || resolution == Resolution.DNS_ROUND_ROBIN)) {

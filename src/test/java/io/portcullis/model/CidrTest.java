@@ -73,16 +73,19 @@ class CidrTest {
         assertThat(se.addresses()).map(Cidr::toString).containsExactly("::ffff:0.0.0.0/96", "::/16");
     }
 
-    /** The hand-written dotted-quad parser (no regex, no JDK lookup) reads what the JDK's literal parser reads. */
+    /**
+     * The hand-written dotted-quad parser (no regex, no JDK lookup) reads what the JDK's literal
+     * parser reads, leading zeros aside (refused: {@code DottedQuadTest}).
+     */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"1.2.3.4", "0.0.0.0", "255.255.255.255", "010.0.0.1", "01.02.03.004", "192.0.2.200"})
+    @CsvSource({"1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.1", "192.0.2.200"})
     void dottedQuadsGiveTheJdksBytes(String literal) throws Exception {
         assertThat(Cidr.literalBytes(literal)).containsExactly(ip(literal));
     }
 
     @ParameterizedTest(name = "\"{0}\"")
     @CsvSource({"256.1.1.1", "1.2.3", "1.2.3.4.5", "1..3.4", ".1.2.3", "1.2.3.", "1.2.3.0004", "1.2.3.-4", "1.2.3.x",
-        "example.com"})
+        "example.com", "010.0.0.1", "01.02.03.004"})
     void otherTextIsNotADottedQuad(String text) {
         assertThat(Cidr.literalBytes(text)).isNull();
     }
