@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -28,10 +29,16 @@ final class Manifests {
 
     static List<SourceFile> read(List<String> arguments, InputStream stdin) {
         List<SourceFile> files = new ArrayList<>();
+        each(arguments, stdin, files::add);
+        return files;
+    }
+
+    /** As {@link #read}, handing on each file as soon as it is read: a reader that keeps no text holds one at a time. */
+    static void each(List<String> arguments, InputStream stdin, Consumer<SourceFile> files) {
         for (String arg : arguments) {
             if (arg.equals("-")) {
                 try {
-                    files.add(new SourceFile(STDIN, text(STDIN, stdin)));
+                    files.accept(new SourceFile(STDIN, text(STDIN, stdin)));
                 } catch (IOException e) {
                     throw new CliException("error: cannot read stdin: " + e.getMessage());
                 }
@@ -42,19 +49,18 @@ final class Manifests {
                 try (Stream<Path> list = Files.list(p)) {
                     for (Path f : list.sorted().toList()) {
                         if (Files.isRegularFile(f) && FolderLoader.isConfigFileName(f.getFileName().toString())) {
-                            files.add(file(f));
+                            files.accept(file(f));
                         }
                     }
                 } catch (IOException e) {
                     throw new CliException("error: cannot list " + p + ": " + e.getMessage());
                 }
             } else if (Files.exists(p)) {
-                files.add(file(p));
+                files.accept(file(p));
             } else {
                 throw new CliException("error: the path \"" + arg + "\" does not exist");
             }
         }
-        return files;
     }
 
     /** The text of a file or stdin: at most {@link FolderLoader#MAX_FILE_BYTES}, strict UTF-8 (as the folder reads it). */

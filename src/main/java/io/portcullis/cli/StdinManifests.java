@@ -3,6 +3,7 @@ package io.portcullis.cli;
 import io.portcullis.sources.store.ApplyRequest.SourceFile;
 import java.io.InputStream;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 
 /**
@@ -24,5 +25,10 @@ final class StdinManifests implements ReadsStdin {
     /** The files {@code arguments} name, {@code -} read from stdin; a {@link CliException} saying which cannot be read. */
     List<SourceFile> read(List<String> arguments) {
         return Manifests.read(arguments, stdin);
+    }
+
+    /** Each file {@code arguments} name, handed on as soon as it is read (see {@link Manifests#each}). */
+    void each(List<String> arguments, Consumer<SourceFile> files) {
+        Manifests.each(arguments, stdin, files);
     }
 }

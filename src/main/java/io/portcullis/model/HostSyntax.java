@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * label, and the DNS-1123 labels and subdomains Kubernetes uses for object names.
  */
 final class HostSyntax {
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** What a label is; {@link #isLabel(String, int, int)} scans for it without the regular expression. */
+    static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final int MAX_NAME = 253;
 
     private HostSyntax() {
@@ -22,16 +23,41 @@ final class HostSyntax {
 
     /** A DNS-1123 label: what Kubernetes requires of a namespace, and Istio of port and subset names. */
     static boolean isLabel(String s) {
-        return s != null && LABEL.matcher(s).matches();
+        return s != null && isLabel(s, 0, s.length());
     }
 
-    /** A DNS-1123 subdomain: what Kubernetes requires of {@code metadata.name}. */
+    /**
+     * A DNS-1123 subdomain: what Kubernetes requires of {@code metadata.name}. Scanned character by
+     * character (no split, no regular expression): every host name of every resource goes through
+     * here on each parse, and a 4 MiB ServiceEntry holds 150,000 of them.
+     */
     static boolean isSubdomain(String s) {
         if (s == null || s.isEmpty() || s.length() > MAX_NAME) {
             return false;
         }
-        for (String label : s.split("\\.", -1)) {
-            if (!isLabel(label)) {
+        int start = 0;
+        while (true) {
+            int dot = s.indexOf('.', start);
+            int end = dot < 0 ? s.length() : dot;
+            if (!isLabel(s, start, end)) {
+                return false;
+            }
+            if (dot < 0) {
+                return true;
+            }
+            start = dot + 1;
+        }
+    }
+
+    /** Whether {@code s[from, to)} matches {@link #LABEL}: 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'. */
+    private static boolean isLabel(String s, int from, int to) {
+        int length = to - from;
+        if (length < 1 || length > 63 || s.charAt(from) == '-' || s.charAt(to - 1) == '-') {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
                 return false;
             }
         }

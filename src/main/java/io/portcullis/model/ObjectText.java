@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Writes resource trees as text the way kubectl prints them: YAML without a document marker,
@@ -27,15 +28,24 @@ public final class ObjectText {
     }
 
     public static String yaml(JsonNode tree) {
+        // Minimal quoting is a heuristic; should it ever lose a string's type, JSON (also YAML) cannot.
+        return exactYaml(tree).orElseGet(() -> json(tree));
+    }
+
+    /**
+     * The tree as YAML ({@link #yaml}), when that text reads back as exactly this tree (checked by
+     * reading it back, the one parse a writer then needs); empty when it does not, e.g. when
+     * minimal quoting would change a string's type, or a line is too long to read back.
+     */
+    public static Optional<String> exactYaml(JsonNode tree) {
         String text;
         try {
             text = YAML.writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException("cannot write YAML", e);
         }
-        // Minimal quoting is a heuristic; should it ever lose a string's type, JSON (also YAML) cannot.
         List<Documents.Document> back = Documents.read("check.yaml", text, new Findings("check.yaml"));
-        return back.size() == 1 && back.get(0).root().equals(tree) ? text : json(tree);
+        return back.size() == 1 && back.get(0).root().equals(tree) ? Optional.of(text) : Optional.empty();
     }
 
     /** Indented JSON ending in a newline. */

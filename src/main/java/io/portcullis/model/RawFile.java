@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.model.Documents.Document;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -68,30 +69,56 @@ public record RawFile(String name, List<Segment> segments) {
     }
 
     /** A resource as written: its id (namespace {@code default} when absent) and its whole tree. */
-    public record RawObject(ResourceId id, String apiVersion, ObjectNode tree) {}
+    public record RawObject(ResourceId id, String apiVersion, ObjectNode tree) {
+        /** The tree as a resource, identified as {@link #split} identifies it; empty when it has no kind, name or apiVersion. */
+        public static Optional<RawObject> of(JsonNode node) {
+            if (!node.isObject()) {
+                return Optional.empty();
+            }
+            ResourceId id = MetadataReader.identify(node);
+            JsonNode apiVersion = node.get("apiVersion");
+            if (id == null || apiVersion == null || !apiVersion.isTextual()) {
+                return Optional.empty();
+            }
+            return Optional.of(new RawObject(id, apiVersion.textValue(), (ObjectNode) node));
+        }
+    }
 
     /** Never throws: a segment that does not parse is kept as text and marked unreadable. */
     public static RawFile split(String name, String text) {
         List<Segment> segments = new ArrayList<>();
-        if (Documents.isJson(name)) {
-            segments.add(segment(name, text));
-            return new RawFile(name, segments);
+        for (String piece : cut(name, text)) {
+            segments.add(segment(name, piece));
         }
+        return new RawFile(name, segments);
+    }
+
+    /**
+     * The texts of the segments {@link #split} makes of {@code text}, found without parsing it: a
+     * writer that holds the documents it wrote as trees checks with it that they are cut as it
+     * wrote them. At least one, possibly empty.
+     */
+    public static List<String> cut(String name, String text) {
+        if (Documents.isJson(name)) {
+            return List.of(text);
+        }
+        List<String> pieces = new ArrayList<>();
         int start = 0;
         int pos = 0;
         while (pos < text.length()) {
             int nl = text.indexOf('\n', pos);
             int next = nl < 0 ? text.length() : nl + 1;
-            if (pos > start && SEPARATOR.matcher(text.substring(pos, next)).matches()) {
-                segments.add(segment(name, text.substring(start, pos)));
+            // Only a line starting with "---" can be a separator: the pattern is tried on those alone.
+            if (pos > start && text.startsWith("---", pos) && SEPARATOR.matcher(text.substring(pos, next)).matches()) {
+                pieces.add(text.substring(start, pos));
                 start = pos;
             }
             pos = next;
         }
-        if (start < text.length() || segments.isEmpty()) {
-            segments.add(segment(name, text.substring(start)));
+        if (start < text.length() || pieces.isEmpty()) {
+            pieces.add(text.substring(start));
         }
-        return new RawFile(name, segments);
+        return pieces;
     }
 
     /** Every identifiable resource of the file, in order. */
@@ -132,15 +159,8 @@ public record RawFile(String name, List<Segment> segments) {
     }
 
     private static boolean add(JsonNode node, List<RawObject> out) {
-        if (!node.isObject()) {
-            return false;
-        }
-        ResourceId id = MetadataReader.identify(node);
-        JsonNode apiVersion = node.get("apiVersion");
-        if (id == null || apiVersion == null || !apiVersion.isTextual()) {
-            return false;
-        }
-        out.add(new RawObject(id, apiVersion.textValue(), (ObjectNode) node));
-        return true;
+        Optional<RawObject> o = RawObject.of(node);
+        o.ifPresent(out::add);
+        return o.isPresent();
     }
 }

@@ -57,19 +57,43 @@ public final class ResourceParser {
         // Each document is mapped as soon as it is read and its tree dropped: a file of thousands of
         // documents holds one tree at a time. Malformed text is still reported first, as it stops the file.
         Findings syntax = new Findings(fileName);
-        Documents.each(text, syntax, json, d -> {
-            try {
-                readDocument(d, findings, resources);
-            } catch (RuntimeException e) {
-                // A mapper bug must not take the whole configuration down; it is reported, not swallowed.
-                findings.endResource();
-                findings.error(null, "internal error while reading the document at line " + d.line()
-                        + " (please report it): " + e);
-            }
-        });
+        Documents.each(text, syntax, json, d -> readGuarded(d, findings, resources));
         List<Problem> problems = new ArrayList<>(syntax.problems());
         problems.addAll(findings.problems());
         return new ParsedFile(resources, problems);
+    }
+
+    /** A document already read into a tree, and the line of its file it starts on (for messages that cannot name a resource). */
+    public record Tree(JsonNode root, int line) {}
+
+    /**
+     * Reads documents already parsed, exactly as {@link #parse} reads them from a text that holds
+     * them: for a writer that has the trees in hand (a request it has split, the documents it is
+     * about to write), so that no text is parsed a second time. Never throws for bad input.
+     *
+     * @param fileName  the name problems carry; may be null
+     * @param documents the file's documents in order; null and missing roots are skipped, as empty documents are
+     */
+    public static ParsedFile read(String fileName, List<Tree> documents) {
+        Findings findings = new Findings(fileName);
+        List<Resource> resources = new ArrayList<>();
+        for (Tree t : documents) {
+            if (t.root() != null && !t.root().isNull() && !t.root().isMissingNode()) {
+                readGuarded(new Document(t.root(), t.line()), findings, resources);
+            }
+        }
+        return new ParsedFile(resources, findings.problems());
+    }
+
+    private static void readGuarded(Document d, Findings findings, List<Resource> resources) {
+        try {
+            readDocument(d, findings, resources);
+        } catch (RuntimeException e) {
+            // A mapper bug must not take the whole configuration down; it is reported, not swallowed.
+            findings.endResource();
+            findings.error(null, "internal error while reading the document at line " + d.line()
+                    + " (please report it): " + e);
+        }
     }
 
     private static void readDocument(Document d, Findings findings, List<Resource> out) {

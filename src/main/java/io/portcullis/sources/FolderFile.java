@@ -39,8 +39,17 @@ public final class FolderFile {
      * A text a writer is about to write, parsed: part of a candidate folder ({@link FolderSnapshot#with}),
      * never trusted as read until {@link ParsedFolder#adopt} gives it the stamp of the written file.
      */
-    static FolderFile unwritten(String name, String text) {
+    public static FolderFile unwritten(String name, String text) {
         return new FolderFile(name, Stamp.NONE, text, FolderLoader.parseFile(name, text), 0, false, null);
+    }
+
+    /**
+     * As {@link #unwritten(String, String)}, for a text the writer made itself from trees it holds:
+     * {@code parsed} and {@code raw} are what parsing and cutting {@code text} give (the writer
+     * vouches for it, having checked that each document reads back as its tree), so it is not parsed again.
+     */
+    public static FolderFile unwritten(String name, String text, ParsedFile parsed, RawFile raw) {
+        return new FolderFile(name, Stamp.NONE, text, parsed, 0, false, raw);
     }
 
     /** The same text read again: its parse is kept. */

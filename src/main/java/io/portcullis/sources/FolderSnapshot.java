@@ -40,12 +40,24 @@ public final class FolderSnapshot {
      * @param changes file name to its new text; a null text removes the file
      */
     public FolderSnapshot with(Map<String, String> changes) {
+        Map<String, FolderFile> parsed = new LinkedHashMap<>();
+        changes.forEach((name, text) -> parsed.put(name, text == null ? null : FolderFile.unwritten(name, text)));
+        return withFiles(parsed);
+    }
+
+    /**
+     * As {@link #with}, the changed files already parsed ({@link FolderFile#unwritten}): for a
+     * writer that holds the trees it writes.
+     *
+     * @param changes file name to its new content; a null file is removed
+     */
+    public FolderSnapshot withFiles(Map<String, FolderFile> changes) {
         SortedMap<String, FolderFile> next = new TreeMap<>(files);
-        changes.forEach((name, text) -> {
-            if (text == null) {
+        changes.forEach((name, file) -> {
+            if (file == null) {
                 next.remove(name);
             } else {
-                next.put(name, FolderFile.unwritten(name, text));
+                next.put(name, file);
             }
         });
         return new FolderSnapshot(Collections.unmodifiableSortedMap(next), readProblems, this);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherHeapSettingsTest {
     private static final Duration RUN = Duration.ofSeconds(60);
     private static final List<String> FLAGS = List.of("MaxRAMPercentage", "G1PeriodicGCInterval", "MaxHeapFreeRatio",
-            "MinHeapFreeRatio", "GCTimeRatio", "UseG1GC", "UseSerialGC", "G1PeriodicGCInvokesConcurrent");
+            "MinHeapFreeRatio", "GCTimeRatio", "UseG1GC", "UseSerialGC", "G1PeriodicGCInvokesConcurrent", "InitialHeapSize");
 
     @TempDir
     Path tmp;
@@ -82,6 +82,8 @@ class LauncherHeapSettingsTest {
         assertThat(f).containsEntry("UseSerialGC", "true").containsEntry("UseG1GC", "false")
                 .containsEntry("MaxRAMPercentage", "40.0").containsEntry("MaxHeapFreeRatio", "30")
                 .containsEntry("MinHeapFreeRatio", "10");
+        // Started small, grown as the input needs (validate of 50,000 files: 145 MB resident instead of 255 MB).
+        assertThat(f).as("initial heap").containsEntry("InitialHeapSize", String.valueOf(8 * 1024 * 1024));
     }
 
     @Test

@@ -3,27 +3,34 @@ package io.portcullis.sources.store;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.model.ObjectText;
 import io.portcullis.model.RawFile;
+import io.portcullis.model.RawFile.RawObject;
 import io.portcullis.model.RawFile.Segment;
+import io.portcullis.sources.FolderFile;
 import io.portcullis.sources.FolderSnapshot;
 import io.portcullis.sources.FolderTransaction;
+import io.portcullis.sources.store.EditedDocument.Kept;
+import io.portcullis.sources.store.EditedDocument.Written;
 import io.portcullis.sources.store.FolderView.Location;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 
 /**
  * The file changes one write makes, computed against a {@link FolderView}: a resource of its own
  * file is rewritten in that file, one of a hand-written multi-document file has its document (and
  * nothing else) replaced or removed, a new one gets a file of its own. Every other byte of a file
- * is kept, comments included. Not thread-safe; one per write.
+ * is kept, comments included. A document it writes is kept with the tree it was written from, so
+ * the folder it makes ({@link #candidate}) reads no text the store wrote itself ({@link WrittenFile}).
+ * Not thread-safe; one per write.
  */
 final class FileEdits {
     private final FolderView view;
-    /** File name to its segment texts; a null segment is removed; a null list is a removed file. */
-    private final Map<String, List<String>> edited = new LinkedHashMap<>();
+    /** File name to its documents; a null document is removed; a null list is a removed file. */
+    private final Map<String, List<EditedDocument>> edited = new LinkedHashMap<>();
     /** The folder after the change, parsed; made once every edit is made. */
     private FolderSnapshot candidate;
 
@@ -40,28 +47,30 @@ final class FileEdits {
         RawFile file = view.file(at.file());
         Segment segment = file.segments().get(at.segment());
         requireAlone(at, key, segment);
+        RawObject object = written(tree);
         if (file.segments().size() == 1 && isJson(at.file())) {
-            segments(at.file()).set(0, ObjectText.json(tree));
+            segments(at.file()).set(0, new Written(ObjectText.json(tree), object, false));
             return;
         }
         String head = segment.head();
         if (!head.isEmpty() && !head.endsWith("\n")) {
             head += "\n";
         }
-        segments(at.file()).set(at.segment(), head + ObjectText.yaml(tree));
+        Optional<String> yaml = ObjectText.exactYaml(tree);
+        segments(at.file()).set(at.segment(), new Written(head + yaml.orElseGet(() -> ObjectText.json(tree)), object,
+                yaml.isPresent() && WrittenFile.plainHead(head)));
     }
 
     /** Removes the resource at {@code at}: its document, or its file when nothing else is in it. */
     void remove(Location at, FolderView.Key key) throws StoreException {
         RawFile file = view.file(at.file());
         requireAlone(at, key, file.segments().get(at.segment()));
-        List<String> texts = segments(at.file());
-        texts.set(at.segment(), null);
+        List<EditedDocument> documents = segments(at.file());
+        documents.set(at.segment(), null);
         boolean nothingLeft = true;
-        for (int i = 0; i < texts.size(); i++) {
-            boolean untouchedEmpty = i < file.segments().size() && file.segments().get(i).isEmpty()
-                    && file.segments().get(i).text().equals(texts.get(i));
-            if (texts.get(i) != null && !untouchedEmpty) {
+        for (EditedDocument d : documents) {
+            boolean untouchedEmpty = d instanceof Kept k && k.segment().isEmpty();
+            if (d != null && !untouchedEmpty) {
                 nothingLeft = false;
             }
         }
@@ -73,30 +82,36 @@ final class FileEdits {
     /** Writes a new resource to the file named after it (appended as a document if that name is taken). */
     void create(FolderView.Key key, ObjectNode tree) {
         String name = ResourceFileNames.of(key);
-        String yaml = ObjectText.yaml(tree);
+        RawObject object = written(tree);
+        Optional<String> exact = ObjectText.exactYaml(tree);
+        String yaml = exact.orElseGet(() -> ObjectText.json(tree));
         if (!view.hasFile(name) && !edited.containsKey(name)) {
-            edited.put(name, new ArrayList<>(List.of(yaml)));
+            edited.put(name, new ArrayList<>(List.of(new Written(yaml, object, exact.isPresent()))));
             return;
         }
-        List<String> texts = segments(name);
-        String last = lastText(texts);
-        texts.add((last.isEmpty() || last.endsWith("\n") ? "" : "\n") + "---\n" + yaml);
+        List<EditedDocument> documents = segments(name);
+        String last = lastText(documents);
+        String separator = last.isEmpty() || last.endsWith("\n") ? "---\n" : "\n---\n";
+        documents.add(new Written(separator + yaml, object, exact.isPresent()));
     }
 
     /** The files the change writes, by name, to their new text; null for a file it removes. */
     Map<String, String> changes() {
         Map<String, String> out = new LinkedHashMap<>();
-        edited.forEach((name, segments) -> out.put(name, segments == null ? null : join(segments)));
+        edited.forEach((name, documents) -> out.put(name, documents == null ? null : join(documents)));
         return out;
     }
 
     /**
-     * The folder as it will be after the change, only the changed files parsed: to validate it, and
-     * to hand to the parsed folder once written. Call once every edit is made.
+     * The folder as it will be after the change, only the changed files parsed (and of those, only
+     * the documents the store did not write itself): to validate it, and to hand to the parsed
+     * folder once written. Call once every edit is made.
      */
     FolderSnapshot candidate() {
         if (candidate == null) {
-            candidate = view.snapshot().with(changes());
+            Map<String, FolderFile> files = new LinkedHashMap<>();
+            edited.forEach((name, documents) -> files.put(name, documents == null ? null : WrittenFile.of(name, documents)));
+            candidate = view.snapshot().withFiles(files);
         }
         return candidate;
     }
@@ -117,30 +132,37 @@ final class FileEdits {
     /** The change as one all-or-nothing transaction, which checks each file still holds what was read. */
     FolderTransaction transaction(Path dir) {
         FolderTransaction tx = new FolderTransaction(dir);
-        edited.forEach((name, segments) -> {
+        edited.forEach((name, documents) -> {
             String before = view.text(name);
-            if (segments == null) {
+            if (documents == null) {
                 tx.delete(name, before);
             } else {
-                tx.write(name, join(segments), before);
+                // The candidate's text when it was made: the very string validated is the one written.
+                FolderFile made = candidate == null ? null : candidate.files().get(name);
+                tx.write(name, made != null ? made.text() : join(documents), before);
             }
         });
         return tx;
     }
 
-    private List<String> segments(String name) {
-        List<String> texts = edited.get(name);
-        if (texts == null) {
-            texts = new ArrayList<>();
+    private List<EditedDocument> segments(String name) {
+        List<EditedDocument> documents = edited.get(name);
+        if (documents == null) {
+            documents = new ArrayList<>();
             RawFile file = view.file(name);
             if (file != null && !edited.containsKey(name)) {
                 for (Segment s : file.segments()) {
-                    texts.add(s.text());
+                    documents.add(new Kept(s));
                 }
             }
-            edited.put(name, texts);
+            edited.put(name, documents);
         }
-        return texts;
+        return documents;
+    }
+
+    /** The tree the store writes, as the folder's reader will identify it. */
+    private static RawObject written(ObjectNode tree) {
+        return RawObject.of(tree).orElseThrow(() -> new IllegalStateException("a stored tree without kind or name"));
     }
 
     private static void requireAlone(Location at, FolderView.Key key, Segment segment) throws StoreException {
@@ -152,20 +174,20 @@ final class FileEdits {
         }
     }
 
-    private static String lastText(List<String> texts) {
-        for (int i = texts.size() - 1; i >= 0; i--) {
-            if (texts.get(i) != null) {
-                return texts.get(i);
+    private static String lastText(List<EditedDocument> documents) {
+        for (int i = documents.size() - 1; i >= 0; i--) {
+            if (documents.get(i) != null) {
+                return documents.get(i).text();
             }
         }
         return "";
     }
 
-    private static String join(List<String> segments) {
+    private static String join(List<EditedDocument> documents) {
         StringBuilder sb = new StringBuilder();
-        segments.forEach(s -> {
-            if (s != null) {
-                sb.append(s);
+        documents.forEach(d -> {
+            if (d != null) {
+                sb.append(d.text());
             }
         });
         return sb.toString();

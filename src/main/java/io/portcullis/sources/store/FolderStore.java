@@ -2,7 +2,6 @@ package io.portcullis.sources.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portcullis.model.ObjectText;
 import io.portcullis.model.Problem;
 import io.portcullis.model.RawFile;
 import io.portcullis.model.RawFile.RawObject;
@@ -348,7 +347,11 @@ public final class FolderStore {
     /** One resource of a request, normalized. */
     private record Submitted(FolderView.Key key, ObjectNode tree, String givenVersion) {}
 
-    /** The request's resources, each validated on its own (cross-resource rules wait for the whole folder). */
+    /**
+     * The request's resources, each validated on its own (cross-resource rules wait for the whole
+     * folder). Each file of the request is parsed once: its documents are normalized and validated
+     * as the trees they are, not written out and read again.
+     */
     private record Submission(List<Submitted> objects, List<Problem> warnings) {
         static Submission read(ApplyRequest request) throws StoreException {
             List<Problem> problems = new ArrayList<>();
@@ -365,27 +368,28 @@ public final class FolderStore {
                     }
                     continue;
                 }
-                StringBuilder normalized = new StringBuilder();
-                for (RawObject o : raw.objects()) {
-                    String ns = namespace(o.tree(), request.namespace());
-                    ObjectNode tree = ObjectNormalizer.forStorage(o.tree(), ns, null);
-                    // Documents follow each other after "---" in YAML, and simply one after the other in JSON.
-                    boolean json = f.name().toLowerCase(java.util.Locale.ROOT).endsWith(".json");
-                    normalized.append(normalized.length() == 0 || json ? "" : "---\n")
-                            .append(ObjectText.forFile(f.name(), tree));
-                    ResourceKind.of(o.apiVersion(), o.id().kind()).ifPresent(kind -> {
-                        FolderView.Key key = new FolderView.Key(kind, ns, o.id().name());
-                        String first = seen.putIfAbsent(key, f.name());
-                        if (first != null) {
-                            problems.add(Problem.error(f.name(), new ResourceId(o.id().kind(), ns, o.id().name()),
-                                    "metadata.name", key + " is given twice in this request (also in " + first
-                                            + "); each resource may be given once"));
-                        } else {
-                            objects.add(new Submitted(key, tree, ObjectNormalizer.givenVersion(o.tree())));
-                        }
-                    });
+                List<ResourceParser.Tree> normalized = new ArrayList<>();
+                int line = 1;
+                for (Segment segment : raw.segments()) {
+                    for (RawObject o : segment.objects()) {
+                        String ns = namespace(o.tree(), request.namespace());
+                        ObjectNode tree = ObjectNormalizer.forStorage(o.tree(), ns, null);
+                        normalized.add(new ResourceParser.Tree(tree, line));
+                        ResourceKind.of(o.apiVersion(), o.id().kind()).ifPresent(kind -> {
+                            FolderView.Key key = new FolderView.Key(kind, ns, o.id().name());
+                            String first = seen.putIfAbsent(key, f.name());
+                            if (first != null) {
+                                problems.add(Problem.error(f.name(), new ResourceId(o.id().kind(), ns, o.id().name()),
+                                        "metadata.name", key + " is given twice in this request (also in " + first
+                                                + "); each resource may be given once"));
+                            } else {
+                                objects.add(new Submitted(key, tree, ObjectNormalizer.givenVersion(o.tree())));
+                            }
+                        });
+                    }
+                    line += lines(segment.text());
                 }
-                problems.addAll(ResourceParser.parse(f.name(), normalized.toString()).problems());
+                problems.addAll(ResourceParser.read(f.name(), normalized).problems());
             }
             if (problems.stream().anyMatch(Problem::isError)) {
                 long n = problems.stream().filter(Problem::isError).count();
@@ -396,6 +400,14 @@ public final class FolderStore {
                 throw new StoreException(StoreException.Reason.BAD_REQUEST, "no resources were given");
             }
             return new Submission(objects, problems);
+        }
+
+        private static int lines(String text) {
+            int n = 0;
+            for (int i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+                n++;
+            }
+            return n;
         }
 
         private static String namespace(ObjectNode tree, String fallback) {
