@@ -387,6 +387,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         c.channel().config().setAutoRead(false);
         tunnels.connect(c.channel(), tunnel).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
+                ConnectTunnel.answerFailure(c);
                 refuse(UpstreamFailures.connectFailed(f.cause()));
                 return;
             }
