@@ -10,6 +10,12 @@ import io.portcullis.telemetry.ConnectionLog;
  * client connection closes for a tunnel, a TLS or TCP connection, or an exchange still under way.
  */
 public final class AccessLogHandler extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private final AccessLog accessLog;
     private final ConnectionLog log;
 

@@ -106,6 +106,12 @@ public final class GatewayServer implements AutoCloseable {
     /** Binds the explicit proxy (HTTP forward + CONNECT); returns the bound address (port 0 picks one). */
     public InetSocketAddress startProxy(InetSocketAddress bind) throws InterruptedException {
         proxyListener = serverBootstrap(true, "explicit proxy").childHandler(new ChannelInitializer<Channel>() {
+            /** {@code @Sharable}, one for every connection: answered here, not by Netty's per-class lookup on each add. */
+            @Override
+            public boolean isSharable() {
+                return true;
+            }
+
             @Override
             protected void initChannel(Channel ch) {
                 int port = ((InetSocketAddress) ch.localAddress()).getPort();
@@ -188,6 +194,12 @@ public final class GatewayServer implements AutoCloseable {
 
     private ChannelInitializer<Channel> gatewayInitializer(int port) {
         return new ChannelInitializer<>() {
+            /** {@code @Sharable}, one for every connection: answered here, not by Netty's per-class lookup on each add. */
+            @Override
+            public boolean isSharable() {
+                return true;
+            }
+
             /** The last listener's name: built from its protocol and port, the same for every connection of a snapshot. */
             private volatile ListenerName named = new ListenerName(null, "");
 

@@ -16,6 +16,12 @@ import java.util.concurrent.TimeUnit;
  * One timer per connection, re-armed for the remaining time rather than on every event.
  */
 public final class IdleTimeout extends ChannelDuplexHandler {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private final long timeoutNanos;
     private long lastActivity;
     private ScheduledFuture<?> timer;

@@ -17,6 +17,12 @@ import java.util.Deque;
  * the pipeline and be lost. Releases what it holds if the channel closes first.
  */
 public final class ReadHold extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     /** A held end of input, replayed as it came. */
     private record HeldEvent(Object event) {
     }

@@ -31,6 +31,12 @@ import java.nio.channels.NotYetConnectedException;
  * record, and a full close sends the close_notify. Runs on the one event loop both channels share.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private final Channel peer;
     private final ConnectionLog log;
     private final boolean fromClient;

@@ -16,15 +16,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * Writes access-log lines off the event loop: {@link #write} freezes the connection's record and
- * only enqueues it, without waking anyone; one daemon thread wakes every {@value #TICK_MILLIS} ms,
- * formats ({@link AccessLogFormat}) what has queued up and writes it in one batch to stdout or a
- * file. (Waking the writer per line cost each connection a futex call on the event loop and a
- * context switch plus a write(2) on the writer.) Lines are kept, not dropped, under load: the
- * queue is unbounded, so a slow disk costs memory, never a line, and never an event loop's time.
+ * enqueues it; one daemon thread formats ({@link AccessLogFormat}) what has queued up and writes
+ * it in one batch to stdout or a file. While lines keep coming the writer wakes every
+ * {@value #TICK_MILLIS} ms on its own, and producers wake no one (waking the writer per line cost
+ * each connection a futex call on the event loop and a context switch plus a write(2) on the
+ * writer). Once a round finds nothing to write it sleeps until a record arrives: the first producer
+ * to find it asleep wakes it ({@link WriterWake}), once, and the next records wait for the tick
+ * after that, so a line is at most about {@value #TICK_MILLIS} ms late and an idle gateway's writer
+ * costs nothing. Lines are kept, not dropped, under load: the queue is unbounded, so a slow disk
+ * costs memory, never a line, and never an event loop's time.
  *
  * <p>{@link #reopen} (SIGHUP, after logrotate renamed the file) makes the writer thread close
  * and reopen the file by name before its next batch, so no queued line is lost or written to
@@ -40,6 +45,9 @@ public final class AccessLog implements AutoCloseable {
     private final AccessLogFormat format;
     private final Path file;
     private final Thread writer;
+    private final WriterWake wake;
+    /** What ends the writer's sleep: a record queued, or the log closing. */
+    private final BooleanSupplier workToDo;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<ConnectionRecord>> recordListeners = new CopyOnWriteArrayList<>();
     private Writer out;
@@ -52,6 +60,8 @@ public final class AccessLog implements AutoCloseable {
         this.format = format;
         this.writer = new Thread(this::drain, "access-log");
         this.writer.setDaemon(true);
+        this.wake = new WriterWake(writer);
+        this.workToDo = () -> !queue.isEmpty() || closed;
         this.writer.start();
     }
 
@@ -83,13 +93,14 @@ public final class AccessLog implements AutoCloseable {
     public void write(ConnectionLog log) {
         ConnectionRecord record = log.close();
         if (record != null) {
-            queue.add(record);
+            write(record);
         }
     }
 
-    /** Queues an already frozen record. */
+    /** Queues an already frozen record; wakes the writer only if it sleeps for want of records. */
     public void write(ConnectionRecord record) {
         queue.add(record);
+        wake.recordQueued();
     }
 
     /** Asks the writer to reopen the file by name before its next batch (logrotate); a no-op for stdout. */
@@ -116,13 +127,20 @@ public final class AccessLog implements AutoCloseable {
             boolean last = closed;
             // Before every batch, so that a reopen asked for under a steady stream takes effect at the next one.
             reopenIfAsked();
+            boolean wrote = false;
             while (writeBatch(lines)) {
+                wrote = true;
                 reopenIfAsked();
             }
             if (last) {
                 break;
             }
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
+            if (wrote) {
+                // Lines are coming: let more queue up for one tick, unwoken, and write them as one batch.
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
+            } else {
+                wake.sleepUntilQueued(workToDo);
+            }
         }
         try {
             out.flush();
@@ -202,6 +220,11 @@ public final class AccessLog implements AutoCloseable {
             System.err.println("portcullis: closing the rotated access log: " + e.getMessage());
         }
         out = next;
+    }
+
+    /** The writer thread (tests: whether it sleeps). */
+    Thread writerThread() {
+        return writer;
     }
 
     /** Writes what is queued, then stops the writer thread. */

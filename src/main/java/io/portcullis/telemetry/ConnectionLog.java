@@ -1,6 +1,5 @@
 package io.portcullis.telemetry;
 
-import io.portcullis.model.AddressText;
 import io.portcullis.model.Protocol;
 import io.portcullis.model.ResourceId;
 import io.portcullis.policy.Reason;
@@ -25,13 +24,16 @@ public final class ConnectionLog {
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
     private final String listener;
-    private final String client;
+    /** The addresses as the sockets gave them: written as text on the access-log writer, not here ({@link LoggedAddress}). */
+    private final LoggedAddress client;
     /** The local address, or, for a captured connection, where it was going before iptables redirected it. */
-    private String local;
+    private LoggedAddress local;
     private final ConnectionObserver observer;
     private final ProtocolMetrics protocolMetrics;
     private String requestedHost;
     private int requestedPort;
+    /** {@link #requestedHost} and {@link #requestedPort} for the record: the requested destination and the authority. */
+    private LoggedAddress requested = LoggedAddress.NONE;
     private String serverName;
     private Reason reason;
     private String message;
@@ -40,8 +42,8 @@ public final class ConnectionLog {
     private Destination destination = Destination.NONE;
     private boolean decidedOnce;
     private boolean established;
-    private String upstream;
-    private String upstreamLocal;
+    private LoggedAddress upstream = LoggedAddress.NONE;
+    private LoggedAddress upstreamLocal = LoggedAddress.NONE;
     private long bytesFromClient;
     private long bytesToClient;
     private int requests;
@@ -54,7 +56,7 @@ public final class ConnectionLog {
     private long requestStartNanos;
     private int responseCode;
     private String sourcePrincipal;
-    private String originalDestination;
+    private LoggedAddress originalDestination = LoggedAddress.NONE;
     /** What dry-run AuthorizationPolicies would have done with this connection or exchange, or null. */
     private String dryRun;
     private boolean finished;
@@ -85,8 +87,8 @@ public final class ConnectionLog {
     public ConnectionLog(String listener, SocketAddress client, SocketAddress local, ConnectionObserver observer,
                          ProtocolMetrics protocolMetrics) {
         this.listener = listener;
-        this.client = format(client);
-        this.local = local == null ? "-" : format(local);
+        this.client = LoggedAddress.of(client);
+        this.local = LoggedAddress.of(local);
         this.observer = observer;
         this.protocolMetrics = protocolMetrics;
     }
@@ -96,7 +98,7 @@ public final class ConnectionLog {
      * as the downstream local address, as Envoy does for an original-destination listener.
      */
     public void originalDestination(SocketAddress address) {
-        this.local = format(address);
+        this.local = LoggedAddress.of(address);
         this.originalDestination = this.local;
     }
 
@@ -104,6 +106,7 @@ public final class ConnectionLog {
         if (requestedHost == null) {
             this.requestedHost = host;
             this.requestedPort = port;
+            this.requested = LoggedAddress.of(host, port);
         }
     }
 
@@ -202,12 +205,12 @@ public final class ConnectionLog {
     }
 
     public void upstream(SocketAddress address) {
-        this.upstream = format(address);
+        this.upstream = LoggedAddress.of(address);
     }
 
     /** The gateway's own address on the upstream connection ({@code %UPSTREAM_LOCAL_ADDRESS%}). */
     public void upstreamLocal(SocketAddress address) {
-        this.upstreamLocal = format(address);
+        this.upstreamLocal = LoggedAddress.of(address);
     }
 
     /** The first upstream is connected and bytes flow both ways: the client's set-up time ends here. */
@@ -297,13 +300,14 @@ public final class ConnectionLog {
         requestId = null;
         requestedHost = null;
         requestedPort = 0;
+        requested = LoggedAddress.NONE;
         reason = null;
         message = null;
         resource = null;
         protocol = null;
         destination = Destination.NONE;
-        upstream = null;
-        upstreamLocal = null;
+        upstream = LoggedAddress.NONE;
+        upstreamLocal = LoggedAddress.NONE;
         responseCode = 0;
         dryRun = null;
         httpRoute = null;
@@ -333,9 +337,9 @@ public final class ConnectionLog {
         return byReason.equals(ResponseFlags.NONE) ? routeFlags : routeFlags + "," + byReason;
     }
 
-    /** The client's address as logged, e.g. {@code 10.0.0.2:41234}. */
+    /** The client's address as logged, e.g. {@code 10.0.0.2:41234} (written here on first use: for warnings). */
     public String client() {
-        return client;
+        return client.text();
     }
 
     public Reason reason() {
@@ -409,14 +413,13 @@ public final class ConnectionLog {
         long fromClient = bytesFromClient - bytesFromClientBefore;
         long toClient = bytesToClient - bytesToClientBefore;
         int requests = exchange ? 1 : this.requests;
-        String authority = method == null || requestedHost == null ? "-"
-                : AddressText.hostPort(requestedHost, requestedPort);
-        String requested = requestedHost == null ? "-" : AddressText.hostPort(requestedHost, requestedPort);
+        // One LoggedAddress for both: the authority of an HTTP request is the destination it requested, written once.
+        LoggedAddress authority = method == null ? LoggedAddress.NONE : requested;
         return new ConnectionRecord(start, durationMs, listener, client, local, dash(method), dash(path),
                 dash(httpProtocol), responseCode, dash(userAgent), dash(forwardedFor), dash(requestId), authority,
                 dash(serverName), reason, message(), resource,
-                destination, dash(upstream), dash(upstreamLocal), fromClient, toClient, requests,
-                dash(sourcePrincipal), requested, dash(originalDestination), dash(httpRoute), dash(routeFlags));
+                destination, upstream, upstreamLocal, fromClient, toClient, requests,
+                dash(sourcePrincipal), requested, originalDestination, dash(httpRoute), dash(routeFlags));
     }
 
     /** A refusal's message, then what dry-run policies would have done; {@code -} for neither. */
@@ -435,9 +438,5 @@ public final class ConnectionLog {
 
     private static String dash(String s) {
         return s == null || s.isEmpty() ? "-" : s;
-    }
-
-    private static String format(SocketAddress address) {
-        return AddressText.of(address);
     }
 }

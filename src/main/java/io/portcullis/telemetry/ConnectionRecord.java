@@ -10,24 +10,24 @@ import java.time.Instant;
  * count. Text fields are never null: {@code -} stands for "none", as in Envoy's access log.
  *
  * @param listener          the listener's name, e.g. {@code proxy_3128} or {@code tcp_27017}
- * @param downstreamRemote  the client's address ({@code %DOWNSTREAM_REMOTE_ADDRESS%})
- * @param downstreamLocal   the address the client connected to ({@code %DOWNSTREAM_LOCAL_ADDRESS%})
+ * @param downstreamRemoteAddress the client's address ({@code %DOWNSTREAM_REMOTE_ADDRESS%})
+ * @param downstreamLocalAddress the address the client connected to ({@code %DOWNSTREAM_LOCAL_ADDRESS%})
  * @param method            the first HTTP request's method, {@code -} for TLS/TCP listeners
  * @param path              the first HTTP request's path, {@code -} for CONNECT and TLS/TCP
  * @param httpProtocol      e.g. {@code HTTP/1.1}, {@code -} for TLS/TCP
  * @param responseCode      the last HTTP status sent to the client; 0 when none (TLS/TCP)
- * @param authority         the HTTP authority (CONNECT target or absolute-URI host), {@code -} otherwise
+ * @param authorityAddress  the HTTP authority (CONNECT target or absolute-URI host), {@code -} otherwise
  * @param serverName        the TLS SNI the client sent ({@code %REQUESTED_SERVER_NAME%})
  * @param reason            why it was allowed or refused; null when the client left before a decision
  * @param message           one line for people about a refusal, {@code -} when allowed
  * @param resource          the ServiceEntry that allowed it, or null
- * @param upstreamHost      the upstream address connected to ({@code %UPSTREAM_HOST%})
- * @param upstreamLocal     the gateway's own address on the upstream connection
+ * @param upstreamHostAddress the upstream address connected to ({@code %UPSTREAM_HOST%})
+ * @param upstreamLocalAddress the gateway's own address on the upstream connection
  * @param bytesReceived     bytes from the client ({@code %BYTES_RECEIVED%})
  * @param bytesSent         bytes to the client ({@code %BYTES_SENT%})
  * @param sourcePrincipal   the client's identity (SPIFFE ID from its certificate), {@code -} if none
- * @param requested         the host (or address) and port the client asked for, whatever the protocol; {@code -} if none
- * @param originalDestination where a captured connection was going (sidecar role), {@code -} otherwise
+ * @param requestedAddress  the host (or address) and port the client asked for, whatever the protocol; {@code -} if none
+ * @param originalDestinationAddress where a captured connection was going (sidecar role), {@code -} otherwise
  * @param httpRoute         the VirtualService route that took the request or connection ({@code %ROUTE_NAME%}): its http
  *                          route, or a sidecar's mesh tls/tcp route; {@code -} if none
  * @param routeFlags        Envoy flags the route's actions added ({@code FI}, {@code DI}, {@code URX}), {@code -} if none
@@ -36,8 +36,8 @@ public record ConnectionRecord(
         Instant start,
         long durationMillis,
         String listener,
-        String downstreamRemote,
-        String downstreamLocal,
+        LoggedAddress downstreamRemoteAddress,
+        LoggedAddress downstreamLocalAddress,
         String method,
         String path,
         String httpProtocol,
@@ -45,22 +45,38 @@ public record ConnectionRecord(
         String userAgent,
         String forwardedFor,
         String requestId,
-        String authority,
+        LoggedAddress authorityAddress,
         String serverName,
         Reason reason,
         String message,
         ResourceId resource,
         Destination destination,
-        String upstreamHost,
-        String upstreamLocal,
+        LoggedAddress upstreamHostAddress,
+        LoggedAddress upstreamLocalAddress,
         long bytesReceived,
         long bytesSent,
         int requests,
         String sourcePrincipal,
-        String requested,
-        String originalDestination,
+        LoggedAddress requestedAddress,
+        LoggedAddress originalDestinationAddress,
         String httpRoute,
         String routeFlags) {
+
+    /** A record of fields already written as text (tools, tests). */
+    public ConnectionRecord(Instant start, long durationMillis, String listener, String downstreamRemote,
+                            String downstreamLocal, String method, String path, String httpProtocol, int responseCode,
+                            String userAgent, String forwardedFor, String requestId, String authority,
+                            String serverName, Reason reason, String message, ResourceId resource,
+                            Destination destination, String upstreamHost, String upstreamLocal, long bytesReceived,
+                            long bytesSent, int requests, String sourcePrincipal, String requested,
+                            String originalDestination, String httpRoute, String routeFlags) {
+        this(start, durationMillis, listener, LoggedAddress.text(downstreamRemote), LoggedAddress.text(downstreamLocal),
+                method, path, httpProtocol, responseCode, userAgent, forwardedFor, requestId,
+                LoggedAddress.text(authority), serverName, reason, message, resource, destination,
+                LoggedAddress.text(upstreamHost), LoggedAddress.text(upstreamLocal), bytesReceived, bytesSent, requests,
+                sourcePrincipal, LoggedAddress.text(requested), LoggedAddress.text(originalDestination), httpRoute,
+                routeFlags);
+    }
 
     /** A record without an http route (TLS, TCP, or HTTP that no VirtualService http route took). */
     public ConnectionRecord(Instant start, long durationMillis, String listener, String downstreamRemote,
@@ -74,6 +90,41 @@ public record ConnectionRecord(
                 responseCode, userAgent, forwardedFor, requestId, authority, serverName, reason, message, resource,
                 destination, upstreamHost, upstreamLocal, bytesReceived, bytesSent, requests, sourcePrincipal,
                 requested, originalDestination, "-", "-");
+    }
+
+    /** The client's address ({@code %DOWNSTREAM_REMOTE_ADDRESS%}), written on first use. */
+    public String downstreamRemote() {
+        return downstreamRemoteAddress.text();
+    }
+
+    /** The address the client connected to, or where a captured connection was going ({@code %DOWNSTREAM_LOCAL_ADDRESS%}). */
+    public String downstreamLocal() {
+        return downstreamLocalAddress.text();
+    }
+
+    /** The HTTP authority (CONNECT target or absolute-URI host), {@code -} otherwise. */
+    public String authority() {
+        return authorityAddress.text();
+    }
+
+    /** The upstream address connected to ({@code %UPSTREAM_HOST%}). */
+    public String upstreamHost() {
+        return upstreamHostAddress.text();
+    }
+
+    /** The gateway's own address on the upstream connection ({@code %UPSTREAM_LOCAL_ADDRESS%}). */
+    public String upstreamLocal() {
+        return upstreamLocalAddress.text();
+    }
+
+    /** The host (or address) and port the client asked for, whatever the protocol; {@code -} if none. */
+    public String requested() {
+        return requestedAddress.text();
+    }
+
+    /** Where a captured connection was going (sidecar role), {@code -} otherwise. */
+    public String originalDestination() {
+        return originalDestinationAddress.text();
     }
 
     /**

@@ -28,6 +28,12 @@ import java.net.InetSocketAddress;
  * client before that.
  */
 final class CaptureHandler extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private static final int MAX_INITIAL_LINE = 8 * 1024;
     private static final int MAX_CHUNK = 64 * 1024;
     private final EgressPolicy policy;

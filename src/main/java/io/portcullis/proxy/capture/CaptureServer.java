@@ -112,6 +112,12 @@ public final class CaptureServer implements AutoCloseable {
 
     private ChannelInitializer<Channel> initializer() {
         return new ChannelInitializer<>() {
+            /** {@code @Sharable}, one for every connection: answered here, not by Netty's per-class lookup on each add. */
+            @Override
+            public boolean isSharable() {
+                return true;
+            }
+
             @Override
             protected void initChannel(Channel ch) {
                 int port = ((InetSocketAddress) ch.localAddress()).getPort();

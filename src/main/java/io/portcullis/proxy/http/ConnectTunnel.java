@@ -1,15 +1,13 @@
 package io.portcullis.proxy.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.portcullis.policy.EgressPolicy;
@@ -19,6 +17,7 @@ import io.portcullis.proxy.PipelineNames;
 import io.portcullis.proxy.ProxySettings;
 import io.portcullis.proxy.Relay;
 import io.portcullis.telemetry.ConnectionLog;
+import java.nio.charset.StandardCharsets;
 import java.util.Deque;
 
 /**
@@ -33,6 +32,16 @@ import java.util.Deque;
  * client's event loop.
  */
 final class ConnectTunnel {
+    /**
+     * The answer to a CONNECT whose upstream is connected, byte for byte what Netty's
+     * {@code HttpResponseEncoder} wrote for a {@code 200 Connection established} without headers:
+     * written from one shared read-only buffer rather than built and encoded per tunnel (a response
+     * object with its headers, an encoder added to the pipeline and removed again).
+     */
+    static final ByteBuf ESTABLISHED = Unpooled.unreleasableBuffer(Unpooled.directBuffer(39)
+            .writeBytes("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))
+            .asReadOnly();
+
     private final EgressPolicy policy;
     private final ForwardExecutor executor;
     private final ProxySettings settings;
@@ -47,12 +56,24 @@ final class ConnectTunnel {
 
     /**
      * Connects the tunnel's upstream. Bytes after the CONNECT head are tunnel data, not HTTP, so
-     * decoding stops now: the decoder hands what it buffered on as bytes, for the caller to keep in
-     * order until {@link #establish}. A failed future carries the reason ({@link UpstreamFailures}).
+     * the codec goes now: its decoder hands what it buffered on as bytes, for the caller to keep in
+     * order until {@link #establish}. A failed future carries the reason ({@link UpstreamFailures}),
+     * to be answered after {@link #answerFailure}.
      */
     Future<Channel> connect(Channel client, Route.Tunnel tunnel) {
-        client.pipeline().replace(PipelineNames.HTTP_CODEC, PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
+        client.pipeline().remove(PipelineNames.HTTP_CODEC);
         return executor.open(client.eventLoop(), tunnel.verdict(), log);
+    }
+
+    /**
+     * The upstream could not be connected: puts an HTTP response encoder where the codec was, in front
+     * of {@code loop} (the exchange loop that read the CONNECT), so its error answer is encoded as
+     * every answer before the tunnel; decoding stays off, nothing more is read.
+     */
+    static void answerFailure(ChannelHandlerContext loop) {
+        if (loop.pipeline().get(PipelineNames.HTTP_CODEC) == null) {
+            loop.pipeline().addBefore(loop.name(), PipelineNames.HTTP_CODEC, new HttpResponseEncoder());
+        }
     }
 
     /**
@@ -66,11 +87,8 @@ final class ConnectTunnel {
         Channel client = leaving.channel();
         ChannelPipeline p = client.pipeline();
         log.upstream(upstream.remoteAddress());
-        client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                new HttpResponseStatus(200, "Connection established")))
-                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        client.writeAndFlush(ESTABLISHED.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         log.responded(200);
-        p.remove(PipelineNames.HTTP_CODEC);
         if (inspects(tunnel)) {
             TunnelInspector inspector = new TunnelInspector(policy, tunnel, upstream, settings, log);
             p.addLast(PipelineNames.TUNNEL_INSPECTOR, inspector);

@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * Runs on the client's event loop, which its upstreams share.
  */
 final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements UpstreamEvents {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(HttpExchangeLoop.class);
 
     /** Where the loop is; which client messages it can take in each is in {@link #drain}. */
@@ -397,6 +403,7 @@ final class HttpExchangeLoop extends ChannelInboundHandlerAdapter implements Ups
         c.channel().config().setAutoRead(false);
         tunnels.connect(c.channel(), tunnel).addListener((Future<Channel> f) -> {
             if (!f.isSuccess()) {
+                ConnectTunnel.answerFailure(c);
                 refuse(UpstreamFailures.connectFailed(f.cause()));
                 return;
             }

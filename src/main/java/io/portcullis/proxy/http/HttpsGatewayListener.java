@@ -58,6 +58,12 @@ public final class HttpsGatewayListener {
 
     /** Reads the ClientHello (bounded in size and time), picks the server by SNI, becomes its TLS handler. */
     private static final class ServerSelector extends AbstractSniHandler<ServerRef> {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
         private final ListenerSpec listener;
         private final TlsContexts contexts;
         private final ProxySettings settings;
@@ -133,6 +139,12 @@ public final class HttpsGatewayListener {
 
     /** After the handshake: logs a client certificate's identity and becomes the HTTP steps. */
     private static final class HandshakeWatcher extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
         private final EgressPolicy policy;
         private final UpstreamPool pool;
         private final ProxySettings settings;

@@ -43,6 +43,12 @@ import java.util.concurrent.TimeUnit;
  * ({@link ConnectTunnel}). Runs on the client's event loop, which the upstream shares.
  */
 final class TunnelInspector extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private static final int TLS_HANDSHAKE = 22;
 
     private final EgressPolicy policy;
@@ -226,6 +232,12 @@ final class TunnelInspector extends ChannelInboundHandlerAdapter {
      */
     ChannelInboundHandlerAdapter upstreamWatch() {
         return new ChannelInboundHandlerAdapter() {
+            /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+            @Override
+            public boolean isSharable() {
+                return false;
+            }
+
             @Override
             public void channelRead(ChannelHandlerContext uctx, Object msg) {
                 serverFirst(uctx);

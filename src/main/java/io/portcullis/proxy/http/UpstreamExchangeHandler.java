@@ -19,6 +19,12 @@ import org.jspecify.annotations.Nullable;
  * the connection's event loop, which is also the client's.
  */
 final class UpstreamExchangeHandler extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     static final String CODEC = "upstream-http-codec";
     static final String NAME = "upstream-exchange";
     private static final int MAX_INITIAL_LINE = 8 * 1024;

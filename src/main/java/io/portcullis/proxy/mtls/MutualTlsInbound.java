@@ -61,6 +61,12 @@ import org.jspecify.annotations.Nullable;
  * forward verdict says ({@link HttpHandlers#gatewayServer}).
  */
 final class MutualTlsInbound extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     /** The first byte of a TLS handshake record: the app's own ClientHello inside the hop. */
     private static final byte TLS_HANDSHAKE_RECORD = 0x16;
     private static final int MAX_INITIAL_LINE = 8 * 1024;

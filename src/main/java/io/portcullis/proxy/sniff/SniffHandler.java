@@ -10,6 +10,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * sniffer. Once the sniffer has stopped, the handler takes itself out of the pipeline.
  */
 public final class SniffHandler extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private final ProtocolSniffer sniffer;
     private final boolean fromClient;
 

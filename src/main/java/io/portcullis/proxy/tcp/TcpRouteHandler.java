@@ -23,6 +23,12 @@ import io.portcullis.telemetry.ConnectionLog;
  * upstream is connected.
  */
 public final class TcpRouteHandler extends ChannelInboundHandlerAdapter {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private final EgressPolicy policy;
     private final ListenerSpec listener;
     private final ForwardExecutor executor;

@@ -25,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  * ({@code incomplete_client_hello}). Subclasses {@link #decide} with the SNI.
  */
 public abstract class ClientHelloPeek<T> extends AbstractSniHandler<T> {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     private static final int TLS_HANDSHAKE_RECORD = 22;
 
     protected final ConnectionLog log;

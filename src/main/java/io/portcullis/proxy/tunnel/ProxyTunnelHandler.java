@@ -29,6 +29,12 @@ import java.util.regex.Pattern;
  * Runs on the channel's event loop.
  */
 final class ProxyTunnelHandler extends ChannelDuplexHandler {
+    /** Not {@code @Sharable}: answered here, not by Netty's per-class annotation lookup on every pipeline add. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     /** A proxy's answer to CONNECT is a status line and a few headers. */
     static final int MAX_RESPONSE_HEAD = 16 * 1024;
     private static final Pattern STATUS_LINE = Pattern.compile("^HTTP/1\\.[01] (\\d{3})(?: ([^\\r\\n]*))?\\r\\n");

@@ -81,11 +81,10 @@ final class ConnectionMetrics implements ConnectionObserver {
     @Override
     public void responded(ConnectionLog log, int status, long nanos) {
         Destination d = log.destination();
-        String principal = log.sourcePrincipal();
-        String[] labels = {REPORTER, principal(principal), service(d), serviceName(d), d.portLabel(), "http",
-            Integer.toString(status), log.responseFlags(), securityPolicy(principal)};
-        metrics.counter(MetricCatalog.REQUESTS).labelValues(labels).inc();
-        metrics.histogram(MetricCatalog.REQUEST_DURATION).labelValues(labels).observe(nanos / 1_000_000.0);
+        RequestSeries.Points points = metrics.requestSeries(new RequestSeries.Key(service(d), serviceName(d), d.port(),
+                log.sourcePrincipal(), status, log.responseFlags()));
+        points.requests().inc();
+        points.duration().observe(nanos / 1_000_000.0);
     }
 
     @Override
@@ -123,11 +122,4 @@ final class ConnectionMetrics implements ConnectionObserver {
         return d.equals(Destination.NONE) || "-".equals(d.cluster()) ? Destination.UNKNOWN : d.cluster();
     }
 
-    private static String principal(String p) {
-        return p == null ? Destination.UNKNOWN : p;
-    }
-
-    private static String securityPolicy(String principal) {
-        return principal == null ? "none" : "mutual_tls";
-    }
 }

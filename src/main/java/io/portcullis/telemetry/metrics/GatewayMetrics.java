@@ -43,6 +43,7 @@ public final class GatewayMetrics {
     /** Per label set and per listener, so that a connection looks its series up once (never removed, as the series are not). */
     private final Map<TcpSeries.Key, TcpSeries> tcpSeries = new ConcurrentHashMap<>();
     private final Map<String, GaugeDataPoint> openConnections = new ConcurrentHashMap<>();
+    private final RequestSeries requestSeries = new RequestSeries(this);
 
     /** @param maxLabelValues distinct client-chosen values per label before the rest count as {@code other} */
     public GatewayMetrics(int maxLabelValues) {
@@ -101,6 +102,11 @@ public final class GatewayMetrics {
     TcpSeries tcpSeries(TcpSeries.Key key) {
         TcpSeries series = tcpSeries.get(key);
         return series != null ? series : tcpSeries.computeIfAbsent(key, k -> new TcpSeries(this, k));
+    }
+
+    /** The request series of one label set (bounded cache: {@link RequestSeries#MAX_CACHED}). */
+    RequestSeries.Points requestSeries(RequestSeries.Key key) {
+        return requestSeries.points(key);
     }
 
     /** {@code portcullis_open_connections} of one listener. */
