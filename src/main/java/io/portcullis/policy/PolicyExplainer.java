@@ -40,11 +40,29 @@ final class PolicyExplainer {
         this.guard = guard;
     }
 
+    /**
+     * The host as the data plane reads it ({@link HostCanonicalizer}: {@code 010.0.0.1} is
+     * 8.0.0.1 and {@code 0x7f.1} is 127.0.0.1, as inet_aton and the clients read them), so
+     * {@code check} and the proxy never decide two different addresses. Text the proxy refuses
+     * outright is checked as written, lower-cased.
+     */
+    private static String asTheProxyReadsIt(String host) {
+        String bracketed = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        try {
+            return HostCanonicalizer.canonical(bracketed);
+        } catch (IllegalArgumentException refused) {
+            return HostNames.normalize(host);
+        }
+    }
+
     Explanation explain(CheckQuery q) {
-        String host = HostNames.normalize(q.host());
+        String host = asTheProxyReadsIt(q.host());
         byte[] ip = Cidr.literalBytes(host);
         Optional<InetAddress> literal = ip == null ? Optional.empty() : Optional.of(address(ip));
         List<String> notes = new ArrayList<>();
+        if (!host.equals(HostNames.normalize(q.host()))) {
+            notes.add("the proxy reads the host " + q.host() + " as " + host + ", as clients do, and so does this check");
+        }
         ListenerSpec listener = policy.listener(q.port());
         String namespace = q.callerNamespace() != null ? q.callerNamespace() : policy.ownNamespace();
         notes.add(namespaceNote(q, namespace));

@@ -92,6 +92,26 @@ class PolicyExplainerTest {
                 .asString().contains("has the endpoint 10.1.2.3", "spec.addresses");
     }
 
+    /** {@code check 010.0.0.1} decides what the proxy decides for it: 8.0.0.1, as inet_aton and the clients read it. */
+    @Test
+    void theCheckReadsAnAddressAsTheProxyDoes() {
+        EgressPolicy p = policy("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: eight}
+                spec:
+                  hosts: [eight.internal.test]
+                  addresses: [8.0.0.1/32]
+                  ports: [{number: 5432, name: tcp, protocol: TCP}]
+                  resolution: NONE
+                """);
+        Explanation octal = check(p, "010.0.0.1", 5432);
+        assertThat(octal.decision().allowed()).isTrue();
+        assertThat(octal.notes()).anySatisfy(n -> assertThat(n).contains("reads the host 010.0.0.1 as 8.0.0.1"));
+        assertThat(check(p, "10.0.0.1", 5432).decision().allowed()).isFalse();
+        assertThat(check(p, "0x8.0.0.1", 5432).decision().allowed()).isTrue();
+    }
+
     @Test
     void aTlsPassthroughListenerIsCheckedBySniWithItsGatewayAndRoute() throws IOException {
         EgressPolicy p = article("09-mongo-tls-via-egress-gateway-passthrough.yaml");
