@@ -109,7 +109,10 @@ public final class Learner implements AutoCloseable {
         long nextSave = System.nanoTime() + settings.saveEvery().toNanos();
         while (!closed) {
             try {
-                ConnectionRecord r = queue.poll(200, TimeUnit.MILLISECONDS);
+                // Sleep until a record arrives or the next rate sample is due: one wake-up a second
+                // when idle (it was five, on a fixed 200 ms poll), none of them on the event loop's account.
+                long untilSample = Math.max(1, nextSample - System.nanoTime());
+                ConnectionRecord r = queue.poll(Math.min(untilSample, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
                 if (r != null) {
                     handle(r);
                     drainQueued();
@@ -174,6 +177,9 @@ public final class Learner implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // Wakes the poll at once rather than at the next sample (up to a second); what is queued is
+        // learned below, on this thread, and the state saved again there.
+        thread.interrupt();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
