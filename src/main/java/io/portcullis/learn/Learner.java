@@ -31,8 +31,6 @@ public final class Learner implements AutoCloseable {
     private final BlockingQueue<ConnectionRecord> queue;
     private final CandidateTable candidates;
     private final RecentConnections recent;
-    /** Texts shared by the observations kept; bounded by what the ring and the candidates can hold. */
-    private final TextPool texts;
     private final RateSeries rates = new RateSeries(RATE_SECONDS);
     private final Supplier<TrafficTotals> totals;
     private final LearnStateFile stateFile;
@@ -47,7 +45,6 @@ public final class Learner implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.candidates = new CandidateTable(settings.maxCandidates());
         this.recent = new RecentConnections(settings.recentConnections());
-        this.texts = new TextPool(4 * settings.recentConnections() + settings.maxCandidates());
         this.totals = totals;
         this.stateFile = settings.stateFile() == null ? null : new LearnStateFile(settings.stateFile());
         if (stateFile != null) {
@@ -143,7 +140,7 @@ public final class Learner implements AutoCloseable {
     }
 
     private void handle(ConnectionRecord r) {
-        Observation o = Observation.of(r).map(seen -> seen.sharingTexts(texts)).orElse(null);
+        Observation o = Observation.of(r).orElse(null);
         if (o == null) {
             return;
         }

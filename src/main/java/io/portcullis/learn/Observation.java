@@ -73,13 +73,6 @@ public record Observation(long at, String listener, String host, String address,
                 r.resource() == null ? null : r.resource().toString(), undeclared, r.bytesReceived(), r.bytesSent()));
     }
 
-    /** This observation with each text replaced by the pool's copy of it (see {@link TextPool}). */
-    Observation sharingTexts(TextPool pool) {
-        return new Observation(at, pool.canonical(listener), pool.canonical(host), pool.canonical(address), port,
-                protocol, pool.canonical(sni), pool.canonical(principal), pool.canonical(sourceIp),
-                pool.canonical(local), allowed, reason, pool.canonical(message), pool.canonical(resource),
-                undeclared, bytesReceived, bytesSent);
-    }
 
     /** The destination as seen: the name when there is one, else the address. */
     public String destination() {

@@ -12,8 +12,9 @@ import java.util.List;
  * lived, but each connection in it lives only until 10,000 more have come, a few seconds under
  * load. As objects, every entry survived several young collections and was copied by each (with
  * its texts, 5 MB per pause on one core: bench/JVM.md). In columns the ring allocates nothing per
- * connection: its arrays are old, and what a connection adds is copied into them. The texts are
- * the learner's shared copies ({@link TextPool}), so most of them are old too.
+ * connection: its arrays are old, and what a connection adds is copied into them. Its texts go in
+ * as the ring's shared copies ({@link TextPool}), so the ones that repeat (hosts, addresses,
+ * listeners) are old too, and what each connection formatted dies young.
  */
 public final class RecentConnections {
     private static final int TEXTS = 9;
@@ -30,6 +31,8 @@ public final class RecentConnections {
     private final byte[] flags;
     /** Per entry, {@link #TEXTS} texts: listener, host, address, sni, principal, source, local, message, resource. */
     private final String[] texts;
+    /** Never more distinct texts than the ring can hold. */
+    private final TextPool pool;
     private int next;
     private long total;
 
@@ -46,6 +49,7 @@ public final class RecentConnections {
         this.reason = new Reason[capacity];
         this.flags = new byte[capacity];
         this.texts = new String[capacity * TEXTS];
+        this.pool = new TextPool(capacity * TEXTS);
     }
 
     public synchronized void add(Observation o) {
@@ -58,15 +62,15 @@ public final class RecentConnections {
         reason[i] = o.reason();
         flags[i] = (byte) ((o.allowed() ? ALLOWED : 0) | (o.undeclared() ? UNDECLARED : 0));
         int t = i * TEXTS;
-        texts[t] = o.listener();
-        texts[t + 1] = o.host();
-        texts[t + 2] = o.address();
-        texts[t + 3] = o.sni();
-        texts[t + 4] = o.principal();
-        texts[t + 5] = o.sourceIp();
-        texts[t + 6] = o.local();
-        texts[t + 7] = o.message();
-        texts[t + 8] = o.resource();
+        texts[t] = pool.canonical(o.listener());
+        texts[t + 1] = pool.canonical(o.host());
+        texts[t + 2] = pool.canonical(o.address());
+        texts[t + 3] = pool.canonical(o.sni());
+        texts[t + 4] = pool.canonical(o.principal());
+        texts[t + 5] = pool.canonical(o.sourceIp());
+        texts[t + 6] = pool.canonical(o.local());
+        texts[t + 7] = pool.canonical(o.message());
+        texts[t + 8] = pool.canonical(o.resource());
         next = (i + 1) % capacity;
         total++;
     }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * One shared copy of each short text that repeats across observations: host names, addresses,
- * listener names, principals, resource names. Used by the learner thread only (not thread-safe).
+ * listener names, principals, resource names. Not thread-safe: {@link RecentConnections} uses it
+ * under its lock.
  *
  * <p>Why: {@link RecentConnections} holds the last 10,000 observations by default. At a few
  * thousand connections a second each one lives about a second: long enough to survive a young
