@@ -33,12 +33,8 @@ record JvmVariant(String name, Optional<String> java, String javaOpts, Optional<
         String opts = spec.substring(eq + 1).trim();
         int at = head.indexOf('@');
         String name = at < 0 ? head : head.substring(0, at);
-        if (!name.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("--variant " + spec + ": the name '" + name
-                    + "' may hold only letters, digits, '.', '_' and '-' (it names files in the work folder)");
-        }
         Optional<String> java = at < 0 ? baseJava : Optional.of(head.substring(at + 1));
-        return new JvmVariant(Target.PORTCULLIS + "-" + name, java, opts);
+        return new JvmVariant(targetName("--variant", spec, name), java, opts);
     }
 
     /**
@@ -51,15 +47,20 @@ record JvmVariant(String name, Optional<String> java, String javaOpts, Optional<
             throw new IllegalArgumentException("--jar-variant NAME=JAR, e.g. before=/tmp/old/target/portcullis.jar (not "
                     + spec + ")");
         }
-        String name = spec.substring(0, eq);
-        if (!name.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("--jar-variant " + spec + ": the name '" + name
-                    + "' may hold only letters, digits, '.', '_' and '-' (it names files in the work folder)");
-        }
+        String name = targetName("--jar-variant", spec, spec.substring(0, eq));
         Path jar = Path.of(spec.substring(eq + 1)).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("--jar-variant " + spec + ": no jar at " + jar);
         }
-        return new JvmVariant(Target.PORTCULLIS + "-" + name, baseJava, baseOpts, Optional.of(jar.toString()));
+        return new JvmVariant(name, baseJava, baseOpts, Optional.of(jar.toString()));
+    }
+
+    /** {@code portcullis-NAME}, once NAME is known to be safe in file names (it names files in the work folder). */
+    private static String targetName(String option, String spec, String name) {
+        if (!name.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException(option + " " + spec + ": the name '" + name
+                    + "' may hold only letters, digits, '.', '_' and '-' (it names files in the work folder)");
+        }
+        return Target.PORTCULLIS + "-" + name;
     }
 }
